@@ -1,0 +1,84 @@
+package spec
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// Names of cloud resources, made in one place so that generators agree with
+// each other and validation can check AWS's limits before any file is written:
+// a name that is too long is an error at the spec, never truncated silently.
+
+// BucketName is the S3 bucket of bucket b of service s in environment e.
+func BucketName(p *Platform, e *Environment, s *Service, b *Bucket) string {
+	return strings.Join([]string{p.Name, e.Name, s.Name, b.Name}, "-")
+}
+
+// DatabaseIdentifier is the RDS instance identifier of service s in e.
+func DatabaseIdentifier(p *Platform, e *Environment, s *Service) string {
+	return strings.Join([]string{p.Name, e.Name, s.Name}, "-")
+}
+
+// ServiceRoleName is the IAM role (IRSA) of service s in e.
+func ServiceRoleName(p *Platform, e *Environment, s *Service) string {
+	return strings.Join([]string{p.Name, e.Name, s.Name}, "-")
+}
+
+// SecretName is the Secrets Manager name of secret n of service s in e.
+func SecretName(e *Environment, s *Service, n string) string {
+	return e.Name + "/" + s.Name + "/" + n
+}
+
+// AWS limits on those names.
+const (
+	maxBucketName = 63
+	maxRDSID      = 63
+	maxRoleName   = 64
+)
+
+// Subnets carves the VPC into one public, one private and one database subnet
+// per zone, all the same size: the smallest power of two that holds 3×zones
+// subnets. The network module and the checks share this one layout.
+func (n Network) Subnets() (public, private, database []netip.Prefix, err error) {
+	vpc, err := netip.ParsePrefix(n.CIDR)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	newBits := 0
+	for 1<<newBits < 3*n.Zones {
+		newBits++
+	}
+	bits := vpc.Bits() + newBits
+	if bits > 28 {
+		return nil, nil, nil, fmt.Errorf("a /%d cannot hold %d zones × 3 subnets of at least /28 (AWS's smallest); use a larger CIDR or fewer zones", vpc.Bits(), n.Zones)
+	}
+	size := uint32(1) << (32 - bits)
+	base := vpc.Masked().Addr().As4()
+	start := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
+	subnet := func(i int) netip.Prefix {
+		a := start + uint32(i)*size
+		return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}), bits)
+	}
+	for z := range n.Zones {
+		public = append(public, subnet(z))
+		private = append(private, subnet(n.Zones+z))
+		database = append(database, subnet(2*n.Zones+z))
+	}
+	return public, private, database, nil
+}
+
+// AWSSchedule is the backup cron in AWS's six-field form: AWS wants "?" in
+// one of day-of-month and day-of-week, and a year field.
+func (b *Backup) AWSSchedule() string {
+	f := strings.Fields(b.Schedule)
+	if len(f) != 5 {
+		return ""
+	}
+	if f[4] == "*" {
+		f[4] = "?"
+	} else {
+		f[2] = "?"
+	}
+	return "cron(" + strings.Join(f, " ") + " *)"
+}

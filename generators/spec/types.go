@@ -1,0 +1,182 @@
+package spec
+
+// The three spec kinds, as engineers write them. Field names follow the json
+// tags; the loader reads YAML and Jsonnet into these types, and the JSON Schemas
+// for editors are generated from them, so a field added here is documented,
+// completed and checked everywhere at once.
+
+// Platform is specs/platform.yaml: the organisation.
+type Platform struct {
+	Name       string           `json:"name" jsonschema_description:"Lowercase DNS label; prefixes cloud resource names."`
+	Repository string           `json:"repository" jsonschema_description:"GitHub owner/repo of this monorepo: OIDC trust and CODEOWNERS."`
+	Registry   string           `json:"registry" jsonschema_description:"Container registry that service images are pushed to, e.g. ghcr.io/acme."`
+	Cloud      Cloud            `json:"cloud"`
+	Teams      map[string]*Team `json:"teams" jsonschema_description:"Teams by name; services, reviewers and alert routing refer to these names."`
+
+	Source *Source `json:"-"`
+}
+
+// Cloud says where environments run and where Terraform keeps its state.
+type Cloud struct {
+	Provider    string `json:"provider,omitempty" jsonschema:"enum=aws" jsonschema_description:"Cloud provider; only aws for now. Default aws."`
+	Region      string `json:"region" jsonschema_description:"Default region of every environment, e.g. eu-west-1."`
+	StateBucket string `json:"stateBucket" jsonschema_description:"S3 bucket that holds Terraform state for every environment."`
+}
+
+// Team is who owns services and who is told when they break.
+type Team struct {
+	GitHub    string `json:"github" jsonschema_description:"GitHub team or user that owns the team's files, e.g. @acme/payments."`
+	Slack     string `json:"slack" jsonschema_description:"Slack channel that receives tickets, e.g. #payments-alerts."`
+	PagerDuty string `json:"pagerduty" jsonschema_description:"PagerDuty service (routing key name) that receives pages."`
+}
+
+// Environment is specs/environments/<name>.yaml: one AWS account and cluster.
+type Environment struct {
+	Name       string      `json:"name" jsonschema_description:"DNS label; defaults to the file name and must match it."`
+	Production bool        `json:"production,omitempty" jsonschema_description:"Changes to this environment are flagged in PR summaries. Default: true for an environment named prod."`
+	Account    string      `json:"account" jsonschema:"pattern=^[0-9]{12}$" jsonschema_description:"12-digit AWS account id, quoted."`
+	Region     string      `json:"region,omitempty" jsonschema_description:"AWS region; the platform's region by default."`
+	Network    Network     `json:"network"`
+	Cluster    Cluster     `json:"cluster"`
+	Delivery   Delivery    `json:"delivery"`
+	Alerting   Alerting    `json:"alerting,omitempty"`
+	Database   EnvDatabase `json:"database,omitempty"`
+	Replicas   int         `json:"replicas,omitempty" jsonschema:"minimum=1" jsonschema_description:"Default replicas of every service here. Default 1."`
+
+	Source *Source `json:"-"`
+}
+
+// Network is the environment's VPC.
+type Network struct {
+	CIDR        string `json:"cidr" jsonschema_description:"IPv4 VPC CIDR, /16 to /24; must not overlap another environment's."`
+	Zones       int    `json:"zones,omitempty" jsonschema:"minimum=1,maximum=6" jsonschema_description:"Availability zones to spread subnets over. Default 2."`
+	NATGateways string `json:"natGateways,omitempty" jsonschema:"enum=none,enum=single,enum=perZone" jsonschema_description:"NAT gateways: none, single or perZone. Default single."`
+}
+
+// Cluster is the Kubernetes cluster Flux runs in.
+type Cluster struct {
+	Name string `json:"name,omitempty" jsonschema_description:"EKS cluster name. Default <platform>-<environment>."`
+}
+
+// Delivery says how changes reach the environment.
+type Delivery struct {
+	Trigger     string   `json:"trigger,omitempty" jsonschema:"enum=merge,enum=tag,enum=manual" jsonschema_description:"merge (push to branch), tag (a release tag) or manual. Default merge."`
+	Branch      string   `json:"branch,omitempty" jsonschema_description:"Branch whose pushes deploy here when trigger is merge. Default main."`
+	Approvals   int      `json:"approvals,omitempty" jsonschema:"minimum=0,maximum=6" jsonschema_description:"Reviews required before a deployment proceeds."`
+	Reviewers   []string `json:"reviewers,omitempty" jsonschema_description:"Teams whose members may approve a deployment."`
+	WaitMinutes int      `json:"waitMinutes,omitempty" jsonschema:"minimum=0,maximum=43200" jsonschema_description:"Wait timer before a deployment proceeds."`
+}
+
+// Alerting says how the environment's alerts reach people.
+type Alerting struct {
+	Page bool `json:"page,omitempty" jsonschema_description:"Page on-call for page alerts. When false, pages become tickets. Default false."`
+}
+
+// EnvDatabase is the environment's policy for every service database in it.
+type EnvDatabase struct {
+	InstanceClass       string `json:"instanceClass,omitempty" jsonschema_description:"RDS instance class. Default db.t4g.micro."`
+	MultiAZ             bool   `json:"multiAZ,omitempty"`
+	DeletionProtection  bool   `json:"deletionProtection,omitempty"`
+	BackupRetentionDays int    `json:"backupRetentionDays,omitempty" jsonschema:"minimum=1,maximum=35" jsonschema_description:"RDS automated backup retention. Default 7."`
+}
+
+// Service is specs/services/<name>.yaml: one deployable and what it needs.
+type Service struct {
+	Name      string         `json:"name" jsonschema_description:"DNS label; defaults to the file name and must match it."`
+	Team      string         `json:"team" jsonschema_description:"Owning team, a key of the platform's teams."`
+	Port      int            `json:"port,omitempty" jsonschema:"minimum=1,maximum=65535" jsonschema_description:"HTTP port. Omit for a service that serves no HTTP (a worker)."`
+	Health    string         `json:"health,omitempty" jsonschema_description:"HTTP path of the health probe. Default /healthz when port is set."`
+	Metrics   Metrics        `json:"metrics,omitempty"`
+	Replicas  map[string]int `json:"replicas,omitempty" jsonschema_description:"Replicas per environment name; the environment's default elsewhere."`
+	Resources Resources      `json:"resources,omitempty"`
+	SLOs      []*SLO         `json:"slos,omitempty"`
+	Database  *Database      `json:"database,omitempty"`
+	Buckets   []*Bucket      `json:"buckets,omitempty"`
+	Secrets   []string       `json:"secrets,omitempty" jsonschema_description:"Secret names; values never enter the repository."`
+	Flags     []*Flag        `json:"flags,omitempty"`
+	Loadtest  *Loadtest      `json:"loadtest,omitempty"`
+	Alerts    []*Alert       `json:"alerts,omitempty"`
+
+	Source *Source `json:"-"`
+}
+
+// Metrics says where Prometheus scrapes the service.
+type Metrics struct {
+	Port int    `json:"port,omitempty" jsonschema:"minimum=1,maximum=65535" jsonschema_description:"Port of /metrics. Default: the service port."`
+	Path string `json:"path,omitempty" jsonschema_description:"Default /metrics."`
+}
+
+// Resources are the requests of one replica; limits are derived from them.
+type Resources struct {
+	CPU    string `json:"cpu,omitempty" jsonschema_description:"Kubernetes quantity. Default 100m."`
+	Memory string `json:"memory,omitempty" jsonschema_description:"Kubernetes quantity. Default 128Mi."`
+}
+
+// SLO is one service level objective.
+type SLO struct {
+	Name      string       `json:"name"`
+	Objective float64      `json:"objective" jsonschema:"exclusiveMinimum=0,exclusiveMaximum=100" jsonschema_description:"Target percentage of good events, e.g. 99.9."`
+	SLI       SLI          `json:"sli"`
+	Threshold Duration     `json:"threshold,omitempty" jsonschema_description:"For sli latency: a request slower than this is bad, e.g. 300ms."`
+	Window    Duration     `json:"window,omitempty" jsonschema_description:"Compliance window, whole days. Default 30d."`
+	Alerting  *SLOAlerting `json:"alerting,omitempty"`
+}
+
+// SLOAlerting switches burn-rate alert tiers on and off.
+type SLOAlerting struct {
+	Page   *bool `json:"page,omitempty" jsonschema_description:"Fast-burn alerts that page. Default true."`
+	Ticket *bool `json:"ticket,omitempty" jsonschema_description:"Slow-burn alerts that open tickets. Default true."`
+}
+
+// Database is the service's own PostgreSQL.
+type Database struct {
+	Engine    string  `json:"engine,omitempty" jsonschema:"enum=postgres" jsonschema_description:"Default postgres."`
+	Version   string  `json:"version,omitempty" jsonschema:"enum=14,enum=15,enum=16,enum=17" jsonschema_description:"Major version, quoted. Default \"16\"."`
+	StorageGB int     `json:"storageGB,omitempty" jsonschema:"minimum=20,maximum=65536" jsonschema_description:"Default 20."`
+	Backup    *Backup `json:"backup,omitempty"`
+}
+
+// Backup is the service's backup policy, beside the environment's RDS retention.
+type Backup struct {
+	Schedule      string   `json:"schedule,omitempty" jsonschema_description:"Five-field cron, UTC. Default \"0 3 * * *\"."`
+	RetentionDays int      `json:"retentionDays,omitempty" jsonschema:"minimum=1" jsonschema_description:"Default 30."`
+	MaxAge        Duration `json:"maxAge,omitempty" jsonschema_description:"Alert when the newest backup is older. Default 26h."`
+}
+
+// Bucket is an S3 bucket the service owns.
+type Bucket struct {
+	Name       string `json:"name"`
+	Versioning bool   `json:"versioning,omitempty"`
+	ExpireDays int    `json:"expireDays,omitempty" jsonschema:"minimum=1" jsonschema_description:"Expire objects after this many days; never when omitted."`
+}
+
+// Flag is a feature flag.
+type Flag struct {
+	Name      string   `json:"name"`
+	Default   bool     `json:"default,omitempty"`
+	EnabledIn []string `json:"enabledIn,omitempty" jsonschema_description:"Environments where the flag is on whatever its default."`
+}
+
+// Loadtest describes a load test that runs against the service.
+type Loadtest struct {
+	Rate     int        `json:"rate" jsonschema:"minimum=1" jsonschema_description:"Requests per second."`
+	Duration Duration   `json:"duration,omitempty" jsonschema_description:"Default 1m."`
+	Requests []*Request `json:"requests"`
+}
+
+// Request is one request of a load test, sent round-robin with the others.
+type Request struct {
+	Method string `json:"method,omitempty" jsonschema:"enum=GET,enum=HEAD,enum=POST,enum=PUT,enum=PATCH,enum=DELETE" jsonschema_description:"Default GET."`
+	Path   string `json:"path"`
+	Body   string `json:"body,omitempty"`
+}
+
+// Alert is an alert beside the generated ones.
+type Alert struct {
+	Name     string   `json:"name" jsonschema:"pattern=^[A-Z][A-Za-z0-9]*$" jsonschema_description:"Alert name, UpperCamelCase."`
+	Expr     string   `json:"expr" jsonschema_description:"PromQL expression; the alert fires while it returns series."`
+	For      Duration `json:"for,omitempty" jsonschema_description:"Default 5m."`
+	Severity string   `json:"severity,omitempty" jsonschema:"enum=page,enum=ticket" jsonschema_description:"Default ticket."`
+	Summary  string   `json:"summary"`
+	Runbook  string   `json:"runbook,omitempty" jsonschema_description:"Markdown included in the alert's runbook."`
+}
