@@ -10,6 +10,7 @@ import (
 // also named in the field's schema description.
 const (
 	defaultProvider      = "aws"
+	defaultOwner         = "platform"
 	defaultZones         = 2
 	defaultNAT           = NATSingle
 	defaultTrigger       = TriggerMerge
@@ -63,6 +64,7 @@ func fileBase(src *Source) string {
 
 func (p *Platform) applyDefaults() {
 	setDefault(&p.Cloud.Provider, defaultProvider)
+	setDefault(&p.Owner, defaultOwner)
 }
 
 func (e *Environment) applyDefaults(p *Platform) {

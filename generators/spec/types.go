@@ -7,11 +7,12 @@ package spec
 
 // Platform is specs/platform.yaml: the organisation.
 type Platform struct {
-	Name       string           `json:"name" jsonschema_description:"Lowercase DNS label; prefixes cloud resource names."`
-	Repository string           `json:"repository" jsonschema_description:"GitHub owner/repo of this monorepo: OIDC trust and CODEOWNERS."`
-	Registry   string           `json:"registry" jsonschema_description:"Container registry that service images are pushed to, e.g. ghcr.io/acme."`
-	Cloud      Cloud            `json:"cloud"`
-	Teams      map[string]*Team `json:"teams" jsonschema_description:"Teams by name; services, reviewers and alert routing refer to these names."`
+	Name       string           `json:"name" jsonschema:"required" jsonschema_description:"Lowercase DNS label; prefixes cloud resource names."`
+	Repository string           `json:"repository" jsonschema:"required" jsonschema_description:"GitHub owner/repo of this monorepo: OIDC trust and CODEOWNERS."`
+	Registry   string           `json:"registry" jsonschema:"required" jsonschema_description:"Container registry that service images are pushed to, e.g. ghcr.io/acme."`
+	Cloud      Cloud            `json:"cloud" jsonschema:"required"`
+	Teams      map[string]*Team `json:"teams" jsonschema:"required" jsonschema_description:"Teams by name; services, reviewers and alert routing refer to these names."`
+	Owner      string           `json:"owner,omitempty" jsonschema_description:"Team that owns the platform and environment specs and every generated file not made for one service. Default platform."`
 
 	Source *Source `json:"-"`
 }
@@ -19,24 +20,24 @@ type Platform struct {
 // Cloud says where environments run and where Terraform keeps its state.
 type Cloud struct {
 	Provider    string `json:"provider,omitempty" jsonschema:"enum=aws" jsonschema_description:"Cloud provider; only aws for now. Default aws."`
-	Region      string `json:"region" jsonschema_description:"Default region of every environment, e.g. eu-west-1."`
-	StateBucket string `json:"stateBucket" jsonschema_description:"S3 bucket that holds Terraform state for every environment."`
+	Region      string `json:"region" jsonschema:"required" jsonschema_description:"Default region of every environment, e.g. eu-west-1."`
+	StateBucket string `json:"stateBucket" jsonschema:"required" jsonschema_description:"S3 bucket that holds Terraform state for every environment."`
 }
 
 // Team is who owns services and who is told when they break.
 type Team struct {
-	GitHub    string `json:"github" jsonschema_description:"GitHub team or user that owns the team's files, e.g. @acme/payments."`
-	Slack     string `json:"slack" jsonschema_description:"Slack channel that receives tickets, e.g. #payments-alerts."`
-	PagerDuty string `json:"pagerduty" jsonschema_description:"PagerDuty service (routing key name) that receives pages."`
+	GitHub    string `json:"github" jsonschema:"required" jsonschema_description:"GitHub team or user that owns the team's files, e.g. @acme/payments."`
+	Slack     string `json:"slack" jsonschema:"required" jsonschema_description:"Slack channel that receives tickets, e.g. #payments-alerts."`
+	PagerDuty string `json:"pagerduty" jsonschema:"required" jsonschema_description:"PagerDuty service (routing key name) that receives pages."`
 }
 
 // Environment is specs/environments/<name>.yaml: one AWS account and cluster.
 type Environment struct {
 	Name       string      `json:"name" jsonschema_description:"DNS label; defaults to the file name and must match it."`
 	Production bool        `json:"production,omitempty" jsonschema_description:"Changes to this environment are flagged in PR summaries. Default: true for an environment named prod."`
-	Account    string      `json:"account" jsonschema:"pattern=^[0-9]{12}$" jsonschema_description:"12-digit AWS account id, quoted."`
+	Account    string      `json:"account" jsonschema:"required,pattern=^[0-9]{12}$" jsonschema_description:"12-digit AWS account id, quoted."`
 	Region     string      `json:"region,omitempty" jsonschema_description:"AWS region; the platform's region by default."`
-	Network    Network     `json:"network"`
+	Network    Network     `json:"network" jsonschema:"required"`
 	Cluster    Cluster     `json:"cluster"`
 	Delivery   Delivery    `json:"delivery"`
 	Alerting   Alerting    `json:"alerting,omitempty"`
@@ -48,7 +49,7 @@ type Environment struct {
 
 // Network is the environment's VPC.
 type Network struct {
-	CIDR        string `json:"cidr" jsonschema_description:"IPv4 VPC CIDR, /16 to /24; must not overlap another environment's."`
+	CIDR        string `json:"cidr" jsonschema:"required" jsonschema_description:"IPv4 VPC CIDR, /16 to /24; must not overlap another environment's."`
 	Zones       int    `json:"zones,omitempty" jsonschema:"minimum=1,maximum=6" jsonschema_description:"Availability zones to spread subnets over. Default 2."`
 	NATGateways string `json:"natGateways,omitempty" jsonschema:"enum=none,enum=single,enum=perZone" jsonschema_description:"NAT gateways: none, single or perZone. Default single."`
 }
@@ -83,7 +84,7 @@ type EnvDatabase struct {
 // Service is specs/services/<name>.yaml: one deployable and what it needs.
 type Service struct {
 	Name      string         `json:"name" jsonschema_description:"DNS label; defaults to the file name and must match it."`
-	Team      string         `json:"team" jsonschema_description:"Owning team, a key of the platform's teams."`
+	Team      string         `json:"team" jsonschema:"required" jsonschema_description:"Owning team, a key of the platform's teams."`
 	Port      int            `json:"port,omitempty" jsonschema:"minimum=1,maximum=65535" jsonschema_description:"HTTP port. Omit for a service that serves no HTTP (a worker)."`
 	Health    string         `json:"health,omitempty" jsonschema_description:"HTTP path of the health probe. Default /healthz when port is set."`
 	Metrics   Metrics        `json:"metrics,omitempty"`
@@ -114,9 +115,9 @@ type Resources struct {
 
 // SLO is one service level objective.
 type SLO struct {
-	Name      string       `json:"name"`
-	Objective float64      `json:"objective" jsonschema:"exclusiveMinimum=0,exclusiveMaximum=100" jsonschema_description:"Target percentage of good events, e.g. 99.9."`
-	SLI       SLI          `json:"sli"`
+	Name      string       `json:"name" jsonschema:"required"`
+	Objective float64      `json:"objective" jsonschema:"required,exclusiveMinimum=0,exclusiveMaximum=100" jsonschema_description:"Target percentage of good events, e.g. 99.9."`
+	SLI       SLI          `json:"sli" jsonschema:"required"`
 	Threshold Duration     `json:"threshold,omitempty" jsonschema_description:"For sli latency: a request slower than this is bad, e.g. 300ms."`
 	Window    Duration     `json:"window,omitempty" jsonschema_description:"Compliance window, whole days. Default 30d."`
 	Alerting  *SLOAlerting `json:"alerting,omitempty"`
@@ -145,38 +146,38 @@ type Backup struct {
 
 // Bucket is an S3 bucket the service owns.
 type Bucket struct {
-	Name       string `json:"name"`
+	Name       string `json:"name" jsonschema:"required"`
 	Versioning bool   `json:"versioning,omitempty"`
 	ExpireDays int    `json:"expireDays,omitempty" jsonschema:"minimum=1" jsonschema_description:"Expire objects after this many days; never when omitted."`
 }
 
 // Flag is a feature flag.
 type Flag struct {
-	Name      string   `json:"name"`
+	Name      string   `json:"name" jsonschema:"required"`
 	Default   bool     `json:"default,omitempty"`
 	EnabledIn []string `json:"enabledIn,omitempty" jsonschema_description:"Environments where the flag is on whatever its default."`
 }
 
 // Loadtest describes a load test that runs against the service.
 type Loadtest struct {
-	Rate     int        `json:"rate" jsonschema:"minimum=1" jsonschema_description:"Requests per second."`
+	Rate     int        `json:"rate" jsonschema:"required,minimum=1" jsonschema_description:"Requests per second."`
 	Duration Duration   `json:"duration,omitempty" jsonschema_description:"Default 1m."`
-	Requests []*Request `json:"requests"`
+	Requests []*Request `json:"requests" jsonschema:"required"`
 }
 
 // Request is one request of a load test, sent round-robin with the others.
 type Request struct {
 	Method string `json:"method,omitempty" jsonschema:"enum=GET,enum=HEAD,enum=POST,enum=PUT,enum=PATCH,enum=DELETE" jsonschema_description:"Default GET."`
-	Path   string `json:"path"`
+	Path   string `json:"path" jsonschema:"required"`
 	Body   string `json:"body,omitempty"`
 }
 
 // Alert is an alert beside the generated ones.
 type Alert struct {
-	Name     string   `json:"name" jsonschema:"pattern=^[A-Z][A-Za-z0-9]*$" jsonschema_description:"Alert name, UpperCamelCase."`
-	Expr     string   `json:"expr" jsonschema_description:"PromQL expression; the alert fires while it returns series."`
+	Name     string   `json:"name" jsonschema:"required,pattern=^[A-Z][A-Za-z0-9]*$" jsonschema_description:"Alert name, UpperCamelCase."`
+	Expr     string   `json:"expr" jsonschema:"required" jsonschema_description:"PromQL expression; the alert fires while it returns series."`
 	For      Duration `json:"for,omitempty" jsonschema_description:"Default 5m."`
 	Severity string   `json:"severity,omitempty" jsonschema:"enum=page,enum=ticket" jsonschema_description:"Default ticket."`
-	Summary  string   `json:"summary"`
+	Summary  string   `json:"summary" jsonschema:"required"`
 	Runbook  string   `json:"runbook,omitempty" jsonschema_description:"Markdown included in the alert's runbook."`
 }

@@ -127,6 +127,9 @@ func (c *checker) platform(p *Platform) {
 	if len(p.Teams) == 0 {
 		c.required(src, "teams", "at least one team owns services")
 	}
+	if len(p.Teams) > 0 {
+		c.teamRef(p, src, "owner", p.Owner)
+	}
 	for _, name := range slices.Sorted(maps.Keys(p.Teams)) {
 		t, path := p.Teams[name], "teams."+name
 		if errs := validation.IsDNS1123Label(name); len(errs) > 0 {

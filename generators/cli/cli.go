@@ -1,0 +1,144 @@
+// Package cli is the groundwork command: it takes the arguments and the
+// streams and returns an exit code, so that it runs in-process in tests.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+
+	"github.com/groundwork-dev/groundwork/generators"
+	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// Exit codes.
+const (
+	ExitOK       = 0 // done, nothing to report
+	ExitFindings = 1 // verify found stale, hand-edited, orphaned or missing files
+	ExitInput    = 2 // a spec is wrong, or the command line is
+	ExitInternal = 3 // a bug or an I/O failure
+)
+
+// Version is the version of groundwork, set at release by -ldflags.
+var Version = "0.1.0-dev"
+
+const usage = `groundwork turns the specs in specs/ into everything production needs.
+
+Usage:
+  groundwork [-C DIR] <command> [arguments]
+
+Commands:
+  generate          write every generated file; remove orphans; refuse to touch unowned files
+  verify            exit 1 if a generated file is stale, hand-edited, orphaned or missing
+  diff [--markdown] show what generate would change (--markdown: a PR comment)
+  explain PATH      which specs and fields produce PATH, or what a spec produces
+
+Flags:
+  -C DIR            work on the repository at DIR (it needs only specs/)
+  --version         print the version
+`
+
+type command struct {
+	root           string
+	stdout, stderr io.Writer
+}
+
+// Main runs groundwork with args (without the program name).
+func Main(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("groundwork", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	dir := fs.String("C", ".", "")
+	version := fs.Bool("version", false, "")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitInput
+	}
+	if *version {
+		fmt.Fprintf(stdout, "groundwork %s (%s)\n", Version, runtime.Version())
+		return ExitOK
+	}
+	c := &command{root: filepath.Clean(*dir), stdout: stdout, stderr: stderr}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		fmt.Fprint(stderr, usage)
+		return ExitInput
+	}
+	name, rest := rest[0], rest[1:]
+	switch name {
+	case "generate":
+		return c.generate(rest)
+	case "verify":
+		return c.verify(rest)
+	case "diff":
+		return c.diff(rest)
+	case "explain":
+		return c.explain(rest)
+	case "version":
+		fmt.Fprintf(stdout, "groundwork %s (%s)\n", Version, runtime.Version())
+		return ExitOK
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return ExitOK
+	}
+	fmt.Fprintf(stderr, "groundwork: unknown command %q; run groundwork help\n", name)
+	return ExitInput
+}
+
+// render loads the specs and generates every file. On failure it has
+// printed why and returns the exit code.
+func (c *command) render() (*spec.Model, *engine.Output, int) {
+	m, err := spec.Load(c.root)
+	var diags spec.Diagnostics
+	switch {
+	case errors.As(err, &diags):
+		fmt.Fprintln(c.stderr, diags.Error())
+		fmt.Fprintf(c.stderr, "groundwork: %d %s in the specs; nothing was written\n", len(diags), plural(len(diags), "mistake", "mistakes"))
+		return nil, nil, ExitInput
+	case err != nil:
+		fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
+		return nil, nil, ExitInternal
+	}
+	out, err := generators.Render(m)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "groundwork: internal error in a generator: %v\n", err)
+		return nil, nil, ExitInternal
+	}
+	return m, out, ExitOK
+}
+
+// plan renders and compares with the disk.
+func (c *command) plan() (*spec.Model, *engine.Plan, int) {
+	m, out, code := c.render()
+	if code != ExitOK {
+		return nil, nil, code
+	}
+	p, err := engine.Compare(c.root, out)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
+		return nil, nil, ExitInternal
+	}
+	return m, p, ExitOK
+}
+
+// noArgs refuses arguments to a command that takes none.
+func (c *command) noArgs(name string, args []string) bool {
+	if len(args) > 0 {
+		fmt.Fprintf(c.stderr, "groundwork %s: unexpected argument %q\n", name, args[0])
+		return false
+	}
+	return true
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/groundwork-dev/groundwork/generators/engine"
+)
+
+func (c *command) diff(args []string) int {
+	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	markdown := fs.Bool("markdown", false, "print a pull-request comment instead of a unified diff")
+	if err := fs.Parse(args); err != nil || !c.noArgs("diff", fs.Args()) {
+		return ExitInput
+	}
+	_, p, code := c.plan()
+	if code != ExitOK {
+		return code
+	}
+	if *markdown {
+		writeMarkdown(c.stdout, p)
+		return ExitOK
+	}
+	for _, ch := range p.Changes {
+		c.unifiedDiff(ch)
+	}
+	for _, path := range p.Unowned {
+		fmt.Fprintf(c.stderr, "%s: in the way: not written by groundwork; generate will refuse to overwrite it\n", path)
+	}
+	return ExitOK
+}
+
+// writeMarkdown writes the summary a reviewer reads before the diff: counts
+// per artifact kind, then production and deletions called out, then files.
+func writeMarkdown(w io.Writer, p *engine.Plan) {
+	if len(p.Changes) == 0 && len(p.Unowned) == 0 {
+		fmt.Fprintln(w, "### groundwork: no generated file changes")
+		return
+	}
+	n := len(p.Changes)
+	fmt.Fprintf(w, "### groundwork: %d generated %s change\n\n", n, plural(n, "file", "files"))
+
+	type counts struct{ added, changed, removed int }
+	byKind := map[string]*counts{}
+	var prod, removed []engine.Change
+	for _, ch := range p.Changes {
+		k := byKind[ch.Kind]
+		if k == nil {
+			k = &counts{}
+			byKind[ch.Kind] = k
+		}
+		switch ch.Status {
+		case engine.Added:
+			k.added++
+		case engine.Changed:
+			k.changed++
+		case engine.Removed:
+			k.removed++
+			removed = append(removed, ch)
+		}
+		if ch.Production {
+			prod = append(prod, ch)
+		}
+	}
+	fmt.Fprintln(w, "| kind | added | changed | removed |")
+	fmt.Fprintln(w, "|------|------:|--------:|--------:|")
+	kinds := make([]string, 0, len(byKind))
+	for k := range byKind {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	for _, k := range kinds {
+		cn := byKind[k]
+		fmt.Fprintf(w, "| %s | %d | %d | %d |\n", k, cn.added, cn.changed, cn.removed)
+	}
+
+	if len(prod) > 0 || len(removed) > 0 || len(p.Unowned) > 0 {
+		fmt.Fprintln(w, "\n> [!WARNING]")
+		if len(prod) > 0 {
+			fmt.Fprintf(w, "> **Production:** %d %s for a production environment %s.\n", len(prod), plural(len(prod), "file", "files"), plural(len(prod), "changes", "change"))
+		}
+		if len(removed) > 0 {
+			fmt.Fprintf(w, "> **Deletions:** %d generated %s removed.\n", len(removed), plural(len(removed), "file is", "files are"))
+		}
+		if len(p.Unowned) > 0 {
+			fmt.Fprintf(w, "> **Blocked:** %d hand-written %s in the way of generated output.\n", len(p.Unowned), plural(len(p.Unowned), "file is", "files are"))
+		}
+	}
+
+	fmt.Fprintf(w, "\n<details><summary>Files</summary>\n\n| file | change | from |\n|------|--------|------|\n")
+	for _, ch := range p.Changes {
+		mark := ""
+		if ch.Production {
+			mark = " **production**"
+		}
+		specs := make([]string, len(ch.Specs))
+		for i, s := range ch.Specs {
+			specs[i] = "`" + s + "`"
+		}
+		fmt.Fprintf(w, "| `%s`%s | %s | %s |\n", ch.Path, mark, ch.Status, strings.Join(specs, ", "))
+	}
+	fmt.Fprintln(w, "\n</details>")
+}

@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/groundwork-dev/groundwork/generators/engine"
+)
+
+func (c *command) generate(args []string) int {
+	if !c.noArgs("generate", args) {
+		return ExitInput
+	}
+	_, p, code := c.plan()
+	if code != ExitOK {
+		return code
+	}
+	if err := p.Apply(); err != nil {
+		var unowned *engine.UnownedError
+		if errors.As(err, &unowned) {
+			fmt.Fprintln(c.stderr, err)
+			fmt.Fprintf(c.stderr, "groundwork: %d %s in the way; nothing was written\n", len(unowned.Paths), plural(len(unowned.Paths), "file", "files"))
+			return ExitInput
+		}
+		fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
+		return ExitInternal
+	}
+	written, removed := 0, 0
+	for _, ch := range p.Changes {
+		note := ""
+		if ch.HandEdited {
+			note = fmt.Sprintf(" (replaced a hand edit; edit %s instead)", strings.Join(ch.Specs, ", "))
+		}
+		fmt.Fprintf(c.stdout, "%-7s %s%s\n", ch.Status, ch.Path, note)
+		if ch.Status == engine.Removed {
+			removed++
+		} else {
+			written++
+		}
+	}
+	fmt.Fprintf(c.stdout, "groundwork: %d written, %d removed, %d unchanged\n", written, removed, p.Unchanged)
+	return ExitOK
+}

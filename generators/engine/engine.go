@@ -1,0 +1,97 @@
+// Package engine turns the validated spec model into generated files and
+// compares them with a tree on disk. Generation is a pure function of the
+// model; writing, verifying and diffing are three ways of comparing its
+// result with the disk, so they can never disagree.
+package engine
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// Generator makes one kind of artifact from the model. Generators are pure:
+// no disk, no clock, no environment; the same model gives the same files.
+type Generator interface {
+	// Kind names the artifact kind, e.g. "codeowners"; PR summaries count by it.
+	Kind() string
+	Generate(m *spec.Model) ([]File, error)
+}
+
+// Indexer makes files that describe the other generated files, such as
+// CODEOWNERS, which must name every file a team owns. Indexers run after the
+// generators and see their output.
+type Indexer interface {
+	Kind() string
+	Index(m *spec.Model, out *Output) ([]File, error)
+}
+
+// File is one generated file, before the engine adds its header.
+type File struct {
+	Path    string   // slash path relative to the repository root
+	Origins []Origin // the specs, and fields of them, that the file is made from
+	Data    []byte
+}
+
+// Origin names a spec and the fields of it that a file depends on, so that
+// `groundwork explain` can send a reader to the line to edit.
+type Origin struct {
+	Spec   string   `json:"spec"`             // e.g. specs/services/api.yaml
+	Fields []string `json:"fields,omitempty"` // field paths, e.g. "slos[0].objective"; empty means the whole spec
+}
+
+// Rendered is a generated file as it must be on disk.
+type Rendered struct {
+	Path       string
+	Kind       string
+	Origins    []Origin
+	Data       []byte
+	Production bool // made from, or deployed to, a production environment
+}
+
+// Specs lists the spec files of the file's origins.
+func (r *Rendered) Specs() []string {
+	out := make([]string, len(r.Origins))
+	for i, o := range r.Origins {
+		out[i] = o.Spec
+	}
+	return out
+}
+
+// Output is everything a model generates, sorted by path.
+type Output struct {
+	Files []*Rendered
+}
+
+// File returns the rendered file at path, or nil.
+func (o *Output) File(p string) *Rendered {
+	i, ok := slices.BinarySearchFunc(o.Files, p, func(r *Rendered, p string) int { return strings.Compare(r.Path, p) })
+	if !ok {
+		return nil
+	}
+	return o.Files[i]
+}
+
+// handWritten are the folders people own. A generator writing there is a bug
+// in the generator, caught before anything touches the disk.
+var handWritten = []string{"specs/", "generators/", "tools/", "modules/", "backend/", "docs/", ".ci/", ".git/"}
+
+// checkPath refuses paths that would escape the tree or land in hand-written
+// folders.
+func checkPath(p string) error {
+	switch {
+	case p == "" || path.IsAbs(p) || path.Clean(p) != p || strings.HasPrefix(p, "../") || p == "..":
+		return fmt.Errorf("path %q is not a clean relative path", p)
+	case p == LockFile:
+		return fmt.Errorf("path %q is the lock file", p)
+	}
+	for _, dir := range handWritten {
+		if strings.HasPrefix(p, dir) {
+			return fmt.Errorf("path %q is in %s, which people write", p, dir)
+		}
+	}
+	return nil
+}

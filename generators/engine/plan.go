@@ -1,0 +1,254 @@
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Status is how a generated path differs between disk and the output.
+type Status int
+
+const (
+	Added   Status = iota + 1 // generated, not on disk
+	Changed                   // on disk with other bytes
+	Removed                   // on disk and owned, but no longer generated (an orphan)
+)
+
+func (s Status) String() string {
+	return [...]string{"", "added", "changed", "removed"}[s]
+}
+
+// Change is one file that generate would write or remove.
+type Change struct {
+	Path       string
+	Status     Status
+	Kind       string
+	Specs      []string // the specs to edit instead of the file
+	Old, New   []byte
+	HandEdited bool // the disk differs from what groundwork last wrote there
+	Production bool
+}
+
+// Plan is the difference between an output and the tree at root.
+type Plan struct {
+	Root      string
+	Changes   []Change // sorted by path
+	Unchanged int
+	// Unowned are paths the output needs that hold files groundwork did not
+	// write: it will not overwrite them.
+	Unowned []string
+
+	lock, oldLock []byte
+}
+
+// LockChanged reports whether the lock file on disk is not the output's.
+func (p *Plan) LockChanged() bool { return !bytes.Equal(p.lock, p.oldLock) }
+
+// Clean reports whether the tree is exactly the output.
+func (p *Plan) Clean() bool {
+	return len(p.Changes) == 0 && len(p.Unowned) == 0 && !p.LockChanged()
+}
+
+// Compare plans what it takes to make the tree at root hold exactly out.
+// It reads the disk and never writes it.
+func Compare(root string, out *Output) (*Plan, error) {
+	lock, oldLockData, err := readLock(root)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{Root: root, lock: lockOf(out).encode(), oldLock: oldLockData}
+
+	disk := make([][]byte, len(out.Files))
+	errs := make([]error, len(out.Files))
+	parallel(len(out.Files), func(i int) {
+		disk[i], errs[i] = readIfExists(root, out.Files[i].Path)
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for i, f := range out.Files {
+		old := disk[i]
+		entry, owned := lock.Files[f.Path]
+		c := Change{Path: f.Path, Kind: f.Kind, Specs: f.Specs(), Old: old, New: f.Data, Production: f.Production}
+		switch {
+		case old == nil:
+			c.Status = Added
+		case bytes.Equal(old, f.Data):
+			p.Unchanged++
+			continue
+		case owned || hasHeader(old):
+			c.Status = Changed
+			c.HandEdited = !owned || entry.SHA256 != hash(old)
+		default:
+			p.Unowned = append(p.Unowned, f.Path)
+			continue
+		}
+		p.Changes = append(p.Changes, c)
+	}
+
+	for _, name := range sortedKeys(lock.Files) {
+		if out.File(name) != nil {
+			continue
+		}
+		old, err := readIfExists(root, name)
+		if err != nil {
+			return nil, err
+		}
+		if old == nil {
+			continue // already gone; the new lock forgets it
+		}
+		e := lock.Files[name]
+		p.Changes = append(p.Changes, Change{Path: name, Status: Removed, Kind: e.Kind, Specs: e.Sources,
+			Old: old, HandEdited: e.SHA256 != hash(old)})
+	}
+	slices.SortFunc(p.Changes, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
+	return p, nil
+}
+
+// readIfExists returns a file's bytes, or nil when there is no file. A
+// directory where a file should be is an error naming it.
+func readIfExists(root, name string) ([]byte, error) {
+	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	return data, nil
+}
+
+// UnownedError is returned when generate would overwrite files that
+// groundwork did not write.
+type UnownedError struct{ Paths []string }
+
+func (e *UnownedError) Error() string {
+	var b strings.Builder
+	for _, p := range e.Paths {
+		fmt.Fprintf(&b, "%s: not written by groundwork (no header, not in %s); refusing to overwrite it: move it away, or delete it if the generated file should replace it\n", p, LockFile)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// Apply writes the plan: nothing when any path is unowned. Every new file is
+// staged beside its destination first and renamed into place only when all
+// are staged, so an error while writing leaves the tree as it was; the lock
+// is written last, so an interrupted run is completed by the next one.
+func (p *Plan) Apply() error {
+	if len(p.Unowned) > 0 {
+		return &UnownedError{Paths: p.Unowned}
+	}
+	type staged struct{ tmp, dst string }
+	var stage []staged
+	cleanup := func() {
+		for _, s := range stage {
+			os.Remove(s.tmp)
+		}
+	}
+	for _, c := range p.Changes {
+		if c.Status == Removed {
+			continue
+		}
+		dst := filepath.Join(p.Root, filepath.FromSlash(c.Path))
+		tmp, err := writeTemp(dst, c.New)
+		if err != nil {
+			cleanup()
+			return err
+		}
+		stage = append(stage, staged{tmp, dst})
+	}
+	for _, s := range stage {
+		if err := os.Rename(s.tmp, s.dst); err != nil {
+			cleanup()
+			return err
+		}
+	}
+	for _, c := range p.Changes {
+		if c.Status != Removed {
+			continue
+		}
+		if err := os.Remove(filepath.Join(p.Root, filepath.FromSlash(c.Path))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		pruneEmptyDirs(p.Root, path.Dir(c.Path))
+	}
+	if p.LockChanged() {
+		dst := filepath.Join(p.Root, LockFile)
+		tmp, err := writeTemp(dst, p.lock)
+		if err != nil {
+			return err
+		}
+		return os.Rename(tmp, dst)
+	}
+	return nil
+}
+
+// writeTemp writes data to a new file beside dst, creating dst's folder.
+func writeTemp(dst string, data []byte) (string, error) {
+	dir := filepath.Dir(dst)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".groundwork-*")
+	if err != nil {
+		return "", err
+	}
+	_, werr := f.Write(data)
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr, os.Chmod(f.Name(), 0o644)); err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// pruneEmptyDirs removes dir and its parents while they are empty, so that
+// removing a service leaves no empty folders behind.
+func pruneEmptyDirs(root, dir string) {
+	for dir != "." && dir != "/" && dir != "" {
+		if os.Remove(filepath.Join(root, filepath.FromSlash(dir))) != nil {
+			return
+		}
+		dir = path.Dir(dir)
+	}
+}
+
+// parallel runs f(0..n-1) on every core.
+func parallel(n int, f func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0)*2)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				f(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

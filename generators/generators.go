@@ -1,0 +1,29 @@
+// Package generators lists every generator Groundwork runs, in one place:
+// adding an artifact kind means adding its package and one line here.
+package generators
+
+import (
+	"github.com/groundwork-dev/groundwork/generators/codeowners"
+	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/generators/schemas"
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// All returns the generators, each making one artifact kind from the model.
+func All() []engine.Generator {
+	return []engine.Generator{
+		schemas.Generator{},
+	}
+}
+
+// Indexers returns the generators that describe the others' output.
+func Indexers() []engine.Indexer {
+	return []engine.Indexer{
+		codeowners.Generator{},
+	}
+}
+
+// Render loads nothing: it generates every file of a validated model.
+func Render(m *spec.Model) (*engine.Output, error) {
+	return engine.Render(m, All(), Indexers())
+}
