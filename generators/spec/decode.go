@@ -19,20 +19,22 @@ import (
 type decoder struct {
 	src   *Source
 	diags Diagnostics
-	noPos bool // the nodes' positions are not the spec's own (Jsonnet output)
+	// locate, when set, finds positions by field path: the nodes are Jsonnet
+	// output, whose positions are not the spec's own.
+	locate func(path string) Pos
 }
 
-// at is where a node was written in the spec, or nowhere known.
-func (d *decoder) at(n *yaml.Node) Pos {
-	if d.noPos {
-		return Pos{}
+// at is where the node at path was written in the spec.
+func (d *decoder) at(n *yaml.Node, path string) Pos {
+	if d.locate != nil {
+		return d.locate(path)
 	}
 	return nodePos(n)
 }
 
 // record notes that the spec wrote a value at path, and where.
 func (d *decoder) record(m map[string]Pos, path string, n *yaml.Node) {
-	m[path] = d.at(n)
+	m[path] = d.at(n, path)
 }
 
 func (d *decoder) errorf(p Pos, kind Kind, path, format string, args ...any) {
@@ -84,7 +86,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		d.decodeMap(n, v, path)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			d.errorf(d.at(n), KindSchema, path, "want a list, got %s", describe(n))
+			d.errorf(d.at(n, path), KindSchema, path, "want a list, got %s", describe(n))
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
@@ -105,7 +107,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		if s, ok := d.scalar(n, path, "!!int", "a whole number"); ok {
 			i, err := strconv.ParseInt(s, 0, 64)
 			if err != nil || i > math.MaxInt32 || i < math.MinInt32 {
-				d.errorf(d.at(n), KindSchema, path, "%s is out of range", s)
+				d.errorf(d.at(n, path), KindSchema, path, "%s is out of range", s)
 				return
 			}
 			v.SetInt(i)
@@ -116,12 +118,12 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			tag = "!!float"
 		}
 		if n.Kind != yaml.ScalarNode || tag != "!!float" {
-			d.errorf(d.at(n), KindSchema, path, "want a number, got %s", describe(n))
+			d.errorf(d.at(n, path), KindSchema, path, "want a number, got %s", describe(n))
 			return
 		}
 		f, err := strconv.ParseFloat(n.Value, 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			d.errorf(d.at(n), KindSchema, path, "want a finite number, got %s", n.Value)
+			d.errorf(d.at(n, path), KindSchema, path, "want a finite number, got %s", n.Value)
 			return
 		}
 		v.SetFloat(f)
@@ -141,13 +143,13 @@ func (d *decoder) scalar(n *yaml.Node, path, tag, want string) (string, bool) {
 	if tag == "!!str" && n.Kind == yaml.ScalarNode {
 		hint = fmt.Sprintf("; quote it: %q", n.Value)
 	}
-	d.errorf(d.at(n), KindSchema, path, "want %s, got %s%s", want, describe(n), hint)
+	d.errorf(d.at(n, path), KindSchema, path, "want %s, got %s%s", want, describe(n), hint)
 	return "", false
 }
 
 func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind != yaml.MappingNode {
-		d.errorf(d.at(n), KindSchema, path, "want a mapping, got %s", describe(n))
+		d.errorf(d.at(n, path), KindSchema, path, "want a mapping, got %s", describe(n))
 		return
 	}
 	fields := fieldsOf(v.Type())
@@ -166,18 +168,18 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			} else {
 				msg += "; known keys: " + strings.Join(fields.names, ", ")
 			}
-			d.errorf(d.at(k), KindSchema, path, "%s", msg)
+			d.errorf(d.at(k, joinPath(path, key)), KindSchema, path, "%s", msg)
 			continue
 		}
 		fp := joinPath(path, key)
-		d.record(d.src.keyPos, fp, k)
+		d.src.keyPos[fp] = d.at(k, fp)
 		d.decode(val, v.Field(idx), fp)
 	}
 }
 
 func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind != yaml.MappingNode {
-		d.errorf(d.at(n), KindSchema, path, "want a mapping, got %s", describe(n))
+		d.errorf(d.at(n, path), KindSchema, path, "want a mapping, got %s", describe(n))
 		return
 	}
 	if v.IsNil() {
@@ -191,7 +193,7 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
 			continue
 		}
 		fp := joinPath(path, key)
-		d.record(d.src.keyPos, fp, k)
+		d.src.keyPos[fp] = d.at(k, fp)
 		elem := reflect.New(v.Type().Elem()).Elem()
 		d.decode(val, elem, fp)
 		v.SetMapIndex(reflect.ValueOf(key), elem)
@@ -201,11 +203,11 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
 // key reads a mapping key and refuses non-string and repeated keys.
 func (d *decoder) key(k *yaml.Node, path string, seen map[string]Pos) (string, bool) {
 	if k.Kind != yaml.ScalarNode {
-		d.errorf(d.at(k), KindSchema, path, "want a plain key, got %s", describe(k))
+		d.errorf(d.at(k, path), KindSchema, path, "want a plain key, got %s", describe(k))
 		return "", false
 	}
 	if first, dup := seen[k.Value]; dup {
-		d.errorf(d.at(k), KindSchema, path, "key %q repeats the one at line %d", k.Value, first.Line)
+		d.errorf(d.at(k, path), KindSchema, path, "key %q repeats the one at line %d", k.Value, first.Line)
 		return "", false
 	}
 	seen[k.Value] = nodePos(k)
@@ -219,7 +221,7 @@ func (d *decoder) decodeSLI(n *yaml.Node, s *SLI, path string) {
 		return
 	}
 	if n.Kind != yaml.MappingNode {
-		d.errorf(d.at(n), KindSchema, path, "want %q, %q or a mapping with errors and total queries, got %s",
+		d.errorf(d.at(n, path), KindSchema, path, "want %q, %q or a mapping with errors and total queries, got %s",
 			SLIAvailability, SLILatency, describe(n))
 		return
 	}

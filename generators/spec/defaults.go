@@ -134,7 +134,9 @@ func (s *Service) ReplicasIn(e *Environment) int {
 func (s *Service) HTTP() bool { return s.Port > 0 }
 
 // PageEnabled reports whether the SLO's fast-burn (page) tier is on.
-func (o *SLO) PageEnabled() bool { return o.Alerting == nil || o.Alerting.Page == nil || *o.Alerting.Page }
+func (o *SLO) PageEnabled() bool {
+	return o.Alerting == nil || o.Alerting.Page == nil || *o.Alerting.Page
+}
 
 // TicketEnabled reports whether the SLO's slow-burn (ticket) tier is on.
 func (o *SLO) TicketEnabled() bool {

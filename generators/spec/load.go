@@ -258,8 +258,8 @@ func (d *decoder) parseYAML(data []byte) *yaml.Node {
 var jsonnetLoc = regexp.MustCompile(`(?m)(\S+\.(?:jsonnet|libsonnet)):(\d+):(\d+)`)
 
 // evalJsonnet evaluates a Jsonnet spec, with specs/lib on the import path,
-// and parses its JSON output. Values of a Jsonnet spec have no position of
-// their own in the output: diagnostics name the file and the field path.
+// and parses its JSON output. Positions come from the spec's source, not
+// from the output (see jsonnetLocator).
 func (d *decoder) evalJsonnet(root string, data []byte) *yaml.Node {
 	abs, err := filepath.Abs(root)
 	if err != nil {
@@ -281,7 +281,7 @@ func (d *decoder) evalJsonnet(root string, data []byte) *yaml.Node {
 		d.errorf(p, KindSyntax, "", "jsonnet: %s", strings.TrimPrefix(first, "RUNTIME ERROR: "))
 		return nil
 	}
-	d.noPos = true
+	d.locate = jsonnetLocator(file, string(data))
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(out), &doc); err != nil || len(doc.Content) == 0 {
 		d.errorf(Pos{}, KindSyntax, "", "jsonnet output is not a JSON value: %v", err)

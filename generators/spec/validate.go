@@ -10,6 +10,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/robfig/cron/v3"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -79,11 +80,32 @@ func validate(m *Model) Diagnostics {
 
 // dnsLabel checks a name that becomes part of Kubernetes and AWS names.
 func (c *checker) dnsLabel(src *Source, path, name string) bool {
-	if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
-		c.errorf(src, KindValue, path, "%q is not a valid name: %s", name, errs[0])
-		return false
+	if len(validation.IsDNS1123Label(name)) == 0 {
+		return true
 	}
-	return true
+	msg := fmt.Sprintf("%q is not a DNS label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit", name)
+	if s := labelFrom(name); s != "" && len(validation.IsDNS1123Label(s)) == 0 {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	c.errorf(src, KindValue, path, "%s", msg)
+	return false
+}
+
+// labelFrom is the DNS label nearest to name: lowercased, with runs of other
+// characters turned into one '-'.
+func labelFrom(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
 }
 
 // nameMatchesFile checks that a spec's name is the name of its file, so that
@@ -134,6 +156,7 @@ func (c *checker) platform(p *Platform) {
 		t, path := p.Teams[name], "teams."+name
 		if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
 			c.report(src, src.KeyPos(path), KindValue, path, "%q is not a valid team name: %s", name, errs[0])
+			continue
 		}
 		if t == nil {
 			c.errorf(src, KindSchema, path, "want github, slack and pagerduty")
@@ -171,11 +194,11 @@ func (c *checker) environment(p *Platform, e *Environment) {
 	} else if !accountRE.MatchString(e.Account) {
 		c.errorf(src, KindValue, "account", "%q is not a 12-digit AWS account id", e.Account)
 	}
-	if e.Region != "" && !regionRE.MatchString(e.Region) {
+	if src.Has("region") && !regionRE.MatchString(e.Region) {
 		c.errorf(src, KindValue, "region", "%q is not an AWS region, e.g. eu-west-1", e.Region)
 	}
 	c.network(src, e.Network)
-	if !clusterRE.MatchString(e.Cluster.Name) {
+	if (p != nil || src.Has("cluster.name")) && !clusterRE.MatchString(e.Cluster.Name) {
 		c.errorf(src, KindValue, "cluster.name", "%q is not a valid EKS cluster name: up to 100 letters, digits, hyphens and underscores", e.Cluster.Name)
 	}
 	d := e.Delivery
@@ -338,7 +361,7 @@ func (c *checker) service(m *Model, s *Service) {
 	}
 	if s.Metrics.Port == 0 {
 		c.errorf(src, KindValue, "metrics.port", "a service without an HTTP port needs metrics.port, where Prometheus scrapes it")
-	} else if s.Metrics.Port < 0 || s.Metrics.Port > 65535 {
+	} else if src.Has("metrics.port") && (s.Metrics.Port < 0 || s.Metrics.Port > 65535) {
 		c.errorf(src, KindValue, "metrics.port", "%d is not a TCP port", s.Metrics.Port)
 	}
 	if !strings.HasPrefix(s.Metrics.Path, "/") {
@@ -535,7 +558,7 @@ func (c *checker) database(s *Service) {
 	if okAge {
 		if gap := longestGap(sched); gap > maxAge {
 			c.errorf(src, KindValue, "database.backup.maxAge", "%s is shorter than the %s between two backups of schedule %q; the backup-age alert would fire between every two backups",
-				string(b.MaxAge), gap, b.Schedule)
+				string(b.MaxAge), model.Duration(gap), b.Schedule)
 		}
 	}
 }

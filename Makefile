@@ -1,0 +1,45 @@
+# Groundwork: `make generate` turns specs/ into every generated file;
+# `make test` proves them with the real tools of each ecosystem.
+
+GO       ?= go
+BIN      := bin/groundwork
+SOURCES  := $(shell find generators tools -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+FUZZTIME ?= 10s
+
+.PHONY: build generate verify diff test lint bench fuzz clean
+
+build: $(BIN)
+
+# Rebuilt only when a Go source of the command changes.
+$(BIN): $(SOURCES)
+	$(GO) build -o $@ ./tools/groundwork
+
+generate: $(BIN)
+	$(BIN) generate
+
+verify: $(BIN)
+	$(BIN) verify
+
+diff: $(BIN)
+	$(BIN) diff
+
+# Every test, the real validators included, then a short fuzz of the loader.
+test:
+	$(GO) test ./...
+	$(GO) test ./generators/spec -run '^$$' -fuzz FuzzLoadService -fuzztime $(FUZZTIME)
+
+lint:
+	@out=$$(gofmt -l generators tools tests 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+# Times generate on synthetic organisations of growing size (see tools/benchorg).
+bench: $(BIN)
+	$(GO) run ./tools/benchorg -bin $(BIN)
+	$(GO) test ./generators/... -run '^$$' -bench . -benchtime 3x
+
+fuzz:
+	$(GO) test ./generators/spec -run '^$$' -fuzz FuzzLoadService -fuzztime 5m
+
+clean:
+	rm -rf bin

@@ -1,0 +1,1 @@
+{ team: 'payments', port: 3000 }
