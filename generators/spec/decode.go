@@ -22,7 +22,13 @@ type decoder struct {
 	// locate, when set, finds positions by field path: the nodes are Jsonnet
 	// output, whose positions are not the spec's own.
 	locate func(path string) Pos
+	// aliases counts alias expansions: YAML anchors may be reused, but a
+	// "billion laughs" file must not make the loader expand forever.
+	aliases int
 }
+
+// maxAliases bounds alias expansions per file; real specs use a handful.
+const maxAliases = 1000
 
 // at is where the node at path was written in the spec.
 func (d *decoder) at(n *yaml.Node, path string) Pos {
@@ -57,6 +63,12 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		n = n.Content[0]
 	}
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		if d.aliases++; d.aliases > maxAliases {
+			if d.aliases == maxAliases+1 {
+				d.errorf(d.at(n, path), KindSyntax, path, "more than %d alias expansions; write the values out", maxAliases)
+			}
+			return
+		}
 		n = n.Alias
 	}
 	d.record(d.src.pos, path, n)
@@ -91,7 +103,12 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, c := range n.Content {
-			d.decode(c, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
+			ip := fmt.Sprintf("%s[%d]", path, i)
+			if isNull(c) {
+				d.errorf(d.at(c, ip), KindSchema, ip, "empty list item; fill it in or remove its '-'")
+				continue
+			}
+			d.decode(c, s.Index(i), ip)
 		}
 		v.Set(s)
 	case reflect.String:

@@ -188,13 +188,17 @@ func kindName(k specKind) string {
 
 // loadFile reads one spec into its type.
 func loadFile(root string, f specFile) (any, Diagnostics) {
-	src := newSource(f.rel)
-	d := &decoder{src: src}
 	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.rel)))
 	if err != nil {
-		d.errorf(Pos{}, KindSyntax, "", "cannot read: %v", err)
-		return nil, d.diags
+		return nil, Diagnostics{{File: f.rel, Kind: KindSyntax, Msg: fmt.Sprintf("cannot read: %v", err)}}
 	}
+	return decodeFile(root, f, data)
+}
+
+// decodeFile decodes one spec's bytes into its type.
+func decodeFile(root string, f specFile, data []byte) (any, Diagnostics) {
+	src := newSource(f.rel)
+	d := &decoder{src: src}
 	var node *yaml.Node
 	if path.Ext(f.rel) == ".jsonnet" {
 		node = d.evalJsonnet(root, data)
