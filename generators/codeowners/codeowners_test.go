@@ -1,0 +1,60 @@
+package codeowners_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/groundwork-dev/groundwork/generators"
+	"github.com/groundwork-dev/groundwork/generators/codeowners"
+	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/generators/internal/golden"
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+func TestGolden(t *testing.T) {
+	m, err := spec.Load("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := generators.Render(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, golden.OfKind(out, "codeowners"))
+}
+
+// A file made for one service alone belongs to that service's team; a file
+// made from several services stays with the platform owner.
+func TestOwnership(t *testing.T) {
+	m, err := spec.Load("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	perService := &fakeGen{files: []engine.File{
+		{Path: "dashboards/api.json", Data: []byte("{}\n"), Origins: []engine.Origin{{Spec: "specs/services/api.yaml"}, {Spec: "specs/platform.yaml"}}},
+		{Path: "dashboards/web.json", Data: []byte("{}\n"), Origins: []engine.Origin{{Spec: "specs/services/web.jsonnet"}}},
+		{Path: "dashboards/overview.json", Data: []byte("{}\n"), Origins: []engine.Origin{{Spec: "specs/services/api.yaml"}, {Spec: "specs/services/web.jsonnet"}}},
+	}}
+	out, err := engine.Render(m, []engine.Generator{perService}, []engine.Indexer{codeowners.Generator{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(out.File(codeowners.Path).Data)
+	for _, want := range []string{
+		"\n* @acme/platform\n",
+		"\n/specs/services/api.yaml @acme/payments\n/dashboards/api.json @acme/payments\n",
+		"\n/specs/services/web.jsonnet @acme/storefront\n/dashboards/web.json @acme/storefront\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("CODEOWNERS lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "overview.json") {
+		t.Errorf("a file shared by two services was given to one team:\n%s", text)
+	}
+}
+
+type fakeGen struct{ files []engine.File }
+
+func (*fakeGen) Kind() string                                { return "dashboards" }
+func (g *fakeGen) Generate(*spec.Model) ([]engine.File, error) { return g.files, nil }
