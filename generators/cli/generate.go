@@ -29,7 +29,9 @@ func (c *command) generate(args []string) int {
 	written, removed := 0, 0
 	for _, ch := range p.Changes {
 		note := ""
-		if ch.HandEdited {
+		if ch.HandEdited && ch.Status == engine.Removed {
+			note = " (it had hand edits; git has them)"
+		} else if ch.HandEdited {
 			note = fmt.Sprintf(" (replaced a hand edit; edit %s instead)", strings.Join(ch.Specs, ", "))
 		}
 		fmt.Fprintf(c.stdout, "%-7s %s%s\n", ch.Status, ch.Path, note)

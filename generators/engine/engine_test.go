@@ -16,7 +16,7 @@ type fake struct {
 	files []File
 }
 
-func (f *fake) Kind() string                           { return f.kind }
+func (f *fake) Kind() string                         { return f.kind }
 func (f *fake) Generate(*spec.Model) ([]File, error) { return f.files, nil }
 
 func file(path, data string, specs ...string) File {
