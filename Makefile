@@ -3,7 +3,7 @@
 
 GO       ?= go
 BIN      := bin/groundwork
-SOURCES  := $(shell find generators tools -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+SOURCES  := $(shell find generators tools internal -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 FUZZTIME ?= 10s
 
 .PHONY: build generate verify diff test lint bench fuzz clean
@@ -29,7 +29,7 @@ test:
 	$(GO) test ./generators/spec -run '^$$' -fuzz FuzzLoadService -fuzztime $(FUZZTIME)
 
 lint:
-	@out=$$(gofmt -l generators tools tests 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l generators tools tests internal 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 

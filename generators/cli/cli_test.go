@@ -13,6 +13,7 @@ import (
 	"github.com/groundwork-dev/groundwork/generators"
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/synthetic"
 )
 
 func TestMain(m *testing.M) {
@@ -207,4 +208,32 @@ func TestCommittedOutputIsUpToDate(t *testing.T) {
 	if p.LockChanged() && len(p.Changes) == 0 {
 		t.Errorf("%s is out of date; run make generate", engine.LockFile)
 	}
+}
+
+// BenchmarkGenerate times a full generate and a no-op one on 1000 services.
+func BenchmarkGenerate(b *testing.B) {
+	dir := b.TempDir()
+	if err := synthetic.Write(dir, 1000); err != nil {
+		b.Fatal(err)
+	}
+	var out bytes.Buffer
+	b.Run("full", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			os.Remove(filepath.Join(dir, engine.LockFile))
+			os.RemoveAll(filepath.Join(dir, ".github"))
+			os.RemoveAll(filepath.Join(dir, "schemas"))
+			b.StartTimer()
+			if code := Main([]string{"-C", dir, "generate"}, &out, &out); code != ExitOK {
+				b.Fatal(out.String())
+			}
+		}
+	})
+	b.Run("noop", func(b *testing.B) {
+		for b.Loop() {
+			if code := Main([]string{"-C", dir, "generate"}, &out, &out); code != ExitOK {
+				b.Fatal(out.String())
+			}
+		}
+	})
 }

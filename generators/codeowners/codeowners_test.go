@@ -7,8 +7,8 @@ import (
 	"github.com/groundwork-dev/groundwork/generators"
 	"github.com/groundwork-dev/groundwork/generators/codeowners"
 	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/internal/golden"
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/golden"
 )
 
 func TestGolden(t *testing.T) {

@@ -14,9 +14,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/internal/golden"
 	"github.com/groundwork-dev/groundwork/generators/schemas"
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/golden"
 )
 
 func render(t *testing.T) *engine.Output {

@@ -5,8 +5,10 @@ import (
 	"maps"
 	"net/netip"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
@@ -72,8 +74,22 @@ func validate(m *Model) Diagnostics {
 	slices.SortFunc(m.Environments, func(a, b *Environment) int { return strings.Compare(a.Name, b.Name) })
 	slices.SortFunc(m.Services, func(a, b *Service) int { return strings.Compare(a.Name, b.Name) })
 	c.overlaps(m.Environments)
-	for _, s := range m.Services {
-		c.service(m, s)
+	// Services are checked in parallel, each worker with its own checker:
+	// this is where a large organisation spends its validation time.
+	workers := min(runtime.GOMAXPROCS(0), max(len(m.Services), 1))
+	checkers := make([]*checker, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		checkers[w] = &checker{promql: parser.NewParser(parser.Options{})}
+		wg.Go(func() {
+			for i := w; i < len(m.Services); i += workers {
+				checkers[w].service(m, m.Services[i])
+			}
+		})
+	}
+	wg.Wait()
+	for _, wc := range checkers {
+		c.diags = append(c.diags, wc.diags...)
 	}
 	return c.diags
 }
@@ -556,16 +572,29 @@ func (c *checker) database(s *Service) {
 		c.errorf(src, KindValue, "database.backup.schedule", "%q sets both day-of-month and day-of-week; AWS Backup takes one of them", b.Schedule)
 	}
 	if okAge {
-		if gap := longestGap(sched); gap > maxAge {
+		if gap := longestGap(b.Schedule, sched); gap > maxAge {
 			c.errorf(src, KindValue, "database.backup.maxAge", "%s is shorter than the %s between two backups of schedule %q; the backup-age alert would fire between every two backups",
 				string(b.MaxAge), model.Duration(gap), b.Schedule)
 		}
 	}
 }
 
+// gaps memoises longestGap by schedule: organisations use a handful of
+// schedules across all their services, and each takes a year of steps.
+var gaps sync.Map // schedule string -> time.Duration
+
 // longestGap is the longest time between two runs of a schedule, over a
 // year from a fixed date so that the answer never depends on today.
-func longestGap(s cron.Schedule) time.Duration {
+func longestGap(spec string, s cron.Schedule) time.Duration {
+	if g, ok := gaps.Load(spec); ok {
+		return g.(time.Duration)
+	}
+	g := scanGaps(s)
+	gaps.Store(spec, g)
+	return g
+}
+
+func scanGaps(s cron.Schedule) time.Duration {
 	t := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	end := t.AddDate(1, 0, 0)
 	var gap time.Duration
