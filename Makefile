@@ -6,7 +6,7 @@ BIN      := bin/groundwork
 SOURCES  := $(shell find generators tools internal -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 FUZZTIME ?= 10s
 
-.PHONY: build generate verify diff test lint bench fuzz clean
+.PHONY: build generate verify diff test lint bench fuzz golden clean
 
 build: $(BIN)
 
@@ -37,6 +37,14 @@ lint:
 bench: $(BIN)
 	$(GO) run ./tools/benchorg -bin $(BIN)
 	$(GO) test ./generators/... -run '^$$' -bench . -benchtime 3x
+
+# Packages with golden files or an expected-error corpus take -update.
+GOLDEN_PKGS := $(sort $(dir $(shell grep -rl --include='*_test.go' -e 'golden.Check' -e '"update"' generators)))
+
+# After an intended change to a generator: rewrite the expected files, then
+# review them in git diff.
+golden:
+	$(GO) test $(addprefix ./,$(GOLDEN_PKGS)) -update
 
 fuzz:
 	$(GO) test ./generators/spec -run '^$$' -fuzz FuzzLoadService -fuzztime 5m
