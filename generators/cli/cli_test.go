@@ -30,16 +30,20 @@ func TestScripts(t *testing.T) {
 // repoRoot is the repository this package is in.
 const repoRoot = "../.."
 
-// copySpecs makes a repository holding only the sample specs.
+// fixture is an organisation like the sample one, frozen so that tests can
+// name its lines while the sample evolves.
+const fixture = "testdata/org"
+
+// copySpecs makes a repository holding only the fixture's specs.
 func copySpecs(t *testing.T) string {
 	t.Helper()
 	dst := t.TempDir()
-	src := filepath.Join(repoRoot, spec.Dir)
+	src := filepath.Join(fixture, spec.Dir)
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		rel, _ := filepath.Rel(repoRoot, p)
+		rel, _ := filepath.Rel(fixture, p)
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return err
@@ -143,7 +147,7 @@ func TestBadSpecsWriteNothing(t *testing.T) {
 	}
 	want := `specs/environments/staging.yaml:4:17: network.cidr: 10.20.0.0/16 overlaps 10.20.0.0/16 of environment "dev" (specs/environments/dev.yaml); give each environment its own range [value]
 specs/services/api.yaml:3:7: team: team "paymnts" is not declared in specs/platform.yaml; did you mean "payments"? [reference]
-specs/services/api.yaml:9:37: slos[0].objective: 100 is outside (0, 100); an objective is a percentage of good events, such as 99.9 [value]
+specs/services/api.yaml:10:37: slos[0].objective: 100 is outside (0, 100); an objective is a percentage of good events, such as 99.9 [value]
 specs/services/web.jsonnet:7:15: loadtest.rate: 0 requests per second is outside 1 to 10000 [value]
 specs/services/worker.yaml:19:15: alerts[0].severity: "critical" is not one of page, ticket [value]
 groundwork: 5 mistakes in the specs; nothing was written

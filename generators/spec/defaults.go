@@ -94,6 +94,9 @@ func (s *Service) applyDefaults() {
 		setDefault(&s.Metrics.Port, s.Port)
 	}
 	setDefault(&s.Metrics.Path, defaultMetricsPath)
+	if s.Build != nil && s.Build.Context != "" {
+		setDefault(&s.Build.Dockerfile, path.Join(s.Build.Context, "Dockerfile"))
+	}
 	setDefault(&s.Resources.CPU, defaultCPU)
 	setDefault(&s.Resources.Memory, defaultMemory)
 	for _, o := range s.SLOs {

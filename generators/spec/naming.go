@@ -30,6 +30,43 @@ func SecretName(e *Environment, s *Service, n string) string {
 	return e.Name + "/" + s.Name + "/" + n
 }
 
+// PlanRoleName is the read-only IAM role that pull requests plan with.
+func PlanRoleName(p *Platform, e *Environment) string {
+	return p.Name + "-" + e.Name + "-github-plan"
+}
+
+// ApplyRoleName is the IAM role that the environment's deploy job applies with.
+func ApplyRoleName(p *Platform, e *Environment) string {
+	return p.Name + "-" + e.Name + "-github-apply"
+}
+
+// RoleARN is the ARN of an IAM role of environment e.
+func RoleARN(e *Environment, role string) string {
+	return "arn:aws:iam::" + e.Account + ":role/" + role
+}
+
+// DeployEnvironment is the GitHub environment whose jobs deploy to e: its
+// protection rules (reviewers, wait timer, branches) gate every apply.
+func DeployEnvironment(e *Environment) string { return e.Name }
+
+// PlanEnvironment is the GitHub environment that pull-request plans of e run
+// in. It has no reviewers; it exists so that the read-only plan role can trust
+// one OIDC subject (repo:<owner>/<repo>:environment:<env>-plan) and every job
+// that asks for a cloud token names its environment.
+func PlanEnvironment(e *Environment) string { return e.Name + "-plan" }
+
+// Image is the repository that service s's images are pushed to.
+func Image(p *Platform, s *Service) string { return p.Registry + "/" + s.Name }
+
+// TerraformDir is where the Terraform root of e is generated.
+func TerraformDir(e *Environment) string { return "environments/" + e.Name + "/terraform" }
+
+// FluxDir is where what Flux syncs for e is generated.
+func FluxDir(e *Environment) string { return "environments/" + e.Name + "/flux" }
+
+// ReleaseFile is the release record of e: which image digest each service runs.
+func ReleaseFile(e *Environment) string { return Dir + "/releases/" + e.Name + ".yaml" }
+
 // AWS limits on those names.
 const (
 	maxBucketName = 63

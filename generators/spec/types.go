@@ -88,6 +88,7 @@ type Service struct {
 	Port      int            `json:"port,omitempty" jsonschema:"minimum=1,maximum=65535" jsonschema_description:"HTTP port. Omit for a service that serves no HTTP (a worker)."`
 	Health    string         `json:"health,omitempty" jsonschema_description:"HTTP path of the health probe. Default /healthz when port is set."`
 	Metrics   Metrics        `json:"metrics,omitempty"`
+	Build     *Build         `json:"build,omitempty" jsonschema_description:"How CI builds the service's image from this repository. Omit for an image built elsewhere."`
 	Replicas  map[string]int `json:"replicas,omitempty" jsonschema_description:"Replicas per environment name; the environment's default elsewhere."`
 	Resources Resources      `json:"resources,omitempty"`
 	SLOs      []*SLO         `json:"slos,omitempty"`
@@ -99,6 +100,12 @@ type Service struct {
 	Alerts    []*Alert       `json:"alerts,omitempty"`
 
 	Source *Source `json:"-"`
+}
+
+// Build says where the service's container image is built from.
+type Build struct {
+	Context    string `json:"context" jsonschema:"required" jsonschema_description:"Build context, a folder relative to the repository root, e.g. backend."`
+	Dockerfile string `json:"dockerfile,omitempty" jsonschema_description:"Dockerfile relative to the repository root. Default <context>/Dockerfile."`
 }
 
 // Metrics says where Prometheus scrapes the service.

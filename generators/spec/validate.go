@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	pathpkg "path"
 	"regexp"
 	"runtime"
 	"slices"
@@ -383,6 +384,14 @@ func (c *checker) service(m *Model, s *Service) {
 	if !strings.HasPrefix(s.Metrics.Path, "/") {
 		c.errorf(src, KindValue, "metrics.path", "%q is not an HTTP path", s.Metrics.Path)
 	}
+	if b := s.Build; b != nil {
+		if b.Context == "" {
+			c.required(src, "build.context", "the folder the image is built from")
+		} else {
+			c.repoPath(src, "build.context", b.Context)
+		}
+		c.repoPath(src, "build.dockerfile", b.Dockerfile)
+	}
 	for _, env := range slices.Sorted(maps.Keys(s.Replicas)) {
 		path := "replicas." + env
 		c.envRef(m, src, src.KeyPos(path), path, env)
@@ -450,6 +459,16 @@ func (c *checker) service(m *Model, s *Service) {
 	}
 	if m.Platform != nil {
 		c.awsNames(m, s)
+	}
+}
+
+// repoPath checks a path inside the repository: relative, clean, no "..".
+func (c *checker) repoPath(src *Source, path, p string) {
+	if p == "" {
+		return
+	}
+	if clean := pathpkg.Clean(p); clean != p || pathpkg.IsAbs(p) || clean == ".." || strings.HasPrefix(clean, "../") {
+		c.errorf(src, KindValue, path, "%q is not a clean path inside the repository, e.g. backend or backend/cmd/api/Dockerfile", p)
 	}
 }
 
