@@ -36,6 +36,8 @@ Commands:
   verify            exit 1 if a generated file is stale, hand-edited, orphaned or missing
   diff [--markdown] show what generate would change (--markdown: a PR comment)
   explain PATH      which specs and fields produce PATH, or what a spec produces
+  release set ENV SERVICE=DIGEST...  record what ENV runs (specs/releases/ENV.yaml)
+  release promote FROM TO            make TO run exactly what FROM runs
 
 Flags:
   -C DIR            work on the repository at DIR (it needs only specs/)
@@ -80,6 +82,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return c.diff(rest)
 	case "explain":
 		return c.explain(rest)
+	case "release":
+		return c.release(rest)
 	case "version":
 		fmt.Fprintf(stdout, "groundwork %s (%s)\n", Version, runtime.Version())
 		return ExitOK

@@ -78,5 +78,8 @@ func sourcesOf(m *spec.Model) map[string]*spec.Source {
 	for _, svc := range m.Services {
 		s[svc.Source.Path] = svc.Source
 	}
+	for _, r := range m.Releases {
+		s[r.Source.Path] = r.Source
+	}
 	return s
 }

@@ -39,7 +39,7 @@ func (Generator) Generate(*spec.Model) ([]engine.File, error) {
 		{"environment", "Groundwork environment spec (specs/environments/<name>.yaml)", &spec.Environment{}},
 		{"service", "Groundwork service spec (specs/services/<name>.yaml)", &spec.Service{}},
 	}
-	var files []engine.File
+	files := []engine.File{releaseSchema()}
 	for _, k := range kinds {
 		data, err := Schema(k.name, k.title, k.v)
 		if err != nil {
@@ -63,14 +63,19 @@ func Schema(name, title string, v any) ([]byte, error) {
 	s := r.Reflect(v)
 	s.ID = jsonschema.ID("https://groundwork.dev/schemas/" + name + ".schema.json")
 	s.Title = title
+	return encode(s), nil
+}
+
+// encode gives a schema's indented JSON.
+func encode(s *jsonschema.Schema) []byte {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(s); err != nil {
-		return nil, err
+		panic(err) // a schema of plain values always encodes
 	}
-	return b.Bytes(), nil
+	return b.Bytes()
 }
 
 // durationPattern is a Prometheus duration: "300ms", "26h", "1h30m", "28d".
@@ -104,4 +109,22 @@ func sliQueries() *orderedmap.OrderedMap[string, *jsonschema.Schema] {
 	p.Set("errors", &jsonschema.Schema{Type: "string", Pattern: `\{\{\.window\}\}`, Description: "PromQL rate of bad events over [{{.window}}]."})
 	p.Set("total", &jsonschema.Schema{Type: "string", Pattern: `\{\{\.window\}\}`, Description: "PromQL rate of all events over [{{.window}}]."})
 	return p
+}
+
+// releaseSchema describes specs/releases/<env>.yaml: service name to digest.
+// It is written by hand because a release record is a plain map, not a type.
+func releaseSchema() engine.File {
+	s := &jsonschema.Schema{
+		Version:     jsonschema.Version,
+		ID:          "https://groundwork.dev/schemas/release.schema.json",
+		Title:       "Groundwork release record (specs/releases/<environment>.yaml)",
+		Description: "The image digest each service runs in the environment; written by the deploy workflows.",
+		Type:        "object",
+		AdditionalProperties: &jsonschema.Schema{
+			Type:    "string",
+			Pattern: "^sha256:[0-9a-f]{64}$",
+		},
+		PropertyNames: &jsonschema.Schema{Pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},
+	}
+	return engine.File{Path: Dir + "/release.schema.json", Origins: []engine.Origin{{Spec: "generators/spec/release.go"}}, Data: encode(s)}
 }

@@ -88,6 +88,8 @@ func kindOf(name string) string {
 		return "environment"
 	case strings.Contains(name, "/services/"):
 		return "service"
+	case strings.Contains(name, "/releases/"):
+		return "release"
 	}
 	return "platform"
 }

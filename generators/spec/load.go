@@ -30,8 +30,9 @@ const LibDir = Dir + "/lib"
 // Model is the validated organisation: what every generator reads.
 type Model struct {
 	Platform     *Platform
-	Environments []*Environment // sorted by name
-	Services     []*Service     // sorted by name
+	Environments []*Environment      // sorted by name
+	Services     []*Service          // sorted by name
+	Releases     map[string]*Release // by environment name
 }
 
 // Environment returns the environment of that name, or nil.
@@ -61,6 +62,9 @@ func (m *Model) Sources() []string {
 	for _, s := range m.Services {
 		out = append(out, s.Source.Path)
 	}
+	for _, r := range m.Releases {
+		out = append(out, r.Source.Path)
+	}
 	slices.Sort(out)
 	return out
 }
@@ -72,6 +76,7 @@ const (
 	kindPlatform specKind = iota
 	kindEnvironment
 	kindService
+	kindRelease
 )
 
 type specFile struct {
@@ -114,6 +119,11 @@ func Load(root string) (*Model, error) {
 			m.Environments = append(m.Environments, v)
 		case *Service:
 			m.Services = append(m.Services, v)
+		case *Release:
+			if m.Releases == nil {
+				m.Releases = map[string]*Release{}
+			}
+			m.Releases[v.Env] = v
 		case nil:
 			// the file did not decode; its diagnostics say why
 		default:
@@ -179,11 +189,14 @@ func listSpecs(root string) ([]specFile, Diagnostics, error) {
 	if err := add(Dir+"/services", kindService, ""); err != nil {
 		return nil, nil, err
 	}
+	if err := add(ReleasesDir, kindRelease, ""); err != nil {
+		return nil, nil, err
+	}
 	return files, diags, nil
 }
 
 func kindName(k specKind) string {
-	return [...]string{"platform", "environment", "service"}[k]
+	return [...]string{"platform", "environment", "service", "release record"}[k]
 }
 
 // loadFile reads one spec into its type.
@@ -216,12 +229,20 @@ func decodeFile(root string, f specFile, data []byte) (any, Diagnostics) {
 		v = &Environment{Source: src}
 	case kindService:
 		v = &Service{Source: src}
+	case kindRelease:
+		r := &Release{Env: fileBase(src), Source: src}
+		if node.Kind == yaml.MappingNode {
+			d.decode(node, reflect.ValueOf(&r.Digests).Elem(), "")
+		}
+		v = r
 	}
 	if node.Kind != yaml.MappingNode {
 		d.errorf(nodePos(node), KindSchema, "", "want a mapping of %s fields, got %s", kindName(f.kind), describe(node))
 		return nil, d.diags
 	}
-	d.decode(node, reflect.ValueOf(v).Elem(), "")
+	if _, ok := v.(*Release); !ok {
+		d.decode(node, reflect.ValueOf(v).Elem(), "")
+	}
 	if len(d.diags) > 0 {
 		return nil, d.diags
 	}

@@ -92,6 +92,9 @@ func validate(m *Model) Diagnostics {
 	for _, wc := range checkers {
 		c.diags = append(c.diags, wc.diags...)
 	}
+	for _, r := range m.Releases {
+		c.release(m, r)
+	}
 	return c.diags
 }
 
