@@ -1,0 +1,50 @@
+// Command api is Groundwork's reference service: a small orders API on
+// PostgreSQL, instrumented with the backend's metrics and logging packages.
+//
+// It is configured by the environment: PORT (default 8080), DATABASE_URL
+// (required) and SLO_LATENCY_THRESHOLDS (comma-separated durations, such as
+// "300ms,1s", that become exact latency histogram buckets). It applies its
+// migrations at start and drains requests in flight on SIGTERM.
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/groundwork-dev/groundwork/backend/internal/server"
+	"github.com/groundwork-dev/groundwork/backend/logging"
+)
+
+// Exit codes.
+const (
+	exitOK     = 0
+	exitFailed = 1 // the service stopped on an error
+	exitConfig = 2 // the environment is wrong; restarting will not help
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Getenv, os.Stderr))
+}
+
+// run starts the service and blocks until ctx is done and it has drained.
+// Logs go to stderr, one JSON object a line.
+func run(ctx context.Context, getenv func(string) string, stderr io.Writer) int {
+	logger := logging.New(stderr, slog.LevelInfo)
+	cfg, err := server.ConfigFromEnv(getenv)
+	if err != nil {
+		logger.Error("bad configuration", "error", err)
+		return exitConfig
+	}
+	if err := server.Run(ctx, cfg, logger); err != nil {
+		logger.Error("stopped", "error", err)
+		return exitFailed
+	}
+	logger.Info("stopped")
+	return exitOK
+}

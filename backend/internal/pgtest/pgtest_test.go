@@ -1,0 +1,54 @@
+package pgtest_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/groundwork-dev/groundwork/backend/internal/pgtest"
+)
+
+var server *pgtest.Server
+
+func TestMain(m *testing.M) {
+	var err error
+	if server, err = pgtest.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if err := server.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+func TestDatabasesAreSeparate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a, b := server.NewDatabase(t), server.NewDatabase(t)
+	if a == b {
+		t.Fatalf("two databases share the URL %s", a)
+	}
+	for _, url := range []string{a, b} {
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var version int
+		if err := conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&version); err != nil {
+			t.Fatal(err)
+		}
+		if version < 150000 {
+			t.Errorf("server version %d, want PostgreSQL 15 or later", version)
+		}
+		if _, err := conn.Exec(ctx, "CREATE TABLE t (x int)"); err != nil {
+			t.Errorf("%s: %v", url, err)
+		}
+		conn.Close(ctx)
+	}
+}

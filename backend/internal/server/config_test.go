@@ -1,0 +1,33 @@
+package server_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/groundwork-dev/groundwork/backend/internal/server"
+)
+
+func TestConfigFromEnv(t *testing.T) {
+	t.Parallel()
+	c, err := server.ConfigFromEnv(env{"DATABASE_URL": "postgres://x"}.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 8080 || c.DatabaseURL != "postgres://x" || c.LatencyThresholds != nil || c.ReadyTimeout <= 0 || c.ShutdownTimeout <= 0 {
+		t.Errorf("defaults = %+v", c)
+	}
+
+	c, err = server.ConfigFromEnv(env{"PORT": "9090", "DATABASE_URL": "postgres://x", "SLO_LATENCY_THRESHOLDS": "300ms, 1s"}.get)
+	if err != nil || c.Port != 9090 || !slices.Equal(c.LatencyThresholds, []time.Duration{300 * time.Millisecond, time.Second}) {
+		t.Errorf("ConfigFromEnv = %+v, %v", c, err)
+	}
+
+	_, err = server.ConfigFromEnv(env{"PORT": "http", "SLO_LATENCY_THRESHOLDS": "fast"}.get)
+	for _, want := range []string{"PORT", "DATABASE_URL is required", "SLO_LATENCY_THRESHOLDS"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not mention %s", err, want)
+		}
+	}
+}
