@@ -7,12 +7,14 @@ import (
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/schemas"
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/generators/workflows"
 )
 
 // All returns the generators, each making one artifact kind from the model.
 func All() []engine.Generator {
 	return []engine.Generator{
 		schemas.Generator{},
+		workflows.Generator{},
 	}
 }
 

@@ -19,29 +19,20 @@ type Generator struct{}
 
 func (Generator) Kind() string { return "codeowners" }
 
-// Index writes one line per service-owned file rather than folder patterns:
+// Index gives each service's team its spec and the files generators made for
+// that service alone (File.Service): a file made from one service spec may
+// still be shared, such as a deploy workflow of an organisation with one
+// service. It writes one line per service-owned file rather than folder patterns:
 // folders are shared between services and hand-written files, and a pattern
 // that is too wide would hand a team files that are not theirs. Patterns are
 // not padded into columns, so that adding a service adds lines and changes
 // no others.
 func (Generator) Index(m *spec.Model, out *engine.Output) ([]engine.File, error) {
 	p := m.Platform
-	bySpec := map[string]*spec.Service{}
-	for _, s := range m.Services {
-		bySpec[s.Source.Path] = s
-	}
 	owned := map[string][]string{} // service name -> generated paths made for it alone
 	for _, f := range out.Files {
-		var only *spec.Service
-		n := 0
-		for _, o := range f.Origins {
-			if s, ok := bySpec[o.Spec]; ok {
-				only = s
-				n++
-			}
-		}
-		if n == 1 {
-			owned[only.Name] = append(owned[only.Name], f.Path)
+		if f.Service != "" {
+			owned[f.Service] = append(owned[f.Service], f.Path)
 		}
 	}
 

@@ -23,16 +23,17 @@ func TestGolden(t *testing.T) {
 	golden.Check(t, golden.OfKind(out, "codeowners"))
 }
 
-// A file made for one service alone belongs to that service's team; a file
-// made from several services stays with the platform owner.
+// A file made for one service alone belongs to that service's team; a
+// shared file stays with the platform owner, even when one service made it.
 func TestOwnership(t *testing.T) {
 	m, err := spec.Load("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
 	perService := &fakeGen{files: []engine.File{
-		{Path: "dashboards/api.json", Data: []byte("{}\n"), Origins: []engine.Origin{{Spec: "specs/services/api.yaml"}, {Spec: "specs/platform.yaml"}}},
-		{Path: "dashboards/web.json", Data: []byte("{}\n"), Origins: []engine.Origin{{Spec: "specs/services/web.jsonnet"}}},
+		{Path: "dashboards/api.json", Data: []byte("{}\n"), Service: "api", Origins: []engine.Origin{{Spec: "specs/services/api.yaml"}, {Spec: "specs/platform.yaml"}}},
+		{Path: "dashboards/web.json", Data: []byte("{}\n"), Service: "web", Origins: []engine.Origin{{Spec: "specs/services/web.jsonnet"}}},
+		{Path: "deploy.yml", Data: []byte("{}\n"), Origins: []engine.Origin{{Spec: "specs/services/api.yaml"}, {Spec: "specs/environments/prod.yaml"}}},
 		{Path: "dashboards/overview.json", Data: []byte("{}\n"), Origins: []engine.Origin{{Spec: "specs/services/api.yaml"}, {Spec: "specs/services/web.jsonnet"}}},
 	}}
 	out, err := engine.Render(m, []engine.Generator{perService}, []engine.Indexer{codeowners.Generator{}})
@@ -49,8 +50,10 @@ func TestOwnership(t *testing.T) {
 			t.Errorf("CODEOWNERS lacks %q:\n%s", want, text)
 		}
 	}
-	if strings.Contains(text, "overview.json") {
-		t.Errorf("a file shared by two services was given to one team:\n%s", text)
+	for _, shared := range []string{"overview.json", "deploy.yml"} {
+		if strings.Contains(text, shared) {
+			t.Errorf("%s, a shared file, was given to a team:\n%s", shared, text)
+		}
 	}
 }
 

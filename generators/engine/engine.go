@@ -34,6 +34,9 @@ type File struct {
 	Path    string   // slash path relative to the repository root
 	Origins []Origin // the specs, and fields of them, that the file is made from
 	Data    []byte
+	// Service names the service the file is made for alone, whose team
+	// owns it (CODEOWNERS); empty for files shared by the platform.
+	Service string
 }
 
 // Origin names a spec and the fields of it that a file depends on, so that
@@ -47,6 +50,7 @@ type Origin struct {
 type Rendered struct {
 	Path       string
 	Kind       string
+	Service    string // see File.Service
 	Origins    []Origin
 	Data       []byte
 	Production bool // made from, or deployed to, a production environment

@@ -33,6 +33,7 @@ func comment(name string) (open, close string, ok bool) {
 func headerLine(specs []string) string {
 	from := "specs/"
 	switch {
+	case len(specs) == 0:
 	case len(specs) == 1:
 		from = specs[0]
 	case len(specs) <= 3:

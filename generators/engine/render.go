@@ -84,7 +84,7 @@ func render(m *spec.Model, gens []Generator) (*Output, error) {
 				return nil, fmt.Errorf("%s and %s both generate %s", prev, kind, f.Path)
 			}
 			owner[f.Path] = kind
-			r := &Rendered{Path: f.Path, Kind: kind, Origins: normalise(f.Origins)}
+			r := &Rendered{Path: f.Path, Kind: kind, Service: f.Service, Origins: normalise(f.Origins)}
 			r.Data = withHeader(f.Path, r.Specs(), f.Data)
 			for _, s := range r.Specs() {
 				r.Production = r.Production || prodSpecs[s]

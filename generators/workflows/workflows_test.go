@@ -1,0 +1,346 @@
+package workflows_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
+
+	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/generators/workflows"
+	"github.com/groundwork-dev/groundwork/internal/golden"
+)
+
+func load(t *testing.T, root string) *spec.Model {
+	t.Helper()
+	m, err := spec.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func generate(t *testing.T, m *spec.Model) []engine.File {
+	t.Helper()
+	files, err := workflows.Generator{}.Generate(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// withQA is the sample organisation plus a qa environment that deploys on
+// merge, in a temporary copy of the specs.
+func withQA(t *testing.T) *spec.Model {
+	t.Helper()
+	root := t.TempDir()
+	if err := os.CopyFS(filepath.Join(root, "specs"), os.DirFS("../../specs")); err != nil {
+		t.Fatal(err)
+	}
+	qa := `name: qa
+account: "444444444444"
+network: {cidr: 10.50.0.0/16}
+delivery: {trigger: merge, branch: develop}
+`
+	if err := os.WriteFile(filepath.Join(root, "specs/environments/qa.yaml"), []byte(qa), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return load(t, root)
+}
+
+func TestGolden(t *testing.T) {
+	out, err := engine.Render(load(t, "../.."), []engine.Generator{workflows.Generator{}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, out.Files)
+}
+
+// minimal is an organisation with one service, pushed to a registry other
+// than GitHub's, and the given environments.
+func minimal(t *testing.T, envs ...string) *spec.Model {
+	t.Helper()
+	root := t.TempDir()
+	files := map[string]string{
+		"specs/platform.yaml": `name: acme
+repository: acme/platform
+registry: registry.example.com/acme
+cloud: {region: eu-west-1, stateBucket: acme-tf-state}
+teams:
+  platform: {github: "@acme/platform", slack: "#platform", pagerduty: platform}
+`,
+		"specs/services/shop.yaml": "name: shop\nteam: platform\nport: 8080\nbuild: {context: shop}\n",
+	}
+	for i, e := range envs {
+		files["specs/environments/"+e+".yaml"] = fmt.Sprintf("account: \"%012d\"\nnetwork: {cidr: 10.%d.0.0/16}\n", i+1, i+1)
+	}
+	for name, data := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return load(t, root)
+}
+
+// An organisation with no environment gets CI and the scans, and no
+// workflow without jobs.
+func TestNoEnvironments(t *testing.T) {
+	var paths []string
+	for _, f := range generate(t, minimal(t)) {
+		paths = append(paths, f.Path)
+	}
+	want := []string{workflows.DependabotPath, workflows.CIPath, workflows.SafetyPath}
+	if !slices.Equal(paths, want) {
+		t.Fatalf("generated %v, want %v", paths, want)
+	}
+}
+
+// Every generated workflow, of the sample organisation, of one with
+// another environment and of one with none, passes actionlint, shellcheck
+// and the hardening rules with nothing to report.
+func TestGeneratedWorkflowsLintClean(t *testing.T) {
+	for name, c := range map[string]struct {
+		m         *spec.Model
+		workflows int
+	}{"sample": {load(t, "../.."), 7}, "qa": {withQA(t), 7}, "minimal": {minimal(t), 2}, "one environment": {minimal(t, "live"), 5}} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			n := 0
+			for _, f := range generate(t, c.m) {
+				if !strings.HasPrefix(f.Path, workflows.Dir+"/") {
+					continue
+				}
+				n++
+				errs, err := workflows.Lint(f.Path, f.Data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range errs {
+					t.Errorf("%s", e)
+				}
+			}
+			if n != c.workflows {
+				t.Fatalf("linted %d workflows, want %d", n, c.workflows)
+			}
+		})
+	}
+}
+
+// Adding an environment adds its jobs and changes nothing else.
+func TestNewEnvironmentAddsOnlyItsJobs(t *testing.T) {
+	base := map[string][]byte{}
+	for _, f := range generate(t, load(t, "../..")) {
+		base[f.Path] = f.Data
+	}
+	added := map[string][]string{
+		workflows.CIPath:     {"terraform-qa"},
+		workflows.PlanPath:   {"plan-qa"},
+		workflows.DeployPath: {"deploy-qa"},
+		workflows.DriftPath:  {"drift-qa"},
+	}
+	var paths []string
+	for _, f := range generate(t, withQA(t)) {
+		paths = append(paths, f.Path)
+		old, ok := base[f.Path]
+		if !ok {
+			t.Errorf("%s: new file; adding an environment that deploys on merge adds jobs, not files", f.Path)
+			continue
+		}
+		doc := parse(t, f.Data)
+		if f.Path == workflows.DependabotPath {
+			removeScalar(t, doc, "/environments/qa/terraform")
+		} else {
+			removeJobs(t, f.Path, doc, added[f.Path])
+		}
+		if diff := cmp.Diff(string(reencode(t, parse(t, old))), string(reencode(t, doc))); diff != "" {
+			t.Errorf("%s changed beyond the qa jobs (-sample +qa):\n%s", f.Path, diff)
+		}
+	}
+	if len(paths) != len(base) {
+		t.Errorf("qa generates %v; the sample %d files", paths, len(base))
+	}
+}
+
+func parse(t *testing.T, data []byte) *yaml.Node {
+	t.Helper()
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return &doc
+}
+
+func reencode(t *testing.T, doc *yaml.Node) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func value(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// removeJobs takes exactly the named jobs out of a workflow.
+func removeJobs(t *testing.T, path string, doc *yaml.Node, names []string) {
+	t.Helper()
+	jobs := value(doc.Content[0], "jobs")
+	var kept []*yaml.Node
+	var got []string
+	for i := 0; i+1 < len(jobs.Content); i += 2 {
+		if k := jobs.Content[i]; slices.Contains(names, k.Value) {
+			got = append(got, k.Value)
+			continue
+		} else if strings.Contains(k.Value, "qa") {
+			t.Errorf("%s: unexpected job %s", path, k.Value)
+		}
+		kept = append(kept, jobs.Content[i], jobs.Content[i+1])
+	}
+	if !slices.Equal(got, names) {
+		t.Errorf("%s: qa added jobs %v, want %v", path, got, names)
+	}
+	jobs.Content = kept
+}
+
+// removeScalar takes one list item out wherever it occurs.
+func removeScalar(t *testing.T, n *yaml.Node, v string) {
+	t.Helper()
+	found := false
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.SequenceNode {
+			n.Content = slices.DeleteFunc(n.Content, func(c *yaml.Node) bool {
+				if c.Kind == yaml.ScalarNode && c.Value == v {
+					found = true
+					return true
+				}
+				return false
+			})
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(n)
+	if !found {
+		t.Errorf("%s is not listed", v)
+	}
+}
+
+// Two runs give the same bytes.
+func TestDeterministic(t *testing.T) {
+	m := load(t, "../..")
+	a, b := generate(t, m), generate(t, m)
+	if diff := cmp.Diff(a, b); diff != "" {
+		t.Fatalf("two runs differ:\n%s", diff)
+	}
+}
+
+// Each file of testdata/bad breaks one hardening rule, the one its name
+// starts with (<rule>.yml or <rule>.<case>.yml); Lint reports exactly the
+// errors in the .out file beside it, one `line:col: message [rule]` a line.
+// With -update, the .out files are rewritten; review them in git diff.
+func TestBadWorkflows(t *testing.T) {
+	files, err := filepath.Glob("testdata/bad/*.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	covered := map[string]bool{}
+	for _, name := range files {
+		rule, _, _ := strings.Cut(strings.TrimSuffix(filepath.Base(name), ".yml"), ".")
+		covered[rule] = true
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			t.Parallel()
+			data, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs, err := workflows.Lint(name, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got strings.Builder
+			for _, e := range errs {
+				fmt.Fprintf(&got, "%d:%d: %s [%s]\n", e.Line, e.Column, e.Message, e.Kind)
+				if e.Kind != rule {
+					t.Errorf("%s: reported by %s, want only %s", e, e.Kind, rule)
+				}
+			}
+			if len(errs) == 0 {
+				t.Errorf("%s reports nothing", rule)
+			}
+			out := strings.TrimSuffix(name, ".yml") + ".out"
+			if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+				if err := os.WriteFile(out, []byte(got.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(want), got.String()); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", out, diff)
+			}
+		})
+	}
+	for _, r := range workflows.RuleNames() {
+		if !covered[r] {
+			t.Errorf("rule %s has no testdata/bad/%s.yml", r, r)
+		}
+	}
+}
+
+// Lint runs shellcheck and actionlint's own rules, not only ours.
+func TestLintRunsShellcheckAndActionlint(t *testing.T) {
+	wf := `name: Scripts
+on:
+  push:
+    branches: [main]
+permissions:
+  contents: read
+jobs:
+  test:
+    name: Test
+    runs-on: ubuntu-24.04
+    needs: missing
+    steps:
+      - name: Unquoted
+        run: rm -rf $DIR/*
+`
+	errs, err := workflows.Lint("scripts.yml", []byte(wf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, e := range errs {
+		kinds[e.Kind] = true
+	}
+	for _, k := range []string{"shellcheck", "job-needs"} {
+		if !kinds[k] {
+			t.Errorf("no %s finding in %v", k, errs)
+		}
+	}
+}
