@@ -6,6 +6,12 @@ BIN      := bin/groundwork
 SOURCES  := $(shell find generators tools internal -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 FUZZTIME ?= 10s
 
+# Terraform providers come from the registry, or offline from an unpacked
+# filesystem mirror (the folder holding registry.terraform.io/) when one is
+# found or named here.
+GROUNDWORK_TF_PROVIDER_MIRROR ?= $(shell find / -maxdepth 4 -type d -name tf-plugins 2>/dev/null | head -n 1)
+export GROUNDWORK_TF_PROVIDER_MIRROR
+
 .PHONY: build generate verify diff test lint bench fuzz golden clean
 
 build: $(BIN)

@@ -7,6 +7,7 @@ import (
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/schemas"
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/generators/terraform"
 	"github.com/groundwork-dev/groundwork/generators/workflows"
 )
 
@@ -14,6 +15,7 @@ import (
 func All() []engine.Generator {
 	return []engine.Generator{
 		schemas.Generator{},
+		terraform.Generator{},
 		workflows.Generator{},
 	}
 }

@@ -55,6 +55,13 @@ func DeployEnvironment(e *Environment) string { return e.Name }
 // that asks for a cloud token names its environment.
 func PlanEnvironment(e *Environment) string { return e.Name + "-plan" }
 
+// Namespace is the Kubernetes namespace service s runs in.
+func Namespace(s *Service) string { return s.Name }
+
+// ServiceAccount is the Kubernetes ServiceAccount of service s; its IRSA
+// role trusts exactly this account in exactly that namespace.
+func ServiceAccount(s *Service) string { return s.Name }
+
 // Image is the repository that service s's images are pushed to.
 func Image(p *Platform, s *Service) string { return p.Registry + "/" + s.Name }
 

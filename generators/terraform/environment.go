@@ -1,0 +1,286 @@
+package terraform
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2/hclwrite"
+
+	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// environmentRoot makes environments/<env>/terraform.
+func environmentRoot(m *spec.Model, e *spec.Environment) []engine.File {
+	p := m.Platform
+	dir := spec.TerraformDir(e)
+	envSpec := e.Source.Path
+	platform := engine.Origin{Spec: p.Source.Path, Fields: []string{"name", "cloud"}}
+	services := servicesWithInfra(m)
+	var serviceOrigins []engine.Origin
+	for _, s := range services {
+		serviceOrigins = append(serviceOrigins, engine.Origin{Spec: s.Source.Path, Fields: []string{"database", "buckets", "secrets"}})
+	}
+
+	file := func(name string, f *hclwrite.File, origins ...engine.Origin) engine.File {
+		return engine.File{Path: dir + "/" + name, Data: render(f), Origins: origins}
+	}
+	return []engine.File{
+		file("versions.tf", versions(map[string][2]string{"aws": {"hashicorp/aws", awsProvider}}),
+			engine.Origin{Spec: envSpec}),
+		file("backend.tf", backend(p, "environments/"+e.Name+"/terraform.tfstate"),
+			platform, engine.Origin{Spec: envSpec, Fields: []string{"name"}}),
+		file("providers.tf", providers(p, e),
+			engine.Origin{Spec: p.Source.Path, Fields: []string{"name"}}, engine.Origin{Spec: envSpec, Fields: []string{"account", "region"}}),
+		file("main.tf", mainTF(m, e, dir),
+			append([]engine.Origin{platform, {Spec: envSpec}}, serviceOrigins...)...),
+		file("outputs.tf", outputs(m, e),
+			append([]engine.Origin{{Spec: envSpec}}, serviceOrigins...)...),
+	}
+}
+
+// servicesWithInfra are the services that own cloud resources.
+func servicesWithInfra(m *spec.Model) []*spec.Service {
+	var out []*spec.Service
+	for _, s := range m.Services {
+		if s.Database != nil || len(s.Buckets) > 0 || len(s.Secrets) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func versions(providers map[string][2]string) *hclwrite.File {
+	f := hclwrite.NewEmptyFile()
+	tf := block(f.Body(), "terraform")
+	tf.SetAttributeValue("required_version", ctyStr(requiredTerraform))
+	req := block(tf, "required_providers")
+	for _, name := range sortedKeys(providers) {
+		o := &object{}
+		o.set("source", str(providers[name][0]))
+		o.set("version", str(providers[name][1]))
+		req.SetAttributeRaw(name, o.tokens())
+	}
+	return f
+}
+
+// backend stores state in the platform's bucket, encrypted, with S3's own
+// lock file (no DynamoDB table to manage).
+func backend(p *spec.Platform, key string) *hclwrite.File {
+	f := hclwrite.NewEmptyFile()
+	b := block(block(f.Body(), "terraform"), "backend", "s3")
+	b.SetAttributeRaw("bucket", str(p.Cloud.StateBucket))
+	b.SetAttributeRaw("key", str(key))
+	b.SetAttributeRaw("region", str(p.Cloud.Region))
+	b.SetAttributeRaw("encrypt", boolean(true))
+	b.SetAttributeRaw("use_lockfile", boolean(true))
+	return f
+}
+
+// providers pins the provider to the environment's account, so that a
+// credential for another account fails before anything is planned.
+func providers(p *spec.Platform, e *spec.Environment) *hclwrite.File {
+	f := hclwrite.NewEmptyFile()
+	aws := block(f.Body(), "provider", "aws")
+	aws.SetAttributeRaw("region", str(e.Region))
+	aws.SetAttributeRaw("allowed_account_ids", strs([]string{e.Account}))
+	tags := block(aws, "default_tags")
+	tags.SetAttributeRaw("tags", strMap(map[string]string{
+		"platform":    p.Name,
+		"environment": e.Name,
+		"managed-by":  "groundwork",
+	}))
+	return f
+}
+
+func mainTF(m *spec.Model, e *spec.Environment, dir string) *hclwrite.File {
+	p := m.Platform
+	f := hclwrite.NewEmptyFile()
+	body := f.Body()
+	name := p.Name + "-" + e.Name
+
+	azs := block(body, "data", "aws_availability_zones", "available")
+	azs.SetAttributeRaw("state", str("available"))
+	body.AppendNewline()
+
+	public, private, database, _ := e.Network.Subnets() // validated
+	net := module(body, "network", dir)
+	net.SetAttributeRaw("name", str(name))
+	net.SetAttributeRaw("cidr", str(e.Network.CIDR))
+	net.SetAttributeRaw("zones", num(e.Network.Zones))
+	net.SetAttributeRaw("azs", call("slice", ref("data", "aws_availability_zones", "available", "names"), num(0), num(e.Network.Zones)))
+	net.SetAttributeRaw("public_subnets", prefixes(public))
+	net.SetAttributeRaw("private_subnets", prefixes(private))
+	net.SetAttributeRaw("database_subnets", prefixes(database))
+	net.SetAttributeRaw("nat_gateways", str(e.Network.NATGateways))
+	body.AppendNewline()
+
+	cl := module(body, "cluster", dir)
+	cl.SetAttributeRaw("name", str(e.Cluster.Name))
+	cl.SetAttributeRaw("subnet_ids", ref("module", "network", "private_subnet_ids"))
+	body.AppendNewline()
+
+	var secretNames []string
+	buckets := &object{}
+	nBuckets := 0
+	for _, s := range m.Services {
+		for _, n := range s.Secrets {
+			secretNames = append(secretNames, spec.SecretName(e, s, n))
+		}
+		for _, b := range s.Buckets {
+			o := &object{}
+			o.set("versioning", boolean(b.Versioning))
+			o.set("expire_days", num(b.ExpireDays))
+			buckets.set(spec.BucketName(p, e, s, b), o.tokens())
+			nBuckets++
+		}
+	}
+	if len(secretNames) > 0 {
+		sec := module(body, "secrets", dir)
+		sec.SetAttributeRaw("names", strs(secretNames))
+		sec.SetAttributeRaw("recovery_window_in_days", num(recoveryWindow(e)))
+		sec.SetAttributeRaw("kms_key_alias", str(name+"-secrets"))
+		body.AppendNewline()
+	}
+	if nBuckets > 0 {
+		st := module(body, "storage", dir)
+		st.SetAttributeRaw("buckets", buckets.tokens())
+		st.SetAttributeRaw("kms_key_alias", str(name+"-storage"))
+		body.AppendNewline()
+	}
+
+	for _, s := range m.Services {
+		if s.Database == nil {
+			continue
+		}
+		id := spec.DatabaseIdentifier(p, e, s)
+		db := module(body, "database_"+ident(s.Name), dir)
+		db.SetAttributeRaw("identifier", str(id))
+		db.SetAttributeRaw("engine_version", str(s.Database.Version))
+		db.SetAttributeRaw("instance_class", str(e.Database.InstanceClass))
+		db.SetAttributeRaw("allocated_storage", num(s.Database.StorageGB))
+		db.SetAttributeRaw("db_name", str(dbName(s.Name)))
+		db.SetAttributeRaw("vpc_id", ref("module", "network", "vpc_id"))
+		db.SetAttributeRaw("db_subnet_group_name", ref("module", "network", "database_subnet_group_name"))
+		db.SetAttributeRaw("allowed_security_group_id", ref("module", "cluster", "cluster_security_group_id"))
+		db.SetAttributeRaw("multi_az", boolean(e.Database.MultiAZ))
+		db.SetAttributeRaw("deletion_protection", boolean(e.Database.DeletionProtection))
+		db.SetAttributeRaw("backup_retention_period", num(e.Database.BackupRetentionDays))
+		db.SetAttributeRaw("backup_tag_value", str(id))
+		body.AppendNewline()
+
+		bk := module(body, "backup_"+ident(s.Name), dir)
+		bk.SetAttributeRaw("name", str(id))
+		bk.SetAttributeRaw("schedule", str(s.Database.Backup.AWSSchedule()))
+		bk.SetAttributeRaw("retention_days", num(s.Database.Backup.RetentionDays))
+		bk.SetAttributeRaw("selection_tag_value", str(id))
+		// A vault lock cannot be undone: only where the environment pages,
+		// that is where losing backups would be an incident.
+		bk.SetAttributeRaw("vault_lock", boolean(e.Alerting.Page))
+		body.AppendNewline()
+	}
+
+	iam := module(body, "iam", dir)
+	iam.SetAttributeRaw("repository", str(p.Repository))
+	iam.SetAttributeRaw("create_github_oidc_provider", boolean(firstInAccount(m, e)))
+	envs := &object{}
+	roles := &object{}
+	roles.set("plan_role_name", str(spec.PlanRoleName(p, e)))
+	roles.set("apply_role_name", str(spec.ApplyRoleName(p, e)))
+	envs.set(spec.DeployEnvironment(e), roles.tokens())
+	iam.SetAttributeRaw("environments", envs.tokens())
+	iam.SetAttributeRaw("state_bucket_arn", str("arn:aws:s3:::"+p.Cloud.StateBucket))
+	iam.SetAttributeRaw("eks_oidc_provider_arn", ref("module", "cluster", "oidc_provider_arn"))
+	iam.SetAttributeRaw("eks_oidc_issuer", ref("module", "cluster", "oidc_issuer"))
+	svcs := &object{}
+	for _, s := range m.Services {
+		o := &object{}
+		o.set("role_name", str(spec.ServiceRoleName(p, e, s)))
+		o.set("namespace", str(spec.Namespace(s)))
+		o.set("service_account", str(spec.ServiceAccount(s)))
+		var secrets, buckets []expr
+		for _, n := range s.Secrets {
+			secrets = append(secrets, ref("module", "secrets", "secret_arns", index(spec.SecretName(e, s, n))))
+		}
+		for _, b := range s.Buckets {
+			buckets = append(buckets, ref("module", "storage", "bucket_arns", index(spec.BucketName(p, e, s, b))))
+		}
+		o.set("secret_arns", tuple(secrets...))
+		o.set("bucket_arns", tuple(buckets...))
+		svcs.set(s.Name, o.tokens())
+	}
+	iam.SetAttributeRaw("services", svcs.tokens())
+	if len(secretNames) > 0 {
+		iam.SetAttributeRaw("secrets_kms_key_arn", ref("module", "secrets", "kms_key_arn"))
+	}
+	if nBuckets > 0 {
+		iam.SetAttributeRaw("storage_kms_key_arn", ref("module", "storage", "kms_key_arn"))
+	}
+	return f
+}
+
+// module appends a module block calling modules/<name> (the block's label
+// may differ, e.g. database_api) and returns its body.
+func module(body *hclwrite.Body, label, dir string) *hclwrite.Body {
+	source, _, _ := strings.Cut(label, "_")
+	b := block(body, "module", label)
+	b.SetAttributeRaw("source", str(modulesFrom(dir, source)))
+	b.AppendNewline()
+	return b
+}
+
+// recoveryWindow keeps deleted secrets restorable for a month in production
+// and a week elsewhere.
+func recoveryWindow(e *spec.Environment) int {
+	if e.Production {
+		return 30
+	}
+	return 7
+}
+
+// firstInAccount reports whether e is the first environment (by name) in its
+// AWS account: an account holds one GitHub OIDC provider, made by that root.
+func firstInAccount(m *spec.Model, e *spec.Environment) bool {
+	for _, o := range m.Environments {
+		if o.Account == e.Account {
+			return o == e
+		}
+	}
+	return true
+}
+
+// ident turns a DNS label into a Terraform identifier part.
+func ident(name string) string { return strings.ReplaceAll(name, "-", "_") }
+
+// dbName is the service's PostgreSQL database: letters, digits and
+// underscores, starting with a letter.
+func dbName(service string) string {
+	n := ident(service)
+	if n[0] >= '0' && n[0] <= '9' {
+		n = "db_" + n
+	}
+	return n
+}
+
+func outputs(m *spec.Model, e *spec.Environment) *hclwrite.File {
+	f := hclwrite.NewEmptyFile()
+	body := f.Body()
+	out := func(name, desc string, value expr) {
+		o := block(body, "output", name)
+		o.SetAttributeRaw("description", str(desc))
+		o.SetAttributeRaw("value", value)
+		body.AppendNewline()
+	}
+	out("vpc_id", "The environment's VPC.", ref("module", "network", "vpc_id"))
+	out("cluster_name", "The EKS cluster Flux runs in.", ref("module", "cluster", "cluster_name"))
+	out("cluster_endpoint", "The EKS API endpoint.", ref("module", "cluster", "cluster_endpoint"))
+	out("plan_role_arn", "Role that pull-request plans assume.", ref("module", "iam", "plan_role_arns", index(spec.DeployEnvironment(e))))
+	out("apply_role_arn", "Role that the deploy job assumes.", ref("module", "iam", "apply_role_arns", index(spec.DeployEnvironment(e))))
+	out("service_role_arns", "IRSA role of each service, for its ServiceAccount.", ref("module", "iam", "service_role_arns"))
+	for _, s := range m.Services {
+		if s.Database != nil {
+			out("database_"+ident(s.Name)+"_endpoint", fmt.Sprintf("PostgreSQL endpoint of %s.", s.Name), ref("module", "database_"+ident(s.Name), "endpoint"))
+		}
+	}
+	return f
+}

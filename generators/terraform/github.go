@@ -1,0 +1,85 @@
+package terraform
+
+import (
+	"strings"
+
+	"github.com/hashicorp/hcl/v2/hclwrite"
+
+	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// githubRoot makes terraform/github: the repository's deployment
+// environments, whose reviewers, wait timers and branch or tag policies gate
+// every apply of the workflows, and the protection of its branches.
+func githubRoot(m *spec.Model) []engine.File {
+	p := m.Platform
+	owner, repo, _ := strings.Cut(p.Repository, "/")
+	origins := []engine.Origin{{Spec: p.Source.Path, Fields: []string{"repository", "teams"}}}
+	for _, e := range m.Environments {
+		origins = append(origins, engine.Origin{Spec: e.Source.Path, Fields: []string{"delivery"}})
+	}
+
+	prov := hclwrite.NewEmptyFile()
+	gh := block(prov.Body(), "provider", "github")
+	gh.SetAttributeRaw("owner", str(owner))
+
+	main := hclwrite.NewEmptyFile()
+	body := main.Body()
+	teams := map[string]bool{}
+	for _, e := range m.Environments {
+		for _, r := range e.Delivery.Reviewers {
+			teams[r] = true
+		}
+	}
+	for _, name := range sortedKeys(teams) {
+		t := block(body, "data", "github_team", ident(name))
+		t.SetAttributeRaw("slug", str(teamSlug(p.Teams[name].GitHub)))
+		body.AppendNewline()
+	}
+	mod := module(body, "github", GitHubDir)
+	mod.SetAttributeRaw("repository", str(repo))
+	envs := &object{}
+	for _, e := range m.Environments {
+		d := e.Delivery
+		o := &object{}
+		var ids []expr
+		for _, r := range d.Reviewers {
+			ids = append(ids, ref("data", "github_team", ident(r), "id"))
+		}
+		o.set("reviewers_team_ids", tuple(ids...))
+		o.set("wait_minutes", num(d.WaitMinutes))
+		o.set("trigger", str(d.Trigger))
+		o.set("branch", str(d.Branch))
+		envs.set(spec.DeployEnvironment(e), o.tokens())
+
+		// The plan environment gates nothing: it names the OIDC subject
+		// that the read-only plan role trusts (see spec.PlanEnvironment).
+		plan := &object{}
+		plan.set("reviewers_team_ids", tuple())
+		plan.set("wait_minutes", num(0))
+		plan.set("trigger", str("any"))
+		plan.set("branch", str(""))
+		envs.set(spec.PlanEnvironment(e), plan.tokens())
+	}
+	mod.SetAttributeRaw("environments", envs.tokens())
+
+	file := func(name string, f *hclwrite.File) engine.File {
+		return engine.File{Path: GitHubDir + "/" + name, Data: render(f), Origins: origins}
+	}
+	return []engine.File{
+		file("versions.tf", versions(map[string][2]string{"github": {"integrations/github", githubProvider}})),
+		file("backend.tf", backend(p, "github/terraform.tfstate")),
+		file("providers.tf", prov),
+		file("main.tf", main),
+	}
+}
+
+// teamSlug is the slug of a GitHub team handle: @acme/payments -> payments.
+func teamSlug(handle string) string {
+	_, slug, ok := strings.Cut(strings.TrimPrefix(handle, "@"), "/")
+	if !ok {
+		return strings.TrimPrefix(handle, "@")
+	}
+	return slug
+}

@@ -1,0 +1,112 @@
+package terraform
+
+import (
+	"bytes"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Expressions are built as hclwrite tokens, never as text: a value is always
+// quoted and escaped by hclwrite, and a reference is a real traversal.
+type expr = hclwrite.Tokens
+
+func str(s string) expr { return hclwrite.TokensForValue(cty.StringVal(s)) }
+func num(n int) expr    { return hclwrite.TokensForValue(cty.NumberIntVal(int64(n))) }
+func boolean(b bool) expr {
+	return hclwrite.TokensForValue(cty.BoolVal(b))
+}
+
+func strs(ss []string) expr {
+	elems := make([]expr, len(ss))
+	for i, s := range ss {
+		elems[i] = str(s)
+	}
+	return hclwrite.TokensForTuple(elems)
+}
+
+func tuple(elems ...expr) expr { return hclwrite.TokensForTuple(elems) }
+
+func call(fn string, args ...expr) expr { return hclwrite.TokensForFunctionCall(fn, args...) }
+
+// ref is a reference such as module.network.vpc_id; a step in brackets,
+// module.secrets.secret_arns["prod/api/key"], indexes by a string key.
+func ref(root string, steps ...string) expr {
+	t := hcl.Traversal{hcl.TraverseRoot{Name: root}}
+	for _, s := range steps {
+		if k, ok := strings.CutPrefix(s, "["); ok {
+			t = append(t, hcl.TraverseIndex{Key: cty.StringVal(strings.TrimSuffix(k, "]"))})
+			continue
+		}
+		t = append(t, hcl.TraverseAttr{Name: s})
+	}
+	return hclwrite.TokensForTraversal(t)
+}
+
+// index is the step that indexes a map by a string key, for ref.
+func index(key string) string { return "[" + key + "]" }
+
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+
+// object is an HCL object whose keys keep the order given.
+type object struct{ attrs []hclwrite.ObjectAttrTokens }
+
+func (o *object) set(key string, v expr) *object {
+	name := hclwrite.TokensForIdentifier(key)
+	if !identRE.MatchString(key) {
+		name = str(key)
+	}
+	o.attrs = append(o.attrs, hclwrite.ObjectAttrTokens{Name: name, Value: v})
+	return o
+}
+
+func (o *object) tokens() expr { return hclwrite.TokensForObject(o.attrs) }
+
+// strMap is an object of string values, keys sorted.
+func strMap(m map[string]string) expr {
+	o := &object{}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		o.set(k, str(m[k]))
+	}
+	return o.tokens()
+}
+
+// block appends a block and returns its body.
+func block(body *hclwrite.Body, typ string, labels ...string) *hclwrite.Body {
+	return body.AppendNewBlock(typ, labels).Body()
+}
+
+// render formats a file as terraform fmt would, ending in one newline.
+func render(f *hclwrite.File) []byte {
+	return append(bytes.TrimRight(hclwrite.Format(f.Bytes()), "\n"), '\n')
+}
+
+func ctyStr(s string) cty.Value { return cty.StringVal(s) }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// prefixes is a list of CIDRs.
+func prefixes(ps []netip.Prefix) expr {
+	ss := make([]string, len(ps))
+	for i, p := range ps {
+		ss[i] = p.String()
+	}
+	return strs(ss)
+}

@@ -1,0 +1,55 @@
+// Package terraform makes the Terraform root module of every environment,
+// calling the hand-written modules in modules/ with the settings of the
+// environment and of every service, and one root for the GitHub settings
+// that gate deployments. Files are built with hclwrite and come out as
+// `terraform fmt` writes them.
+package terraform
+
+import (
+	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// Versions of the tools and providers the roots are written for.
+const (
+	requiredTerraform = ">= 1.10.0" // the S3 backend's use_lockfile
+	awsProvider       = "~> 5.100"
+	githubProvider    = "~> 6.4" // tag patterns on deployment policies
+)
+
+// GitHubDir is the root of the repository's GitHub settings.
+const GitHubDir = "terraform/github"
+
+// modulesFrom is the path from a root at depth 3 (environments/<env>/terraform
+// or terraform/github/.. ) back to modules/.
+func modulesFrom(dir string, module string) string {
+	up := ""
+	for range depth(dir) {
+		up += "../"
+	}
+	return up + "modules/" + module
+}
+
+func depth(dir string) int {
+	n := 1
+	for _, c := range dir {
+		if c == '/' {
+			n++
+		}
+	}
+	return n
+}
+
+// Generator makes the roots.
+type Generator struct{}
+
+func (Generator) Kind() string { return "terraform" }
+
+func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
+	var files []engine.File
+	for _, e := range m.Environments {
+		files = append(files, environmentRoot(m, e)...)
+	}
+	files = append(files, githubRoot(m)...)
+	return files, nil
+}

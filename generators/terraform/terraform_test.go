@@ -1,0 +1,195 @@
+package terraform_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+
+	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/generators/terraform"
+	"github.com/groundwork-dev/groundwork/internal/golden"
+	"github.com/groundwork-dev/groundwork/internal/synthetic"
+	"github.com/groundwork-dev/groundwork/internal/tftest"
+)
+
+const repoRoot = "../.."
+
+func render(t *testing.T, root string) *engine.Output {
+	t.Helper()
+	m, err := spec.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := engine.Render(m, []engine.Generator{terraform.Generator{}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestGolden(t *testing.T) {
+	golden.Check(t, render(t, repoRoot).Files)
+}
+
+// tree writes the generated roots and the hand-written modules into a temp
+// folder laid out like the repository, so that module sources resolve.
+func tree(t *testing.T, out *engine.Output) (dir string, roots []string) {
+	t.Helper()
+	dir = t.TempDir()
+	modules, err := os.ReadDir(filepath.Join(repoRoot, "modules"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range modules {
+		if m.IsDir() {
+			tftest.Copy(t, filepath.Join(repoRoot, "modules", m.Name()), filepath.Join(dir, "modules", m.Name()))
+		}
+	}
+	for _, f := range out.Files {
+		name := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if root := filepath.Dir(f.Path); !slices.Contains(roots, root) {
+			roots = append(roots, root)
+		}
+	}
+	slices.Sort(roots)
+	return dir, roots
+}
+
+// Every root is `terraform fmt` clean as generated, and every AWS root
+// passes `terraform validate` with the real provider: for the sample
+// organisation and for a synthetic one of another shape.
+func TestRootsValidate(t *testing.T) {
+	tf := tftest.Binary(t)
+	mirror := tftest.Mirror(t)
+	synth := t.TempDir()
+	if err := synthetic.Write(synth, 3); err != nil {
+		t.Fatal(err)
+	}
+	for name, root := range map[string]string{"sample": repoRoot, "synthetic": synth} {
+		dir, roots := tree(t, render(t, root))
+		for _, r := range roots {
+			work := filepath.Join(dir, filepath.FromSlash(r))
+			t.Run(name+"/"+r, func(t *testing.T) {
+				t.Parallel()
+				if out, err := tftest.Run(t, tf, work, tftest.Env(t), "fmt", "-check", "-diff", "-no-color"); err != nil {
+					t.Fatalf("%s is not terraform fmt clean: %v\n%s", r, err, out)
+				}
+				if r == terraform.GitHubDir {
+					checkModuleCalls(t, work, filepath.Join(dir, "modules"))
+					return // integrations/github cannot be installed here
+				}
+				tftest.Validate(t, tf, work, r, mirror)
+			})
+		}
+	}
+}
+
+// checkModuleCalls checks what terraform validate would check of a root
+// whose provider is not available: every argument of every module call is a
+// variable of that module, and every variable without a default is set.
+func checkModuleCalls(t *testing.T, root, modules string) {
+	t.Helper()
+	p := hclparse.NewParser()
+	calls := 0
+	for _, f := range tfFiles(t, root) {
+		file, diags := p.ParseHCLFile(f)
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		content, _, _ := file.Body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "module", LabelNames: []string{"name"}}}})
+		for _, b := range content.Blocks {
+			calls++
+			attrs, _ := b.Body.JustAttributes()
+			v, diags := attrs["source"].Expr.Value(nil)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			source := v.AsString()
+			vars := variables(t, p, filepath.Join(modules, filepath.Base(source)))
+			for name := range attrs {
+				if _, ok := vars[name]; !ok && name != "source" {
+					t.Errorf("module %q: %s is not a variable of %s", b.Labels[0], name, source)
+				}
+			}
+			for name, required := range vars {
+				if _, set := attrs[name]; required && !set {
+					t.Errorf("module %q: required variable %s is not set", b.Labels[0], name)
+				}
+			}
+		}
+	}
+	if calls == 0 {
+		t.Fatalf("%s calls no module", root)
+	}
+}
+
+// variables lists a module's variables and whether each is required.
+func variables(t *testing.T, p *hclparse.Parser, dir string) map[string]bool {
+	t.Helper()
+	vars := map[string]bool{}
+	for _, f := range tfFiles(t, dir) {
+		file, diags := p.ParseHCLFile(f)
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		content, _, _ := file.Body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "variable", LabelNames: []string{"name"}}}})
+		for _, b := range content.Blocks {
+			attrs, _ := b.Body.JustAttributes()
+			_, hasDefault := attrs["default"]
+			vars[b.Labels[0]] = !hasDefault
+		}
+	}
+	if len(vars) == 0 {
+		t.Fatalf("%s declares no variables", dir)
+	}
+	return vars
+}
+
+func tfFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no .tf files in %s", dir)
+	}
+	return files
+}
+
+// The roots name AWS resources that the specs validated against AWS's
+// limits, and never reference a module output that is not there.
+func TestNamesAndReferences(t *testing.T) {
+	out := render(t, repoRoot)
+	main := string(out.File("environments/prod/terraform/main.tf").Data)
+	for _, want := range []string{
+		`identifier                = "acme-prod-api"`,
+		`"acme-prod-api-invoices"`,
+		`module.secrets.secret_arns["prod/api/stripe-api-key"]`,
+		`vault_lock          = true`,
+		`allowed_account_ids = ["210987654321"]`,
+	} {
+		if !strings.Contains(main, want) && !strings.Contains(string(out.File("environments/prod/terraform/providers.tf").Data), want) {
+			t.Errorf("prod root lacks %s", want)
+		}
+	}
+	dev := string(out.File("environments/dev/terraform/main.tf").Data)
+	if !strings.Contains(dev, "vault_lock          = false") {
+		t.Error("dev, which does not page, locks its backup vault")
+	}
+	backend := string(out.File("environments/prod/terraform/backend.tf").Data)
+	for _, want := range []string{`use_lockfile = true`, `encrypt      = true`, `key          = "environments/prod/terraform.tfstate"`} {
+		if !strings.Contains(backend, want) {
+			t.Errorf("backend.tf lacks %s:\n%s", want, backend)
+		}
+	}
+}

@@ -1,0 +1,120 @@
+locals {
+  major_version = split(".", var.engine_version)[0]
+  family        = "postgres${local.major_version}"
+
+  backup_tags = { (var.backup_tag_key) = var.backup_tag_value }
+}
+
+# A key per database keeps the blast radius of a key policy mistake, and the
+# audit trail of decrypts, to one service.
+resource "aws_kms_key" "this" {
+  description             = "RDS ${var.identifier}: storage, Performance Insights and master user secret"
+  enable_key_rotation     = true
+  deletion_window_in_days = var.kms_deletion_window_days
+
+  tags = var.tags
+}
+
+resource "aws_kms_alias" "this" {
+  name          = "alias/rds/${var.identifier}"
+  target_key_id = aws_kms_key.this.key_id
+}
+
+# No inline rules and no egress rules: Terraform removes the default
+# allow-all egress rule, and a database never initiates connections.
+resource "aws_security_group" "this" {
+  # A prefix, because create_before_destroy needs the old and new group to
+  # coexist under different names.
+  name_prefix = "${var.identifier}-db-"
+  description = "PostgreSQL ${var.identifier}: 5432 from the cluster only"
+  vpc_id      = var.vpc_id
+
+  tags = merge(var.tags, { Name = "${var.identifier}-db" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "postgres" {
+  security_group_id            = aws_security_group.this.id
+  description                  = "PostgreSQL from the allowed security group"
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
+  referenced_security_group_id = var.allowed_security_group_id
+
+  tags = var.tags
+}
+
+# name_prefix + create_before_destroy lets a major-version upgrade swap in a
+# parameter group of the new family without first deleting the one in use.
+resource "aws_db_parameter_group" "this" {
+  name_prefix = "${var.identifier}-${local.family}-"
+  family      = local.family
+  description = "PostgreSQL ${local.major_version} parameters of ${var.identifier}"
+
+  parameter {
+    name  = "rds.force_ssl"
+    value = "1"
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_db_instance" "this" {
+  identifier     = var.identifier
+  engine         = "postgres"
+  engine_version = var.engine_version
+  instance_class = var.instance_class
+
+  db_name                       = var.db_name
+  username                      = var.master_username
+  manage_master_user_password   = true
+  master_user_secret_kms_key_id = aws_kms_key.this.arn
+
+  storage_type          = "gp3"
+  allocated_storage     = var.allocated_storage
+  max_allocated_storage = var.max_allocated_storage
+  storage_encrypted     = true
+  kms_key_id            = aws_kms_key.this.arn
+
+  db_subnet_group_name   = var.db_subnet_group_name
+  vpc_security_group_ids = [aws_security_group.this.id]
+  publicly_accessible    = false
+  port                   = 5432
+  multi_az               = var.multi_az
+  parameter_group_name   = aws_db_parameter_group.this.name
+
+  backup_retention_period   = var.backup_retention_period
+  backup_window             = var.backup_window
+  maintenance_window        = var.maintenance_window
+  copy_tags_to_snapshot     = true
+  delete_automated_backups  = false
+  deletion_protection       = var.deletion_protection
+  skip_final_snapshot       = false
+  final_snapshot_identifier = "${var.identifier}-final"
+
+  auto_minor_version_upgrade  = true
+  allow_major_version_upgrade = false
+  apply_immediately           = var.apply_immediately
+
+  performance_insights_enabled          = var.performance_insights_enabled
+  performance_insights_kms_key_id       = var.performance_insights_enabled ? aws_kms_key.this.arn : null
+  performance_insights_retention_period = var.performance_insights_enabled ? var.performance_insights_retention_days : null
+
+  enabled_cloudwatch_logs_exports = ["postgresql", "upgrade"]
+
+  tags = merge(var.tags, local.backup_tags)
+
+  lifecycle {
+    precondition {
+      condition     = var.max_allocated_storage == 0 || var.max_allocated_storage > var.allocated_storage
+      error_message = "max_allocated_storage must be 0 (no autoscaling) or greater than allocated_storage."
+    }
+  }
+}

@@ -1,0 +1,19 @@
+output "github_oidc_provider_arn" {
+  description = "ARN of the GitHub Actions OIDC provider (created here or looked up)."
+  value       = local.github_oidc_provider_arn
+}
+
+output "plan_role_arns" {
+  description = "Plan role ARN per environment (for pull-request workflows)."
+  value       = { for env, r in aws_iam_role.plan : env => r.arn }
+}
+
+output "apply_role_arns" {
+  description = "Apply role ARN per environment (for jobs running in that GitHub environment)."
+  value       = { for env, r in aws_iam_role.apply : env => r.arn }
+}
+
+output "service_role_arns" {
+  description = "IRSA role ARN per service, for the eks.amazonaws.com/role-arn annotation of its ServiceAccount."
+  value       = { for svc, r in aws_iam_role.service : svc => r.arn }
+}
