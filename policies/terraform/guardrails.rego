@@ -1,0 +1,190 @@
+# Production guardrails for the generated Terraform, checked on the JSON of a
+# plan (`terraform show -json`). Input:
+#   plan        the plan JSON
+#   environment {name, database: {multiAZ, deletionProtection, backupRetentionDays}}
+#   repository  "<owner>/<repo>" that GitHub OIDC trust must be pinned to
+#   backend     the root's S3 backend settings {encrypt, use_lockfile}
+# Each rule adds one message to deny; a clean plan has none.
+package groundwork.terraform
+
+import rego.v1
+
+creates(type) := [r |
+	some r in input.plan.resource_changes
+	r.type == type
+	not "delete" in r.change.actions
+	r.mode == "managed"
+]
+
+# Data sources (policy documents) are read during the plan.
+documents := [r |
+	some r in input.plan.resource_changes
+	r.type == "aws_iam_policy_document"
+]
+
+# --- Databases ---------------------------------------------------------------
+
+deny contains msg if {
+	some r in creates("aws_db_instance")
+	not r.change.after.storage_encrypted
+	msg := sprintf("%s: storage is not encrypted", [r.address])
+}
+
+deny contains msg if {
+	some r in creates("aws_db_instance")
+	r.change.after.publicly_accessible
+	msg := sprintf("%s: is publicly accessible", [r.address])
+}
+
+deny contains msg if {
+	some r in creates("aws_db_instance")
+	input.environment.database.deletionProtection
+	not r.change.after.deletion_protection
+	msg := sprintf("%s: deletion protection is off, but %s asks for it", [r.address, input.environment.name])
+}
+
+deny contains msg if {
+	some r in creates("aws_db_instance")
+	input.environment.database.multiAZ
+	not r.change.after.multi_az
+	msg := sprintf("%s: not multi-AZ, but %s asks for it", [r.address, input.environment.name])
+}
+
+deny contains msg if {
+	some r in creates("aws_db_instance")
+	r.change.after.backup_retention_period < input.environment.database.backupRetentionDays
+	msg := sprintf("%s: keeps backups %d days, %s asks for %d", [
+		r.address, r.change.after.backup_retention_period,
+		input.environment.name, input.environment.database.backupRetentionDays,
+	])
+}
+
+deny contains msg if {
+	some r in creates("aws_db_instance")
+	r.change.after.skip_final_snapshot
+	msg := sprintf("%s: skips the final snapshot", [r.address])
+}
+
+# --- Buckets -----------------------------------------------------------------
+
+# bucket_part is the resource of another type that configures the same
+# bucket: the storage module makes them with for_each over the same keys.
+bucket_part(bucket, type) := part if {
+	some part in creates(type)
+	part.module_address == bucket.module_address
+	part.index == bucket.index
+}
+
+deny contains msg if {
+	some b in creates("aws_s3_bucket")
+	not bucket_part(b, "aws_s3_bucket_public_access_block")
+	msg := sprintf("%s: has no public access block", [b.address])
+}
+
+deny contains msg if {
+	some b in creates("aws_s3_bucket")
+	pab := bucket_part(b, "aws_s3_bucket_public_access_block")
+	some setting in ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"]
+	not pab.change.after[setting]
+	msg := sprintf("%s: %s is not true", [pab.address, setting])
+}
+
+deny contains msg if {
+	some b in creates("aws_s3_bucket")
+	not owner_enforced(b)
+	msg := sprintf("%s: object ownership is not BucketOwnerEnforced", [b.address])
+}
+
+owner_enforced(b) if {
+	oc := bucket_part(b, "aws_s3_bucket_ownership_controls")
+	oc.change.after.rule[0].object_ownership == "BucketOwnerEnforced"
+}
+
+deny contains msg if {
+	some b in creates("aws_s3_bucket")
+	not kms_encrypted(b)
+	msg := sprintf("%s: not encrypted with KMS by default", [b.address])
+}
+
+kms_encrypted(b) if {
+	sse := bucket_part(b, "aws_s3_bucket_server_side_encryption_configuration")
+	some rule in sse.change.after.rule
+	some d in rule.apply_server_side_encryption_by_default
+	d.sse_algorithm == "aws:kms"
+}
+
+deny contains msg if {
+	some b in creates("aws_s3_bucket")
+	not bucket_part(b, "aws_s3_bucket_policy")
+	msg := sprintf("%s: has no bucket policy (TLS only)", [b.address])
+}
+
+deny contains msg if {
+	count(creates("aws_s3_bucket")) > 0
+	not tls_only_document
+	msg := "no bucket policy document denies requests without TLS (aws:SecureTransport = false)"
+}
+
+tls_only_document if {
+	some d in documents
+	some s in d.change.after.statement
+	s.effect == "Deny"
+	some c in s.condition
+	c.variable == "aws:SecureTransport"
+	c.values == ["false"]
+}
+
+# --- IAM ---------------------------------------------------------------------
+
+github_sub := "token.actions.githubusercontent.com:sub"
+
+# Every trust of GitHub's OIDC tokens names one exact subject of this
+# repository and environment.
+deny contains msg if {
+	some d in documents
+	some s in d.change.after.statement
+	some c in s.condition
+	c.variable == github_sub
+	c.test != "StringEquals"
+	msg := sprintf("%s: GitHub OIDC trust uses %s; pin the subject with StringEquals", [d.address, c.test])
+}
+
+deny contains msg if {
+	some d in documents
+	some s in d.change.after.statement
+	some c in s.condition
+	c.variable == github_sub
+	some v in c.values
+	not v in allowed_subjects
+	msg := sprintf("%s: GitHub OIDC subject %q is not this repository's %s environments", [d.address, v, input.environment.name])
+}
+
+allowed_subjects := {
+	sprintf("repo:%s:environment:%s", [input.repository, input.environment.name]),
+	sprintf("repo:%s:environment:%s-plan", [input.repository, input.environment.name]),
+}
+
+# Service roles name the secrets and buckets they use: no wildcard resource
+# on an action that reads data.
+data_actions := {"secretsmanager:GetSecretValue", "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"}
+
+deny contains msg if {
+	some d in documents
+	some s in d.change.after.statement
+	object.get(s, "effect", null) != "Deny"
+	some a in s.actions
+	a in data_actions
+	some res in s.resources
+	res == "*"
+	msg := sprintf("%s: %s on every resource; name the ARNs", [d.address, a])
+}
+
+# --- State -------------------------------------------------------------------
+
+deny contains "the S3 backend does not encrypt state (encrypt = true)" if {
+	not input.backend.encrypt
+}
+
+deny contains "the S3 backend takes no lock (use_lockfile = true)" if {
+	not input.backend.use_lockfile
+}

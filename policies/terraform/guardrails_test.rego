@@ -1,0 +1,123 @@
+# Each guardrail rejects a bad example, and a good plan passes them all.
+package groundwork.terraform_test
+
+import rego.v1
+
+import data.groundwork.terraform
+
+env := {"name": "prod", "database": {"multiAZ": true, "deletionProtection": true, "backupRetentionDays": 35}}
+
+backend := {"encrypt": true, "use_lockfile": true}
+
+db(after) := {
+	"address": "module.database_api.aws_db_instance.this",
+	"module_address": "module.database_api",
+	"type": "aws_db_instance", "mode": "managed",
+	"change": {"actions": ["create"], "after": object.union(good_db, after)},
+}
+
+good_db := {
+	"storage_encrypted": true, "publicly_accessible": false, "deletion_protection": true,
+	"multi_az": true, "backup_retention_period": 35, "skip_final_snapshot": false,
+}
+
+part(type, after) := {
+	"address": sprintf("module.storage.%s.this[\"b\"]", [type]),
+	"module_address": "module.storage", "index": "b",
+	"type": type, "mode": "managed",
+	"change": {"actions": ["create"], "after": after},
+}
+
+bucket := part("aws_s3_bucket", {"bucket": "b"})
+
+pab := part("aws_s3_bucket_public_access_block", {
+	"block_public_acls": true, "block_public_policy": true,
+	"ignore_public_acls": true, "restrict_public_buckets": true,
+})
+
+ownership := part("aws_s3_bucket_ownership_controls", {"rule": [{"object_ownership": "BucketOwnerEnforced"}]})
+
+sse := part("aws_s3_bucket_server_side_encryption_configuration", {"rule": [{"apply_server_side_encryption_by_default": [{"sse_algorithm": "aws:kms"}]}]})
+
+bucket_policy := part("aws_s3_bucket_policy", {})
+
+doc(name, statements) := {
+	"address": sprintf("module.x.data.aws_iam_policy_document.%s", [name]),
+	"type": "aws_iam_policy_document", "mode": "data",
+	"change": {"actions": ["read"], "after": {"statement": statements}},
+}
+
+tls_doc := doc("tls_only", [{"effect": "Deny", "actions": ["s3:*"], "condition": [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}]}])
+
+trust(test, sub) := doc("apply_assume", [{"actions": ["sts:AssumeRoleWithWebIdentity"], "condition": [{"test": test, "variable": "token.actions.githubusercontent.com:sub", "values": [sub]}]}])
+
+good_resources := [db({}), bucket, pab, ownership, sse, bucket_policy, tls_doc, trust("StringEquals", "repo:acme/platform:environment:prod")]
+
+plan(resources) := {"environment": env, "backend": backend, "repository": "acme/platform", "plan": {"resource_changes": resources}}
+
+# replace swaps the good resource of one type for a bad one.
+replace(type, bad) := array.concat([r | some r in good_resources; r.type != type], [bad])
+
+denied(input_doc, fragment) if {
+	some msg in terraform.deny with input as input_doc
+	contains(msg, fragment)
+}
+
+test_good_plan_passes if {
+	count(terraform.deny) == 0 with input as plan(good_resources)
+}
+
+test_unencrypted_database if denied(plan(replace("aws_db_instance", db({"storage_encrypted": false}))), "not encrypted")
+
+test_public_database if denied(plan(replace("aws_db_instance", db({"publicly_accessible": true}))), "publicly accessible")
+
+test_database_without_deletion_protection if denied(plan(replace("aws_db_instance", db({"deletion_protection": false}))), "deletion protection")
+
+test_database_not_multi_az if denied(plan(replace("aws_db_instance", db({"multi_az": false}))), "multi-AZ")
+
+test_database_short_retention if denied(plan(replace("aws_db_instance", db({"backup_retention_period": 7}))), "keeps backups 7 days")
+
+test_database_skips_final_snapshot if denied(plan(replace("aws_db_instance", db({"skip_final_snapshot": true}))), "final snapshot")
+
+test_bucket_without_public_access_block if denied(plan(replace("aws_s3_bucket_public_access_block", part("aws_iam_role", {}))), "no public access block")
+
+test_bucket_public_acls_allowed if denied(
+	plan(replace("aws_s3_bucket_public_access_block", part("aws_s3_bucket_public_access_block", object.union(pab.change.after, {"ignore_public_acls": false})))),
+	"ignore_public_acls is not true",
+)
+
+test_bucket_not_owner_enforced if denied(
+	plan(replace("aws_s3_bucket_ownership_controls", part("aws_s3_bucket_ownership_controls", {"rule": [{"object_ownership": "ObjectWriter"}]}))),
+	"BucketOwnerEnforced",
+)
+
+test_bucket_not_kms if denied(
+	plan(replace("aws_s3_bucket_server_side_encryption_configuration", part("aws_s3_bucket_server_side_encryption_configuration", {"rule": [{"apply_server_side_encryption_by_default": [{"sse_algorithm": "AES256"}]}]}))),
+	"KMS",
+)
+
+test_bucket_without_policy if denied(plan(replace("aws_s3_bucket_policy", part("aws_iam_role", {}))), "no bucket policy")
+
+test_no_tls_only_policy if denied(
+	plan([r | some r in good_resources; r != tls_doc]),
+	"aws:SecureTransport",
+)
+
+test_github_trust_with_wildcard if denied(
+	plan(replace("aws_iam_policy_document", trust("StringLike", "repo:acme/platform:*"))),
+	"StringLike",
+)
+
+test_github_trust_of_another_environment if denied(
+	plan(array.concat([r | some r in good_resources; r.type != "aws_iam_policy_document"], [tls_doc, trust("StringEquals", "repo:acme/platform:environment:staging")])),
+	"is not this repository's prod environments",
+)
+
+test_wildcard_secret_access if denied(
+	plan(array.concat(good_resources, [doc("service", [{"actions": ["secretsmanager:GetSecretValue"], "resources": ["*"]}])])),
+	"on every resource",
+)
+
+test_unencrypted_state if denied(object.union(plan(good_resources), {"backend": {"encrypt": false, "use_lockfile": true}}), "encrypt state")
+
+test_state_without_lock if denied(object.union(plan(good_resources), {"backend": {"encrypt": true, "use_lockfile": false}}), "no lock")
