@@ -12,7 +12,7 @@ FUZZTIME ?= 10s
 GROUNDWORK_TF_PROVIDER_MIRROR ?= $(shell find / -maxdepth 4 -type d -name tf-plugins 2>/dev/null | head -n 1)
 export GROUNDWORK_TF_PROVIDER_MIRROR
 
-.PHONY: build generate verify diff test lint bench fuzz golden clean
+.PHONY: build generate verify diff test e2e lint bench fuzz golden clean
 
 build: $(BIN)
 
@@ -37,10 +37,17 @@ test:
 	cd backend && $(GO) test ./...
 	$(GO) test ./generators/spec -run '^$$' -fuzz FuzzLoadService -fuzztime $(FUZZTIME)
 
+# Applies the dev root against moto_server on 127.0.0.1, plans the others,
+# runs the guardrails on every plan, and destroys dev again.
+e2e:
+	$(GO) test -tags e2e ./tests/e2e -count=1 -timeout 15m -v -run TestEnvironmentsAgainstMoto
+
 lint:
 	@out=$$(gofmt -l generators tools tests internal backend 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags e2e ./tests/e2e
 	$(GO) tool staticcheck ./...
+	$(GO) tool staticcheck -tags e2e ./tests/e2e
 	cd backend && $(GO) vet ./...
 
 # Times generate on synthetic organisations of growing size (see tools/benchorg).

@@ -85,10 +85,13 @@ func providers(p *spec.Platform, e *spec.Environment) *hclwrite.File {
 	aws.SetAttributeRaw("region", str(e.Region))
 	aws.SetAttributeRaw("allowed_account_ids", strs([]string{e.Account}))
 	tags := block(aws, "default_tags")
+	// The modules tag some resources with Environment themselves; IAM tag
+	// keys are case-insensitive, so the default tags use the same spelling
+	// (an "environment" here would make IAM refuse the role).
 	tags.SetAttributeRaw("tags", strMap(map[string]string{
-		"platform":    p.Name,
-		"environment": e.Name,
-		"managed-by":  "groundwork",
+		"Platform":    p.Name,
+		"Environment": e.Name,
+		"ManagedBy":   "groundwork",
 	}))
 	return f
 }

@@ -176,12 +176,13 @@ func (d diagnostic) String() string {
 	return s
 }
 
-// Validate initialises work (a copy: init writes .terraform and a lock file
-// into it) and runs `terraform validate -json`, failing on any error or
-// warning. dir names the source in messages.
-func Validate(t testing.TB, tf, work, dir, mirror string) {
+// Init runs `terraform init` in work (a copy: init writes .terraform and a
+// lock file into it) with providers from the mirror when one is set, and
+// returns the environment for the commands that follow. dir names the
+// source in messages.
+func Init(t testing.TB, tf, work, dir, mirror string, initArgs ...string) []string {
+	t.Helper()
 	tmp := t.TempDir()
-
 	cliConfig := ""
 	if mirror != "" {
 		cliConfig = filepath.Join(tmp, "terraform.tfrc")
@@ -197,15 +198,22 @@ func Validate(t testing.TB, tf, work, dir, mirror string) {
 		}
 		env = append(env, "TF_PLUGIN_CACHE_DIR="+cache)
 	}
-
-	if out, err := Run(t, tf, work, env, "init", "-backend=false", "-input=false", "-no-color"); err != nil {
+	args := append([]string{"init", "-input=false", "-no-color"}, initArgs...)
+	if out, err := Run(t, tf, work, env, args...); err != nil {
 		hint := ""
 		if mirror == "" {
 			hint = fmt.Sprintf("\n(no registry access? set %s to an unpacked provider mirror root)", MirrorEnv)
 		}
 		t.Fatalf("terraform init in a copy of %s failed: %v%s\n%s", dir, err, hint, out)
 	}
+	return env
+}
 
+// Validate initialises work without a backend and runs `terraform validate
+// -json`, failing on any error or warning.
+func Validate(t testing.TB, tf, work, dir, mirror string) {
+	t.Helper()
+	env := Init(t, tf, work, dir, mirror, "-backend=false")
 	out, err := Run(t, tf, work, env, "validate", "-json", "-no-color")
 	var result struct {
 		Valid        bool         `json:"valid"`

@@ -4,9 +4,9 @@ provider "aws" {
   allowed_account_ids = ["210987654321"]
   default_tags {
     tags = {
-      environment = "prod"
-      managed-by  = "groundwork"
-      platform    = "acme"
+      Environment = "prod"
+      ManagedBy   = "groundwork"
+      Platform    = "acme"
     }
   }
 }

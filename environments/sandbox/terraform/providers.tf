@@ -4,9 +4,9 @@ provider "aws" {
   allowed_account_ids = ["333333333333"]
   default_tags {
     tags = {
-      environment = "sandbox"
-      managed-by  = "groundwork"
-      platform    = "acme"
+      Environment = "sandbox"
+      ManagedBy   = "groundwork"
+      Platform    = "acme"
     }
   }
 }

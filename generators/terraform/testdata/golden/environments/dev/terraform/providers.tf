@@ -4,9 +4,9 @@ provider "aws" {
   allowed_account_ids = ["111111111111"]
   default_tags {
     tags = {
-      environment = "dev"
-      managed-by  = "groundwork"
-      platform    = "acme"
+      Environment = "dev"
+      ManagedBy   = "groundwork"
+      Platform    = "acme"
     }
   }
 }

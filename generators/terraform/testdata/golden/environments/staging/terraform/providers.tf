@@ -4,9 +4,9 @@ provider "aws" {
   allowed_account_ids = ["222222222222"]
   default_tags {
     tags = {
-      environment = "staging"
-      managed-by  = "groundwork"
-      platform    = "acme"
+      Environment = "staging"
+      ManagedBy   = "groundwork"
+      Platform    = "acme"
     }
   }
 }
