@@ -16,11 +16,21 @@ creates(type) := [r |
 	r.mode == "managed"
 ]
 
-# Data sources (policy documents) are read during the plan.
-documents := [r |
-	some r in input.plan.resource_changes
-	r.type == "aws_iam_policy_document"
-]
+# Policy documents are data sources: read during the plan when their inputs
+# are not known yet (a first plan), already in the prior state otherwise (a
+# plan after apply). Both become {address, statements}.
+documents := array.concat(
+	[{"address": r.address, "statements": object.get(r.change.after, "statement", [])} |
+		some r in input.plan.resource_changes
+		r.type == "aws_iam_policy_document"
+	],
+	[{"address": v.address, "statements": object.get(v.values, "statement", [])} |
+		walk(object.get(input.plan, "prior_state", {}), [_, v])
+		is_object(v)
+		v.type == "aws_iam_policy_document"
+		v.mode == "data"
+	],
+)
 
 # --- Databases ---------------------------------------------------------------
 
@@ -127,7 +137,7 @@ deny contains msg if {
 
 tls_only_document if {
 	some d in documents
-	some s in d.change.after.statement
+	some s in d.statements
 	s.effect == "Deny"
 	some c in s.condition
 	c.variable == "aws:SecureTransport"
@@ -142,7 +152,7 @@ github_sub := "token.actions.githubusercontent.com:sub"
 # repository and environment.
 deny contains msg if {
 	some d in documents
-	some s in d.change.after.statement
+	some s in d.statements
 	some c in s.condition
 	c.variable == github_sub
 	c.test != "StringEquals"
@@ -151,7 +161,7 @@ deny contains msg if {
 
 deny contains msg if {
 	some d in documents
-	some s in d.change.after.statement
+	some s in d.statements
 	some c in s.condition
 	c.variable == github_sub
 	some v in c.values
@@ -170,7 +180,7 @@ data_actions := {"secretsmanager:GetSecretValue", "s3:GetObject", "s3:PutObject"
 
 deny contains msg if {
 	some d in documents
-	some s in d.change.after.statement
+	some s in d.statements
 	object.get(s, "effect", null) != "Deny"
 	some a in s.actions
 	a in data_actions

@@ -121,3 +121,14 @@ test_wildcard_secret_access if denied(
 test_unencrypted_state if denied(object.union(plan(good_resources), {"backend": {"encrypt": false, "use_lockfile": true}}), "encrypt state")
 
 test_state_without_lock if denied(object.union(plan(good_resources), {"backend": {"encrypt": true, "use_lockfile": false}}), "no lock")
+
+# After an apply, policy documents are in the prior state, not in the changes.
+test_documents_read_from_prior_state if {
+	prior := {"values": {"root_module": {"child_modules": [{"resources": [{
+		"address": "module.storage.data.aws_iam_policy_document.tls_only",
+		"mode": "data", "type": "aws_iam_policy_document",
+		"values": {"statement": tls_doc.change.after.statement},
+	}]}]}}}
+	resources := [r | some r in good_resources; r != tls_doc]
+	count(terraform.deny) == 0 with input as object.union(plan(resources), {"plan": {"resource_changes": resources, "prior_state": prior}})
+}
