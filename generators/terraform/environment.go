@@ -22,8 +22,8 @@ func environmentRoot(m *spec.Model, e *spec.Environment) []engine.File {
 		serviceOrigins = append(serviceOrigins, engine.Origin{Spec: s.Source.Path, Fields: []string{"database", "buckets", "secrets"}})
 	}
 
-	file := func(name string, f *hclwrite.File, origins ...engine.Origin) engine.File {
-		return engine.File{Path: dir + "/" + name, Data: render(f), Origins: origins}
+	file := func(name string, f *doc, origins ...engine.Origin) engine.File {
+		return engine.File{Path: dir + "/" + name, Data: f.render(), Origins: origins}
 	}
 	return []engine.File{
 		file("versions.tf", versions(map[string][2]string{"aws": {"hashicorp/aws", awsProvider}}),
@@ -50,9 +50,9 @@ func servicesWithInfra(m *spec.Model) []*spec.Service {
 	return out
 }
 
-func versions(providers map[string][2]string) *hclwrite.File {
-	f := hclwrite.NewEmptyFile()
-	tf := block(f.Body(), "terraform")
+func versions(providers map[string][2]string) *doc {
+	f := &doc{}
+	tf := f.block("terraform")
 	tf.SetAttributeValue("required_version", ctyStr(requiredTerraform))
 	req := block(tf, "required_providers")
 	for _, name := range sortedKeys(providers) {
@@ -66,9 +66,9 @@ func versions(providers map[string][2]string) *hclwrite.File {
 
 // backend stores state in the platform's bucket, encrypted, with S3's own
 // lock file (no DynamoDB table to manage).
-func backend(p *spec.Platform, key string) *hclwrite.File {
-	f := hclwrite.NewEmptyFile()
-	b := block(block(f.Body(), "terraform"), "backend", "s3")
+func backend(p *spec.Platform, key string) *doc {
+	f := &doc{}
+	b := block(f.block("terraform"), "backend", "s3")
 	b.SetAttributeRaw("bucket", str(p.Cloud.StateBucket))
 	b.SetAttributeRaw("key", str(key))
 	b.SetAttributeRaw("region", str(p.Cloud.Region))
@@ -79,9 +79,9 @@ func backend(p *spec.Platform, key string) *hclwrite.File {
 
 // providers pins the provider to the environment's account, so that a
 // credential for another account fails before anything is planned.
-func providers(p *spec.Platform, e *spec.Environment) *hclwrite.File {
-	f := hclwrite.NewEmptyFile()
-	aws := block(f.Body(), "provider", "aws")
+func providers(p *spec.Platform, e *spec.Environment) *doc {
+	f := &doc{}
+	aws := f.block("provider", "aws")
 	aws.SetAttributeRaw("region", str(e.Region))
 	aws.SetAttributeRaw("allowed_account_ids", strs([]string{e.Account}))
 	tags := block(aws, "default_tags")
@@ -96,18 +96,16 @@ func providers(p *spec.Platform, e *spec.Environment) *hclwrite.File {
 	return f
 }
 
-func mainTF(m *spec.Model, e *spec.Environment, dir string) *hclwrite.File {
+func mainTF(m *spec.Model, e *spec.Environment, dir string) *doc {
 	p := m.Platform
-	f := hclwrite.NewEmptyFile()
-	body := f.Body()
+	d := &doc{}
 	name := p.Name + "-" + e.Name
 
-	azs := block(body, "data", "aws_availability_zones", "available")
+	azs := d.block("data", "aws_availability_zones", "available")
 	azs.SetAttributeRaw("state", str("available"))
-	body.AppendNewline()
 
 	public, private, database, _ := e.Network.Subnets() // validated
-	net := module(body, "network", dir)
+	net := module(d, "network", dir)
 	net.SetAttributeRaw("name", str(name))
 	net.SetAttributeRaw("cidr", str(e.Network.CIDR))
 	net.SetAttributeRaw("zones", num(e.Network.Zones))
@@ -116,12 +114,10 @@ func mainTF(m *spec.Model, e *spec.Environment, dir string) *hclwrite.File {
 	net.SetAttributeRaw("private_subnets", prefixes(private))
 	net.SetAttributeRaw("database_subnets", prefixes(database))
 	net.SetAttributeRaw("nat_gateways", str(e.Network.NATGateways))
-	body.AppendNewline()
 
-	cl := module(body, "cluster", dir)
+	cl := module(d, "cluster", dir)
 	cl.SetAttributeRaw("name", str(e.Cluster.Name))
 	cl.SetAttributeRaw("subnet_ids", ref("module", "network", "private_subnet_ids"))
-	body.AppendNewline()
 
 	var secretNames []string
 	buckets := &object{}
@@ -139,17 +135,15 @@ func mainTF(m *spec.Model, e *spec.Environment, dir string) *hclwrite.File {
 		}
 	}
 	if len(secretNames) > 0 {
-		sec := module(body, "secrets", dir)
+		sec := module(d, "secrets", dir)
 		sec.SetAttributeRaw("names", strs(secretNames))
 		sec.SetAttributeRaw("recovery_window_in_days", num(recoveryWindow(e)))
 		sec.SetAttributeRaw("kms_key_alias", str(name+"-secrets"))
-		body.AppendNewline()
 	}
 	if nBuckets > 0 {
-		st := module(body, "storage", dir)
+		st := module(d, "storage", dir)
 		st.SetAttributeRaw("buckets", buckets.tokens())
 		st.SetAttributeRaw("kms_key_alias", str(name+"-storage"))
-		body.AppendNewline()
 	}
 
 	for _, s := range m.Services {
@@ -157,7 +151,7 @@ func mainTF(m *spec.Model, e *spec.Environment, dir string) *hclwrite.File {
 			continue
 		}
 		id := spec.DatabaseIdentifier(p, e, s)
-		db := module(body, "database_"+ident(s.Name), dir)
+		db := module(d, "database_"+ident(s.Name), dir)
 		db.SetAttributeRaw("identifier", str(id))
 		db.SetAttributeRaw("engine_version", str(s.Database.Version))
 		db.SetAttributeRaw("instance_class", str(e.Database.InstanceClass))
@@ -170,9 +164,8 @@ func mainTF(m *spec.Model, e *spec.Environment, dir string) *hclwrite.File {
 		db.SetAttributeRaw("deletion_protection", boolean(e.Database.DeletionProtection))
 		db.SetAttributeRaw("backup_retention_period", num(e.Database.BackupRetentionDays))
 		db.SetAttributeRaw("backup_tag_value", str(id))
-		body.AppendNewline()
 
-		bk := module(body, "backup_"+ident(s.Name), dir)
+		bk := module(d, "backup_"+ident(s.Name), dir)
 		bk.SetAttributeRaw("name", str(id))
 		bk.SetAttributeRaw("schedule", str(s.Database.Backup.AWSSchedule()))
 		bk.SetAttributeRaw("retention_days", num(s.Database.Backup.RetentionDays))
@@ -180,10 +173,9 @@ func mainTF(m *spec.Model, e *spec.Environment, dir string) *hclwrite.File {
 		// A vault lock cannot be undone: only where the environment pages,
 		// that is where losing backups would be an incident.
 		bk.SetAttributeRaw("vault_lock", boolean(e.Alerting.Page))
-		body.AppendNewline()
 	}
 
-	iam := module(body, "iam", dir)
+	iam := module(d, "iam", dir)
 	iam.SetAttributeRaw("repository", str(p.Repository))
 	iam.SetAttributeRaw("create_github_oidc_provider", boolean(firstInAccount(m, e)))
 	envs := &object{}
@@ -219,14 +211,14 @@ func mainTF(m *spec.Model, e *spec.Environment, dir string) *hclwrite.File {
 	if nBuckets > 0 {
 		iam.SetAttributeRaw("storage_kms_key_arn", ref("module", "storage", "kms_key_arn"))
 	}
-	return f
+	return d
 }
 
 // module appends a module block calling modules/<name> (the block's label
 // may differ, e.g. database_api) and returns its body.
-func module(body *hclwrite.Body, label, dir string) *hclwrite.Body {
+func module(d *doc, label, dir string) *hclwrite.Body {
 	source, _, _ := strings.Cut(label, "_")
-	b := block(body, "module", label)
+	b := d.block("module", label)
 	b.SetAttributeRaw("source", str(modulesFrom(dir, source)))
 	b.AppendNewline()
 	return b
@@ -265,14 +257,12 @@ func dbName(service string) string {
 	return n
 }
 
-func outputs(m *spec.Model, e *spec.Environment) *hclwrite.File {
-	f := hclwrite.NewEmptyFile()
-	body := f.Body()
+func outputs(m *spec.Model, e *spec.Environment) *doc {
+	d := &doc{}
 	out := func(name, desc string, value expr) {
-		o := block(body, "output", name)
+		o := d.block("output", name)
 		o.SetAttributeRaw("description", str(desc))
 		o.SetAttributeRaw("value", value)
-		body.AppendNewline()
 	}
 	out("vpc_id", "The environment's VPC.", ref("module", "network", "vpc_id"))
 	out("cluster_name", "The EKS cluster Flux runs in.", ref("module", "cluster", "cluster_name"))
@@ -285,5 +275,5 @@ func outputs(m *spec.Model, e *spec.Environment) *hclwrite.File {
 			out("database_"+ident(s.Name)+"_endpoint", fmt.Sprintf("PostgreSQL endpoint of %s.", s.Name), ref("module", "database_"+ident(s.Name), "endpoint"))
 		}
 	}
-	return f
+	return d
 }

@@ -3,8 +3,6 @@ package terraform
 import (
 	"strings"
 
-	"github.com/hashicorp/hcl/v2/hclwrite"
-
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
@@ -20,12 +18,12 @@ func githubRoot(m *spec.Model) []engine.File {
 		origins = append(origins, engine.Origin{Spec: e.Source.Path, Fields: []string{"delivery"}})
 	}
 
-	prov := hclwrite.NewEmptyFile()
-	gh := block(prov.Body(), "provider", "github")
+	prov := &doc{}
+	gh := prov.block("provider", "github")
 	gh.SetAttributeRaw("owner", str(owner))
 
-	main := hclwrite.NewEmptyFile()
-	body := main.Body()
+	main := &doc{}
+	d := main
 	teams := map[string]bool{}
 	for _, e := range m.Environments {
 		for _, r := range e.Delivery.Reviewers {
@@ -33,11 +31,10 @@ func githubRoot(m *spec.Model) []engine.File {
 		}
 	}
 	for _, name := range sortedKeys(teams) {
-		t := block(body, "data", "github_team", ident(name))
+		t := d.block("data", "github_team", ident(name))
 		t.SetAttributeRaw("slug", str(teamSlug(p.Teams[name].GitHub)))
-		body.AppendNewline()
 	}
-	mod := module(body, "github", GitHubDir)
+	mod := module(d, "github", GitHubDir)
 	mod.SetAttributeRaw("repository", str(repo))
 	envs := &object{}
 	for _, e := range m.Environments {
@@ -64,8 +61,8 @@ func githubRoot(m *spec.Model) []engine.File {
 	}
 	mod.SetAttributeRaw("environments", envs.tokens())
 
-	file := func(name string, f *hclwrite.File) engine.File {
-		return engine.File{Path: GitHubDir + "/" + name, Data: render(f), Origins: origins}
+	file := func(name string, f *doc) engine.File {
+		return engine.File{Path: GitHubDir + "/" + name, Data: f.render(), Origins: origins}
 	}
 	return []engine.File{
 		file("versions.tf", versions(map[string][2]string{"github": {"integrations/github", githubProvider}})),

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"net/netip"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -86,9 +88,34 @@ func block(body *hclwrite.Body, typ string, labels ...string) *hclwrite.Body {
 	return body.AppendNewBlock(typ, labels).Body()
 }
 
-// render formats a file as terraform fmt would, ending in one newline.
-func render(f *hclwrite.File) []byte {
-	return append(bytes.TrimRight(hclwrite.Format(f.Bytes()), "\n"), '\n')
+// doc is a file of top-level blocks, each kept apart until rendering: terraform
+// fmt aligns within a block only, so blocks format independently, in
+// parallel. A root with a thousand services is mostly formatting time.
+type doc struct{ blocks []*hclwrite.File }
+
+// block starts a top-level block and returns its body.
+func (d *doc) block(typ string, labels ...string) *hclwrite.Body {
+	f := hclwrite.NewEmptyFile()
+	d.blocks = append(d.blocks, f)
+	return block(f.Body(), typ, labels...)
+}
+
+// render formats the blocks as terraform fmt would, a blank line between
+// two blocks and one newline at the end.
+func (d *doc) render() []byte {
+	out := make([][]byte, len(d.blocks))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, f := range d.blocks {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out[i] = bytes.Trim(hclwrite.Format(f.Bytes()), "\n")
+		}()
+	}
+	wg.Wait()
+	return append(bytes.Join(out, []byte("\n\n")), '\n')
 }
 
 func ctyStr(s string) cty.Value { return cty.StringVal(s) }

@@ -6,6 +6,8 @@
 package terraform
 
 import (
+	"sync"
+
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
@@ -45,11 +47,18 @@ type Generator struct{}
 
 func (Generator) Kind() string { return "terraform" }
 
+// Generate makes the environments' roots concurrently: each is independent,
+// and with many services each is large.
 func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
-	var files []engine.File
-	for _, e := range m.Environments {
-		files = append(files, environmentRoot(m, e)...)
+	roots := make([][]engine.File, len(m.Environments))
+	var wg sync.WaitGroup
+	for i, e := range m.Environments {
+		wg.Go(func() { roots[i] = environmentRoot(m, e) })
 	}
-	files = append(files, githubRoot(m)...)
-	return files, nil
+	wg.Wait()
+	var files []engine.File
+	for _, r := range roots {
+		files = append(files, r...)
+	}
+	return append(files, githubRoot(m)...), nil
 }
