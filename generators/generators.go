@@ -5,6 +5,7 @@ package generators
 import (
 	"github.com/groundwork-dev/groundwork/generators/codeowners"
 	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/generators/flux"
 	"github.com/groundwork-dev/groundwork/generators/schemas"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/generators/terraform"
@@ -14,6 +15,7 @@ import (
 // All returns the generators, each making one artifact kind from the model.
 func All() []engine.Generator {
 	return []engine.Generator{
+		flux.Generator{},
 		schemas.Generator{},
 		terraform.Generator{},
 		workflows.Generator{},

@@ -6,13 +6,14 @@ import (
 	"strings"
 
 	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/generators/flux"
 )
 
 func (c *command) generate(args []string) int {
 	if !c.noArgs("generate", args) {
 		return ExitInput
 	}
-	_, p, code := c.plan()
+	m, p, code := c.plan()
 	if code != ExitOK {
 		return code
 	}
@@ -40,6 +41,11 @@ func (c *command) generate(args []string) int {
 		} else {
 			written++
 		}
+	}
+	// A service without a digest in an environment's release record gets
+	// its namespace, identity and secrets there, but no workload yet.
+	for _, line := range flux.Undeployed(m) {
+		fmt.Fprintln(c.stdout, line)
 	}
 	fmt.Fprintf(c.stdout, "groundwork: %d written, %d removed, %d unchanged\n", written, removed, p.Unchanged)
 	return ExitOK

@@ -150,30 +150,46 @@ func (p *Plan) Apply() error {
 	if len(p.Unowned) > 0 {
 		return &UnownedError{Paths: p.Unowned}
 	}
-	type staged struct{ tmp, dst string }
-	var stage []staged
-	cleanup := func() {
-		for _, s := range stage {
-			os.Remove(s.tmp)
-		}
-	}
+	var writes []Change
 	for _, c := range p.Changes {
-		if c.Status == Removed {
-			continue
+		if c.Status != Removed {
+			writes = append(writes, c)
 		}
-		dst := filepath.Join(p.Root, filepath.FromSlash(c.Path))
-		tmp, err := writeTemp(dst, c.New)
-		if err != nil {
-			cleanup()
-			return err
-		}
-		stage = append(stage, staged{tmp, dst})
 	}
-	for _, s := range stage {
-		if err := os.Rename(s.tmp, s.dst); err != nil {
+	// Folders first, once each: a generate of a large organisation writes
+	// tens of thousands of files into a few thousand folders.
+	dirs := map[string]bool{}
+	for _, c := range writes {
+		dir := filepath.Join(p.Root, filepath.FromSlash(path.Dir(c.Path)))
+		if !dirs[dir] {
+			dirs[dir] = true
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+		}
+	}
+	tmps := make([]string, len(writes))
+	errs := make([]error, len(writes))
+	parallel(len(writes), func(i int) {
+		tmps[i], errs[i] = writeTemp(filepath.Join(p.Root, filepath.FromSlash(writes[i].Path)), writes[i].New)
+	})
+	cleanup := func() {
+		for _, tmp := range tmps {
+			if tmp != "" {
+				os.Remove(tmp)
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		cleanup()
+		return err
+	}
+	for i, c := range writes {
+		if err := os.Rename(tmps[i], filepath.Join(p.Root, filepath.FromSlash(c.Path))); err != nil {
 			cleanup()
 			return err
 		}
+		tmps[i] = ""
 	}
 	for _, c := range p.Changes {
 		if c.Status != Removed {
@@ -195,23 +211,23 @@ func (p *Plan) Apply() error {
 	return nil
 }
 
-// writeTemp writes data to a new file beside dst, creating dst's folder.
+// tmpSuffix marks a staged file; a run that died before renaming leaves one,
+// which the next run overwrites.
+const tmpSuffix = ".groundwork-tmp"
+
+// writeTemp writes data to a file beside dst, in dst's existing folder.
 func writeTemp(dst string, data []byte) (string, error) {
-	dir := filepath.Dir(dst)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".groundwork-*")
+	tmp := filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+tmpSuffix)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return "", err
 	}
 	_, werr := f.Write(data)
-	cerr := f.Close()
-	if err := errors.Join(werr, cerr, os.Chmod(f.Name(), 0o644)); err != nil {
-		os.Remove(f.Name())
+	if err := errors.Join(werr, f.Close()); err != nil {
+		os.Remove(tmp)
 		return "", err
 	}
-	return f.Name(), nil
+	return tmp, nil
 }
 
 // pruneEmptyDirs removes dir and its parents while they are empty, so that

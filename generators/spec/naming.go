@@ -62,6 +62,27 @@ func Namespace(s *Service) string { return s.Name }
 // role trusts exactly this account in exactly that namespace.
 func ServiceAccount(s *Service) string { return s.Name }
 
+// External Secrets Operator runs in this namespace with this ServiceAccount
+// in every cluster; its IRSA role reads the environment's declared secrets.
+const (
+	ExternalSecretsNamespace      = "external-secrets"
+	ExternalSecretsServiceAccount = "external-secrets"
+)
+
+// ReservedNamespaces are the namespaces of Kubernetes, Flux and the cluster's
+// controllers. A service runs in the namespace of its name, so these names
+// are not service names.
+var ReservedNamespaces = []string{
+	"default", "kube-system", "kube-public", "kube-node-lease",
+	"flux-system", ExternalSecretsNamespace, "monitoring", "cert-manager", "open-feature",
+}
+
+// ExternalSecretsRoleName is the IAM role External Secrets Operator reads
+// the environment's secrets with.
+func ExternalSecretsRoleName(p *Platform, e *Environment) string {
+	return p.Name + "-" + e.Name + "-external-secrets"
+}
+
 // Image is the repository that service s's images are pushed to.
 func Image(p *Platform, s *Service) string { return p.Registry + "/" + s.Name }
 

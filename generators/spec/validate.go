@@ -364,6 +364,9 @@ func (c *checker) service(m *Model, s *Service) {
 	src := s.Source
 	if c.dnsLabel(src, "name", s.Name) {
 		c.nameMatchesFile(src, s.Name)
+		if slices.Contains(ReservedNamespaces, Namespace(s)) {
+			c.errorf(src, KindValue, "name", "%q is the namespace of the cluster or one of its controllers, and a service runs in the namespace of its name; rename the service", s.Name)
+		}
 	}
 	if s.Team == "" {
 		c.required(src, "team", "the owning team")

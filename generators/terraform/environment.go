@@ -204,6 +204,21 @@ func mainTF(m *spec.Model, e *spec.Environment, dir string) *doc {
 		o.set("bucket_arns", tuple(buckets...))
 		svcs.set(s.Name, o.tokens())
 	}
+	if len(secretNames) > 0 {
+		// External Secrets Operator syncs every declared secret into the
+		// cluster: it may read exactly those, and nothing else.
+		var all []expr
+		for _, n := range secretNames {
+			all = append(all, ref("module", "secrets", "secret_arns", index(n)))
+		}
+		o := &object{}
+		o.set("role_name", str(spec.ExternalSecretsRoleName(p, e)))
+		o.set("namespace", str(spec.ExternalSecretsNamespace))
+		o.set("service_account", str(spec.ExternalSecretsServiceAccount))
+		o.set("secret_arns", tuple(all...))
+		o.set("bucket_arns", tuple())
+		svcs.set(spec.ExternalSecretsNamespace, o.tokens())
+	}
 	iam.SetAttributeRaw("services", svcs.tokens())
 	if len(secretNames) > 0 {
 		iam.SetAttributeRaw("secrets_kms_key_arn", ref("module", "secrets", "kms_key_arn"))

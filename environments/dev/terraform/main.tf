@@ -106,6 +106,13 @@ module "iam" {
       secret_arns     = [module.secrets.secret_arns["dev/worker/queue-credentials"]]
       bucket_arns     = []
     }
+    external-secrets = {
+      role_name       = "acme-dev-external-secrets"
+      namespace       = "external-secrets"
+      service_account = "external-secrets"
+      secret_arns     = [module.secrets.secret_arns["dev/api/stripe-api-key"], module.secrets.secret_arns["dev/api/webhook-signing-key"], module.secrets.secret_arns["dev/worker/queue-credentials"]]
+      bucket_arns     = []
+    }
   }
   secrets_kms_key_arn = module.secrets.kms_key_arn
   storage_kms_key_arn = module.storage.kms_key_arn

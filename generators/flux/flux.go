@@ -1,0 +1,196 @@
+// Package flux makes what each environment's cluster runs, as plain
+// manifests that Flux syncs from environments/<env>/flux:
+//
+//	flux-system/     the GitRepository of this monorepo and one Flux
+//	                 Kustomization per layer below (and one for itself)
+//	infrastructure/  Helm releases of the controllers every service relies on:
+//	                 External Secrets Operator, kube-prometheus-stack and,
+//	                 when a service declares flags, the OpenFeature operator
+//	configs/         objects whose kinds those controllers bring (the
+//	                 ClusterSecretStore), when a service declares secrets
+//	apps/<service>/  one folder per service: namespace, identity, network
+//	                 policies and secrets always; the workload only once the
+//	                 environment's release record names an image digest
+//
+// Objects are typed Go structs (k8s.io/api, the Flux and prometheus-operator
+// API modules, and local types for External Secrets, whose API module cannot
+// be resolved from the module proxy), marshalled one per file with sorted
+// keys, so the output is byte-stable and a field name cannot be misspelt.
+package flux
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// Pinned Helm charts. Bumping one is a reviewed change of generated output
+// in every environment, never a surprise at sync time.
+const (
+	externalSecretsRepo    = "https://charts.external-secrets.io"
+	externalSecretsChart   = "external-secrets"
+	externalSecretsVersion = "2.10.0"
+
+	prometheusRepo    = "https://prometheus-community.github.io/helm-charts"
+	prometheusChart   = "kube-prometheus-stack"
+	prometheusVersion = "91.5.0"
+
+	certManagerRepo    = "https://charts.jetstack.io"
+	certManagerChart   = "cert-manager"
+	certManagerVersion = "v1.19.4"
+
+	openFeatureRepo    = "https://open-feature.github.io/open-feature-operator/"
+	openFeatureChart   = "open-feature-operator"
+	openFeatureVersion = "v0.8.9"
+)
+
+// Names shared by the layers: Flux's own namespace and source, the
+// namespaces of the controllers, and the secret store services read from.
+const (
+	fluxNamespace       = "flux-system"
+	sourceName          = "flux-system" // the GitRepository, and its deploy key Secret
+	externalSecretsNS   = spec.ExternalSecretsNamespace
+	externalSecretsSA   = spec.ExternalSecretsServiceAccount
+	monitoringNS        = "monitoring"
+	certManagerNS       = "cert-manager"
+	openFeatureNS       = "open-feature"
+	secretStoreName     = "aws-secrets-manager"
+	defaultBranch       = "main" // where tag and manual releases commit their records
+	dashboardLabel      = "grafana_dashboard"
+	secretKey           = "value" // the key of the one value in each synced Secret
+	gitRepositoryPrefix = "ssh://git@github.com/"
+)
+
+// reservedNamespaces are the namespaces Kubernetes, Flux and the
+// infrastructure layer use: a service there would share them, and two
+// Flux Kustomizations would fight over one Namespace object.
+// The spec rejects them as service names; this keeps the generator honest
+// when it is called on a model that skipped validation.
+var reservedNamespaces = spec.ReservedNamespaces
+
+// Layers Flux applies in order, each a Flux Kustomization of the same name
+// pointing at the folder of the same name.
+const (
+	layerSystem         = "flux-system"
+	layerInfrastructure = "infrastructure"
+	layerConfigs        = "configs"
+	layerApps           = "apps"
+)
+
+// Generator makes environments/<env>/flux for every environment.
+type Generator struct{}
+
+func (Generator) Kind() string { return "flux" }
+
+func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
+	for _, s := range m.Services {
+		if slices.Contains(reservedNamespaces, serviceNamespace(s)) {
+			return nil, fmt.Errorf("%s: service %q would run in namespace %q, which the cluster or its controllers use; rename the service", s.Source.Path, s.Name, serviceNamespace(s))
+		}
+	}
+	// Environments are independent: render them in parallel, then put
+	// their files together in the order of the environments.
+	gens := make([]*envGen, len(m.Environments))
+	errs := make([]error, len(m.Environments))
+	var wg sync.WaitGroup
+	for i, e := range m.Environments {
+		gens[i] = &envGen{m: m, p: m.Platform, e: e, dir: spec.FluxDir(e)}
+		wg.Go(func() {
+			for _, step := range []func() error{gens[i].system, gens[i].infrastructure, gens[i].configs, gens[i].apps} {
+				if err := step(); err != nil {
+					errs[i] = fmt.Errorf("%s: %w", e.Name, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var files []engine.File
+	for _, g := range gens {
+		files = append(files, g.files...)
+	}
+	return files, nil
+}
+
+// Undeployed lists, one line each, the services that an environment does
+// not run yet because its release record names no digest for them: their
+// namespaces, identities, policies and secrets are generated, their
+// workloads are not. Sorted by environment, then service.
+func Undeployed(m *spec.Model) []string {
+	var out []string
+	for _, e := range m.Environments {
+		for _, s := range m.Services {
+			if m.Digest(e, s) != "" {
+				continue
+			}
+			if r := m.Releases[e.Name]; r != nil && r.Source != nil {
+				out = append(out, fmt.Sprintf("%s is not deployed in %s yet (no digest in %s)", s.Name, e.Name, r.Source.Path))
+			} else {
+				out = append(out, fmt.Sprintf("%s is not deployed in %s yet (no release record %s)", s.Name, e.Name, spec.ReleaseFile(e)))
+			}
+		}
+	}
+	return out
+}
+
+// envGen makes the files of one environment.
+type envGen struct {
+	m     *spec.Model
+	p     *spec.Platform
+	e     *spec.Environment
+	dir   string
+	files []engine.File
+}
+
+// layerPath is the path a Flux Kustomization syncs, as Flux writes it:
+// relative to the repository root, starting with "./".
+func (g *envGen) layerPath(layer string) string { return "./" + g.dir + "/" + layer }
+
+// servicesWith returns the services for which has is true.
+func (g *envGen) servicesWith(has func(*spec.Service) bool) []*spec.Service {
+	var out []*spec.Service
+	for _, s := range g.m.Services {
+		if has(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func hasFlags(s *spec.Service) bool   { return len(s.Flags) > 0 }
+func hasSecrets(s *spec.Service) bool { return len(s.Secrets) > 0 }
+
+// envOrigin is the environment spec, limited to fields when given.
+func (g *envGen) envOrigin(fields ...string) engine.Origin {
+	return engine.Origin{Spec: g.e.Source.Path, Fields: fields}
+}
+
+func (g *envGen) platformOrigin(fields ...string) engine.Origin {
+	return engine.Origin{Spec: g.p.Source.Path, Fields: fields}
+}
+
+// serviceOrigins names one field list of each service.
+func serviceOrigins(services []*spec.Service, fields ...string) []engine.Origin {
+	out := make([]engine.Origin, len(services))
+	for i, s := range services {
+		out[i] = engine.Origin{Spec: s.Source.Path, Fields: fields}
+	}
+	return out
+}
+
+// releaseOrigin is the environment's release record, when there is one:
+// adding a digest to it changes the service's folder.
+func (g *envGen) releaseOrigin(s *spec.Service) []engine.Origin {
+	r := g.m.Releases[g.e.Name]
+	if r == nil || r.Source == nil {
+		return nil
+	}
+	return []engine.Origin{{Spec: r.Source.Path, Fields: []string{s.Name}}}
+}
