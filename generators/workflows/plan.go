@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"gopkg.in/yaml.v3"
+
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
@@ -18,39 +20,15 @@ func (g *gen) plan() {
 	jobs := mapping()
 	origins := []engine.Origin{g.platformOrigin("name", "cloud.region")}
 	for _, e := range g.m.Environments {
-		role := spec.PlanRoleName(g.p, e)
-		jobs.Content = append(jobs.Content, str("plan-"+e.Name), mapping(
-			"name", "Plan "+e.Name,
-			"if", "github.event.pull_request.head.repo.full_name == github.repository",
-			"runs-on", runner,
-			"environment", spec.PlanEnvironment(e),
-			"permissions", mapping("contents", "read", "id-token", "write", "pull-requests", "write"),
-			"timeout-minutes", 30,
-			"steps", seq(
-				g.checkout(false),
-				g.setupTerraform(),
-				g.awsCredentials(e, role),
-				run("Plan", planScript,
-					"id", "plan",
-					"working-directory", spec.TerraformDir(e),
-					"env", mapping("PLAN_FILE", "${{ runner.temp }}/plan.txt"),
-				),
-				mapping(
-					"name", "Comment the plan on the pull request",
-					"uses", g.uses("actions/github-script"),
-					"env", mapping(
-						"ENVIRONMENT", e.Name,
-						"PLAN_FILE", "${{ runner.temp }}/plan.txt",
-						"PLAN_STATUS", "${{ steps.plan.outputs.status }}",
-					),
-					"with", mapping("script", planComment),
-				),
-				run("Fail if the plan failed", failPlanScript,
-					"if", "steps.plan.outputs.status != '0'",
-					"env", mapping("ENVIRONMENT", e.Name, "PLAN_STATUS", "${{ steps.plan.outputs.status }}"),
-				),
-			),
-		))
+		jobs.Content = append(jobs.Content, str("plan-"+e.Name), g.planJob(e, planJob{
+			name:         "Plan " + e.Name,
+			onlyIf:       "github.event.pull_request.head.repo.full_name == github.repository",
+			write:        "pull-requests",
+			script:       planScript,
+			report:       "Comment the plan on the pull request",
+			reportScript: planComment,
+			failIf:       "steps.plan.outputs.status != '0'",
+		}))
 		origins = append(origins, envOrigin(e, "name", "account", "region"))
 	}
 	on := mapping("pull_request", mapping("paths", flowQuoted([]string{"environments/**", "modules/**"})))
@@ -68,38 +46,14 @@ func (g *gen) drift() {
 	jobs := mapping()
 	origins := []engine.Origin{g.platformOrigin("name", "cloud.region")}
 	for _, e := range g.m.Environments {
-		role := spec.PlanRoleName(g.p, e)
-		jobs.Content = append(jobs.Content, str("drift-"+e.Name), mapping(
-			"name", "Drift in "+e.Name,
-			"runs-on", runner,
-			"environment", spec.PlanEnvironment(e),
-			"permissions", mapping("contents", "read", "id-token", "write", "issues", "write"),
-			"timeout-minutes", 30,
-			"steps", seq(
-				g.checkout(false),
-				g.setupTerraform(),
-				g.awsCredentials(e, role),
-				run("Plan", driftScript,
-					"id", "plan",
-					"working-directory", spec.TerraformDir(e),
-					"env", mapping("PLAN_FILE", "${{ runner.temp }}/plan.txt"),
-				),
-				mapping(
-					"name", "Open, update or close the drift issue",
-					"uses", g.uses("actions/github-script"),
-					"env", mapping(
-						"ENVIRONMENT", e.Name,
-						"PLAN_FILE", "${{ runner.temp }}/plan.txt",
-						"PLAN_STATUS", "${{ steps.plan.outputs.status }}",
-					),
-					"with", mapping("script", driftIssue),
-				),
-				run("Fail if the plan failed", failPlanScript,
-					"if", "steps.plan.outputs.status != '0' && steps.plan.outputs.status != '2'",
-					"env", mapping("ENVIRONMENT", e.Name, "PLAN_STATUS", "${{ steps.plan.outputs.status }}"),
-				),
-			),
-		))
+		jobs.Content = append(jobs.Content, str("drift-"+e.Name), g.planJob(e, planJob{
+			name:         "Drift in " + e.Name,
+			write:        "issues",
+			script:       driftScript,
+			report:       "Open, update or close the drift issue",
+			reportScript: driftIssue,
+			failIf:       "steps.plan.outputs.status != '0' && steps.plan.outputs.status != '2'",
+		}))
 		origins = append(origins, envOrigin(e, "name", "account", "region"))
 	}
 	on := mapping(
@@ -107,4 +61,53 @@ func (g *gen) drift() {
 		"workflow_dispatch", emptyMapping(),
 	)
 	g.add(DriftPath, workflow("Terraform drift", on, concurrency("terraform-drift", false), jobs), origins)
+}
+
+// planJob is what a plan job and a drift job differ in: both plan one
+// environment with its read-only role in its plan environment, then report
+// the plan with a script that needs one write permission.
+type planJob struct {
+	name, onlyIf         string
+	write                string // the one permission the report needs
+	script               string
+	report, reportScript string
+	failIf               string
+}
+
+func (g *gen) planJob(e *spec.Environment, j planJob) *yaml.Node {
+	kv := []any{"name", j.name}
+	if j.onlyIf != "" {
+		kv = append(kv, "if", j.onlyIf)
+	}
+	kv = append(kv,
+		"runs-on", runner,
+		"environment", spec.PlanEnvironment(e),
+		"permissions", mapping("contents", "read", "id-token", "write", j.write, "write"),
+		"timeout-minutes", 30,
+		"steps", seq(
+			g.checkout(false),
+			g.setupTerraform(),
+			g.awsCredentials(e, spec.PlanRoleName(g.p, e)),
+			run("Plan", j.script,
+				"id", "plan",
+				"working-directory", spec.TerraformDir(e),
+				"env", mapping("PLAN_FILE", "${{ runner.temp }}/plan.txt"),
+			),
+			mapping(
+				"name", j.report,
+				"uses", g.uses("actions/github-script"),
+				"env", mapping(
+					"ENVIRONMENT", e.Name,
+					"PLAN_FILE", "${{ runner.temp }}/plan.txt",
+					"PLAN_STATUS", "${{ steps.plan.outputs.status }}",
+				),
+				"with", mapping("script", j.reportScript),
+			),
+			run("Fail if the plan failed", failPlanScript,
+				"if", j.failIf,
+				"env", mapping("ENVIRONMENT", e.Name, "PLAN_STATUS", "${{ steps.plan.outputs.status }}"),
+			),
+		),
+	)
+	return mapping(kv...)
 }
