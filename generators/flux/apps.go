@@ -87,6 +87,9 @@ func (s svc) metricsPortName() string {
 // yet (no digest in its release record) still gets its namespace,
 // identity, network policies and secrets, so that they are in place when
 // its first release lands; its workload appears with that release.
+// Until then its network policies select no pods, which kube-score's
+// networkpolicy-targets-pod reports; its test ignores that check in an
+// environment where a service is not deployed yet.
 func (g *envGen) service(s *spec.Service) error {
 	f := g.folder(layerApps+"/"+s.Name,
 		engine.Origin{Spec: s.Source.Path},
@@ -154,14 +157,21 @@ func (g *envGen) deployment(v svc, digest string) (*appsv1.Deployment, error) {
 		return nil, fmt.Errorf("resources.memory %q: %w", v.Resources.Memory, err)
 	}
 	c := corev1.Container{
-		Name:  v.Name,
+		Name: v.Name,
+		// By digest, so no pull policy is set: whether a node pulls
+		// again or not, it runs the image that was reviewed (kube-score's
+		// container-image-pull-policy, which wants Always, is ignored).
 		Image: spec.Image(g.p, v.Service) + "@" + digest,
 		Ports: containerPorts(v),
 		Env:   env(v),
 		// Memory is limited to the request, so a leak ends in an OOM kill
 		// of this pod, not in the eviction of its neighbours. CPU is not
 		// limited: the CFS quota throttles latency-sensitive services even
-		// on idle nodes, and the request already guarantees their share.
+		// on idle nodes, and the request already guarantees their share
+		// (kube-score runs with --ignore-container-cpu-limit). No
+		// ephemeral-storage request or limit either: the spec has no such
+		// figure, and the only writable path is the /tmp emptyDir below
+		// (container-ephemeral-storage-request-and-limit is ignored).
 		Resources: corev1.ResourceRequirements{
 			Requests: corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: memory},
 			Limits:   corev1.ResourceList{corev1.ResourceMemory: memory},
@@ -207,7 +217,11 @@ func (g *envGen) deployment(v svc, digest string) (*appsv1.Deployment, error) {
 					Volumes:    []corev1.Volume{{Name: tmpVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
 					// Over zones, then nodes. ScheduleAnyway: in a zone
 					// outage, replicas must still be able to start in the
-					// zones that are left.
+					// zones that are left. The spread over nodes stands in
+					// for a host podAntiAffinity, which would leave
+					// replicas unschedulable beyond the node count
+					// (kube-score's deployment-has-host-podantiaffinity is
+					// ignored; pod-topology-spread-constraints checks this).
 					TopologySpreadConstraints: []corev1.TopologySpreadConstraint{
 						{
 							MaxSkew:           1,
@@ -293,6 +307,11 @@ func envName(secret string) string {
 // connection to its metrics port, which shows the process is up and
 // serving without an exec into a shell its image may not have; a worker
 // with no metrics port gets none.
+//
+// The spec has one health path, so readiness and liveness probe the same
+// handler; liveness tolerates twice as many failures, so a pod is taken out
+// of the Service well before it is restarted (kube-score's
+// pod-probes-identical is ignored).
 func setProbes(c *corev1.Container, v svc) {
 	var handler corev1.ProbeHandler
 	switch {
@@ -336,6 +355,10 @@ func kubeService(v svc, ports []corev1.ServicePort) *corev1.Service {
 }
 
 // autoscaler scales on CPU between the spec's replicas and 3× as many.
+// A spec may ask for one replica in an environment such as dev, where an
+// interrupted service is acceptable: kube-score's
+// horizontalpodautoscaler-replicas is ignored in an environment where a
+// service runs fewer than two.
 func (g *envGen) autoscaler(v svc) *autoscalingv2.HorizontalPodAutoscaler {
 	n := int32(v.ReplicasIn(g.e))
 	return &autoscalingv2.HorizontalPodAutoscaler{

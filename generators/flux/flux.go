@@ -12,6 +12,10 @@
 //	                 policies and secrets always; the workload only once the
 //	                 environment's release record names an image digest
 //
+// When the platform spec sets argocd, environments/<env>/argocd holds an
+// Argo CD ApplicationSet over the same layers (flux-system aside), for
+// teams that sync with Argo CD.
+//
 // Objects are typed Go structs (k8s.io/api, the Flux and prometheus-operator
 // API modules, and local types for External Secrets, whose API module cannot
 // be resolved from the module proxy), marshalled one per file with sorted
@@ -21,6 +25,7 @@ package flux
 import (
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"sync"
 
@@ -81,7 +86,7 @@ const (
 	layerApps           = "apps"
 )
 
-// Generator makes environments/<env>/flux for every environment.
+// Generator makes environments/<env>/flux (and argocd) for every environment.
 type Generator struct{}
 
 func (Generator) Kind() string { return "flux" }
@@ -100,7 +105,7 @@ func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
 	for i, e := range m.Environments {
 		gens[i] = &envGen{m: m, p: m.Platform, e: e, dir: spec.FluxDir(e)}
 		wg.Go(func() {
-			for _, step := range []func() error{gens[i].system, gens[i].infrastructure, gens[i].configs, gens[i].apps} {
+			for _, step := range []func() error{gens[i].system, gens[i].infrastructure, gens[i].configs, gens[i].apps, gens[i].argocd} {
 				if err := step(); err != nil {
 					errs[i] = fmt.Errorf("%s: %w", e.Name, err)
 					return
@@ -152,6 +157,9 @@ type envGen struct {
 // layerPath is the path a Flux Kustomization syncs, as Flux writes it:
 // relative to the repository root, starting with "./".
 func (g *envGen) layerPath(layer string) string { return "./" + g.dir + "/" + layer }
+
+// envDir is the environment's folder, which holds flux/.
+func (g *envGen) envDir() string { return path.Dir(g.dir) }
 
 // servicesWith returns the services for which has is true.
 func (g *envGen) servicesWith(has func(*spec.Service) bool) []*spec.Service {

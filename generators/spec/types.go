@@ -13,6 +13,7 @@ type Platform struct {
 	Cloud      Cloud            `json:"cloud" jsonschema:"required"`
 	Teams      map[string]*Team `json:"teams" jsonschema:"required" jsonschema_description:"Teams by name; services, reviewers and alert routing refer to these names."`
 	Owner      string           `json:"owner,omitempty" jsonschema_description:"Team that owns the platform and environment specs and every generated file not made for one service. Default platform."`
+	ArgoCD     bool             `json:"argocd,omitempty" jsonschema_description:"Also emit an Argo CD ApplicationSet per environment over the same folders Flux syncs, for teams on Argo CD. Default false."`
 
 	Source *Source `json:"-"`
 }

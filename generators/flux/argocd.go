@@ -1,0 +1,184 @@
+package flux
+
+import (
+	"fmt"
+	"strconv"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/groundwork-dev/groundwork/generators/engine"
+)
+
+// The few Argo CD (argoproj.io/v1alpha1) ApplicationSet fields this
+// package writes. Argo CD's Go module cannot be fetched here (its
+// go.mod replaces half of Kubernetes), so, as for External Secrets, the
+// types are written by hand, field names as the ApplicationSet CRD names
+// them; the tests decode the generated object strictly against a second,
+// independent copy.
+
+const (
+	argoAPIVersion  = "argoproj.io/v1alpha1"
+	argoNamespace   = "argocd"
+	argoProject     = "default"
+	argoInCluster   = "https://kubernetes.default.svc" // the cluster Argo CD runs in
+	argoSyncWave    = "argocd.argoproj.io/sync-wave"
+	argoDir         = "argocd"
+	argoLayerKey    = "layer" // list generator element keys, used in the template
+	argoWaveKey     = "wave"
+	argoRetryLimit  = 10
+	argoRetryFirst  = "30s"
+	argoRetryLonger = "5m"
+)
+
+type applicationSet struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              applicationSetSpec `json:"spec"`
+}
+
+type applicationSetSpec struct {
+	GoTemplate        bool                   `json:"goTemplate"`
+	GoTemplateOptions []string               `json:"goTemplateOptions,omitempty"`
+	Generators        []applicationSetGen    `json:"generators"`
+	Template          applicationSetTemplate `json:"template"`
+}
+
+type applicationSetGen struct {
+	List *listGenerator `json:"list,omitempty"`
+}
+
+type listGenerator struct {
+	Elements []map[string]string `json:"elements"`
+}
+
+type applicationSetTemplate struct {
+	Metadata templateMeta    `json:"metadata"`
+	Spec     applicationSpec `json:"spec"`
+}
+
+type templateMeta struct {
+	Name        string            `json:"name"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+}
+
+type applicationSpec struct {
+	Project     string                 `json:"project"`
+	Source      applicationSource      `json:"source"`
+	Destination applicationDestination `json:"destination"`
+	SyncPolicy  syncPolicy             `json:"syncPolicy"`
+}
+
+type applicationSource struct {
+	RepoURL        string `json:"repoURL"`
+	Path           string `json:"path"`
+	TargetRevision string `json:"targetRevision"`
+}
+
+type applicationDestination struct {
+	Server string `json:"server"`
+}
+
+type syncPolicy struct {
+	Automated   syncAutomated `json:"automated"`
+	SyncOptions []string      `json:"syncOptions,omitempty"`
+	Retry       *syncRetry    `json:"retry,omitempty"`
+}
+
+type syncAutomated struct {
+	Prune    bool `json:"prune"`
+	SelfHeal bool `json:"selfHeal"`
+}
+
+type syncRetry struct {
+	Limit   int64       `json:"limit"`
+	Backoff syncBackoff `json:"backoff"`
+}
+
+type syncBackoff struct {
+	Duration    string `json:"duration"`
+	Factor      int64  `json:"factor"`
+	MaxDuration string `json:"maxDuration"`
+}
+
+// argoLayers are the layers Argo CD syncs, in the order of Flux's
+// dependsOn. flux-system is left out: it is Flux's own configuration.
+func (g *envGen) argoLayers() []string {
+	layers := []string{layerInfrastructure}
+	if g.hasConfigs() {
+		layers = append(layers, layerConfigs)
+	}
+	return append(layers, layerApps)
+}
+
+// argocd makes argocd/applicationset.yaml when the platform asks for it:
+// one Argo CD Application per layer over the folder Flux syncs, from the
+// branch Flux follows. It is applied once by hand into the argocd
+// namespace (kubectl apply -f); it sits outside flux/ so that Flux never
+// applies it. The infrastructure layer is made of Flux HelmReleases, so a
+// cluster synced by Argo CD still runs Flux's source and helm controllers.
+func (g *envGen) argocd() error {
+	if !g.p.ArgoCD {
+		return nil
+	}
+	var elements []map[string]string
+	for i, layer := range g.argoLayers() {
+		// Sync waves order the layers as Flux's dependsOn does: each
+		// needs the kinds and controllers of the one before.
+		elements = append(elements, map[string]string{argoLayerKey: layer, argoWaveKey: strconv.Itoa(i)})
+	}
+	name := g.p.Name + "-" + g.e.Name
+	set := &applicationSet{
+		TypeMeta:   typeMeta(argoAPIVersion, "ApplicationSet"),
+		ObjectMeta: meta(name, argoNamespace, nil),
+		Spec: applicationSetSpec{
+			GoTemplate: true,
+			// A misspelt key fails the ApplicationSet, not an Application
+			// that syncs the wrong path.
+			GoTemplateOptions: []string{"missingkey=error"},
+			Generators:        []applicationSetGen{{List: &listGenerator{Elements: elements}}},
+			Template: applicationSetTemplate{
+				Metadata: templateMeta{
+					Name:        name + "-{{." + argoLayerKey + "}}",
+					Annotations: map[string]string{argoSyncWave: "{{." + argoWaveKey + "}}"},
+				},
+				Spec: applicationSpec{
+					Project: argoProject,
+					Source: applicationSource{
+						RepoURL:        gitRepositoryPrefix + g.p.Repository,
+						Path:           g.dir + "/{{." + argoLayerKey + "}}",
+						TargetRevision: g.branch(),
+					},
+					Destination: applicationDestination{Server: argoInCluster},
+					SyncPolicy: syncPolicy{
+						Automated: syncAutomated{Prune: true, SelfHeal: true},
+						// Server-side apply, as Flux applies: large CRDs
+						// of the charts do not fit a client-side
+						// last-applied annotation.
+						SyncOptions: []string{"ServerSideApply=true"},
+						// A layer synced before the CRDs of the one it
+						// needs fails; Argo CD does not retry a failed
+						// automated sync of the same commit on its own.
+						Retry: &syncRetry{
+							Limit:   argoRetryLimit,
+							Backoff: syncBackoff{Duration: argoRetryFirst, Factor: 2, MaxDuration: argoRetryLonger},
+						},
+					},
+				},
+			},
+		},
+	}
+	data, err := encode(set)
+	if err != nil {
+		return fmt.Errorf("%s: %w", argoDir, err)
+	}
+	origins := []engine.Origin{g.platformOrigin("argocd", "name", "repository"), g.envOrigin("name", "delivery")}
+	// Whether there is a configs layer follows from the services' secrets.
+	origins = append(origins, serviceOrigins(g.servicesWith(hasSecrets), "secrets")...)
+	g.files = append(g.files, engine.File{
+		Path:    g.envDir() + "/" + argoDir + "/applicationset.yaml",
+		Origins: origins,
+		Data:    data,
+	})
+	return nil
+}
