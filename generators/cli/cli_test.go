@@ -241,3 +241,56 @@ func BenchmarkGenerate(b *testing.B) {
 		}
 	})
 }
+
+// The PR summary calls out production, IAM and deletions, and only those
+// that happen.
+func TestMarkdownCallsOut(t *testing.T) {
+	dir := copySpecs(t)
+	if code, _, stderr := run(t, "-C", dir, "generate"); code != ExitOK {
+		t.Fatal(stderr)
+	}
+	edit := func(name, old, new string) {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(data, []byte(old)) {
+			t.Fatalf("%s has no %q", name, old)
+		}
+		if err := os.WriteFile(p, bytes.Replace(data, []byte(old), []byte(new), 1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	summary := func() string {
+		t.Helper()
+		code, stdout, stderr := run(t, "-C", dir, "diff", "--markdown")
+		if code != ExitOK {
+			t.Fatal(stderr)
+		}
+		return stdout
+	}
+	expect := func(md string, want map[string]bool) {
+		t.Helper()
+		for s, present := range want {
+			if strings.Contains(md, s) != present {
+				t.Errorf("summary contains %q: %v, want %v:\n%s", s, !present, present, md)
+			}
+		}
+	}
+
+	// A longer wait before prod deploys: production changes, access does not.
+	edit("specs/environments/prod.yaml", "waitMinutes: 10", "waitMinutes: 15")
+	expect(summary(), map[string]bool{"> **Production:**": true, "> **IAM:**": false, "> **Deletions:**": false})
+
+	// A new secret is a new grant on the service's role in every environment.
+	edit("specs/services/api.yaml", "secrets: [stripe-api-key, webhook-signing-key]", "secrets: [stripe-api-key, webhook-signing-key, refund-key]")
+	md := summary()
+	expect(md, map[string]bool{"> **IAM:**": true, "`environments/prod/terraform/main.tf`": true, "> **Deletions:**": false})
+
+	if err := os.Remove(filepath.Join(dir, "specs/services/web.jsonnet")); err != nil {
+		t.Fatal(err)
+	}
+	expect(summary(), map[string]bool{"> **Deletions:**": true, "| terraform |": true})
+}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -46,7 +47,7 @@ func writeMarkdown(w io.Writer, p *engine.Plan) {
 
 	type counts struct{ added, changed, removed int }
 	byKind := map[string]*counts{}
-	var prod, removed []engine.Change
+	var prod, removed, iam []engine.Change
 	for _, ch := range p.Changes {
 		k := byKind[ch.Kind]
 		if k == nil {
@@ -65,6 +66,9 @@ func writeMarkdown(w io.Writer, p *engine.Plan) {
 		if ch.Production {
 			prod = append(prod, ch)
 		}
+		if touchesIAM(ch) {
+			iam = append(iam, ch)
+		}
 	}
 	fmt.Fprintln(w, "| kind | added | changed | removed |")
 	fmt.Fprintln(w, "|------|------:|--------:|--------:|")
@@ -78,10 +82,14 @@ func writeMarkdown(w io.Writer, p *engine.Plan) {
 		fmt.Fprintf(w, "| %s | %d | %d | %d |\n", k, cn.added, cn.changed, cn.removed)
 	}
 
-	if len(prod) > 0 || len(removed) > 0 || len(p.Unowned) > 0 {
+	if len(prod) > 0 || len(removed) > 0 || len(iam) > 0 || len(p.Unowned) > 0 {
 		fmt.Fprintln(w, "\n> [!WARNING]")
 		if len(prod) > 0 {
 			fmt.Fprintf(w, "> **Production:** %d %s for a production environment %s.\n", len(prod), plural(len(prod), "file", "files"), plural(len(prod), "changes", "change"))
+		}
+		if len(iam) > 0 {
+			fmt.Fprintf(w, "> **IAM:** %d %s change who may do what (roles, trust, granted ARNs, reviewers): %s.\n",
+				len(iam), plural(len(iam), "file", "files"), paths(iam))
 		}
 		if len(removed) > 0 {
 			fmt.Fprintf(w, "> **Deletions:** %d generated %s removed.\n", len(removed), plural(len(removed), "file is", "files are"))
@@ -104,4 +112,48 @@ func writeMarkdown(w io.Writer, p *engine.Plan) {
 		fmt.Fprintf(w, "| `%s`%s | %s | %s |\n", ch.Path, mark, ch.Status, strings.Join(specs, ", "))
 	}
 	fmt.Fprintln(w, "\n</details>")
+}
+
+// iamLine matches a changed line that grants or scopes access: IAM roles
+// and their names, trust, the ARNs a role is granted, IRSA annotations and
+// deployment reviewers.
+var iamLine = regexp.MustCompile(`(?i)\biam\b|role_name|role-arn|role-to-assume|_arns\s*=|arn:aws:iam|reviewers|permissions:|id-token`)
+
+// touchesIAM reports whether a change adds or removes a line about access,
+// so that the PR summary can call it out beside production and deletions.
+func touchesIAM(ch engine.Change) bool {
+	old := lineSet(ch.Old)
+	for line := range lineSet(ch.New) {
+		if !old[line] && iamLine.MatchString(line) {
+			return true
+		}
+	}
+	cur := lineSet(ch.New)
+	for line := range old {
+		if !cur[line] && iamLine.MatchString(line) {
+			return true
+		}
+	}
+	return false
+}
+
+func lineSet(data []byte) map[string]bool {
+	set := map[string]bool{}
+	for _, l := range strings.Split(string(data), "\n") {
+		set[strings.TrimSpace(l)] = true
+	}
+	return set
+}
+
+// paths lists the files of changes as code, the first few only.
+func paths(chs []engine.Change) string {
+	var out []string
+	for i, ch := range chs {
+		if i == 5 {
+			out = append(out, fmt.Sprintf("and %d more", len(chs)-5))
+			break
+		}
+		out = append(out, "`"+ch.Path+"`")
+	}
+	return strings.Join(out, ", ")
 }
