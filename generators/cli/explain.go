@@ -32,7 +32,11 @@ func (c *command) explain(args []string) int {
 				continue
 			}
 			for _, field := range o.Fields {
-				fmt.Fprintf(c.stdout, "  %s  %s\n", location(src, field), field)
+				note := ""
+				if !src.Has(field) {
+					note = " (not set: its default)"
+				}
+				fmt.Fprintf(c.stdout, "  %s  %s%s\n", location(src, field), field, note)
 			}
 		}
 		fmt.Fprintln(c.stdout, "Edit those, then run make generate.")
@@ -64,7 +68,7 @@ func (c *command) explain(args []string) int {
 // the spec gives positions (YAML) and as the file alone otherwise.
 func location(src *spec.Source, field string) string {
 	p := src.Pos(field)
-	if p.Line == 0 {
+	if p.Line == 0 || !src.Has(field) {
 		return src.Path
 	}
 	return fmt.Sprintf("%s:%d:%d", src.Path, p.Line, p.Col)
