@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
+
+	"github.com/groundwork-dev/groundwork/internal/parallel"
 )
 
 // Status is how a generated path differs between disk and the output.
@@ -69,7 +70,7 @@ func Compare(root string, out *Output) (*Plan, error) {
 
 	disk := make([][]byte, len(out.Files))
 	errs := make([]error, len(out.Files))
-	parallel(len(out.Files), func(i int) {
+	parallel.For(len(out.Files), func(i int) {
 		disk[i], errs[i] = readIfExists(root, out.Files[i].Path)
 	})
 	if err := errors.Join(errs...); err != nil {
@@ -95,7 +96,7 @@ func Compare(root string, out *Output) (*Plan, error) {
 		p.Changes = append(p.Changes, c)
 	}
 
-	for _, name := range sortedKeys(lock.Files) {
+	for _, name := range slices.Sorted(maps.Keys(lock.Files)) {
 		if out.File(name) != nil {
 			continue
 		}
@@ -170,7 +171,7 @@ func (p *Plan) Apply() error {
 	}
 	tmps := make([]string, len(writes))
 	errs := make([]error, len(writes))
-	parallel(len(writes), func(i int) {
+	parallel.For(len(writes), func(i int) {
 		tmps[i], errs[i] = writeTemp(filepath.Join(p.Root, filepath.FromSlash(writes[i].Path)), writes[i].New)
 	})
 	cleanup := func() {
@@ -239,32 +240,4 @@ func pruneEmptyDirs(root, dir string) {
 		}
 		dir = path.Dir(dir)
 	}
-}
-
-// parallel runs f(0..n-1) on every core.
-func parallel(n int, f func(i int)) {
-	workers := min(n, runtime.GOMAXPROCS(0)*2)
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				f(i)
-			}
-		})
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

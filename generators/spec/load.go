@@ -11,14 +11,14 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/google/go-jsonnet"
 	"gopkg.in/yaml.v3"
+
+	"github.com/groundwork-dev/groundwork/internal/parallel"
 )
 
 // Dir is where specs live, relative to the repository root.
@@ -95,17 +95,9 @@ func Load(root string) (*Model, error) {
 	}
 	decoded := make([]any, len(files))
 	perFile := make([]Diagnostics, len(files))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, f := range files {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			decoded[i], perFile[i] = loadFile(root, f)
-		}()
-	}
-	wg.Wait()
+	parallel.For(len(files), func(i int) {
+		decoded[i], perFile[i] = loadFile(root, files[i])
+	})
 	for _, d := range perFile {
 		diags = append(diags, d...)
 	}

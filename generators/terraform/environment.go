@@ -2,6 +2,8 @@ package terraform
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -55,7 +57,7 @@ func versions(providers map[string][2]string) *doc {
 	tf := f.block("terraform")
 	tf.SetAttributeValue("required_version", ctyStr(requiredTerraform))
 	req := block(tf, "required_providers")
-	for _, name := range sortedKeys(providers) {
+	for _, name := range slices.Sorted(maps.Keys(providers)) {
 		o := &object{}
 		o.set("source", str(providers[name][0]))
 		o.set("version", str(providers[name][1]))

@@ -1,6 +1,8 @@
 package terraform
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/groundwork-dev/groundwork/generators/engine"
@@ -30,7 +32,7 @@ func githubRoot(m *spec.Model) []engine.File {
 			teams[r] = true
 		}
 	}
-	for _, name := range sortedKeys(teams) {
+	for _, name := range slices.Sorted(maps.Keys(teams)) {
 		t := d.block("data", "github_team", ident(name))
 		t.SetAttributeRaw("slug", str(teamSlug(p.Teams[name].GitHub)))
 	}

@@ -2,16 +2,17 @@ package terraform
 
 import (
 	"bytes"
+	"maps"
 	"net/netip"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/groundwork-dev/groundwork/internal/parallel"
 )
 
 // Expressions are built as hclwrite tokens, never as text: a value is always
@@ -72,12 +73,7 @@ func (o *object) tokens() expr { return hclwrite.TokensForObject(o.attrs) }
 // strMap is an object of string values, keys sorted.
 func strMap(m map[string]string) expr {
 	o := &object{}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		o.set(k, str(m[k]))
 	}
 	return o.tokens()
@@ -104,30 +100,13 @@ func (d *doc) block(typ string, labels ...string) *hclwrite.Body {
 // two blocks and one newline at the end.
 func (d *doc) render() []byte {
 	out := make([][]byte, len(d.blocks))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, f := range d.blocks {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			out[i] = bytes.Trim(hclwrite.Format(f.Bytes()), "\n")
-		}()
-	}
-	wg.Wait()
+	parallel.For(len(d.blocks), func(i int) {
+		out[i] = bytes.Trim(hclwrite.Format(d.blocks[i].Bytes()), "\n")
+	})
 	return append(bytes.Join(out, []byte("\n\n")), '\n')
 }
 
 func ctyStr(s string) cty.Value { return cty.StringVal(s) }
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
 
 // prefixes is a list of CIDRs.
 func prefixes(ps []netip.Prefix) expr {

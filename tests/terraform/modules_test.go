@@ -14,10 +14,11 @@ package terraform_test
 import (
 	"bytes"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,7 +42,7 @@ func TestModules(t *testing.T) {
 				t.Errorf("module %s is missing: expected %s", name, filepath.Join(root, name))
 			}
 		}
-		for _, name := range sortedKeys(modules) {
+		for _, name := range slices.Sorted(maps.Keys(modules)) {
 			for _, f := range requiredFiles {
 				if _, err := os.Stat(filepath.Join(root, name, f)); err != nil {
 					t.Errorf("module %s: missing %s", name, f)
@@ -62,7 +63,7 @@ func TestModules(t *testing.T) {
 	})
 
 	t.Run("conventions", func(t *testing.T) {
-		for _, name := range sortedKeys(modules) {
+		for _, name := range slices.Sorted(maps.Keys(modules)) {
 			name := name
 			t.Run(name, func(t *testing.T) {
 				checkConventions(t, filepath.Join(root, name))
@@ -72,7 +73,7 @@ func TestModules(t *testing.T) {
 
 	t.Run("validate", func(t *testing.T) {
 		mirror := tftest.Mirror(t)
-		for _, name := range sortedKeys(modules) {
+		for _, name := range slices.Sorted(maps.Keys(modules)) {
 			if modules[name] != kindAWS {
 				continue
 			}
@@ -264,13 +265,4 @@ func topLevelBlocks(src string) []block {
 		out = append(out, block{kind: src[m[2]:m[3]], name: src[m[4]:m[5]], body: src[start : i-1]})
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
