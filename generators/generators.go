@@ -3,9 +3,13 @@
 package generators
 
 import (
+	"github.com/groundwork-dev/groundwork/generators/alertmanager"
+	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/codeowners"
+	"github.com/groundwork-dev/groundwork/generators/dashboards"
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/flux"
+	"github.com/groundwork-dev/groundwork/generators/runbooks"
 	"github.com/groundwork-dev/groundwork/generators/schemas"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/generators/terraform"
@@ -15,7 +19,11 @@ import (
 // All returns the generators, each making one artifact kind from the model.
 func All() []engine.Generator {
 	return []engine.Generator{
+		alertmanager.Generator{},
+		alerts.Generator{},
+		dashboards.Generator{},
 		flux.Generator{},
+		runbooks.Generator{},
 		schemas.Generator{},
 		terraform.Generator{},
 		workflows.Generator{},

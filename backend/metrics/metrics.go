@@ -60,6 +60,7 @@ import (
 // sorted. A generator checks dashboard and alert queries against it (and
 // against [RuntimeNames]); a test checks that it matches what is registered.
 var Names = []string{
+	"backup_last_success_timestamp_seconds",
 	"build_info",
 	"db_pool_acquire_count_total",
 	"db_pool_acquire_duration_seconds_total",

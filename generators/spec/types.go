@@ -71,7 +71,8 @@ type Delivery struct {
 
 // Alerting says how the environment's alerts reach people.
 type Alerting struct {
-	Page bool `json:"page,omitempty" jsonschema_description:"Page on-call for page alerts. When false, pages become tickets. Default false."`
+	Page    bool   `json:"page,omitempty" jsonschema_description:"Page on-call for page alerts. When false, pages become tickets. Default false."`
+	Grafana string `json:"grafana,omitempty" jsonschema_description:"Base URL of this environment's Grafana, e.g. https://grafana.prod.acme.example; alerts link their dashboards under it. Default: links relative to Grafana (/d/<uid>/<service>)."`
 }
 
 // EnvDatabase is the environment's policy for every service database in it.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"net/url"
 	pathpkg "path"
 	"regexp"
 	"runtime"
@@ -253,6 +254,11 @@ func (c *checker) environment(p *Platform, e *Environment) {
 	if r := e.Database.BackupRetentionDays; r < 1 || r > 35 {
 		c.errorf(src, KindValue, "database.backupRetentionDays", "%d is outside 1 to 35 (RDS's limits)", r)
 	}
+	if g := e.Alerting.Grafana; g != "" {
+		if u, err := url.Parse(g); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			c.errorf(src, KindValue, "alerting.grafana", "%q is not the https base URL of a Grafana, e.g. https://grafana.prod.acme.example", g)
+		}
+	}
 	if e.Replicas < 1 {
 		c.errorf(src, KindValue, "replicas", "%d; an environment runs at least 1 replica of each service", e.Replicas)
 	}
@@ -460,8 +466,13 @@ func (c *checker) service(m *Model, s *Service) {
 		c.loadtest(s)
 	}
 	seen = map[string]string{}
+	generated := GeneratedAlertNames(s)
 	for i, a := range s.Alerts {
-		c.alert(src, a, fmt.Sprintf("alerts[%d]", i), seen)
+		path := fmt.Sprintf("alerts[%d]", i)
+		c.alert(src, a, path, seen)
+		if slices.Contains(generated, a.Name) {
+			c.errorf(src, KindValue, path+".name", "%q is the name of an alert Groundwork generates for %s; give this one another name", a.Name, s.Name)
+		}
 	}
 	if m.Platform != nil {
 		c.awsNames(m, s)
@@ -528,7 +539,51 @@ func (c *checker) slo(s *Service, o *SLO, path string, seen map[string]string) {
 	if w, ok := c.duration(src, path+".window", o.Window); ok {
 		if w%(24*time.Hour) != 0 || w < 24*time.Hour || w > 90*24*time.Hour {
 			c.errorf(src, KindValue, path+".window", "%q is not a whole number of days from 1d to 90d", string(o.Window))
+		} else if o.Objective > 0 && o.Objective < 100 {
+			c.reachable(src, o, path, w)
 		}
+	}
+}
+
+// reachable refuses an SLO whose burn tier could never fire: a tier fires
+// when the error ratio exceeds its factor times the error budget, and a ratio
+// cannot exceed 1.
+func (c *checker) reachable(src *Source, o *SLO, path string, window time.Duration) {
+	for _, t := range o.Tiers() {
+		f := t.Factor(window)
+		if f*o.ErrorBudget() < 1 {
+			continue
+		}
+		tier := "page"
+		if t.Severity == SeverityTicket {
+			tier = "ticket"
+		}
+		c.errorf(src, KindValue, path+".objective", "%v leaves an error budget of %.4g%%, and the %s tier fires only when %.4g times that fails (%.4g%% of events), which cannot happen; raise the objective above %.4f or switch the tier off with alerting: {%s: false}",
+			o.Objective, 100*o.ErrorBudget(), t.Name, f, 100*f*o.ErrorBudget(), 100*(1-1/f), tier)
+		return
+	}
+}
+
+// AlertThreshold finds the number a spec alert's expression compares its
+// query with: the generated test drives the query to either side of it.
+func AlertThreshold(expr parser.Expr) (query parser.Expr, cmp *parser.BinaryExpr, ok bool) {
+	b, isBin := unparen(expr).(*parser.BinaryExpr)
+	if !isBin || !b.Op.IsComparisonOperator() || b.ReturnBool {
+		return nil, nil, false
+	}
+	if _, num := unparen(b.RHS).(*parser.NumberLiteral); num && b.LHS.Type() == parser.ValueTypeVector {
+		return b.LHS, b, true
+	}
+	return nil, nil, false
+}
+
+func unparen(e parser.Expr) parser.Expr {
+	for {
+		p, ok := e.(*parser.ParenExpr)
+		if !ok {
+			return e
+		}
+		e = p.Expr
 	}
 }
 
@@ -671,8 +726,10 @@ func (c *checker) alert(src *Source, a *Alert, path string, seen map[string]stri
 	}
 	if a.Expr == "" {
 		c.required(src, path+".expr", "the PromQL expression that fires the alert")
-	} else if _, err := c.promql.ParseExpr(a.Expr); err != nil {
+	} else if expr, err := c.promql.ParseExpr(a.Expr); err != nil {
 		c.errorf(src, KindValue, path+".expr", "not valid PromQL: %v", err)
+	} else if _, _, ok := AlertThreshold(expr); !ok {
+		c.errorf(src, KindValue, path+".expr", "%q does not compare a query with a number; write it as <query> > <number> (or <, >=, <=, ==, !=), e.g. orders_queue_depth > 1000, so that its generated test can push the query above and below the number", a.Expr)
 	}
 	c.duration(src, path+".for", a.For)
 	if a.Severity != SeverityPage && a.Severity != SeverityTicket {

@@ -1,0 +1,225 @@
+package alerts
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// Of lists the alerts of service s in a fixed order: SLO burn-rate alerts in
+// spec order, then the platform alerts, then the spec's own.
+func Of(m *spec.Model, s *spec.Service) []*Alert {
+	var as []*Alert
+	for _, o := range s.SLOs {
+		if a := burnAlert(s, o); len(a.Rules) > 0 {
+			as = append(as, a)
+		}
+	}
+	as = append(as, platformAlerts(s)...)
+	for _, sa := range s.Alerts {
+		as = append(as, specAlert(s, sa))
+	}
+	return as
+}
+
+func burnAlert(s *spec.Service, o *spec.SLO) *Alert {
+	sli := SLIOf(s, o)
+	sel := SLOSelector(s, o)
+	window := o.Window.Value()
+	budget := Num(o.ErrorBudget())
+	a := &Alert{
+		Name:    spec.BurnAlertName(s, o),
+		Kind:    KindBurn,
+		Service: s,
+		SLO:     o,
+		Summary: fmt.Sprintf("%s is spending the error budget of its %s SLO too fast.", s.Name, o.Name),
+		Meaning: fmt.Sprintf("The %s SLO of %s promises that at most %s%% of events are bad over %s, where bad means %s. "+
+			"The alert fires while both windows of one tier show a burn rate above the tier's factor: at that rate the "+
+			"whole budget would be gone well before the window ends. The tier label says which pair of windows fired.",
+			o.Name, s.Name, Num(100*o.ErrorBudget()), string(o.Window), sli.Events),
+		Impact: fmt.Sprintf("Users are seeing more %s than the SLO allows. A page-* tier means the budget goes within days; "+
+			"a ticket-* tier means it would run out before the %s window ends if nothing changes.", sli.Events, string(o.Window)),
+		Diagnosis: []Query{
+			{"Error ratio over the last 5 minutes (1 = every event bad)", RecordErrorRatio(5*time.Minute) + sel},
+			{"Burn rate over the last hour (1 = exactly the sustainable rate)", RecordErrorRatio(time.Hour) + sel + " / " + budget},
+			{"Share of the error budget left in the window", RecordBudgetRemaining + sel},
+			{"Bad events per second, straight from the service's metrics", sli.Bad("5m")},
+		},
+		Mitigation: []string{
+			"If a deploy went out shortly before the burn started, roll it back: promote the previous digest in specs/releases/<env>.yaml.",
+			"If one route or one pod carries the bad events, take it out of rotation and scale the rest.",
+			"If a dependency (database, another service, a cloud API) is failing, follow its runbook and tell its owners.",
+			"Once the burn stops, the short window clears the alert within minutes; check the remaining budget before the next release.",
+		},
+		Panel: PanelBurnRate(o),
+	}
+	for _, t := range o.Tiers() {
+		f := Num(roundTo(t.Factor(window), 4))
+		threshold := fmt.Sprintf("(%s * %s)", f, budget)
+		exhaust := time.Duration(float64(window) / parseNum(f))
+		a.Rules = append(a.Rules, &Rule{
+			Expr: fmt.Sprintf("%s%s > %s\nand\n%s%s > %s",
+				RecordErrorRatio(t.Short), sel, threshold, RecordErrorRatio(t.Long), sel, threshold),
+			For:      t.For,
+			Severity: t.Severity,
+			Tier:     &t,
+			Description: fmt.Sprintf("Over the last %s and the last %s, more than %s%% of %s's events were %s: %s times the rate its %s%% objective over %s sustains. At this rate the budget is gone in %s.",
+				Window(t.Long), Window(t.Short), Num(100*parseNum(f)*o.ErrorBudget()), s.Name, sli.Events, f, Num(o.Objective), string(o.Window), humanDuration(exhaust)),
+		})
+	}
+	return a
+}
+
+func platformAlerts(s *spec.Service) []*Alert {
+	sel := ServiceSelector(s)
+	ns := spec.Namespace(s)
+	as := []*Alert{{
+		Name:    spec.PlatformAlertName(s, spec.AlertTargetDown),
+		Kind:    KindTargetDown,
+		Service: s,
+		Summary: fmt.Sprintf("Prometheus cannot scrape a pod of %s.", s.Name),
+		Meaning: fmt.Sprintf("A target of job %s in namespace %s has answered no scrape of %s on port %d for 5 minutes.", s.Name, ns, s.Metrics.Path, s.Metrics.Port),
+		Impact:  "The pod may be down, hung or not ready; its requests and its metrics are missing, so SLO alerts see less of the traffic.",
+		Diagnosis: []Query{
+			{"Targets that are down", "up" + sel + " == 0"},
+			{"Pods not ready", fmt.Sprintf(`kube_pod_status_ready{namespace=%q, condition="false"} == 1`, ns)},
+		},
+		Mitigation: []string{
+			fmt.Sprintf("kubectl -n %s get pods,events: look for pods pending, restarting or failing their probes.", ns),
+			fmt.Sprintf("kubectl -n %s logs <pod> --previous for the last crash.", ns),
+			"If only /metrics fails, check the NetworkPolicy lets the monitoring namespace in on the metrics port.",
+		},
+		Panel: PanelReplicas,
+		Rules: []*Rule{{
+			Expr:        "up" + sel + " == 0",
+			For:         5 * time.Minute,
+			Severity:    spec.SeverityTicket,
+			Description: fmt.Sprintf("A pod of %s has failed every scrape of %s:%d for 5 minutes.", s.Name, s.Metrics.Path, s.Metrics.Port),
+		}},
+	}, {
+		Name:    spec.PlatformAlertName(s, spec.AlertPodCrashLooping),
+		Kind:    KindPodCrashLooping,
+		Service: s,
+		Summary: fmt.Sprintf("A container of %s is crash-looping.", s.Name),
+		Meaning: fmt.Sprintf("kube-state-metrics has reported a container in namespace %s waiting in CrashLoopBackOff for 15 minutes.", ns),
+		Impact:  "Fewer replicas serve traffic than the HorizontalPodAutoscaler wants; a rollout may be stuck.",
+		Diagnosis: []Query{
+			{"Containers in CrashLoopBackOff", fmt.Sprintf(`kube_pod_container_status_waiting_reason{namespace=%q, reason="CrashLoopBackOff"}`, ns)},
+			{"Restarts in the last hour", fmt.Sprintf(`increase(kube_pod_container_status_restarts_total{namespace=%q}[1h])`, ns)},
+		},
+		Mitigation: []string{
+			fmt.Sprintf("kubectl -n %s logs <pod> --previous: the last lines before the crash usually name the cause.", ns),
+			"If the crash started with a release, promote the previous digest.",
+			"An OOMKilled reason means the memory request in the spec's resources is too small.",
+		},
+		Panel: PanelReplicas,
+		Rules: []*Rule{{
+			Expr:        fmt.Sprintf(`max_over_time(kube_pod_container_status_waiting_reason{namespace=%q, reason="CrashLoopBackOff"}[5m]) >= 1`, ns),
+			For:         15 * time.Minute,
+			Severity:    spec.SeverityTicket,
+			Description: fmt.Sprintf("A container in namespace %s has been waiting in CrashLoopBackOff for 15 minutes.", ns),
+		}},
+	}}
+	if s.Database == nil {
+		return as
+	}
+	maxAge := s.Database.Backup.MaxAge
+	as = append(as, &Alert{
+		Name:    spec.PlatformAlertName(s, spec.AlertBackupTooOld),
+		Kind:    KindBackupTooOld,
+		Service: s,
+		Summary: fmt.Sprintf("The newest backup of %s's database is older than %s.", s.Name, string(maxAge)),
+		Meaning: fmt.Sprintf("backup_last_success_timestamp_seconds{namespace=%q}, set by the backup job when a backup completes, says the newest good backup is older than the spec's backup.maxAge (%s); the schedule is %q.", ns, string(maxAge), s.Database.Backup.Schedule),
+		Impact:  "A restore now would lose more data than the service's recovery point objective allows.",
+		Diagnosis: []Query{
+			{"Age of the newest backup, in hours", fmt.Sprintf(`(time() - max(backup_last_success_timestamp_seconds{namespace=%q})) / 3600`, ns)},
+		},
+		Mitigation: []string{
+			"Look at the AWS Backup console (or aws backup list-backup-jobs --by-state FAILED) for the failed job and its reason.",
+			"Start an on-demand backup of the database from the service's backup plan, and watch it complete.",
+		},
+		Panel: PanelBackupAge,
+		Rules: []*Rule{{
+			Expr:        fmt.Sprintf(`time() - max(backup_last_success_timestamp_seconds{namespace=%q}) > %s`, ns, Num(maxAge.Value().Seconds())),
+			For:         10 * time.Minute,
+			Severity:    spec.SeverityTicket,
+			Description: fmt.Sprintf("No backup of %s's database has succeeded for more than %s.", s.Name, string(maxAge)),
+		}},
+	}, &Alert{
+		Name:    spec.PlatformAlertName(s, spec.AlertDatabaseStorageLow),
+		Kind:    KindDatabaseStorageLow,
+		Service: s,
+		Summary: fmt.Sprintf("%s's database has less than 10%% of its storage free.", s.Name),
+		Meaning: fmt.Sprintf("CloudWatch's FreeStorageSpace of the RDS instance, as the CloudWatch exporter names it (aws_rds_free_storage_space_average), is below 10%% of the %d GB the spec allocates.", s.Database.StorageGB),
+		Impact:  "When storage runs out, PostgreSQL stops accepting writes and the service fails.",
+		Diagnosis: []Query{
+			{"Free storage, in GiB", `aws_rds_free_storage_space_average{dimension_DBInstanceIdentifier="<instance>"} / 2^30`},
+		},
+		Mitigation: []string{
+			"Raise database.storageGB in the service spec and apply; RDS grows storage online.",
+			"Look for tables or WAL that grew unexpectedly (pg_total_relation_size, replication slots that hold WAL).",
+		},
+		Panel: PanelDatabasePool,
+		// Rules are per environment: the instance identifier names the environment.
+	}, &Alert{
+		Name:    spec.PlatformAlertName(s, spec.AlertDatabasePoolSaturated),
+		Kind:    KindDatabasePoolSaturated,
+		Service: s,
+		Summary: fmt.Sprintf("%s is using more than 90%% of its database connection pool.", s.Name),
+		Meaning: "db_pool_acquired_connections over db_pool_max_connections, exported by backend/metrics, has stayed above 0.9 for 10 minutes.",
+		Impact:  "Requests wait for a connection; latency rises and, once the pool is exhausted, requests fail.",
+		Diagnosis: []Query{
+			{"Pool in use", fmt.Sprintf("sum(db_pool_acquired_connections%s) / sum(db_pool_max_connections%s)", sel, sel)},
+			{"Time spent waiting for a connection, per second", fmt.Sprintf("sum(rate(db_pool_acquire_duration_seconds_total%s[5m]))", sel)},
+		},
+		Mitigation: []string{
+			"Look for slow queries holding connections (pg_stat_activity, Performance Insights).",
+			"Scale the service out only if the database has connections to spare: every replica opens its own pool.",
+		},
+		Panel: PanelDatabasePool,
+		Rules: []*Rule{{
+			Expr:        fmt.Sprintf("sum(db_pool_acquired_connections%s) / sum(db_pool_max_connections%s) > 0.9", sel, sel),
+			For:         10 * time.Minute,
+			Severity:    spec.SeverityTicket,
+			Description: fmt.Sprintf("More than 90%% of %s's database connections have been in use for 10 minutes.", s.Name),
+		}},
+	})
+	return as
+}
+
+// storageRule is the storage alert's rule in one environment: it watches
+// that environment's RDS instance.
+func storageRule(p *spec.Platform, e *spec.Environment, s *spec.Service) *Rule {
+	id := spec.DatabaseIdentifier(p, e, s)
+	floor := 0.1 * float64(s.Database.StorageGB) * (1 << 30)
+	return &Rule{
+		Expr:        fmt.Sprintf(`aws_rds_free_storage_space_average{dimension_DBInstanceIdentifier=%q} < %s`, id, Num(floor)),
+		For:         15 * time.Minute,
+		Severity:    spec.SeverityTicket,
+		Description: fmt.Sprintf("RDS instance %s has had less than %s GiB (10%% of %d GB) free for 15 minutes.", id, Num(floor/(1<<30)), s.Database.StorageGB),
+	}
+}
+
+func specAlert(s *spec.Service, sa *spec.Alert) *Alert {
+	return &Alert{
+		Name:    sa.Name,
+		Kind:    KindSpec,
+		Service: s,
+		Spec:    sa,
+		Summary: sa.Summary,
+		Meaning: fmt.Sprintf("This alert is written in %s: it fires when `%s` has held for %s.", s.Source.Path, sa.Expr, string(sa.For)),
+		Impact:  sa.Summary,
+		Diagnosis: []Query{
+			{"The alert's expression", sa.Expr},
+		},
+		Panel: PanelSpecAlert(sa),
+		Rules: []*Rule{{
+			Expr:        sa.Expr,
+			For:         sa.For.Value(),
+			Severity:    sa.Severity,
+			Description: strings.TrimSuffix(sa.Summary, ".") + fmt.Sprintf(" (%s, for %s).", sa.Expr, string(sa.For)),
+		}},
+	}
+}

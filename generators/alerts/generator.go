@@ -1,0 +1,42 @@
+package alerts
+
+import (
+	"fmt"
+
+	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// Dir holds, per environment, each service's rule file (the same groups
+// Flux deploys as the service's PrometheusRule) and its promtool test.
+const Dir = "alerts"
+
+// RuleFilePath is the rule file of service s in environment e.
+func RuleFilePath(e *spec.Environment, s *spec.Service) string {
+	return fmt.Sprintf("%s/%s/%s.rules.yaml", Dir, e.Name, s.Name)
+}
+
+// TestFilePath is the promtool test of service s in environment e.
+func TestFilePath(e *spec.Environment, s *spec.Service) string {
+	return fmt.Sprintf("%s/%s/%s.test.yaml", Dir, e.Name, s.Name)
+}
+
+// Generator makes the rule files and their promtool tests.
+type Generator struct{}
+
+func (Generator) Kind() string { return "alerts" }
+
+func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
+	var files []engine.File
+	for _, e := range m.Environments {
+		for _, s := range m.Services {
+			origins := []engine.Origin{{Spec: s.Source.Path}, {Spec: e.Source.Path, Fields: []string{"alerting"}}, {Spec: m.Platform.Source.Path, Fields: []string{"repository"}}}
+			rules, err := RuleFile(Groups(m, e, s))
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, engine.File{Path: RuleFilePath(e, s), Origins: origins, Data: rules, Service: s.Name})
+		}
+	}
+	return files, nil
+}

@@ -1,0 +1,182 @@
+package alerts
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// Group is a Prometheus rule group as rule files and PrometheusRule specs
+// write it.
+type Group struct {
+	Name     string      `yaml:"name" json:"name"`
+	Interval string      `yaml:"interval,omitempty" json:"interval,omitempty"`
+	Rules    []*RuleNode `yaml:"rules" json:"rules"`
+}
+
+// RuleNode is one recording or alerting rule as a rule file writes it.
+type RuleNode struct {
+	Record      string            `yaml:"record,omitempty" json:"record,omitempty"`
+	Alert       string            `yaml:"alert,omitempty" json:"alert,omitempty"`
+	Expr        string            `yaml:"expr" json:"expr"`
+	For         string            `yaml:"for,omitempty" json:"for,omitempty"`
+	Labels      map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
+	Annotations map[string]string `yaml:"annotations,omitempty" json:"annotations,omitempty"`
+}
+
+// periodInterval is how often the error ratio over a whole SLO window is
+// recomputed: it reads weeks of samples and moves slowly.
+const periodInterval = "5m"
+
+// Severity is what an alert of that severity is in environment e: pages
+// become tickets where the environment does not page.
+func Severity(e *spec.Environment, severity string) string {
+	if severity == spec.SeverityPage && !e.Alerting.Page {
+		return spec.SeverityTicket
+	}
+	return severity
+}
+
+// Groups are the rule groups of service s in environment e: per SLO, one
+// group that records the error ratios and alerts on them (in one group so
+// that each evaluation alerts on the ratios it has just recorded) and one,
+// evaluated less often, for the whole window; then one for the service's
+// other alerts.
+func Groups(m *spec.Model, e *spec.Environment, s *spec.Service) []Group {
+	alerts := Of(m, s)
+	byName := map[string]*Alert{}
+	for _, a := range alerts {
+		byName[a.Name] = a
+	}
+	var gs []Group
+	for _, o := range s.SLOs {
+		g := Group{Name: fmt.Sprintf("%s-slo-%s", s.Name, o.Name), Rules: recordings(s, o)}
+		if a := byName[spec.BurnAlertName(s, o)]; a != nil {
+			g.Rules = append(g.Rules, alertNodes(m, e, a)...)
+		}
+		gs = append(gs, g, Group{Name: fmt.Sprintf("%s-slo-%s-period", s.Name, o.Name), Interval: periodInterval, Rules: periodRecordings(s, o)})
+	}
+	other := Group{Name: s.Name + "-alerts"}
+	for _, a := range alerts {
+		if a.Kind != KindBurn {
+			other.Rules = append(other.Rules, alertNodes(m, e, a)...)
+		}
+	}
+	return append(gs, other)
+}
+
+func sloLabels(s *spec.Service, o *spec.SLO) map[string]string {
+	return map[string]string{LabelService: s.Name, LabelSLO: o.Name}
+}
+
+func recordings(s *spec.Service, o *spec.SLO) []*RuleNode {
+	sli := SLIOf(s, o)
+	sel := SLOSelector(s, o)
+	labels := sloLabels(s, o)
+	// A window with no bad series yet (no 5xx ever served) has no bad rate at
+	// all; "or total * 0" makes it zero instead of no data. Dividing by
+	// "total > 0" leaves no-traffic windows empty instead of NaN, so that
+	// nothing fires and no panel shows NaN while a service is idle.
+	nodes := []*RuleNode{
+		{Record: RecordBadEvents, Expr: fmt.Sprintf("(%s)\nor\n(%s) * 0", sli.Bad("5m"), sli.Total("5m")), Labels: labels},
+		{Record: RecordTotalEvents, Expr: sli.Total("5m"), Labels: labels},
+	}
+	for _, w := range Windows() {
+		expr := fmt.Sprintf("%s%s / (%s%s > 0)", RecordBadEvents, sel, RecordTotalEvents, sel)
+		if w != 5*time.Minute {
+			r := Window(w)
+			expr = fmt.Sprintf("(\n  (%s)\n  or\n  (%s) * 0\n)\n/\n(%s > 0)", sli.Bad(r), sli.Total(r), sli.Total(r))
+		}
+		nodes = append(nodes, &RuleNode{Record: RecordErrorRatio(w), Expr: expr, Labels: labels})
+	}
+	return append(nodes,
+		&RuleNode{Record: RecordObjective, Expr: fmt.Sprintf("vector(%s)", Num(o.Objective/100)), Labels: labels},
+		&RuleNode{Record: RecordErrorBudget, Expr: fmt.Sprintf("vector(%s)", Num(o.ErrorBudget())), Labels: labels},
+	)
+}
+
+// periodRecordings compute the error ratio over the SLO's window as bad
+// events over all events, summed from the 5m rates: a busy hour weighs more
+// than a quiet one, unlike an average of ratios.
+func periodRecordings(s *spec.Service, o *spec.SLO) []*RuleNode {
+	sel := SLOSelector(s, o)
+	w := string(o.Window)
+	return []*RuleNode{
+		{Record: RecordPeriodError, Expr: fmt.Sprintf("sum_over_time(%s%s[%s])\n/\n(sum_over_time(%s%s[%s]) > 0)", RecordBadEvents, sel, w, RecordTotalEvents, sel, w), Labels: sloLabels(s, o)},
+		{Record: RecordBudgetRemaining, Expr: fmt.Sprintf("1 - %s%s / %s", RecordPeriodError, sel, Num(o.ErrorBudget())), Labels: sloLabels(s, o)},
+	}
+}
+
+// RulesIn are the rules of alert a in environment e.
+func RulesIn(m *spec.Model, e *spec.Environment, a *Alert) []*Rule {
+	if a.Kind == KindDatabaseStorageLow {
+		return []*Rule{storageRule(m.Platform, e, a.Service)}
+	}
+	return a.Rules
+}
+
+// Labels are the labels of rule r of alert a in environment e.
+func Labels(m *spec.Model, e *spec.Environment, a *Alert, r *Rule) map[string]string {
+	s := a.Service
+	l := map[string]string{
+		LabelSeverity:  Severity(e, r.Severity),
+		LabelTeam:      s.Team,
+		LabelService:   s.Name,
+		LabelNamespace: spec.Namespace(s),
+	}
+	if a.SLO != nil {
+		l[LabelSLO] = a.SLO.Name
+	}
+	if r.Tier != nil {
+		l[LabelTier] = r.Tier.Name
+	}
+	return l
+}
+
+// Annotations are the annotations of rule r of alert a in environment e.
+func Annotations(m *spec.Model, e *spec.Environment, a *Alert, r *Rule) map[string]string {
+	return map[string]string{
+		"summary":       a.Summary,
+		"description":   r.Description,
+		"runbook_url":   spec.RunbookURL(m.Platform, a.Service, a.Name),
+		"dashboard_url": spec.DashboardURL(e, a.Service),
+	}
+}
+
+func alertNodes(m *spec.Model, e *spec.Environment, a *Alert) []*RuleNode {
+	var nodes []*RuleNode
+	for _, r := range RulesIn(m, e, a) {
+		nodes = append(nodes, &RuleNode{
+			Alert:       a.Name,
+			Expr:        r.Expr,
+			For:         Window(r.For),
+			Labels:      Labels(m, e, a, r),
+			Annotations: Annotations(m, e, a, r),
+		})
+	}
+	return nodes
+}
+
+// RuleFile is a Prometheus rule file of the groups.
+func RuleFile(gs []Group) ([]byte, error) {
+	return marshal(struct {
+		Groups []Group `yaml:"groups"`
+	}{gs})
+}
+
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
