@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"fmt"
+	"path"
 
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
@@ -21,6 +22,11 @@ func TestFilePath(e *spec.Environment, s *spec.Service) string {
 	return fmt.Sprintf("%s/%s/%s.test.yaml", Dir, e.Name, s.Name)
 }
 
+// SlowTestFilePath is the promtool test of the tiers with day-long windows.
+func SlowTestFilePath(e *spec.Environment, s *spec.Service) string {
+	return fmt.Sprintf("%s/%s/%s.slow.test.yaml", Dir, e.Name, s.Name)
+}
+
 // Generator makes the rule files and their promtool tests.
 type Generator struct{}
 
@@ -35,7 +41,16 @@ func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
 			if err != nil {
 				return nil, err
 			}
-			files = append(files, engine.File{Path: RuleFilePath(e, s), Origins: origins, Data: rules, Service: s.Name})
+			fast, slow, err := TestFiles(m, e, s, path.Base(RuleFilePath(e, s)))
+			if err != nil {
+				return nil, err
+			}
+			files = append(files,
+				engine.File{Path: RuleFilePath(e, s), Origins: origins, Data: rules, Service: s.Name},
+				engine.File{Path: TestFilePath(e, s), Origins: origins, Data: fast, Service: s.Name})
+			if slow != nil {
+				files = append(files, engine.File{Path: SlowTestFilePath(e, s), Origins: origins, Data: slow, Service: s.Name})
+			}
 		}
 	}
 	return files, nil

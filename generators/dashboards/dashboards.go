@@ -1,14 +1,135 @@
-// Package dashboards is being written; see issue 5.
+// Package dashboards makes the Grafana dashboards: one per service, whose
+// panels carry the titles that the service's alerts and runbooks send
+// on-call to, and an overview of every service, all loaded by Grafana's
+// sidecar from ConfigMaps that dashboards/kustomization.yaml generates.
+//
+// The dashboards are built with the Grafana foundation SDK's builders, so a
+// field Grafana does not know cannot be written, and they query only what
+// exists: the series backend/metrics exports, the recording rules the alerts
+// generator records and the spec's own queries. They name no environment:
+// the datasource is a template variable and every link is relative, so one
+// file serves every cluster's Grafana.
 package dashboards
 
+//lint:file-ignore SA1019 Grafana's sidecar provisions the classic dashboard JSON model that dashboard.Dashboard describes; dashboardv2 is the Kubernetes-style resource that file provisioning does not load.
+
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
-// Generator makes the dashboards.
+// OverviewPath is the dashboard of every service.
+const OverviewPath = spec.DashboardsDir + "/" + spec.OverviewDashboard + ".json"
+
+// Generator makes the dashboards and the kustomization that ships them.
 type Generator struct{}
 
 func (Generator) Kind() string { return "dashboards" }
 
-func (Generator) Generate(m *spec.Model) ([]engine.File, error) { return nil, nil }
+// Generate makes one dashboard per service, the overview and the
+// kustomization. Each service dashboard is made from its service spec
+// alone, and the platform's name and repository (tags, runbook links), so
+// that editing one service rewrites one dashboard besides the shared files.
+func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
+	p := m.Platform
+	platform := engine.Origin{Spec: p.Source.Path, Fields: []string{"name", "repository"}}
+	var files []engine.File
+	for _, s := range m.Services {
+		if spec.DashboardPath(s) == OverviewPath {
+			return nil, fmt.Errorf("%s: service %q would overwrite the overview dashboard %s; rename the service", s.Source.Path, s.Name, OverviewPath)
+		}
+		d, err := serviceDashboard(m, s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", spec.DashboardPath(s), err)
+		}
+		data, err := marshal(d)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", spec.DashboardPath(s), err)
+		}
+		files = append(files, engine.File{
+			Path:    spec.DashboardPath(s),
+			Origins: []engine.Origin{{Spec: s.Source.Path}, platform},
+			Data:    data,
+			Service: s.Name,
+		})
+	}
+
+	d, err := overviewDashboard(m)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", OverviewPath, err)
+	}
+	data, err := marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", OverviewPath, err)
+	}
+	origins := []engine.Origin{{Spec: p.Source.Path, Fields: []string{"name", "owner"}}}
+	for _, s := range m.Services {
+		origins = append(origins, engine.Origin{Spec: s.Source.Path, Fields: []string{"name", "team", "port", "slos"}})
+	}
+	files = append(files, engine.File{Path: OverviewPath, Origins: origins, Data: data})
+
+	k, err := kustomization(m)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", KustomizationPath, err)
+	}
+	kOrigins := []engine.Origin{{Spec: p.Source.Path}}
+	for _, s := range m.Services {
+		kOrigins = append(kOrigins, engine.Origin{Spec: s.Source.Path, Fields: []string{"name"}})
+	}
+	files = append(files, engine.File{Path: KustomizationPath, Origins: kOrigins, Data: k})
+	return files, nil
+}
+
+// marshal writes a dashboard as Grafana exports one: indented JSON, ending
+// in a newline. The dashboard holds structs and slices only, so the bytes
+// depend on nothing but the model.
+func marshal(d dashboard.Dashboard) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d); err != nil {
+		return nil, err
+	}
+	return unescapeHTML(b.Bytes()), nil
+}
+
+// htmlEscapes are the escapes encoding/json writes for <, > and &.
+var htmlEscapes = map[string]byte{`\u003c`: '<', `\u003e`: '>', `\u0026`: '&'}
+
+// unescapeHTML turns \u003e back into > and the like. The SDK's own
+// MarshalJSON methods escape them whatever the encoder says, and PromQL is
+// full of >: escaped, a query reads badly in a diff and in Grafana's JSON
+// view. Every escape is skipped whole, so that the escaped backslash of a
+// string holding \\u003e literally is not taken for the start of one; JSON
+// stays valid, since <, > and & need no escaping.
+func unescapeHTML(data []byte) []byte {
+	out := make([]byte, 0, len(data))
+	for i := 0; i < len(data); i++ {
+		if data[i] != '\\' {
+			out = append(out, data[i])
+			continue
+		}
+		if i+6 <= len(data) {
+			if c, ok := htmlEscapes[string(data[i:i+6])]; ok {
+				out = append(out, c)
+				i += 5
+				continue
+			}
+		}
+		// Any other escape: keep it and the character it escapes, so that
+		// the backslash of \\u003e is not taken for the start of \u003e.
+		out = append(out, data[i])
+		if i+1 < len(data) {
+			i++
+			out = append(out, data[i])
+		}
+	}
+	return out
+}

@@ -1,14 +1,75 @@
-// Package runbooks is being written; see issue 5.
+// Package runbooks makes one Markdown runbook per alert, at the path every
+// alert's runbook_url points to, and an index of them. A runbook is written
+// from the same alerts.Alert that the rule, its route and its dashboard panel
+// are made from, so what it says an alert means, which queries it tells
+// on-call to run and who it says is paged cannot drift from what fires.
+//
+// Runbooks are read at 3 am by someone who may not know the service: each one
+// says what fired, what users notice, what to run and look at (with the real
+// query and link for each environment, never a placeholder to fill in), what
+// to try first, and who to call, in that order.
 package runbooks
 
 import (
+	"fmt"
+
+	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
-// Generator makes the runbooks.
+// IndexPath is the index of every runbook, by service.
+const IndexPath = spec.RunbooksDir + "/README.md"
+
+// Generator makes the runbooks and their index.
 type Generator struct{}
 
 func (Generator) Kind() string { return "runbooks" }
 
-func (Generator) Generate(m *spec.Model) ([]engine.File, error) { return nil, nil }
+func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
+	p := m.Platform
+	if p.Teams[p.Owner] == nil {
+		return nil, fmt.Errorf("platform owner %q is not a team", p.Owner)
+	}
+	var files []engine.File
+	for _, s := range m.Services {
+		if p.Teams[s.Team] == nil {
+			return nil, fmt.Errorf("%s: team %q is not a team of the platform", s.Name, s.Team)
+		}
+		for _, a := range alerts.Of(m, s) {
+			files = append(files, engine.File{
+				Path:    spec.RunbookPath(s, a.Name),
+				Origins: runbookOrigins(m, s),
+				Data:    runbook(m, a),
+				Service: s.Name,
+			})
+		}
+	}
+	return append(files, engine.File{Path: IndexPath, Origins: indexOrigins(m), Data: index(m)}), nil
+}
+
+// runbookOrigins are what a runbook is made from: the service spec (its
+// SLOs, database, alerts and team), every environment's alerting (which
+// decides whether a page pages, and which Grafana the links point to) and
+// the platform's name and teams (database identifiers, escalation).
+func runbookOrigins(m *spec.Model, s *spec.Service) []engine.Origin {
+	origins := []engine.Origin{{Spec: s.Source.Path}, {Spec: m.Platform.Source.Path, Fields: []string{"name", "owner", "teams"}}}
+	for _, e := range m.Environments {
+		origins = append(origins, engine.Origin{Spec: e.Source.Path, Fields: []string{"alerting"}})
+	}
+	return origins
+}
+
+// indexOrigins are the platform spec (teams) and every service spec (its
+// alerts), and every environment's alerting, which sets the severities the
+// index lists.
+func indexOrigins(m *spec.Model) []engine.Origin {
+	origins := []engine.Origin{{Spec: m.Platform.Source.Path, Fields: []string{"teams"}}}
+	for _, s := range m.Services {
+		origins = append(origins, engine.Origin{Spec: s.Source.Path})
+	}
+	for _, e := range m.Environments {
+		origins = append(origins, engine.Origin{Spec: e.Source.Path, Fields: []string{"alerting"}})
+	}
+	return origins
+}

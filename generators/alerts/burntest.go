@@ -1,0 +1,201 @@
+package alerts
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// burnTests test each tier of a burn-rate alert with one series of events:
+// first an error ratio 10% under the tier's threshold, held until both its
+// windows and its for: have passed (it must stay quiet), then 10% over it
+// (it must fire once both windows have crossed the threshold and for: has
+// passed, and not before). Which tiers fire when is worked out here from
+// the windows themselves, independently of the rules: the error ratio over
+// a window is the bad events over all events between the window's first and
+// last samples, as rate() makes it when both counters are sampled together.
+func burnTests(m *spec.Model, e *spec.Environment, a *Alert) ([]*testGroup, error) {
+	s, o := a.Service, a.SLO
+	inputs, err := sliInputs(s, o)
+	if err != nil {
+		return nil, err
+	}
+	rules := RulesIn(m, e, a)
+	thresholds := make([]float64, len(rules))
+	for i, r := range rules {
+		thresholds[i] = tierThreshold(o, *r.Tier)
+	}
+	var groups []*testGroup
+	for i, r := range rules {
+		t := *r.Tier
+		step, every, slow := time.Minute, evalEvery, false
+		if t.Long > 6*time.Hour {
+			step, every, slow = 15*time.Minute, slowEvalEvery, true
+		}
+		th := thresholds[i]
+		quiet := math.Floor(0.9 * th * eventsPerStep)
+		fire := math.Min(eventsPerStep, math.Ceil(1.1*th*eventsPerStep))
+		if quiet >= th*eventsPerStep || fire <= th*eventsPerStep {
+			return nil, fmt.Errorf("tier %s: threshold %g leaves no room for a test either side of it", t.Name, th)
+		}
+		grid := lcm(step, every)
+		rise := roundUp(t.Long+r.For+3*every, grid) // when the ratio goes from quiet to fire
+		horizon := rise + t.Long + r.For + 12*every
+		n := int(horizon / step)
+		bad := make([]float64, n+1)
+		total := make([]float64, n+1)
+		for j := 1; j <= n; j++ {
+			per := quiet
+			if time.Duration(j)*step > rise {
+				per = fire
+			}
+			bad[j] = bad[j-1] + per
+			total[j] = total[j-1] + eventsPerStep
+		}
+		firing := simulateBurn(rules, thresholds, bad, total, step, every, horizon)
+		at := func(k int) []int { return firing[k] }
+		stable := func(k int) bool {
+			return k > 0 && k+1 < len(firing) && slices.Equal(at(k-1), at(k)) && slices.Equal(at(k), at(k+1))
+		}
+		// Quiet: the last stable evaluation before the rise, once both
+		// windows hold nothing but the quiet ratio and for: has passed.
+		kq := int(rise/every) - 1
+		for kq > 0 && (!stable(kq) || slices.Contains(at(kq), i)) {
+			kq--
+		}
+		if time.Duration(kq)*every < t.Long+r.For {
+			return nil, fmt.Errorf("tier %s: no quiet evaluation to test at 0.9x the threshold", t.Name)
+		}
+		kf := int(rise / every)
+		for kf < len(firing) && !slices.Contains(at(kf), i) {
+			kf++
+		}
+		if kf == len(firing) {
+			return nil, fmt.Errorf("tier %s: never fires at 1.1x its threshold within %s", t.Name, horizon)
+		}
+		kb := kf - 2
+		for kb > 0 && !stable(kb) {
+			kb--
+		}
+		ka := kf + 2
+		for ka+1 < len(firing) && (!stable(ka) || !slices.Contains(at(ka), i)) {
+			ka++
+		}
+		if ka+1 >= len(firing) {
+			return nil, fmt.Errorf("tier %s: no stable evaluation after it fires", t.Name)
+		}
+		g := &testGroup{
+			Name: fmt.Sprintf("%s %s: quiet at 0.9x its threshold (%s), fires %s after the ratio rises to 1.1x",
+				a.Name, t.Name, Num(th), humanDuration(time.Duration(kf)*every-rise)),
+			Interval: Window(step),
+			slow:     slow,
+		}
+		for _, in := range inputs {
+			incs := make([]float64, n)
+			for j := 1; j <= n; j++ {
+				incs[j-1] = in.inc(eventsPerStep, bad[j]-bad[j-1])
+			}
+			g.InputSeries = append(g.InputSeries, inputSeries{Series: seriesName(in.name, in.labels), Values: seriesValues(counterBase, incs)})
+		}
+		for _, k := range []int{kq, kb, ka} {
+			test := alertRuleTest{EvalTime: dur(time.Duration(k) * every), Alertname: a.Name, ExpAlerts: []expAlert{}}
+			for _, j := range at(k) {
+				test.ExpAlerts = append(test.ExpAlerts, expected(m, e, a, rules[j], sloLabels(s, o)))
+			}
+			g.AlertRuleTests = append(g.AlertRuleTests, test)
+		}
+		groups = append(groups, g)
+	}
+	return groups, nil
+}
+
+// tierThreshold is the error ratio a tier fires above, from the numbers its
+// rule prints.
+func tierThreshold(o *spec.SLO, t spec.BurnTier) float64 {
+	return parseNum(Num(roundTo(t.Factor(o.Window.Value()), 4))) * parseNum(Num(o.ErrorBudget()))
+}
+
+// simulateBurn evaluates the tiers every `every` up to horizon over
+// cumulative bad and total counts sampled every step, and returns, per
+// evaluation, the indexes of the rules firing. A rule is active while the
+// error ratio over both its windows exceeds its threshold (a window needs two
+// samples, as rate() does) and fires once it has been active for its for:.
+func simulateBurn(rules []*Rule, thresholds []float64, bad, total []float64, step, every, horizon time.Duration) [][]int {
+	ratio := func(w, at time.Duration) (float64, bool) {
+		// Samples in (at-w, at], as Prometheus 3 selects a range.
+		first := int((at-w)/step) + 1
+		if at-w < 0 {
+			first = 0
+		}
+		last := min(int(at/step), len(bad)-1)
+		if last-first < 1 {
+			return 0, false
+		}
+		return (bad[last] - bad[first]) / (total[last] - total[first]), true
+	}
+	activeSince := make([]time.Duration, len(rules))
+	for i := range activeSince {
+		activeSince[i] = -1
+	}
+	var out [][]int
+	for at := time.Duration(0); at <= horizon; at += every {
+		var now []int
+		for i, r := range rules {
+			short, ok1 := ratio(r.Tier.Short, at)
+			long, ok2 := ratio(r.Tier.Long, at)
+			if !ok1 || !ok2 || short <= thresholds[i] || long <= thresholds[i] {
+				activeSince[i] = -1
+				continue
+			}
+			if activeSince[i] < 0 {
+				activeSince[i] = at
+			}
+			if at-activeSince[i] >= r.For {
+				now = append(now, i)
+			}
+		}
+		out = append(out, now)
+	}
+	return out
+}
+
+// sliSeries is one input series of a burn-rate test, with its increment per
+// step given the step's events and bad events.
+type sliSeries struct {
+	name   string
+	labels map[string]string
+	inc    func(total, bad float64) float64
+}
+
+// sliInputs are the series that feed the SLI of o: the metrics backend/
+// exports for the built-in SLIs, and series made from the selectors of the
+// spec's own queries for a custom one.
+func sliInputs(s *spec.Service, o *spec.SLO) ([]sliSeries, error) {
+	base := map[string]string{"job": s.Name, "namespace": spec.Namespace(s), "method": "GET", "route": "GET /v1/test"}
+	with := func(k, v string) map[string]string {
+		l := map[string]string{k: v}
+		for bk, bv := range base {
+			l[bk] = bv
+		}
+		return l
+	}
+	good := func(total, bad float64) float64 { return total - bad }
+	switch o.SLI.Builtin {
+	case spec.SLIAvailability:
+		return []sliSeries{
+			{"http_requests_total", with("code", "200"), good},
+			{"http_requests_total", with("code", "500"), func(_, bad float64) float64 { return bad }},
+		}, nil
+	case spec.SLILatency:
+		bucket := with("code", "200")
+		bucket["le"] = fnum(o.Threshold.Value().Seconds())
+		return []sliSeries{
+			{"http_request_duration_seconds_count", with("code", "200"), func(total, _ float64) float64 { return total }},
+			{"http_request_duration_seconds_bucket", bucket, good},
+		}, nil
+	}
+	return customInputs(s, o)
+}

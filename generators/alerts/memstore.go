@@ -1,0 +1,92 @@
+package alerts
+
+import (
+	"context"
+	"slices"
+
+	"github.com/prometheus/prometheus/model/histogram"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/storage"
+	"github.com/prometheus/prometheus/tsdb/chunkenc"
+	"github.com/prometheus/prometheus/tsdb/chunks"
+	"github.com/prometheus/prometheus/util/annotations"
+)
+
+// memStore is the smallest storage.Queryable the PromQL engine needs: a few
+// synthetic series held in memory, so that a spec alert's query can be
+// evaluated while its promtool test is written. Prometheus's own test
+// storage needs a *testing.T.
+type memStore struct {
+	series []*storage.SeriesEntry
+	lsets  []labels.Labels
+}
+
+// add appends a series with one float sample per step from t=0.
+func (m *memStore) add(ls labels.Labels, stepMillis int64, values []float64) {
+	samples := make([]chunks.Sample, len(values))
+	for i, v := range values {
+		samples[i] = fSample{t: int64(i) * stepMillis, f: v}
+	}
+	m.series = append(m.series, storage.NewListSeries(ls, samples))
+	m.lsets = append(m.lsets, ls)
+}
+
+func (m *memStore) Querier(mint, maxt int64) (storage.Querier, error) { return memQuerier{m}, nil }
+
+type memQuerier struct{ m *memStore }
+
+func (q memQuerier) Select(_ context.Context, sortSeries bool, _ *storage.SelectHints, ms ...*labels.Matcher) storage.SeriesSet {
+	var out []storage.Series
+	for i, ls := range q.m.lsets {
+		if matchesAll(ls, ms) {
+			out = append(out, q.m.series[i])
+		}
+	}
+	if sortSeries {
+		slices.SortFunc(out, func(a, b storage.Series) int { return labels.Compare(a.Labels(), b.Labels()) })
+	}
+	return &listSet{series: out, i: -1}
+}
+
+func matchesAll(ls labels.Labels, ms []*labels.Matcher) bool {
+	for _, m := range ms {
+		if !m.Matches(ls.Get(m.Name)) {
+			return false
+		}
+	}
+	return true
+}
+
+func (memQuerier) LabelValues(context.Context, string, *storage.LabelHints, ...*labels.Matcher) ([]string, annotations.Annotations, error) {
+	return nil, nil, nil
+}
+
+func (memQuerier) LabelNames(context.Context, *storage.LabelHints, ...*labels.Matcher) ([]string, annotations.Annotations, error) {
+	return nil, nil, nil
+}
+
+func (memQuerier) Close() error { return nil }
+
+type listSet struct {
+	series []storage.Series
+	i      int
+}
+
+func (s *listSet) Next() bool                        { s.i++; return s.i < len(s.series) }
+func (s *listSet) At() storage.Series                { return s.series[s.i] }
+func (s *listSet) Err() error                        { return nil }
+func (s *listSet) Warnings() annotations.Annotations { return nil }
+
+// fSample is a float sample.
+type fSample struct {
+	t int64
+	f float64
+}
+
+func (s fSample) T() int64                      { return s.t }
+func (s fSample) ST() int64                     { return 0 }
+func (s fSample) F() float64                    { return s.f }
+func (s fSample) H() *histogram.Histogram       { return nil }
+func (s fSample) FH() *histogram.FloatHistogram { return nil }
+func (s fSample) Type() chunkenc.ValueType      { return chunkenc.ValFloat }
+func (s fSample) Copy() chunks.Sample           { return s }

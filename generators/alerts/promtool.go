@@ -1,0 +1,198 @@
+package alerts
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// A promtool test file: the format of `promtool test rules`.
+type testFile struct {
+	RuleFiles          []string     `yaml:"rule_files"`
+	EvaluationInterval string       `yaml:"evaluation_interval"`
+	Tests              []*testGroup `yaml:"tests"`
+}
+
+type testGroup struct {
+	slow           bool            // belongs in the slow file
+	Name           string          `yaml:"name"`
+	Interval       string          `yaml:"interval"`
+	StartTimestamp string          `yaml:"start_timestamp,omitempty"`
+	InputSeries    []inputSeries   `yaml:"input_series"`
+	AlertRuleTests []alertRuleTest `yaml:"alert_rule_test"`
+}
+
+type inputSeries struct {
+	Series string `yaml:"series"`
+	Values string `yaml:"values"`
+}
+
+type alertRuleTest struct {
+	EvalTime  string     `yaml:"eval_time"`
+	Alertname string     `yaml:"alertname"`
+	ExpAlerts []expAlert `yaml:"exp_alerts"` // empty: the alert must not fire
+}
+
+type expAlert struct {
+	ExpLabels      map[string]string `yaml:"exp_labels"`
+	ExpAnnotations map[string]string `yaml:"exp_annotations"`
+}
+
+// How often the tests evaluate the rules. promtool evaluates every rule of
+// the file at every step of every test, so the tests of the tiers with day-long
+// windows, which must run for days, go to a second file evaluated every 30
+// minutes; the rest are judged every 5 minutes. Every expected time is on its
+// file's grid.
+const (
+	evalEvery     = 5 * time.Minute
+	slowEvalEvery = 30 * time.Minute
+)
+
+// eventsPerStep is the traffic of burn-rate tests: a million events per
+// sample step, so that even a 99.999% objective's thresholds are whole
+// numbers of bad events away from the test's error ratios.
+const eventsPerStep = 1_000_000
+
+// counterBase starts every synthetic counter high: Prometheus stops a rate's
+// extrapolation where a counter would have been zero, which for a counter
+// that starts at zero would treat bad and total events differently.
+const counterBase = 10 * eventsPerStep
+
+// TestFiles are the promtool tests of service s in environment e, fast and
+// slow (see slowEvalEvery): for every alert, a series that fires it when its
+// windows say it must, and one just on the safe side of its threshold that
+// must leave it quiet.
+func TestFiles(m *spec.Model, e *spec.Environment, s *spec.Service, ruleFile string) (fast, slow []byte, err error) {
+	ff := testFile{RuleFiles: []string{ruleFile}, EvaluationInterval: Window(evalEvery), Tests: []*testGroup{}}
+	sf := testFile{RuleFiles: []string{ruleFile}, EvaluationInterval: Window(slowEvalEvery), Tests: []*testGroup{}}
+	for _, a := range Of(m, s) {
+		var groups []*testGroup
+		var err error
+		switch a.Kind {
+		case KindBurn:
+			groups, err = burnTests(m, e, a)
+		case KindSpec:
+			groups, err = specTests(m, e, a)
+		default:
+			groups = platformTests(m, e, a)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: alert %s: %w", s.Source.Path, a.Name, err)
+		}
+		for _, g := range groups {
+			if g.slow {
+				sf.Tests = append(sf.Tests, g)
+			} else {
+				ff.Tests = append(ff.Tests, g)
+			}
+		}
+	}
+	if fast, err = marshal(ff); err != nil {
+		return nil, nil, err
+	}
+	if len(sf.Tests) > 0 {
+		slow, err = marshal(sf)
+	}
+	return fast, slow, err
+}
+
+// expected is the alert as promtool must see it: rule r of a, on a series
+// whose own labels (besides the name) are series.
+func expected(m *spec.Model, e *spec.Environment, a *Alert, r *Rule, series map[string]string) expAlert {
+	l := map[string]string{}
+	for k, v := range series {
+		l[k] = v
+	}
+	for k, v := range Labels(m, e, a, r) {
+		l[k] = v
+	}
+	return expAlert{ExpLabels: l, ExpAnnotations: Annotations(m, e, a, r)}
+}
+
+// dur prints a test time as promtool reads it.
+func dur(d time.Duration) string {
+	if d == 0 {
+		return "0m"
+	}
+	return Window(d)
+}
+
+// seriesValues writes a series in promtool's expanding notation from the
+// value at t=0 and the increment of each following step, joining runs of
+// equal increments: "10+2x3 18+0x2" is 10 12 14 16 18 18 18.
+func seriesValues(start float64, incs []float64) string {
+	var parts []string
+	v := start
+	i := 0
+	first := true
+	for i < len(incs) || first {
+		inc := 0.0
+		if i < len(incs) {
+			inc = incs[i]
+		}
+		j := i
+		for j < len(incs) && incs[j] == inc {
+			j++
+		}
+		n := j - i
+		if first {
+			// The first run also carries the start value: n+1 values.
+			parts = append(parts, expanding(v, inc, n))
+			first = false
+		} else {
+			parts = append(parts, expanding(v+inc, inc, n-1))
+		}
+		v += inc * float64(n)
+		i = j
+	}
+	return strings.Join(parts, " ")
+}
+
+// expanding writes "a+bxn" (or "a-bxn"): n+1 values from a, b apart.
+func expanding(a, b float64, n int) string {
+	if b < 0 {
+		return fmt.Sprintf("%s-%sx%d", fnum(a), fnum(-b), n)
+	}
+	return fmt.Sprintf("%s+%sx%d", fnum(a), fnum(b), n)
+}
+
+func fnum(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+
+// seriesName writes a series selector as promtool's input_series does.
+func seriesName(name string, labels map[string]string) string {
+	if len(labels) == 0 {
+		return name
+	}
+	var ls []string
+	for _, k := range slices.Sorted(mapsKeys(labels)) {
+		ls = append(ls, fmt.Sprintf("%s=%q", k, labels[k]))
+	}
+	return name + "{" + strings.Join(ls, ", ") + "}"
+}
+
+func mapsKeys(m map[string]string) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// roundUp rounds d up to a multiple of step.
+func roundUp(d, step time.Duration) time.Duration {
+	return (d + step - 1) / step * step
+}
+
+func lcm(a, b time.Duration) time.Duration {
+	x, y := a, b
+	for y != 0 {
+		x, y = y, x%y
+	}
+	return a / x * b
+}

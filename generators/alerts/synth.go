@@ -1,0 +1,395 @@
+package alerts
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"regexp/syntax"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql"
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// The spec's own queries (custom SLIs, spec alerts) can say anything, so
+// their test series are made from the series they select and then checked by
+// evaluating the queries with Prometheus's own engine: a query the series
+// cannot drive across its threshold is an error at generation, not a test
+// that fails later.
+
+var (
+	engineOnce  sync.Once
+	promParser  = parser.NewParser(parser.Options{})
+	queryEngine *promql.Engine
+)
+
+func promEngine() *promql.Engine {
+	engineOnce.Do(func() {
+		queryEngine = promql.NewEngine(promql.EngineOpts{
+			MaxSamples:    50_000_000,
+			Timeout:       time.Minute,
+			LookbackDelta: 5 * time.Minute,
+		})
+	})
+	return queryEngine
+}
+
+// evalAt evaluates an instant query over the store at t.
+func evalAt(st *memStore, q string, t time.Duration) (promql.Vector, error) {
+	qry, err := promEngine().NewInstantQuery(context.Background(), st, promql.NewPrometheusQueryOpts(false, 0, nil), q, time.Unix(0, 0).Add(t))
+	if err != nil {
+		return nil, err
+	}
+	defer qry.Close()
+	res := qry.Exec(context.Background())
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	switch v := res.Value.(type) {
+	case promql.Vector:
+		return v, nil
+	case promql.Scalar:
+		return promql.Vector{{F: v.V}}, nil
+	}
+	return nil, fmt.Errorf("%s returns %s, not a vector", q, res.Value.Type())
+}
+
+// selected is a series made to match one vector selector of a query.
+type selected struct {
+	name    string
+	labels  map[string]string
+	counter bool // read through a range (rate, increase…): made to grow
+	// histogram: the buckets of a classic histogram read by
+	// histogram_quantile, one series per bound; a level puts every
+	// observation at that value.
+	histogram bool
+}
+
+// bucketBounds are the le bounds of a synthetic histogram, around the
+// threshold its quantile is compared with, so that observations just over
+// and just under it land in buckets on either side.
+func bucketBounds(threshold float64) []float64 {
+	if threshold <= 0 {
+		return []float64{threshold - 1, threshold, threshold + 1}
+	}
+	return []float64{threshold * 0.5, threshold * 0.9, threshold, threshold * 1.1, threshold * 2}
+}
+
+func (s selected) labelSet() labels.Labels {
+	b := labels.NewBuilder(labels.EmptyLabels())
+	b.Set(labels.MetricName, s.name)
+	for k, v := range s.labels {
+		b.Set(k, v)
+	}
+	return b.Labels()
+}
+
+// selectors makes one series per distinct vector selector of expr.
+func selectors(expr parser.Expr) ([]selected, error) {
+	var out []selected
+	seen := map[string]bool{}
+	var err error
+	parser.Inspect(expr, func(node parser.Node, path []parser.Node) error {
+		vs, ok := node.(*parser.VectorSelector)
+		if !ok || err != nil {
+			return nil
+		}
+		sel := selected{labels: map[string]string{}}
+		inQuantile := false
+		for _, p := range path {
+			switch p := p.(type) {
+			case *parser.MatrixSelector, *parser.SubqueryExpr:
+				sel.counter = true
+			case *parser.Call:
+				inQuantile = inQuantile || p.Func.Name == "histogram_quantile"
+			}
+		}
+		hasLe := slices.ContainsFunc(vs.LabelMatchers, func(m *labels.Matcher) bool { return m.Name == "le" })
+		sel.histogram = inQuantile && !hasLe && strings.HasSuffix(vs.Name, "_bucket")
+		for _, m := range vs.LabelMatchers {
+			v, ok := satisfy(m)
+			if !ok {
+				err = fmt.Errorf("cannot make a series that matches %s", m)
+				return err
+			}
+			if m.Name == labels.MetricName {
+				sel.name = v
+			} else if v != "" {
+				sel.labels[m.Name] = v
+			}
+		}
+		if sel.name == "" {
+			err = fmt.Errorf("selector %s names no metric", vs)
+			return err
+		}
+		if key := sel.labelSet().String(); !seen[key] {
+			seen[key] = true
+			out = append(out, sel)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// satisfy finds a label value the matcher accepts: the value itself, the
+// first literal alternative of a regular expression, or a made-up value.
+func satisfy(m *labels.Matcher) (string, bool) {
+	cands := []string{m.Value}
+	if m.Type == labels.MatchRegexp || m.Type == labels.MatchNotRegexp {
+		if re, err := syntax.Parse(m.Value, syntax.Perl); err == nil {
+			cands = append(cands, literals(re.Simplify())...)
+		}
+	}
+	cands = append(cands, "", "groundwork-test", "1")
+	for _, c := range cands {
+		if m.Matches(c) {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+func literals(re *syntax.Regexp) []string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		return []string{string(re.Rune)}
+	case syntax.OpCharClass:
+		if len(re.Rune) > 0 {
+			return []string{string(re.Rune[0])}
+		}
+	case syntax.OpPlus, syntax.OpRepeat:
+		return literals(re.Sub[0])
+	case syntax.OpAlternate, syntax.OpConcat, syntax.OpCapture:
+		var out []string
+		for _, sub := range re.Sub {
+			out = append(out, literals(sub)...)
+		}
+		if re.Op == syntax.OpConcat {
+			s := ""
+			for _, sub := range re.Sub {
+				if l := literals(sub); len(l) > 0 {
+					s += l[0]
+				}
+			}
+			return []string{s}
+		}
+		return out
+	}
+	return nil
+}
+
+// customInputs makes the series of a custom SLI: the errors query's
+// selectors carry the bad events, the total query's carry all events (or only
+// the good ones where a bad series is also counted by the total query), and
+// Prometheus's engine must then compute the ratio the test intends.
+func customInputs(s *spec.Service, o *spec.SLO) ([]sliSeries, error) {
+	errQ, totalQ := SLIOf(s, o).Bad("1h"), SLIOf(s, o).Total("1h")
+	errExpr, err := parser.NewParser(parser.Options{}).ParseExpr(errQ)
+	if err != nil {
+		return nil, err
+	}
+	totalExpr, err := parser.NewParser(parser.Options{}).ParseExpr(totalQ)
+	if err != nil {
+		return nil, err
+	}
+	bads, err := selectors(errExpr)
+	if err != nil {
+		return nil, fmt.Errorf("SLO %s errors query: %w", o.Name, err)
+	}
+	totals, err := selectors(totalExpr)
+	if err != nil {
+		return nil, fmt.Errorf("SLO %s total query: %w", o.Name, err)
+	}
+	var inputs []sliSeries
+	badKeys := map[string]bool{}
+	for i, b := range bads {
+		carries := i == 0
+		badKeys[b.labelSet().String()] = true
+		inputs = append(inputs, sliSeries{b.name, b.labels, func(_, bad float64) float64 {
+			if carries {
+				return bad
+			}
+			return 0
+		}})
+	}
+	for i, t := range totals {
+		if badKeys[t.labelSet().String()] {
+			continue
+		}
+		countsBad := false
+		for _, b := range bads {
+			if matchesAll(b.labelSet(), selectorMatchers(totalExpr, t)) {
+				countsBad = true
+			}
+		}
+		carries := i == 0 || len(inputs) == len(bads)
+		inputs = append(inputs, sliSeries{t.name, t.labels, func(total, bad float64) float64 {
+			switch {
+			case !carries:
+				return 0
+			case countsBad:
+				return total - bad
+			}
+			return total
+		}})
+	}
+	// Check: one step in a hundred bad must read as 0.01.
+	const steps = 180
+	st := &memStore{}
+	for _, in := range inputs {
+		vals := make([]float64, steps+1)
+		vals[0] = counterBase
+		for j := 1; j <= steps; j++ {
+			vals[j] = vals[j-1] + in.inc(eventsPerStep, eventsPerStep/100)
+		}
+		st.add(selected{name: in.name, labels: in.labels}.labelSet(), time.Minute.Milliseconds(), vals)
+	}
+	v, err := evalAt(st, fmt.Sprintf("(%s) / (%s)", errQ, totalQ), 2*time.Hour)
+	if err != nil {
+		return nil, fmt.Errorf("SLO %s: %w", o.Name, err)
+	}
+	if len(v) != 1 || math.Abs(v[0].F-0.01) > 1e-9 {
+		return nil, fmt.Errorf("SLO %s: its errors and total queries, fed one bad event in a hundred, give %v instead of 0.01; write them as sums of rates of counters, as Sloth does", o.Name, v)
+	}
+	return inputs, nil
+}
+
+// selectorMatchers finds the matchers of the selector of expr that sel was
+// made from.
+func selectorMatchers(expr parser.Expr, sel selected) []*labels.Matcher {
+	var ms []*labels.Matcher
+	parser.Inspect(expr, func(node parser.Node, _ []parser.Node) error {
+		if vs, ok := node.(*parser.VectorSelector); ok && ms == nil {
+			if matchesAll(sel.labelSet(), vs.LabelMatchers) {
+				ms = vs.LabelMatchers
+			}
+		}
+		return nil
+	})
+	return ms
+}
+
+// scenario is a spec alert's query fed one series per selector: the driver
+// at level k and the others at level 1, where a gauge holds its level and a
+// counter grows by it every step.
+type scenario struct {
+	series []selected
+	driver int
+	step   time.Duration
+	bounds []float64 // of histogram series
+}
+
+// expand gives the series of s at level l and each one's value per step:
+// a gauge holds l, a counter grows by l, and a histogram's buckets count one
+// observation of value l per step in every bucket whose bound holds it.
+func (sc scenario) expand(s selected, l float64) (names []selected, start, inc []float64) {
+	if !s.histogram {
+		if s.counter {
+			return []selected{s}, []float64{0}, []float64{l}
+		}
+		return []selected{s}, []float64{l}, []float64{0}
+	}
+	for _, b := range append(slices.Clone(sc.bounds), math.Inf(1)) {
+		bucket := selected{name: s.name, labels: map[string]string{"le": fnum(b)}, counter: true}
+		if math.IsInf(b, 1) {
+			bucket.labels["le"] = "+Inf"
+		}
+		for k, v := range s.labels {
+			bucket.labels[k] = v
+		}
+		names = append(names, bucket)
+		start = append(start, 0)
+		inc = append(inc, b2f(l <= b))
+	}
+	return names, start, inc
+}
+
+func (sc scenario) level(i int, k float64) float64 {
+	if i == sc.driver {
+		return k
+	}
+	return 1
+}
+
+func (sc scenario) store(k float64, steps int) *memStore {
+	st := &memStore{}
+	for i, s := range sc.series {
+		names, start, inc := sc.expand(s, sc.level(i, k))
+		for n, sel := range names {
+			vals := make([]float64, steps+1)
+			for j := range vals {
+				vals[j] = start[n] + inc[n]*float64(j)
+			}
+			st.add(sel.labelSet(), sc.step.Milliseconds(), vals)
+		}
+	}
+	return st
+}
+
+func (sc scenario) inputs(k float64, steps int) []inputSeries {
+	var out []inputSeries
+	for i, s := range sc.series {
+		names, start, inc := sc.expand(s, sc.level(i, k))
+		for n, sel := range names {
+			out = append(out, inputSeries{Series: seriesName(sel.name, sel.labels), Values: seriesValues(start[n], repeat(inc[n], steps))})
+		}
+	}
+	return out
+}
+
+func repeat(x float64, n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = x
+	}
+	return out
+}
+
+// firingSets evaluates a spec alert's expression every evalEvery up to
+// horizon and applies its for:, returning per evaluation the label sets (as
+// strings, sorted) of the alerts firing, and those label sets themselves.
+func firingSets(st *memStore, expr string, forDur, horizon time.Duration) ([][]string, map[string]map[string]string, error) {
+	since := map[string]time.Duration{}
+	lsets := map[string]map[string]string{}
+	var out [][]string
+	for at := time.Duration(0); at <= horizon; at += evalEvery {
+		v, err := evalAt(st, expr, at)
+		if err != nil {
+			return nil, nil, err
+		}
+		active := map[string]bool{}
+		var now []string
+		for _, smp := range v {
+			l := map[string]string{}
+			smp.Metric.Range(func(lb labels.Label) {
+				if lb.Name != labels.MetricName {
+					l[lb.Name] = lb.Value
+				}
+			})
+			key := labels.FromMap(l).String()
+			lsets[key] = l
+			active[key] = true
+			if _, ok := since[key]; !ok {
+				since[key] = at
+			}
+			if at-since[key] >= forDur {
+				now = append(now, key)
+			}
+		}
+		for k := range since {
+			if !active[k] {
+				delete(since, k)
+			}
+		}
+		sort.Strings(now)
+		out = append(out, now)
+	}
+	return out, lsets, nil
+}

@@ -1,0 +1,207 @@
+package dashboards_test
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/dashboards"
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// titled returns the panels of a dashboard by title; a title given to two
+// panels maps to the first and is reported by TestAlertPanelsExist.
+func titled(b board) (map[string]panel, []string) {
+	byTitle := map[string]panel{}
+	var dups []string
+	for _, p := range b.all() {
+		if p.Type == "row" {
+			continue
+		}
+		if _, dup := byTitle[p.Title]; dup {
+			dups = append(dups, p.Title)
+			continue
+		}
+		byTitle[p.Title] = p
+	}
+	return byTitle, dups
+}
+
+// Every alert sends on-call to a panel of its service's dashboard by title
+// (alerts.Alert.Panel); that panel exists, once, and plots something.
+// Panels that only apply to some services appear exactly on those.
+func TestAlertPanelsExist(t *testing.T) {
+	for _, o := range orgs(t) {
+		files := dashboardFiles(o.out)
+		for _, s := range o.model.Services {
+			t.Run(o.name+"/"+s.Name, func(t *testing.T) {
+				byTitle, dups := titled(decode(t, spec.DashboardPath(s), files[spec.DashboardPath(s)]))
+				for _, d := range dups {
+					t.Errorf("two panels are titled %q; an alert's link could mean either", d)
+				}
+				as := alerts.Of(o.model, s)
+				if len(as) == 0 {
+					t.Fatal("alerts.Of lists no alert")
+				}
+				for _, a := range as {
+					p, ok := byTitle[a.Panel]
+					if !ok {
+						t.Errorf("alert %s sends on-call to panel %q, which the dashboard lacks", a.Name, a.Panel)
+						continue
+					}
+					if len(p.Targets) == 0 {
+						t.Errorf("panel %q of alert %s has no query", a.Panel, a.Name)
+					}
+				}
+				want := map[string]bool{
+					alerts.PanelRequests:     s.HTTP(),
+					alerts.PanelErrors:       s.HTTP(),
+					alerts.PanelLatency:      s.HTTP(),
+					alerts.PanelReplicas:     true,
+					alerts.PanelDatabasePool: s.Database != nil,
+					alerts.PanelBackupAge:    s.Database != nil,
+				}
+				for _, slo := range s.SLOs {
+					want[alerts.PanelSLI(slo)] = true
+					want[alerts.PanelBurnRate(slo)] = true
+					want[alerts.PanelBudget(slo)] = true
+				}
+				for _, a := range s.Alerts {
+					want[alerts.PanelSpecAlert(a)] = true
+				}
+				for title, w := range want {
+					if _, got := byTitle[title]; got != w {
+						t.Errorf("panel %q: present %v, want %v", title, got, w)
+					}
+				}
+			})
+		}
+	}
+}
+
+// The lines a panel draws are the ones its alerts fire at: the burn tiers'
+// factors, the spec's backup.maxAge, a spec alert's own threshold.
+func TestThresholdsMatchAlerts(t *testing.T) {
+	for _, o := range orgs(t) {
+		files := dashboardFiles(o.out)
+		for _, s := range o.model.Services {
+			t.Run(o.name+"/"+s.Name, func(t *testing.T) {
+				byTitle, _ := titled(decode(t, spec.DashboardPath(s), files[spec.DashboardPath(s)]))
+				for _, slo := range s.SLOs {
+					var want []float64
+					for _, tier := range slo.Tiers() {
+						want = append(want, math.Round(tier.Factor(slo.Window.Value())*1e4)/1e4)
+					}
+					slices.Sort(want)
+					if got := byTitle[alerts.PanelBurnRate(slo)].thresholdValues(); !slices.Equal(got, want) {
+						t.Errorf("%s: lines at %v, want the tiers' factors %v", alerts.PanelBurnRate(slo), got, want)
+					}
+					// The factors are those the burn alert compares with.
+					for _, a := range alerts.Of(o.model, s) {
+						if a.SLO != slo {
+							continue
+						}
+						for i, r := range a.Rules {
+							f := alerts.Num(want[len(want)-1-i])
+							if !strings.Contains(r.Expr, "> ("+f+" * ") {
+								t.Errorf("%s: rule %d (%s) does not fire above %s", a.Name, i, r.Expr, f)
+							}
+						}
+					}
+				}
+				if s.Database != nil {
+					want := []float64{s.Database.Backup.MaxAge.Value().Seconds()}
+					if got := byTitle[alerts.PanelBackupAge].thresholdValues(); !slices.Equal(got, want) {
+						t.Errorf("%s: line at %v, want backup.maxAge %v", alerts.PanelBackupAge, got, want)
+					}
+					if got := byTitle[alerts.PanelDatabasePool].thresholdValues(); len(got) != 1 {
+						t.Errorf("%s: lines at %v, want the pool alert's one", alerts.PanelDatabasePool, got)
+					}
+				}
+				for _, a := range s.Alerts {
+					e, err := parser.NewParser(parser.Options{}).ParseExpr(a.Expr)
+					if err != nil {
+						t.Fatal(err)
+					}
+					p := byTitle[alerts.PanelSpecAlert(a)]
+					q, cmp, ok := spec.AlertThreshold(e)
+					if !ok {
+						if len(p.Targets) != 1 || p.Targets[0].Expr != a.Expr {
+							t.Errorf("%s: plots %v, want the whole expression %q", a.Name, p.Targets, a.Expr)
+						}
+						continue
+					}
+					rhs := cmp.RHS
+					for paren, ok := rhs.(*parser.ParenExpr); ok; paren, ok = rhs.(*parser.ParenExpr) {
+						rhs = paren.Expr
+					}
+					n := rhs.(*parser.NumberLiteral).Val
+					if got := p.thresholdValues(); !slices.Equal(got, []float64{n}) {
+						t.Errorf("%s: line at %v, want %v", a.Name, got, n)
+					}
+					if len(p.Targets) != 1 || p.Targets[0].Expr != a.Expr[q.PositionRange().Start:q.PositionRange().End] {
+						t.Errorf("%s: plots %v, want the query side of %q", a.Name, p.Targets, a.Expr)
+					}
+				}
+			})
+		}
+	}
+}
+
+// The overview has a section per service, in order, whose panels show its
+// traffic (or replicas) and each SLO's remaining budget, and link to the
+// service's dashboard at the relative address every Grafana resolves.
+func TestOverviewSections(t *testing.T) {
+	for _, o := range orgs(t) {
+		t.Run(o.name, func(t *testing.T) {
+			b := decode(t, dashboards.OverviewPath, dashboardFiles(o.out)[dashboards.OverviewPath])
+			sections := map[string][]panel{} // row title -> its panels
+			var rows []string
+			for _, p := range b.Panels {
+				if p.Type == "row" {
+					rows = append(rows, p.Title)
+					continue
+				}
+				if len(rows) == 0 {
+					t.Fatalf("panel %q comes before any row", p.Title)
+				}
+				sections[rows[len(rows)-1]] = append(sections[rows[len(rows)-1]], p)
+			}
+			if len(rows) != len(o.model.Services) {
+				t.Fatalf("%d rows %v for %d services", len(rows), rows, len(o.model.Services))
+			}
+			for i, s := range o.model.Services {
+				if !strings.HasPrefix(rows[i], s.Name+" ") {
+					t.Errorf("row %d is %q, want the section of %s", i, rows[i], s.Name)
+					continue
+				}
+				want := map[string]bool{}
+				if s.HTTP() {
+					want[alerts.PanelRequests], want[alerts.PanelErrors] = true, true
+				} else {
+					want[alerts.PanelReplicas] = true
+				}
+				for _, slo := range s.SLOs {
+					want[alerts.PanelBudget(slo)] = true
+				}
+				url := spec.DashboardURL(&spec.Environment{}, s)
+				for _, p := range sections[rows[i]] {
+					if !want[p.Title] {
+						t.Errorf("%s: unexpected panel %q", s.Name, p.Title)
+					}
+					delete(want, p.Title)
+					if !slices.ContainsFunc(p.Links, func(l map[string]any) bool { return l["url"] == url }) {
+						t.Errorf("%s: panel %q does not link to %s: %v", s.Name, p.Title, url, p.Links)
+					}
+				}
+				for title := range want {
+					t.Errorf("%s: no panel %q", s.Name, title)
+				}
+			}
+		})
+	}
+}

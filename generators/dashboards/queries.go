@@ -1,0 +1,176 @@
+package dashboards
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// The PromQL of the panels. Service series are selected with
+// alerts.ServiceSelector and SLO series with alerts.SLOSelector, the
+// selectors the alert rules use, so that a panel shows what its alert sees.
+// Rates use $__rate_interval, which Grafana keeps at least four scrape
+// intervals long whatever the zoom.
+
+// rateInterval is Grafana's range for rate(): never shorter than four
+// scrapes, so a zoomed-in graph has no gaps.
+const rateInterval = "$__rate_interval"
+
+// requestsByRoute is the request rate of s by route and status code.
+func requestsByRoute(s *spec.Service) query {
+	return query{
+		expr:   fmt.Sprintf("sum by (route, code) (rate(http_requests_total%s[%s]))", alerts.ServiceSelector(s), rateInterval),
+		legend: "{{route}} {{code}}",
+	}
+}
+
+// requestsTotal is the request rate of s, every route together.
+func requestsTotal(s *spec.Service) query {
+	return query{
+		expr:   fmt.Sprintf("sum(rate(http_requests_total%s[%s]))", alerts.ServiceSelector(s), rateInterval),
+		legend: "requests",
+	}
+}
+
+// errorRatio is the share of s's responses that were 5xx. A service that has
+// never failed has no 5xx series at all: "or … * 0" makes that zero rather
+// than no data, and "> 0" leaves an idle service empty rather than NaN, as
+// the SLO recording rules do.
+func errorRatio(s *spec.Service) query {
+	all := fmt.Sprintf("sum(rate(http_requests_total%s[%s]))", alerts.ServiceSelector(s), rateInterval)
+	bad := fmt.Sprintf("sum(rate(http_requests_total%s[%s]))", alerts.ServiceSelector(s, `code=~"5.."`), rateInterval)
+	return query{
+		expr:   fmt.Sprintf("(\n  %s\n  or\n  %s * 0\n)\n/\n(%s > 0)", bad, all, all),
+		legend: "5xx",
+	}
+}
+
+// latencyQuantiles are the p50, p90 and p99 of s's response time, from the
+// histogram that backend/metrics exports.
+func latencyQuantiles(s *spec.Service) []query {
+	var qs []query
+	for _, q := range []struct {
+		value  string
+		legend string
+	}{{"0.5", "p50"}, {"0.9", "p90"}, {"0.99", "p99"}} {
+		qs = append(qs, query{
+			expr:   fmt.Sprintf("histogram_quantile(%s, sum by (le) (rate(http_request_duration_seconds_bucket%s[%s])))", q.value, alerts.ServiceSelector(s), rateInterval),
+			legend: q.legend,
+		})
+	}
+	return qs
+}
+
+// replicas counts the pods of s that Prometheus scrapes: each exports one
+// build_info series. By version, a rollout shows as two lines crossing.
+func replicas(s *spec.Service) []query {
+	return []query{
+		{expr: fmt.Sprintf("count(build_info%s)", alerts.ServiceSelector(s)), legend: "replicas"},
+		{expr: fmt.Sprintf("count by (version) (build_info%s)", alerts.ServiceSelector(s)), legend: "{{version}}"},
+	}
+}
+
+// inFlight is how many requests s is serving at once.
+func inFlight(s *spec.Service) query {
+	return query{expr: fmt.Sprintf("sum(http_requests_in_flight%s)", alerts.ServiceSelector(s)), legend: "in flight"}
+}
+
+// budgetRemaining is the share of the error budget of SLO o left in its
+// window, as recorded: 1 is untouched, 0 spent, below 0 overspent.
+func budgetRemaining(s *spec.Service, o *spec.SLO) query {
+	return query{expr: alerts.RecordBudgetRemaining + alerts.SLOSelector(s, o), legend: "remaining"}
+}
+
+// sliRatios are SLO o's recorded error ratios over the burn alerts' shortest
+// windows and over the whole SLO window, with the error budget as a line
+// they should stay under.
+func sliRatios(s *spec.Service, o *spec.SLO) []query {
+	sel := alerts.SLOSelector(s, o)
+	return []query{
+		{expr: alerts.RecordErrorRatio(5*time.Minute) + sel, legend: "5m"},
+		{expr: alerts.RecordErrorRatio(time.Hour) + sel, legend: "1h"},
+		{expr: alerts.RecordPeriodError + sel, legend: string(o.Window)},
+		{expr: alerts.RecordErrorBudget + sel, legend: budgetLegend},
+	}
+}
+
+// budgetLegend names the error budget series, which is drawn apart.
+const budgetLegend = "error budget"
+
+// burnWindows are the windows of the SLO's burn tiers that are on, or of
+// every tier when none is, shortest first: the ranges its burn alert looks at.
+func burnWindows(o *spec.SLO) []time.Duration {
+	tiers := o.Tiers()
+	if len(tiers) == 0 {
+		tiers = spec.BurnTiers
+	}
+	var ws []time.Duration
+	for _, t := range tiers {
+		ws = append(ws, t.Short, t.Long)
+	}
+	slices.Sort(ws)
+	return slices.Compact(ws)
+}
+
+// burnRates are SLO o's burn rate over each of its burn windows: the error
+// ratio over the error budget, as the burn alerts compute it. 1 spends the
+// budget exactly over the SLO window.
+func burnRates(s *spec.Service, o *spec.SLO) []query {
+	var qs []query
+	for _, w := range burnWindows(o) {
+		qs = append(qs, query{
+			expr:   fmt.Sprintf("%s%s / %s", alerts.RecordErrorRatio(w), alerts.SLOSelector(s, o), alerts.Num(o.ErrorBudget())),
+			legend: alerts.Window(w),
+		})
+	}
+	return qs
+}
+
+// tierFactor is the burn rate tier t fires above, rounded as the alert
+// rules write it.
+func tierFactor(t spec.BurnTier, o *spec.SLO) float64 {
+	return math.Round(t.Factor(o.Window.Value())*1e4) / 1e4
+}
+
+// comparison is an alert expression split as a panel shows it: the query
+// plotted and the number it is compared with.
+type comparison struct {
+	query     string
+	op        parser.ItemType
+	threshold float64
+}
+
+// splitAlert finds the query and threshold of an alert expression, as
+// spec.AlertThreshold does for the promtool tests; ok is false for an
+// expression that compares nothing with a number (absent(…), a > b), which
+// a panel then plots whole. The query keeps the engineer's own spelling.
+func splitAlert(expr string) (c comparison, ok bool, err error) {
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
+	if err != nil {
+		return c, false, err
+	}
+	q, cmp, ok := spec.AlertThreshold(e)
+	if !ok {
+		return c, false, nil
+	}
+	rhs := cmp.RHS
+	for {
+		p, isParen := rhs.(*parser.ParenExpr)
+		if !isParen {
+			break
+		}
+		rhs = p.Expr
+	}
+	n, isNum := rhs.(*parser.NumberLiteral)
+	if !isNum {
+		return c, false, nil
+	}
+	r := q.PositionRange()
+	return comparison{query: expr[r.Start:r.End], op: cmp.Op, threshold: n.Val}, true, nil
+}

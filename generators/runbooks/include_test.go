@@ -1,0 +1,85 @@
+package runbooks
+
+import "testing"
+
+func TestIncluded(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in, want string
+	}{
+		{"no headings stay as they are", "Scale the worker.\n\n- one\n- two\n", "Scale the worker.\n\n- one\n- two\n"},
+		{"deep headings stay as they are", "### Check\nrun it\n#### More\n", "### Check\nrun it\n#### More\n"},
+		{"level 2 moves down one", "## Diagnosis\nCheck `x`.\n### Detail\n", "### Diagnosis\nCheck `x`.\n#### Detail\n"},
+		{"level 1 moves down two, and the rest with it", "# A\n## B\n", "### A\n#### B\n"},
+		{"no deeper than six", "## A\n###### F\n", "### A\n###### F\n"},
+		{"closing hashes and indent are kept", "  ## A ##\n", "  ### A ##\n"},
+		{"a hash without a space is text", "#hashtag\n## A\n", "#hashtag\n### A\n"},
+		{"hashes in a fence are code", "## A\n```sh\n# comment\n```\n", "### A\n```sh\n# comment\n```\n"},
+		{"tilde fences too", "~~~~\n## not\n~~~\n~~~~\n## A\n", "~~~~\n## not\n~~~\n~~~~\n### A\n"},
+		{"setext headings become ATX", "Title\n=====\nStep\n---\n", "### Title\n#### Step\n"},
+		{"a setext heading of two lines", "one\ntwo\n---\n", "### one two\n"},
+		{"a rule after a blank line is a rule", "## A\n\n---\n", "### A\n\n---\n"},
+		{"a rule after a list item is a rule", "## A\n- item\n---\n", "### A\n- item\n---\n"},
+		{"a setext heading alone is level 2", "Step\n---\n", "### Step\n"},
+		{"an open fence is closed", "```\n## code", "```\n## code\n```\n"},
+		{"a fence closes only with as many", "````\n```\n## code\n````\n## A\n", "````\n```\n## code\n````\n### A\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := included(tt.in); got != tt.want {
+				t.Errorf("included(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEsc(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"kubectl -n api logs <pod> --previous", `kubectl -n api logs \<pod\> --previous`},
+		{"specs/releases/<env>.yaml", `specs/releases/\<env\>.yaml`},
+		{"db_pool_acquired_connections over _x_", `db_pool_acquired_connections over \_x\_`},
+		{"fires when `a < b * 2` has held", "fires when `a < b * 2` has held"},
+		{"a `` b ` c `` d", "a `` b ` c `` d"},
+		{"a stray ` tick", "a stray \\` tick"},
+		{"[x](y) *b*", `\[x\](y) \*b\*`},
+		{"R&D &amp; co", `R&D \&amp; co`},
+		{"two\nlines", "two lines"},
+		{`back\slash`, `back\\slash`},
+	}
+	for _, tt := range tests {
+		if got := esc(tt.in); got != tt.want {
+			t.Errorf("esc(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestLead(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"# not a heading", `\# not a heading`},
+		{"1. not a list", `1\. not a list`},
+		{"- not a list", `\- not a list`},
+		{"api is down", "api is down"},
+	}
+	for _, tt := range tests {
+		if got := lead(tt.in); got != tt.want {
+			t.Errorf("lead(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestCode(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"x", "`x`"},
+		{"a`b", "``a`b``"},
+		{"`a", "`` `a ``"},
+	}
+	for _, tt := range tests {
+		if got := code(tt.in); got != tt.want {
+			t.Errorf("code(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,68 @@
+package runbooks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// index is runbooks/README.md: every alert by service, with what it is in
+// each environment, so that a team can see at a glance what may wake it and
+// where.
+func index(m *spec.Model) []byte {
+	var d doc
+	d.heading(1, "Runbooks")
+	d.para(fmt.Sprintf("One runbook for every alert, by service. Each alerting rule links its runbook in its %s annotation "+
+		"and the service's Grafana dashboard in %s.", code("runbook_url"), code("dashboard_url")))
+	var quiet []string
+	for _, e := range m.Environments {
+		if !e.Alerting.Page {
+			quiet = append(quiet, e.Name)
+		}
+	}
+	note := "A page triggers the owning team's PagerDuty service and is posted to its Slack channel; a ticket is only posted to Slack."
+	if len(quiet) > 0 {
+		note += fmt.Sprintf(" In %s, whose %s is false, pages arrive as tickets.", esc(joinAnd(quiet)), code("alerting.page"))
+	}
+	d.para(note)
+
+	for _, s := range m.Services {
+		team := m.Platform.Teams[s.Team]
+		d.heading(2, fmt.Sprintf("%s (team %s)", esc(s.Name), esc(s.Team)))
+		d.para(fmt.Sprintf("Slack %s, PagerDuty service %s; defined by %s.", code(team.Slack), code(team.PagerDuty), code(s.Source.Path)))
+		header := []string{"Alert"}
+		for _, e := range m.Environments {
+			header = append(header, esc(e.Name))
+		}
+		header = append(header, "Summary")
+		var rows [][]string
+		for _, a := range alerts.Of(m, s) {
+			rel := strings.TrimPrefix(spec.RunbookPath(s, a.Name), spec.RunbooksDir+"/")
+			row := []string{link(esc(a.Name), rel)}
+			for _, e := range m.Environments {
+				row = append(row, severities(e, alerts.RulesIn(m, e, a)))
+			}
+			rows = append(rows, append(row, esc(a.Summary)))
+		}
+		d.table(header, rows)
+	}
+	return d.bytes()
+}
+
+// severities lists what an alert's rules are in environment e, pages first:
+// "page, ticket" for a burn-rate alert whose fast tiers page there.
+func severities(e *spec.Environment, rules []*alerts.Rule) string {
+	seen := map[string]bool{}
+	for _, r := range rules {
+		seen[alerts.Severity(e, r.Severity)] = true
+	}
+	var out []string
+	for _, sev := range []string{spec.SeverityPage, spec.SeverityTicket} {
+		if seen[sev] {
+			out = append(out, sev)
+		}
+	}
+	return strings.Join(out, ", ")
+}

@@ -1,0 +1,349 @@
+package runbooks
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// Section headings every runbook has, in this order; a spec alert with
+// runbook text has sectionNotes before sectionEscalation.
+const (
+	sectionMeaning    = "Meaning"
+	sectionImpact     = "Impact"
+	sectionDiagnosis  = "Diagnosis"
+	sectionMitigation = "Mitigation"
+	sectionNotes      = "Notes from the service spec"
+	sectionEscalation = "Escalation"
+)
+
+// instancePlaceholder is how the alerts package writes the database
+// instance in a diagnosis query that does not know the environment. The
+// runbook writes the query once per environment with the real identifier
+// instead: at 3 am nobody should have to look up what to put there.
+const instancePlaceholder = "<instance>"
+
+// runbook is the Markdown of alert a.
+func runbook(m *spec.Model, a *alerts.Alert) []byte {
+	s := a.Service
+	var d doc
+	d.heading(1, esc(a.Name))
+	d.para(esc(a.Summary))
+	d.list(
+		fmt.Sprintf("Service %s (namespace %s), owned by team %s.", code(s.Name), code(spec.Namespace(s)), esc(s.Team)),
+		fmt.Sprintf("Defined by %s; the rules are in %s of each environment.",
+			code(s.Source.Path), code(alerts.RuleFilePath(&spec.Environment{Name: "<environment>"}, s))),
+	)
+
+	d.heading(2, sectionMeaning)
+	d.para(esc(a.Meaning))
+	if a.Kind == alerts.KindBurn {
+		tiers(&d, m, a)
+	}
+
+	d.heading(2, sectionImpact)
+	d.para(esc(a.Impact))
+
+	d.heading(2, sectionDiagnosis)
+	diagnosis(&d, m, a)
+
+	d.heading(2, sectionMitigation)
+	mitigation(&d, a)
+
+	if a.Spec != nil && strings.TrimSpace(a.Spec.Runbook) != "" {
+		d.heading(2, sectionNotes)
+		notes := included(a.Spec.Runbook)
+		as := "as written"
+		if notes != strings.TrimRight(a.Spec.Runbook, "\n")+"\n" {
+			as = "as written but for their headings, moved down to fit under this one"
+		}
+		d.para(fmt.Sprintf("Team %s wrote these notes as the alert's %s in %s; they are included %s.",
+			esc(s.Team), code(specAlertField(s, a.Spec)+".runbook"), code(s.Source.Path), as))
+		d.raw(notes)
+	}
+
+	d.heading(2, sectionEscalation)
+	escalation(&d, m, a)
+	return d.bytes()
+}
+
+// tiers writes the table of a burn-rate alert's tiers: the thresholds each
+// fires at and what it is in each environment, so that on-call can read
+// from the tier label how bad and how urgent the burn is.
+func tiers(d *doc, m *spec.Model, a *alerts.Alert) {
+	o := a.SLO
+	budget := o.ErrorBudget()
+	d.para(fmt.Sprintf("Each tier is one rule. It fires when the error ratio over both its short and its long window is above "+
+		"the tier's threshold (its burn-rate factor times the error budget of %s%%) and has stayed above it for the time in the "+
+		"For column. A burn rate of 1 spends exactly the budget over the %s window.", alerts.Num(100*budget), esc(string(o.Window))))
+	header := []string{"Tier", "Short window", "Long window", "Burn-rate factor", "Error ratio above", "For"}
+	for _, e := range m.Environments {
+		header = append(header, "Severity in "+esc(e.Name))
+	}
+	var rows [][]string
+	for _, r := range a.Rules {
+		t := r.Tier
+		f := factor(*t, o)
+		row := []string{code(t.Name), alerts.Window(t.Short), alerts.Window(t.Long), alerts.Num(f),
+			alerts.Num(100*f*budget) + "%", alerts.Window(r.For)}
+		for _, e := range m.Environments {
+			row = append(row, alerts.Severity(e, r.Severity))
+		}
+		rows = append(rows, row)
+	}
+	d.table(header, rows)
+}
+
+// factor is the tier's burn-rate factor for the SLO's window, rounded to
+// four places as the alerts package rounds it in the rule's expression, so
+// that the table shows the number the rule compares with.
+func factor(t spec.BurnTier, o *spec.SLO) float64 {
+	return math.Round(t.Factor(o.Window.Value())*1e4) / 1e4
+}
+
+// diagnosis writes the dashboard panel to open, the queries to run and the
+// expression the rule evaluates.
+func diagnosis(d *doc, m *spec.Model, a *alerts.Alert) {
+	s := a.Service
+	where := fmt.Sprintf("%s's dashboard", code(s.Name))
+	if a.Panel != "" {
+		d.para(fmt.Sprintf("Open the panel **%s** on %s, in the environment the alert came from:", esc(a.Panel), where))
+	} else {
+		d.para(fmt.Sprintf("Open %s, in the environment the alert came from:", where))
+	}
+	var links []string
+	for _, e := range m.Environments {
+		links = append(links, esc(e.Name)+": "+dashboardRef(e, s))
+	}
+	d.list(links...)
+
+	d.para("Then run these queries in Grafana Explore, or the Prometheus UI, of the same environment.")
+	for _, q := range a.Diagnosis {
+		if !strings.Contains(q.Expr, instancePlaceholder) {
+			d.para(esc(q.Title) + ":")
+			d.code("promql", q.Expr)
+			continue
+		}
+		for _, e := range m.Environments {
+			d.para(fmt.Sprintf("%s, in %s:", esc(q.Title), esc(e.Name)))
+			d.code("promql", strings.ReplaceAll(q.Expr, instancePlaceholder, spec.DatabaseIdentifier(m.Platform, e, s)))
+		}
+	}
+	ruleExpressions(d, m, a)
+}
+
+// dashboardRef links the service's dashboard in environment e. An
+// environment that names no Grafana has only a path under its Grafana, which
+// GitHub would resolve against itself if it were a link, so it is shown as
+// code.
+func dashboardRef(e *spec.Environment, s *spec.Service) string {
+	u := spec.DashboardURL(e, s)
+	if (strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")) && !strings.ContainsAny(u, " <>") {
+		return "<" + u + ">"
+	}
+	return code(u) + " under " + esc(e.Name) + "'s Grafana"
+}
+
+// envRules are the rules of an alert shared by some environments.
+type envRules struct {
+	envs  []string
+	rules []*alerts.Rule
+}
+
+// ruleExpressions writes what the alert's rules evaluate, once when every
+// environment evaluates the same, else once for each group of environments
+// that do. A rule whose expression is already a diagnosis query (a spec
+// alert's) is not written again.
+func ruleExpressions(d *doc, m *spec.Model, a *alerts.Alert) {
+	var groups []*envRules
+	byKey := map[string]*envRules{}
+	for _, e := range m.Environments {
+		rs := alerts.RulesIn(m, e, a)
+		var key strings.Builder
+		for _, r := range rs {
+			fmt.Fprintf(&key, "%s\x00%s\x00", r.Expr, r.For)
+		}
+		g := byKey[key.String()]
+		if g == nil {
+			g = &envRules{rules: rs}
+			byKey[key.String()] = g
+			groups = append(groups, g)
+		}
+		g.envs = append(g.envs, e.Name)
+	}
+	if len(groups) == 1 && len(groups[0].rules) == 1 && slices.ContainsFunc(a.Diagnosis, func(q alerts.Query) bool {
+		return q.Expr == groups[0].rules[0].Expr
+	}) {
+		return
+	}
+
+	d.heading(3, "What the alert evaluates")
+	if len(groups) > 1 {
+		d.para("The expression differs by environment.")
+	}
+	for _, g := range groups {
+		in := ""
+		if len(groups) > 1 {
+			in = "In " + esc(joinAnd(g.envs)) + ", "
+		}
+		for _, r := range g.rules {
+			when := fmt.Sprintf("has returned a result for %s without a break", alerts.Window(r.For))
+			if r.Tier != nil {
+				d.para(capital(fmt.Sprintf("%stier %s fires when this %s:", in, code(r.Tier.Name), when)))
+			} else {
+				d.para(capital(fmt.Sprintf("%sthe alert fires when this %s:", in, when)))
+			}
+			d.code("promql", r.Expr)
+		}
+	}
+}
+
+// mitigation writes the first steps, most likely first. A spec alert has
+// none but the notes its team wrote, if any.
+func mitigation(d *doc, a *alerts.Alert) {
+	s := a.Service
+	switch {
+	case len(a.Mitigation) > 0:
+		d.para("Work through these in order, most likely first.")
+		var steps []string
+		for _, st := range a.Mitigation {
+			steps = append(steps, esc(st))
+		}
+		d.steps(steps...)
+	case a.Spec != nil && strings.TrimSpace(a.Spec.Runbook) != "":
+		d.para(fmt.Sprintf("Follow the notes team %s wrote for this alert, in the next section.", esc(s.Team)))
+	default:
+		d.para(fmt.Sprintf("No steps are written for this alert: %s gives it no %s. Start from the diagnosis above, and if the "+
+			"cause is not clear within a few minutes, escalate as below. Once it is resolved, write down what you did as the "+
+			"alert's %s in the spec, so that the next on-call has it.",
+			code(s.Source.Path), code("runbook"), code(specAlertField(s, a.Spec)+".runbook")))
+	}
+}
+
+// escalation writes who owns the alert, where it pages and where it only
+// opens a ticket, and who is behind the owning team.
+func escalation(d *doc, m *spec.Model, a *alerts.Alert) {
+	s := a.Service
+	p := m.Platform
+	team := p.Teams[s.Team]
+	d.para(fmt.Sprintf("%s belongs to team **%s**: Slack %s, PagerDuty service %s, GitHub %s. A page triggers the PagerDuty service and is posted to the Slack channel as well; a ticket is only posted to Slack.",
+		code(s.Name), esc(s.Team), code(team.Slack), code(team.PagerDuty), code(team.GitHub)))
+
+	// Environments that route the alert alike share a line, so that the
+	// one that differs (usually production, which pages) stands out.
+	var order []string
+	envs := map[string][]string{}
+	for _, e := range m.Environments {
+		r := routing(e, a, alerts.RulesIn(m, e, a), team)
+		if envs[r] == nil {
+			order = append(order, r)
+		}
+		envs[r] = append(envs[r], e.Name)
+	}
+	var lines []string
+	for _, r := range order {
+		lines = append(lines, "**"+esc(joinAnd(envs[r]))+"**: "+r)
+	}
+	d.list(lines...)
+
+	if s.Team == p.Owner {
+		d.para(fmt.Sprintf("Team %s also owns the platform, so there is no other team behind it: if you cannot fix it, "+
+			"escalate through the escalation policy of PagerDuty service %s.", esc(s.Team), code(team.PagerDuty)))
+		return
+	}
+	owner := p.Teams[p.Owner]
+	platform := "the cluster, Prometheus or Flux"
+	if s.Database != nil {
+		platform = "the cluster, Prometheus, Flux or the RDS instance"
+	}
+	d.para(fmt.Sprintf("If team %s cannot be reached, or the cause is in the platform rather than in %s (%s), "+
+		"escalate to the platform owner, team **%s**: Slack %s, PagerDuty service %s.",
+		esc(s.Team), code(s.Name), platform, esc(p.Owner), code(owner.Slack), code(owner.PagerDuty)))
+}
+
+// routing says where the alert goes in environment e: which rules page
+// and which open a ticket, and why a page-severity rule does not page there.
+func routing(e *spec.Environment, a *alerts.Alert, rules []*alerts.Rule, team *spec.Team) string {
+	var pages, tickets []string
+	demoted := false
+	for _, r := range rules {
+		name := ""
+		if r.Tier != nil {
+			name = r.Tier.Name
+		}
+		if alerts.Severity(e, r.Severity) == spec.SeverityPage {
+			pages = append(pages, name)
+		} else {
+			tickets = append(tickets, name)
+			demoted = demoted || r.Severity == spec.SeverityPage
+		}
+	}
+	page := "pages on-call through PagerDuty service " + code(team.PagerDuty)
+	ticket := "opens a ticket in Slack " + code(team.Slack)
+	var out string
+	switch {
+	case len(tickets) == 0 && a.Kind != alerts.KindBurn:
+		out = "It " + page + "."
+	case len(pages) == 0 && a.Kind != alerts.KindBurn:
+		out = "It " + ticket + "."
+	case len(tickets) == 0:
+		out = "Every tier " + page + "."
+	case len(pages) == 0:
+		out = "Every tier " + ticket + "."
+	default:
+		out = capital(fmt.Sprintf("%s %s; %s %s.", tierNames(pages), plural(len(pages), page), tierNames(tickets), plural(len(tickets), ticket)))
+	}
+	switch {
+	case demoted && a.Kind == alerts.KindBurn:
+		out += fmt.Sprintf(" The page tiers arrive as tickets here, because %s is false.", code("alerting.page"))
+	case demoted:
+		out += fmt.Sprintf(" It is a page alert, but %s is false here, so it arrives as a ticket.", code("alerting.page"))
+	}
+	return out
+}
+
+// plural turns "pages …"/"opens …" into "page …"/"open …" after more than
+// one tier.
+func plural(n int, verb string) string {
+	if n == 1 {
+		return verb
+	}
+	verb = strings.Replace(verb, "pages ", "page ", 1)
+	return strings.Replace(verb, "opens ", "open ", 1)
+}
+
+func tierNames(names []string) string {
+	cs := make([]string, len(names))
+	for i, n := range names {
+		cs[i] = code(n)
+	}
+	if len(cs) == 1 {
+		return "tier " + cs[0]
+	}
+	return "tiers " + joinAnd(cs)
+}
+
+// specAlertField is the field path of a spec alert in its service spec.
+func specAlertField(s *spec.Service, sa *spec.Alert) string {
+	return fmt.Sprintf("alerts[%d]", slices.Index(s.Alerts, sa))
+}
+
+// joinAnd joins words as a sentence lists them: a, b and c.
+func joinAnd(words []string) string {
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}
+
+// capital starts a sentence with a capital letter.
+func capital(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,0 +1,50 @@
+// Package bins finds the third-party command-line validators that tests run:
+// the pinned builds in bin/tools that `make tools` makes from tools/pinned,
+// or a binary named by an environment variable. A missing validator fails
+// the test with the command that installs it; it is never skipped.
+package bins
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// Tool is a pinned validator.
+type Tool struct {
+	Name string // the binary, e.g. promtool
+	Env  string // an environment variable that may name the binary instead
+}
+
+// The validators pinned in tools/pinned/go.mod. Tests use these builds, not
+// whatever is on PATH: Debian's promtool is 2.42, whose range selection
+// (closed on the left) differs from Prometheus 3's, which the generated rule
+// tests and kube-prometheus-stack's Prometheus both follow.
+var (
+	Promtool = Tool{Name: "promtool", Env: "PROMTOOL"}
+	Amtool   = Tool{Name: "amtool", Env: "AMTOOL"}
+)
+
+// Path returns the binary's path, or fails t saying how to get it.
+func (tl Tool) Path(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv(tl.Env); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("%s=%s: %v", tl.Env, p, err)
+		}
+		return p
+	}
+	p := filepath.Join(Root(), "bin", "tools", tl.Name)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("%s is not built: run `make tools` (builds the versions pinned in tools/pinned/go.mod into bin/tools), or set %s to a %s binary", tl.Name, tl.Env, tl.Name)
+	}
+	return p
+}
+
+// Root is the repository root, found from this file.
+func Root() string {
+	_, file, _, _ := runtime.Caller(0)
+	return strings.TrimSuffix(filepath.Dir(file), filepath.FromSlash("/internal/bins"))
+}
