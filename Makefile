@@ -12,7 +12,7 @@ FUZZTIME ?= 10s
 GROUNDWORK_TF_PROVIDER_MIRROR ?= $(shell find / -maxdepth 4 -type d -name tf-plugins 2>/dev/null | head -n 1)
 export GROUNDWORK_TF_PROVIDER_MIRROR
 
-.PHONY: build generate verify diff test e2e lint bench fuzz golden clean
+.PHONY: build generate verify diff test e2e lint bench fuzz golden clean tools
 
 build: $(BIN)
 
@@ -29,25 +29,40 @@ verify: $(BIN)
 diff: $(BIN)
 	$(BIN) diff
 
+# The validators the tests run, at the versions pinned in tools/pinned/go.mod
+# (promtool of Prometheus 3, amtool of Alertmanager 0.35), built into
+# bin/tools. The first build takes several minutes; later ones are cached.
+TOOLS := bin/tools/promtool bin/tools/amtool
+
+tools: $(TOOLS)
+
+$(TOOLS) &: tools/pinned/go.mod tools/pinned/go.sum
+	cd tools/pinned && $(GO) build -o ../../bin/tools/ tool
+
 # Every test, the real validators included, then a short fuzz of the loader.
 # backend/ is its own module (services build from it alone); its tests start
 # a real PostgreSQL.
-test:
+test: $(TOOLS)
 	$(GO) test ./...
 	cd backend && $(GO) test ./...
 	$(GO) test ./generators/spec -run '^$$' -fuzz FuzzLoadService -fuzztime $(FUZZTIME)
 
 # Applies the dev root against moto_server on 127.0.0.1, plans the others,
 # runs the guardrails on every plan, and destroys dev again.
+#
+# Then runs the reference service and Debian's Prometheus on 127.0.0.1 with
+# the generated rules and checks the SLIs they record and the dashboards'
+# queries (tests/observability).
 e2e:
 	$(GO) test -tags e2e ./tests/e2e -count=1 -timeout 15m -v -run TestEnvironmentsAgainstMoto
+	$(GO) test -tags e2e ./tests/observability -count=1 -timeout 10m -v
 
 lint:
 	@out=$$(gofmt -l generators tools tests internal backend 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) vet -tags e2e ./tests/e2e
+	$(GO) vet -tags e2e ./tests/e2e ./tests/observability
 	$(GO) tool staticcheck ./...
-	$(GO) tool staticcheck -tags e2e ./tests/e2e
+	$(GO) tool staticcheck -tags e2e ./tests/e2e ./tests/observability
 	cd backend && $(GO) vet ./...
 
 # Times generate on synthetic organisations of growing size (see tools/benchorg).

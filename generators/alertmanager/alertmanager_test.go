@@ -22,7 +22,7 @@ import (
 const repoRoot = "../.."
 
 // shared is a folder for what the tests share across tests (the
-// synthetic organisation, the amcheck binary), removed after them.
+// synthetic organisation), removed after them.
 var shared string
 
 func TestMain(m *testing.M) {

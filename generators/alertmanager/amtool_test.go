@@ -3,31 +3,14 @@ package alertmanager_test
 import (
 	"fmt"
 	"maps"
-	"os"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/internal/bins"
 )
-
-const amtoolInstall = "apt-get install prometheus-alertmanager, or go install github.com/prometheus/alertmanager/cmd/amtool@v0.35.0, or set AMTOOL to an amtool binary"
-
-// amtool is the amtool binary the tests run: $AMTOOL, else amtool on PATH.
-// Debian's is 0.25, older than the stack's Alertmanager, which is the
-// point: the configuration must load in both.
-func amtool(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("AMTOOL"); p != "" {
-		return p
-	}
-	p, err := exec.LookPath("amtool")
-	if err != nil {
-		t.Fatalf("amtool is not on PATH and AMTOOL is not set; install it: %s", amtoolInstall)
-	}
-	return p
-}
 
 // amtool check-config loads every configuration as Alertmanager does when
 // it starts: strictly (an unknown field fails), with every route's
@@ -36,7 +19,7 @@ func amtool(t *testing.T) string {
 // under SecretsDir, which exist only in the cluster, are checked as
 // written: no copy of the file points them elsewhere.
 func TestAmtoolCheckConfig(t *testing.T) {
-	bin := amtool(t)
+	bin := bins.Amtool.Path(t)
 	for _, o := range loadOrgs(t) {
 		for _, e := range o.m.Environments {
 			t.Run(o.name+"/"+e.Name, func(t *testing.T) {
@@ -63,7 +46,7 @@ func TestAmtoolCheckConfig(t *testing.T) {
 // environment: payments' page reaches PagerDuty and Slack in prod, Slack
 // alone where pages are tickets.
 func TestAmtoolRoutes(t *testing.T) {
-	bin := amtool(t)
+	bin := bins.Amtool.Path(t)
 	for _, o := range loadOrgs(t) {
 		for _, e := range o.m.Environments {
 			t.Run(o.name+"/"+e.Name, func(t *testing.T) {
@@ -98,7 +81,7 @@ func TestAmtoolRoutes(t *testing.T) {
 // The literal cases the routing is about, for the sample organisation,
 // spelt out rather than derived.
 func TestAmtoolRoutesSample(t *testing.T) {
-	bin := amtool(t)
+	bin := bins.Amtool.Path(t)
 	o := loadOrgs(t)[0]
 	if _, ok := o.m.Platform.Teams["payments"]; !ok || o.m.Platform.Owner != "platform" {
 		t.Fatalf("the sample organisation changed: update the cases (owner %q)", o.m.Platform.Owner)

@@ -15,6 +15,7 @@ import (
 	"github.com/groundwork-dev/groundwork/generators/alertmanager"
 	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/bins"
 )
 
 // receiversFile is what the message templates of a configuration are.
@@ -82,8 +83,9 @@ func notification(receiver, status string, as ...map[string]map[string]string) *
 }
 
 // renderer renders a template text with Alertmanager v0.35.0's template
-// package, in process, and with amtool (Debian's is 0.25), which must
-// agree: the cluster's Alertmanager and an older one write one message.
+// package, in process, and with the pinned amtool's template render, which
+// must agree: the notification data, as JSON, means to the command line
+// what it means to the library, and the two render one message.
 type renderer struct {
 	t      *testing.T
 	amtool string
@@ -101,7 +103,7 @@ func newRenderer(t *testing.T) *renderer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &renderer{t: t, amtool: amtool(t), glob: filepath.Join(dir, "*.tmpl"), v035: tmpl}
+	return &renderer{t: t, amtool: bins.Amtool.Path(t), glob: filepath.Join(dir, "*.tmpl"), v035: tmpl}
 }
 
 func (r *renderer) render(text string, d *template.Data) string {
@@ -131,8 +133,8 @@ func (r *renderer) render(text string, d *template.Data) string {
 // The messages of a page in prod, made from the generated burn alert of
 // the first SLO of api, say what fires, where and how fast, and link the
 // runbook and dashboard; a resolved one says so; an alert of a chart,
-// without a summary, is named. Rendered by Alertmanager v0.35.0 and by
-// amtool, identically.
+// without a summary, is named. Rendered by Alertmanager v0.35.0's template
+// package and by the pinned amtool, identically.
 func TestTemplates(t *testing.T) {
 	o := loadOrgs(t)[0]
 	e, s := o.m.Environment("prod"), o.m.Service("api")

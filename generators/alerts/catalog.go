@@ -161,8 +161,9 @@ func platformAlerts(s *spec.Service) []*Alert {
 			"Raise database.storageGB in the service spec and apply; RDS grows storage online.",
 			"Look for tables or WAL that grew unexpectedly (pg_total_relation_size, replication slots that hold WAL).",
 		},
-		Panel: PanelDatabasePool,
-		// Rules are per environment: the instance identifier names the environment.
+		// No panel: the CloudWatch metric names each environment's own
+		// instance, and dashboards serve every environment.
+		// Rules are per environment (storageRule).
 	}, &Alert{
 		Name:    spec.PlatformAlertName(s, spec.AlertDatabasePoolSaturated),
 		Kind:    KindDatabasePoolSaturated,
@@ -210,9 +211,13 @@ func specAlert(s *spec.Service, sa *spec.Alert) *Alert {
 		Spec:    sa,
 		Summary: sa.Summary,
 		Meaning: fmt.Sprintf("This alert is written in %s: it fires when `%s` has held for %s.", s.Source.Path, sa.Expr, string(sa.For)),
-		Impact:  sa.Summary,
+		Impact:  fmt.Sprintf("As the %s team judged when writing it: %s", s.Team, sa.Summary),
 		Diagnosis: []Query{
 			{"The alert's expression", sa.Expr},
+		},
+		Mitigation: []string{
+			"Follow the notes from the service spec, when the alert has any.",
+			fmt.Sprintf("If the alert is wrong rather than the service, change its expr or for: in %s; the generated promtool test proves the new one fires past its threshold and not short of it.", s.Source.Path),
 		},
 		Panel: PanelSpecAlert(sa),
 		Rules: []*Rule{{

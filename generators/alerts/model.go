@@ -166,7 +166,7 @@ func SLIOf(s *spec.Service, o *spec.SLO) SLI {
 			return out
 		}
 	}
-	return SLI{Bad: render(o.SLI.Errors), Total: render(o.SLI.Total), Events: "events the SLO's errors query counts"}
+	return SLI{Bad: render(o.SLI.Errors), Total: render(o.SLI.Total), Events: "bad events, as the SLO's errors query counts them"}
 }
 
 // probeRoutes leaves the kubelet's probes and Prometheus's scrapes out of the

@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
@@ -122,6 +123,10 @@ func (g *envGen) service(s *spec.Service) error {
 	for _, name := range s.Secrets {
 		f.add("externalsecret-"+name+".yaml", g.externalSecret(v, name))
 	}
+	// The service's alert and recording rules, whether or not it is
+	// deployed yet: its database and backups exist before its workload.
+	f.origins = append(f.origins, g.envOrigin("alerting"), g.platformOrigin("repository"))
+	f.add("prometheusrule.yaml", prometheusRule(v, alerts.Groups(g.m, g.e, s)))
 
 	if digest := g.m.Digest(g.e, s); digest != "" {
 		d, err := g.deployment(v, digest)
@@ -392,6 +397,37 @@ func disruptionBudget(v svc) *policyv1.PodDisruptionBudget {
 			Selector:       &metav1.LabelSelector{MatchLabels: v.selector},
 		},
 	}
+}
+
+// prometheusRule carries the groups that alerts/<env>/<service>.rules.yaml
+// holds for promtool, for the Prometheus of kube-prometheus-stack, which
+// loads every PrometheusRule (ruleSelectorNilUsesHelmValues: false).
+func prometheusRule(v svc, groups []alerts.Group) *monitoringv1.PrometheusRule {
+	pr := &monitoringv1.PrometheusRule{
+		TypeMeta:   typeMeta(monitoringv1.SchemeGroupVersion.String(), monitoringv1.PrometheusRuleKind),
+		ObjectMeta: meta(v.Name, v.ns, v.labels),
+	}
+	for _, g := range groups {
+		rg := monitoringv1.RuleGroup{Name: g.Name}
+		if g.Interval != "" {
+			rg.Interval = ptr(monitoringv1.Duration(g.Interval))
+		}
+		for _, r := range g.Rules {
+			rule := monitoringv1.Rule{
+				Record:      r.Record,
+				Alert:       r.Alert,
+				Expr:        intstr.FromString(r.Expr),
+				Labels:      r.Labels,
+				Annotations: r.Annotations,
+			}
+			if r.For != "" {
+				rule.For = ptr(monitoringv1.Duration(r.For))
+			}
+			rg.Rules = append(rg.Rules, rule)
+		}
+		pr.Spec.Groups = append(pr.Spec.Groups, rg)
+	}
+	return pr
 }
 
 func serviceMonitor(v svc) *monitoringv1.ServiceMonitor {

@@ -7,6 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
 // The few Argo CD (argoproj.io/v1alpha1) ApplicationSet fields this
@@ -25,6 +26,7 @@ const (
 	argoDir         = "argocd"
 	argoLayerKey    = "layer" // list generator element keys, used in the template
 	argoWaveKey     = "wave"
+	argoPathKey     = "path"
 	argoRetryLimit  = 10
 	argoRetryFirst  = "30s"
 	argoRetryLonger = "5m"
@@ -101,14 +103,21 @@ type syncBackoff struct {
 	MaxDuration string `json:"maxDuration"`
 }
 
-// argoLayers are the layers Argo CD syncs, in the order of Flux's
-// dependsOn. flux-system is left out: it is Flux's own configuration.
-func (g *envGen) argoLayers() []string {
-	layers := []string{layerInfrastructure}
-	if g.hasConfigs() {
-		layers = append(layers, layerConfigs)
+// argoLayer is a folder Argo CD syncs and its sync wave.
+type argoLayer struct {
+	name, path string
+	wave       int
+}
+
+// argoLayers are the layers Argo CD syncs, with waves in the order of
+// Flux's dependsOn. flux-system is left out: it is Flux's own configuration.
+func (g *envGen) argoLayers() []argoLayer {
+	return []argoLayer{
+		{layerInfrastructure, g.dir + "/" + layerInfrastructure, 0},
+		{layerConfigs, g.dir + "/" + layerConfigs, 1},
+		{layerDashboards, spec.DashboardsDir, 1},
+		{layerApps, g.dir + "/" + layerApps, 2},
 	}
-	return append(layers, layerApps)
 }
 
 // argocd makes argocd/applicationset.yaml when the platform asks for it:
@@ -122,10 +131,10 @@ func (g *envGen) argocd() error {
 		return nil
 	}
 	var elements []map[string]string
-	for i, layer := range g.argoLayers() {
+	for _, l := range g.argoLayers() {
 		// Sync waves order the layers as Flux's dependsOn does: each
 		// needs the kinds and controllers of the one before.
-		elements = append(elements, map[string]string{argoLayerKey: layer, argoWaveKey: strconv.Itoa(i)})
+		elements = append(elements, map[string]string{argoLayerKey: l.name, argoPathKey: l.path, argoWaveKey: strconv.Itoa(l.wave)})
 	}
 	name := g.p.Name + "-" + g.e.Name
 	set := &applicationSet{
@@ -146,7 +155,7 @@ func (g *envGen) argocd() error {
 					Project: argoProject,
 					Source: applicationSource{
 						RepoURL:        gitRepositoryPrefix + g.p.Repository,
-						Path:           g.dir + "/{{." + argoLayerKey + "}}",
+						Path:           "{{." + argoPathKey + "}}",
 						TargetRevision: g.branch(),
 					},
 					Destination: applicationDestination{Server: argoInCluster},
@@ -173,8 +182,6 @@ func (g *envGen) argocd() error {
 		return fmt.Errorf("%s: %w", argoDir, err)
 	}
 	origins := []engine.Origin{g.platformOrigin("argocd", "name", "repository"), g.envOrigin("name", "delivery")}
-	// Whether there is a configs layer follows from the services' secrets.
-	origins = append(origins, serviceOrigins(g.servicesWith(hasSecrets), "secrets")...)
 	g.files = append(g.files, engine.File{
 		Path:    g.envDir() + "/" + argoDir + "/applicationset.yaml",
 		Origins: origins,

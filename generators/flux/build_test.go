@@ -159,6 +159,7 @@ var crdTypes = map[schema.GroupVersionKind]func() any{
 	sourcev1.GroupVersion.WithKind(sourcev1.HelmRepositoryKind):      func() any { return &sourcev1.HelmRepository{} },
 	helmv2.GroupVersion.WithKind(helmv2.HelmReleaseKind):             func() any { return &helmv2.HelmRelease{} },
 	monitoringv1.SchemeGroupVersion.WithKind("ServiceMonitor"):       func() any { return &monitoringv1.ServiceMonitor{} },
+	monitoringv1.SchemeGroupVersion.WithKind("PrometheusRule"):       func() any { return &monitoringv1.PrometheusRule{} },
 	esGVK("ExternalSecret"):     func() any { return &esExternalSecret{} },
 	esGVK("ClusterSecretStore"): func() any { return &esClusterSecretStore{} },
 }

@@ -1,25 +1,31 @@
 package flux
 
-// hasConfigs reports whether the environment has a configs layer: the
-// ClusterSecretStore is there for services that declare secrets.
-func (g *envGen) hasConfigs() bool { return len(g.servicesWith(hasSecrets)) > 0 }
+import (
+	"path"
+	"slices"
+
+	"github.com/groundwork-dev/groundwork/generators/alertmanager"
+)
+
 
 // configs makes configs/: objects whose kinds the infrastructure layer's
 // charts install. They cannot sit beside those charts: Flux validates a
 // layer by a server-side dry run of all its objects before applying any,
 // and a kind whose CRD is not installed yet fails that run, so the chart
 // that would install it would never be applied.
+//
+// Alertmanager's configuration is here too, in alertmanager/ (made by the
+// alertmanager generator): its ExternalSecret needs the store.
 func (g *envGen) configs() error {
-	if !g.hasConfigs() {
-		return nil
-	}
 	users := g.servicesWith(hasSecrets)
 	f := g.folder(layerConfigs, g.envOrigin("region"))
 	f.origins = append(f.origins, serviceOrigins(users, "secrets")...)
-	namespaces := make([]string, len(users))
-	for i, s := range users {
-		namespaces[i] = serviceNamespace(s)
+	namespaces := []string{alertmanager.Namespace}
+	for _, s := range users {
+		namespaces = append(namespaces, serviceNamespace(s))
 	}
+	slices.Sort(namespaces)
+	f.sub(path.Base(alertmanager.Dir(g.e)))
 	f.add("clustersecretstore.yaml", &clusterSecretStore{
 		TypeMeta:   typeMeta(esoAPIVersion, "ClusterSecretStore"),
 		ObjectMeta: meta(secretStoreName, "", nil),
@@ -32,8 +38,8 @@ func (g *envGen) configs() error {
 					Namespace: ptr(externalSecretsNS),
 				}}},
 			}},
-			// Only the namespaces of services that declare secrets may
-			// read through the store.
+			// Only the namespaces of services that declare secrets, and
+			// Alertmanager's for its receivers' keys, may read through it.
 			Conditions: []storeCondition{{Namespaces: namespaces}},
 		},
 	})

@@ -84,6 +84,7 @@ const (
 	layerInfrastructure = "infrastructure"
 	layerConfigs        = "configs"
 	layerApps           = "apps"
+	layerDashboards     = "dashboards" // synced from the repository root
 )
 
 // Generator makes environments/<env>/flux (and argocd) for every environment.

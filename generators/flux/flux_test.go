@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/groundwork-dev/groundwork/generators/alertmanager"
+	"github.com/groundwork-dev/groundwork/generators/dashboards"
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/flux"
 	"github.com/groundwork-dev/groundwork/generators/spec"
@@ -29,9 +31,11 @@ func load(t *testing.T, root string) *spec.Model {
 	return m
 }
 
+// render makes the Flux tree with the generators whose files it syncs:
+// Alertmanager's configuration in configs/ and the dashboards at the root.
 func render(t *testing.T, m *spec.Model) *engine.Output {
 	t.Helper()
-	out, err := engine.Render(m, []engine.Generator{flux.Generator{}}, nil)
+	out, err := engine.Render(m, []engine.Generator{flux.Generator{}, alertmanager.Generator{}, dashboards.Generator{}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +43,7 @@ func render(t *testing.T, m *spec.Model) *engine.Output {
 }
 
 func TestGolden(t *testing.T) {
-	golden.Check(t, render(t, load(t, repoRoot)).Files)
+	golden.Check(t, golden.OfKind(render(t, load(t, repoRoot)), "flux"))
 }
 
 // Two renders of one model give the same bytes.
@@ -162,7 +166,7 @@ func TestUndeployed(t *testing.T) {
 // Files of a service's folder belong to its team (CODEOWNERS); the rest to
 // the platform.
 func TestOwnership(t *testing.T) {
-	for _, f := range render(t, load(t, repoRoot)).Files {
+	for _, f := range golden.OfKind(render(t, load(t, repoRoot)), "flux") {
 		_, rest, _ := strings.Cut(f.Path, "/flux/apps/")
 		service, _, inFolder := strings.Cut(rest, "/")
 		if !inFolder {

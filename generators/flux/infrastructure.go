@@ -10,6 +10,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/groundwork-dev/groundwork/generators/alertmanager"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
@@ -135,6 +136,16 @@ func prometheusStack() component {
 						"labelValue":      "1",
 						"searchNamespace": "ALL",
 					},
+				},
+			},
+			// Alertmanager runs the generated configuration (configs/
+			// alertmanager), with the receivers' keys mounted from the
+			// Secret its ExternalSecret makes.
+			"alertmanager": map[string]any{
+				"alertmanagerSpec": map[string]any{
+					"useExistingSecret": true,
+					"configSecret":      alertmanager.ConfigSecret,
+					"secrets":           []string{alertmanager.ReceiversSecret},
 				},
 			},
 			"prometheus": map[string]any{

@@ -29,9 +29,7 @@ func (g *envGen) system() error {
 	f := g.folder(layerSystem,
 		g.platformOrigin("repository"),
 		g.envOrigin("name", "delivery"),
-		// Which layers exist follows from the services' secrets.
 	)
-	f.origins = append(f.origins, serviceOrigins(g.servicesWith(hasSecrets), "secrets")...)
 
 	f.add("gitrepository.yaml", &sourcev1.GitRepository{
 		TypeMeta:   typeMeta(sourcev1.GroupVersion.String(), sourcev1.GitRepositoryKind),
@@ -43,7 +41,7 @@ func (g *envGen) system() error {
 			Reference: &sourcev1.GitRepositoryRef{Branch: g.branch()},
 			// Only this environment's tree: a change elsewhere in the
 			// monorepo makes no new artifact and no reconciliation here.
-			Ignore: ptr(onlyDir(g.dir)),
+			Ignore: ptr(onlyDirs(g.dir, spec.DashboardsDir)),
 		},
 	})
 
@@ -52,16 +50,17 @@ func (g *envGen) system() error {
 	// every layer, and a broken app would stop Flux from updating itself.
 	f.add(layerSystem+".yaml", g.layer(layerSystem, false, 0))
 	f.add(layerInfrastructure+".yaml", g.layer(layerInfrastructure, true, 10*time.Minute))
-	deps := []string{layerInfrastructure}
-	if g.hasConfigs() {
-		f.add(layerConfigs+".yaml", g.layer(layerConfigs, true, 2*time.Minute, layerInfrastructure))
-		deps = []string{layerConfigs}
-	}
-	f.add(layerApps+".yaml", g.layer(layerApps, true, 5*time.Minute, deps...))
+	f.add(layerConfigs+".yaml", g.layer(layerConfigs, true, 2*time.Minute, layerInfrastructure))
+	f.add(layerApps+".yaml", g.layer(layerApps, true, 5*time.Minute, layerConfigs))
+	// The dashboards are shared by every environment, so they live once
+	// at the repository root; Grafana's sidecar loads their ConfigMaps.
+	dashboards := g.layer(layerDashboards, true, 2*time.Minute, layerInfrastructure)
+	dashboards.Spec.Path = "./" + spec.DashboardsDir
+	f.add(layerDashboards+".yaml", dashboards)
 	return f.done(g)
 }
 
-// onlyDir is a .gitignore that ignores everything but dir. Git cannot
+// onlyDirs is a .gitignore that ignores everything but dirs. Git cannot
 // re-include a path below an ignored folder, so each level is let in and
 // its other entries shut out again:
 //
@@ -70,16 +69,23 @@ func (g *envGen) system() error {
 //	/environments/*
 //	!/environments/prod/
 //	...
-func onlyDir(dir string) string {
+func onlyDirs(dirs ...string) string {
 	var b strings.Builder
 	b.WriteString("/*\n")
-	prefix := "/"
-	parts := strings.Split(dir, "/")
-	for i, part := range parts {
-		prefix += part + "/"
-		b.WriteString("!" + prefix + "\n")
-		if i < len(parts)-1 {
-			b.WriteString(prefix + "*\n")
+	seen := map[string]bool{}
+	for _, dir := range dirs {
+		prefix := "/"
+		parts := strings.Split(dir, "/")
+		for i, part := range parts {
+			prefix += part + "/"
+			if seen[prefix] {
+				continue
+			}
+			seen[prefix] = true
+			b.WriteString("!" + prefix + "\n")
+			if i < len(parts)-1 {
+				b.WriteString(prefix + "*\n")
+			}
 		}
 	}
 	return b.String()

@@ -373,6 +373,9 @@ func (c *checker) service(m *Model, s *Service) {
 		if slices.Contains(ReservedNamespaces, Namespace(s)) {
 			c.errorf(src, KindValue, "name", "%q is the namespace of the cluster or one of its controllers, and a service runs in the namespace of its name; rename the service", s.Name)
 		}
+		if s.Name == OverviewDashboard {
+			c.errorf(src, KindValue, "name", "%q is the name of the dashboard of all services (dashboards/%s.json); rename the service", s.Name, OverviewDashboard)
+		}
 	}
 	if s.Team == "" {
 		c.required(src, "team", "the owning team")
@@ -558,7 +561,7 @@ func (c *checker) reachable(src *Source, o *SLO, path string, window time.Durati
 		if t.Severity == SeverityTicket {
 			tier = "ticket"
 		}
-		c.errorf(src, KindValue, path+".objective", "%v leaves an error budget of %.4g%%, and the %s tier fires only when %.4g times that fails (%.4g%% of events), which cannot happen; raise the objective above %.4f or switch the tier off with alerting: {%s: false}",
+		c.errorf(src, KindValue, path+".objective", "%v leaves an error budget of %.4g%%, and the %s tier fires only when more than %.4g times that budget (%.4g%% of events) fail, which cannot happen; raise the objective above %.4f or switch the tier off with alerting: {%s: false}",
 			o.Objective, 100*o.ErrorBudget(), t.Name, f, 100*f*o.ErrorBudget(), 100*(1-1/f), tier)
 		return
 	}

@@ -136,6 +136,9 @@ func mainTF(m *spec.Model, e *spec.Environment, dir string) *doc {
 			nBuckets++
 		}
 	}
+	// Alertmanager's receivers (PagerDuty routing keys, Slack webhooks) are
+	// a secret of the platform's, synced into the monitoring namespace.
+	secretNames = append(secretNames, spec.AlertmanagerSecretName(e))
 	if len(secretNames) > 0 {
 		sec := module(d, "secrets", dir)
 		sec.SetAttributeRaw("names", strs(secretNames))

@@ -21,21 +21,23 @@ const (
 // maxBody bounds a request body; an order is a few dozen bytes.
 const maxBody = 64 << 10
 
-// Register adds the order routes to mux. The patterns are what the metrics
-// and access logs label requests with.
-func Register(mux *http.ServeMux, store *Store, logger *slog.Logger) {
-	h := &handlers{store: store, log: logger}
+// Register adds the order routes to mux, counting checkouts in m. The
+// patterns are what the metrics and access logs label requests with.
+func Register(mux *http.ServeMux, store *Store, m *Metrics, logger *slog.Logger) {
+	h := &handlers{store: store, metrics: m, log: logger}
 	mux.HandleFunc("POST /v1/orders", h.create)
 	mux.HandleFunc("GET /v1/orders", h.list)
 	mux.HandleFunc("GET /v1/orders/{id}", h.get)
 }
 
 type handlers struct {
-	store *Store
-	log   *slog.Logger
+	store   *Store
+	metrics *Metrics
+	log     *slog.Logger
 }
 
 func (h *handlers) create(w http.ResponseWriter, r *http.Request) {
+	h.metrics.attempts.Inc()
 	var in NewOrder
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
@@ -53,6 +55,7 @@ func (h *handlers) create(w http.ResponseWriter, r *http.Request) {
 	}
 	o, err := h.store.Create(r.Context(), in)
 	if err != nil {
+		h.metrics.failures.Inc()
 		h.internal(w, r, "create order", err)
 		return
 	}

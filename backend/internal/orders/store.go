@@ -47,3 +47,10 @@ func (s *Store) List(ctx context.Context, limit int) ([]Order, error) {
 	rows, _ := s.pool.Query(ctx, "SELECT "+columns+" FROM orders ORDER BY id DESC LIMIT $1", limit)
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Order])
 }
+
+// Pending counts the orders waiting to be processed.
+func (s *Store) Pending(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, "SELECT count(*) FROM orders WHERE status = 'pending'").Scan(&n)
+	return n, err
+}

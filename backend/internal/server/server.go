@@ -41,7 +41,8 @@ func New(pool *pgxpool.Pool, logger *slog.Logger, cfg Config) *Server {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", metrics.Handler(reg))
-	orders.Register(mux, orders.NewStore(pool), logger)
+	store := orders.NewStore(pool)
+	orders.Register(mux, store, orders.NewMetrics(reg, store), logger)
 
 	// Logging outermost: it sets the request ID every inner log line needs.
 	// Metrics next, handing the mux the same request, so that both read the

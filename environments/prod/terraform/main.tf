@@ -26,7 +26,7 @@ module "cluster" {
 module "secrets" {
   source = "../../../modules/secrets"
 
-  names                   = ["prod/api/stripe-api-key", "prod/api/webhook-signing-key", "prod/worker/queue-credentials"]
+  names                   = ["prod/api/stripe-api-key", "prod/api/webhook-signing-key", "prod/worker/queue-credentials", "prod/platform/alertmanager"]
   recovery_window_in_days = 30
   kms_key_alias           = "acme-prod-secrets"
 }
@@ -110,7 +110,7 @@ module "iam" {
       role_name       = "acme-prod-external-secrets"
       namespace       = "external-secrets"
       service_account = "external-secrets"
-      secret_arns     = [module.secrets.secret_arns["prod/api/stripe-api-key"], module.secrets.secret_arns["prod/api/webhook-signing-key"], module.secrets.secret_arns["prod/worker/queue-credentials"]]
+      secret_arns     = [module.secrets.secret_arns["prod/api/stripe-api-key"], module.secrets.secret_arns["prod/api/webhook-signing-key"], module.secrets.secret_arns["prod/worker/queue-credentials"], module.secrets.secret_arns["prod/platform/alertmanager"]]
       bucket_arns     = []
     }
   }

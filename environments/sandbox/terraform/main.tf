@@ -26,7 +26,7 @@ module "cluster" {
 module "secrets" {
   source = "../../../modules/secrets"
 
-  names                   = ["sandbox/api/stripe-api-key", "sandbox/api/webhook-signing-key", "sandbox/worker/queue-credentials"]
+  names                   = ["sandbox/api/stripe-api-key", "sandbox/api/webhook-signing-key", "sandbox/worker/queue-credentials", "sandbox/platform/alertmanager"]
   recovery_window_in_days = 7
   kms_key_alias           = "acme-sandbox-secrets"
 }
@@ -110,7 +110,7 @@ module "iam" {
       role_name       = "acme-sandbox-external-secrets"
       namespace       = "external-secrets"
       service_account = "external-secrets"
-      secret_arns     = [module.secrets.secret_arns["sandbox/api/stripe-api-key"], module.secrets.secret_arns["sandbox/api/webhook-signing-key"], module.secrets.secret_arns["sandbox/worker/queue-credentials"]]
+      secret_arns     = [module.secrets.secret_arns["sandbox/api/stripe-api-key"], module.secrets.secret_arns["sandbox/api/webhook-signing-key"], module.secrets.secret_arns["sandbox/worker/queue-credentials"], module.secrets.secret_arns["sandbox/platform/alertmanager"]]
       bucket_arns     = []
     }
   }

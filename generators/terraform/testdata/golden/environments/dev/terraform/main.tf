@@ -26,7 +26,7 @@ module "cluster" {
 module "secrets" {
   source = "../../../modules/secrets"
 
-  names                   = ["dev/api/stripe-api-key", "dev/api/webhook-signing-key", "dev/worker/queue-credentials"]
+  names                   = ["dev/api/stripe-api-key", "dev/api/webhook-signing-key", "dev/worker/queue-credentials", "dev/platform/alertmanager"]
   recovery_window_in_days = 7
   kms_key_alias           = "acme-dev-secrets"
 }
@@ -110,7 +110,7 @@ module "iam" {
       role_name       = "acme-dev-external-secrets"
       namespace       = "external-secrets"
       service_account = "external-secrets"
-      secret_arns     = [module.secrets.secret_arns["dev/api/stripe-api-key"], module.secrets.secret_arns["dev/api/webhook-signing-key"], module.secrets.secret_arns["dev/worker/queue-credentials"]]
+      secret_arns     = [module.secrets.secret_arns["dev/api/stripe-api-key"], module.secrets.secret_arns["dev/api/webhook-signing-key"], module.secrets.secret_arns["dev/worker/queue-credentials"], module.secrets.secret_arns["dev/platform/alertmanager"]]
       bucket_arns     = []
     }
   }

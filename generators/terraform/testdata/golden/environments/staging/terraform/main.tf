@@ -26,7 +26,7 @@ module "cluster" {
 module "secrets" {
   source = "../../../modules/secrets"
 
-  names                   = ["staging/api/stripe-api-key", "staging/api/webhook-signing-key", "staging/worker/queue-credentials"]
+  names                   = ["staging/api/stripe-api-key", "staging/api/webhook-signing-key", "staging/worker/queue-credentials", "staging/platform/alertmanager"]
   recovery_window_in_days = 7
   kms_key_alias           = "acme-staging-secrets"
 }
@@ -110,7 +110,7 @@ module "iam" {
       role_name       = "acme-staging-external-secrets"
       namespace       = "external-secrets"
       service_account = "external-secrets"
-      secret_arns     = [module.secrets.secret_arns["staging/api/stripe-api-key"], module.secrets.secret_arns["staging/api/webhook-signing-key"], module.secrets.secret_arns["staging/worker/queue-credentials"]]
+      secret_arns     = [module.secrets.secret_arns["staging/api/stripe-api-key"], module.secrets.secret_arns["staging/api/webhook-signing-key"], module.secrets.secret_arns["staging/worker/queue-credentials"], module.secrets.secret_arns["staging/platform/alertmanager"]]
       bucket_arns     = []
     }
   }

@@ -1,120 +1,52 @@
 package alertmanager_test
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
+	"log/slog"
 	"maps"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/alertmanager/alert"
+	"github.com/prometheus/alertmanager/config"
+	"github.com/prometheus/alertmanager/dispatch"
+	"github.com/prometheus/alertmanager/eventrecorder"
+	"github.com/prometheus/alertmanager/inhibit"
+	"github.com/prometheus/alertmanager/labelset"
+	"github.com/prometheus/alertmanager/provider"
+	"github.com/prometheus/common/model"
 
 	"github.com/groundwork-dev/groundwork/generators/alertmanager"
 	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
-// Alertmanager v0.35.0's own loader, router and inhibitor judge the
-// configuration here. Their packages import modules (the SNS notifier's
-// AWS SDK, the cluster's memberlist, OpenTelemetry…) that the repository's
-// go.mod does not list, so they cannot be linked into this test binary
-// without changing it; testdata/amcheck is a module of its own, pinned by
-// its go.sum, that wraps them in a command the tests run. Building it
-// needs the module cache or the Go module proxy.
+// Alertmanager v0.35.0's own loader (config.LoadFile), router
+// (dispatch.Route) and inhibitor (inhibit.Inhibitor) judge the
+// configuration here, in process, as the version the stack runs.
 
-const amcheckDir = "testdata/amcheck"
-
-var amcheckBin = sync.OnceValues(func() (string, error) {
-	bin := filepath.Join(shared, "amcheck")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Dir = amcheckDir
-	// Its own module, read-only: a missing go.sum line is an error, not a
-	// download. No VCS stamp: this is a test helper inside another repo.
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=readonly -buildvcs=false")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", &buildError{err, out}
-	}
-	return bin, nil
-})
-
-type buildError struct {
-	err error
-	out []byte
-}
-
-func (e *buildError) Error() string {
-	return "building " + amcheckDir + ": " + e.err.Error() + "\n" + string(e.out)
-}
-
-type amcheckRequest struct {
-	Config  string        `json:"config"`
-	Routes  []labels      `json:"routes"`
-	Inhibit []inhibitCase `json:"inhibit"`
-}
-
-type inhibitCase struct {
-	Firing []labels `json:"firing"`
-	Target labels   `json:"target"`
-	want   bool
-	why    string
-}
-
-type amcheckResponse struct {
-	Receivers []struct {
-		Name            string   `json:"name"`
-		RoutingKeyFiles []string `json:"routingKeyFiles"`
-		SlackURLFiles   []string `json:"slackURLFiles"`
-		SlackChannels   []string `json:"slackChannels"`
-	} `json:"receivers"`
-	Routes [][]matchedRoute `json:"routes"`
-	Muted  []bool           `json:"muted"`
-}
-
-type matchedRoute struct {
-	Receiver       string        `json:"receiver"`
-	GroupBy        []string      `json:"groupBy"`
-	GroupWait      time.Duration `json:"groupWait"`
-	GroupInterval  time.Duration `json:"groupInterval"`
-	RepeatInterval time.Duration `json:"repeatInterval"`
-}
-
-// amcheck asks Alertmanager v0.35.0 about the configuration file.
-func amcheck(t *testing.T, req amcheckRequest) amcheckResponse {
+// loadConfig loads the configuration of e from a file, as Alertmanager
+// does when it starts: strictly, with every route's receiver defined and
+// every matcher parsed.
+func loadConfig(t *testing.T, o org, e *spec.Environment) *config.Config {
 	t.Helper()
-	bin, err := amcheckBin()
+	file := o.writeConfig(t, e)
+	cfg, err := config.LoadFile(file)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Alertmanager v0.35.0 refuses %s: %v", file, err)
 	}
-	// The checker's sources are read here so that go test's cache keys on
-	// them: a changed checker reruns the tests.
-	for _, f := range []string{"main.go", "go.mod", "go.sum"} {
-		if _, err := os.ReadFile(filepath.Join(amcheckDir, f)); err != nil {
-			t.Fatal(err)
-		}
+	return cfg
+}
+
+// labelSet is ls as Alertmanager holds an alert's labels.
+func (l labels) labelSet() model.LabelSet {
+	out := make(model.LabelSet, len(l))
+	for k, v := range l {
+		out[model.LabelName(k)] = model.LabelValue(v)
 	}
-	in, err := json.Marshal(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin)
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("Alertmanager v0.35.0 refuses %s: %v\n%s", req.Config, err, stderr.String())
-	}
-	var resp amcheckResponse
-	if err := json.Unmarshal(out, &resp); err != nil {
-		t.Fatal(err)
-	}
-	if len(resp.Routes) != len(req.Routes) || len(resp.Muted) != len(req.Inhibit) {
-		t.Fatalf("amcheck answered %d routes and %d inhibitions for %d and %d", len(resp.Routes), len(resp.Muted), len(req.Routes), len(req.Inhibit))
-	}
-	return resp
+	return out
 }
 
 // Alertmanager v0.35.0 loads every configuration (config.LoadFile), and
@@ -126,31 +58,35 @@ func TestRouting(t *testing.T) {
 	for _, o := range loadOrgs(t) {
 		for _, e := range o.m.Environments {
 			t.Run(o.name+"/"+e.Name, func(t *testing.T) {
-				cases := routingCases(t, o.m, e)
-				resp := amcheck(t, amcheckRequest{Config: o.writeConfig(t, e), Routes: cases})
-				var page, ticket *matchedRoute
-				for i, c := range cases {
-					got := resp.Routes[i]
+				tree := dispatch.NewRoute(loadConfig(t, o, e).Route, nil)
+				var page, ticket *dispatch.RouteOpts
+				for _, c := range routingCases(t, o.m, e) {
+					got := tree.Match(c.labelSet())
 					var names []string
 					for _, r := range got {
-						names = append(names, r.Receiver)
+						names = append(names, r.RouteOpts.Receiver)
 					}
 					if want := wantReceivers(o.m.Platform, e, c); !slices.Equal(names, want) {
 						t.Errorf("%v reaches %v, want %v", c, names, want)
 					}
 					for _, r := range got {
-						if r.Receiver == alertmanager.NullReceiver {
+						if r.RouteOpts.Receiver == alertmanager.NullReceiver {
 							continue
 						}
-						if g := slices.Sorted(slices.Values(r.GroupBy)); !slices.Equal(g, slices.Sorted(slices.Values(alertmanager.GroupBy))) {
+						var g []string
+						for ln := range r.RouteOpts.GroupBy {
+							g = append(g, string(ln))
+						}
+						slices.Sort(g)
+						if !slices.Equal(g, slices.Sorted(slices.Values(alertmanager.GroupBy))) {
 							t.Errorf("%v is grouped by %v, want %v", c, g, alertmanager.GroupBy)
 						}
 					}
 					if _, owned := o.m.Platform.Teams[c[alerts.LabelTeam]]; owned && len(got) > 0 {
 						if c[alerts.LabelSeverity] == spec.SeverityPage && e.Alerting.Page {
-							page = &got[0]
+							page = &got[0].RouteOpts
 						} else if c[alerts.LabelSeverity] == spec.SeverityTicket {
-							ticket = &got[0]
+							ticket = &got[0].RouteOpts
 						}
 					}
 				}
@@ -180,11 +116,18 @@ func TestReceivers(t *testing.T) {
 		keys := spec.AlertmanagerSecretKeys(p)
 		for _, e := range o.m.Environments {
 			t.Run(o.name+"/"+e.Name, func(t *testing.T) {
-				resp := amcheck(t, amcheckRequest{Config: o.writeConfig(t, e)})
+				cfg := loadConfig(t, o, e)
 				byName := map[string]int{}
-				for i, r := range resp.Receivers {
+				for i, r := range cfg.Receivers {
 					byName[r.Name] = i
-					for _, f := range slices.Concat(r.RoutingKeyFiles, r.SlackURLFiles) {
+					var files []string
+					for _, c := range r.PagerdutyConfigs {
+						files = append(files, c.RoutingKeyFile)
+					}
+					for _, c := range r.SlackConfigs {
+						files = append(files, c.APIURLFile)
+					}
+					for _, f := range files {
 						if f != alertmanager.SecretFile(r.Name) {
 							t.Errorf("%s reads %s, want %s", r.Name, f, alertmanager.SecretFile(r.Name))
 						}
@@ -192,7 +135,7 @@ func TestReceivers(t *testing.T) {
 							t.Errorf("%s reads %s, which is not a key of %s (%v)", r.Name, f, spec.AlertmanagerSecretName(e), keys)
 						}
 					}
-					if len(r.RoutingKeyFiles) > 0 && !e.Alerting.Page {
+					if len(r.PagerdutyConfigs) > 0 && !e.Alerting.Page {
 						t.Errorf("%s pages in %s, which does not page", r.Name, e.Name)
 					}
 				}
@@ -202,7 +145,11 @@ func TestReceivers(t *testing.T) {
 						t.Errorf("no Slack receiver for %s", name)
 						continue
 					}
-					if ch := resp.Receivers[i].SlackChannels; !slices.Equal(ch, []string{team.Slack}) {
+					var ch []string
+					for _, c := range cfg.Receivers[i].SlackConfigs {
+						ch = append(ch, c.Channel)
+					}
+					if !slices.Equal(ch, []string{team.Slack}) {
 						t.Errorf("%s posts to %v, want %s", name, ch, team.Slack)
 					}
 					if _, ok := byName[alertmanager.PagerDutyReceiver(name)]; ok != e.Alerting.Page {
@@ -227,11 +174,10 @@ func TestInhibition(t *testing.T) {
 	for _, o := range loadOrgs(t) {
 		for _, e := range o.m.Environments {
 			t.Run(o.name+"/"+e.Name, func(t *testing.T) {
-				cases := inhibitionCases(t, o.m, e)
-				resp := amcheck(t, amcheckRequest{Config: o.writeConfig(t, e), Inhibit: cases})
-				for i, c := range cases {
-					if resp.Muted[i] != c.want {
-						t.Errorf("%s: muted %t, want %t\nfiring %v\ntarget %v", c.why, resp.Muted[i], c.want, c.Firing, c.Target)
+				cfg := loadConfig(t, o, e)
+				for _, c := range inhibitionCases(t, o.m, e) {
+					if got := muted(cfg, c); got != c.want {
+						t.Errorf("%s: muted %t, want %t\nfiring %v\ntarget %v", c.why, got, c.want, c.firing, c.target)
 					}
 				}
 			})
@@ -243,7 +189,7 @@ func inhibitionCases(t *testing.T, m *spec.Model, e *spec.Environment) []inhibit
 	t.Helper()
 	var cases []inhibitCase
 	add := func(why string, firing labels, target labels, want bool) {
-		cases = append(cases, inhibitCase{Firing: []labels{firing}, Target: target, want: want, why: why})
+		cases = append(cases, inhibitCase{firing: []labels{firing}, target: target, want: want, why: why})
 	}
 	// The burn alerts' tiers, by alert name, from the generated rules.
 	tiers := map[string]map[string]labels{}
@@ -322,3 +268,42 @@ func inhibitionCases(t *testing.T, m *spec.Model, e *spec.Environment) []inhibit
 	add("InfoInhibitor over warning", info, labels{"alertname": "CPUThrottlingHigh", alerts.LabelNamespace: "kube-system", alerts.LabelSeverity: "warning"}, false)
 	return cases
 }
+
+// inhibitCase asks whether target is muted while the alerts firing fire.
+type inhibitCase struct {
+	firing []labels
+	target labels
+	want   bool
+	why    string
+}
+
+// muted runs a real Inhibitor of the configuration's rules over the firing
+// alerts and asks it about the target, as the notification pipeline does
+// before each notification.
+func muted(cfg *config.Config, c inhibitCase) bool {
+	now := time.Now()
+	var as []*alert.Alert
+	for _, ls := range c.firing {
+		as = append(as, alert.New(model.Alert{Labels: ls.labelSet(), StartsAt: now.Add(-time.Minute), EndsAt: now.Add(time.Hour)}, now, false))
+	}
+	ih := inhibit.NewInhibitor(firing(as), cfg.InhibitRules, slog.New(slog.DiscardHandler), eventrecorder.NopRecorder())
+	go ih.Run()
+	ih.WaitForLoading()
+	defer ih.Stop()
+	return ih.Mutes(context.Background(), labelset.FromModel(c.target.labelSet()))
+}
+
+// firing is an alert provider that holds a fixed set of firing alerts.
+type firing []*alert.Alert
+
+func idle() provider.AlertIterator {
+	return provider.NewAlertIterator(make(chan *provider.Alert), make(chan struct{}), nil)
+}
+
+func (f firing) SlurpAndSubscribe(string) ([]*alert.Alert, provider.AlertIterator) {
+	return f, idle()
+}
+func (f firing) Subscribe(string) provider.AlertIterator     { return idle() }
+func (f firing) GetPending() provider.AlertIterator          { return idle() }
+func (f firing) Get(model.Fingerprint) (*alert.Alert, error) { return nil, provider.ErrNotFound }
+func (f firing) Put(context.Context, ...*alert.Alert) error  { return nil }
