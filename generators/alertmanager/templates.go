@@ -5,8 +5,9 @@ import "github.com/groundwork-dev/groundwork/generators/spec"
 // The messages, as Alertmanager templates (Go text/template over a
 // notification's data). They use only functions Alertmanager has had since
 // 0.25 (toUpper and Go's own), so that what an older amtool renders is what
-// the cluster sends. Each names the environment, since the environments'
-// Alertmanagers may post to one channel and page one service.
+// the cluster sends (kept by hand: the tests render with v0.35.0). Each
+// names the environment, since the environments' Alertmanagers may post to
+// one channel and page one service.
 
 // slackTitle is the Slack message's title: status, how many fire, where,
 // and what: [FIRING:2] prod: ApiAvailabilityErrorBudgetBurn.

@@ -43,13 +43,13 @@ type expAlert struct {
 }
 
 // How often the tests evaluate the rules. promtool evaluates every rule of
-// the file at every step of every test, so the tests of the tiers with day-long
-// windows, which must run for days, go to a second file evaluated every 30
-// minutes; the rest are judged every 5 minutes. Every expected time is on its
-// file's grid.
+// the file at every step of every test, so the tests of the tiers with
+// day-long windows, which must run for days, go to a second file evaluated
+// every hour; the rest are judged every 5 minutes. Every expected time is on
+// its file's grid.
 const (
 	evalEvery     = 5 * time.Minute
-	slowEvalEvery = 30 * time.Minute
+	slowEvalEvery = time.Hour
 )
 
 // eventsPerStep is the traffic of burn-rate tests: a million events per

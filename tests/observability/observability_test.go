@@ -55,10 +55,10 @@ var (
 	overviewPath   = filepath.Join(repoRoot, "dashboards", "overview.json")
 )
 
-// user selects the service's user requests, as the test states the SLIs
+// userReqs selects the service's user requests, as the test states the SLIs
 // apart from the generator: every request but the kubelet's probes
 // (/healthz) and Prometheus's scrapes (/metrics).
-const user = `job="api", namespace="api", route!~"GET /(healthz|metrics)"`
+const userReqs = `job="api", namespace="api", route!~"GET /(healthz|metrics)"`
 
 // threshold is the latency SLO's threshold in specs/services/api.yaml, and
 // thresholdLE its histogram bucket.
@@ -85,7 +85,7 @@ func TestSLOsEndToEnd(t *testing.T) {
 	api := startAPI(t, db.url)
 	backup := startBackupExporter(t)
 	p := startPrometheus(t, rf, strings.TrimPrefix(api, "http://"), backup, slowFrom, slowTo)
-	t.Logf("up in %s; the SLO period groups should first run %s after Prometheus started",
+	t.Logf("up in %s; the SLO period groups should all have run %s after Prometheus started",
 		time.Since(began).Round(time.Millisecond), p.firstSlow.Sub(p.started).Round(time.Second))
 	slos, windows := sloNames(t, rf)
 
@@ -107,13 +107,18 @@ func TestSLOsEndToEnd(t *testing.T) {
 		t.Errorf("bad/total without the rules' guard = %v %v, want NaN: the check above shows nothing", s, err)
 	}
 
-	// Healthy traffic: the ratios are present and 0, not NaN and not absent,
-	// although no 5xx series exists yet.
+	// Healthy traffic: the ratios are present, not NaN and not absent, and
+	// 0 where nothing can have failed, although no 5xx series exists yet.
+	// (A request of a busy machine may be slow: latency is only a ratio.)
 	tr := newTraffic(t, api)
 	tr.run(healthyFor)
 	for _, o := range slos {
 		p.await(sel("slo:sli_events_total:rate5m", o), 10*time.Second, "> 0", func(v float64) bool { return v > 0 })
-		p.await(sel("slo:sli_error:ratio_rate5m", o), 10*time.Second, "0", func(v float64) bool { return v == 0 })
+		want, cond := "0", func(v float64) bool { return v == 0 }
+		if o == "latency" {
+			want, cond = "in [0, 1]", func(v float64) bool { return v >= 0 && v <= 1 }
+		}
+		p.await(sel("slo:sli_error:ratio_rate5m", o), 10*time.Second, want, cond)
 	}
 
 	// Slow creates, then the database gone for a while.
@@ -124,6 +129,7 @@ func TestSLOsEndToEnd(t *testing.T) {
 	outageEnded := time.Now()
 	tr.run(recoveryFor)
 	sent := tr.counts()
+	t.Logf("traffic ended %s after Prometheus started", time.Since(p.started).Round(time.Second))
 	t.Logf("sent %d requests, %d answered 5xx; %d creates, %d failed; %d creates slower than %s",
 		sent.requests, sent.failures, sent.creates, sent.failed, sent.slow, threshold)
 	if sent.failures == 0 || sent.failed == 0 || sent.slow == 0 {
@@ -151,8 +157,8 @@ func TestSLOsEndToEnd(t *testing.T) {
 	go func() { tr.trickle(ctx); close(trickled) }()
 	t.Cleanup(func() { stop(); <-trickled })
 
-	lastSlowRun := awaitSlowGroups(t, p, rf)
-	checkBudgets(t, p, slos, lastSlowRun.After(outageEnded))
+	firstSlowRun := awaitSlowGroups(t, p, rf)
+	checkBudgets(t, p, slos, firstSlowRun.After(outageEnded))
 	checkRules(t, p, rf, true)
 
 	n := checkDashboard(t, p, dashboardPath, allRows)
@@ -231,8 +237,8 @@ func countsAgree(t *testing.T, p *prom, sent counts) time.Time {
 	t.Helper()
 	svc := `job="api", namespace="api"`
 	want := map[string]int{
-		fmt.Sprintf(`sum(http_requests_total{%s})`, user):                         sent.requests,
-		fmt.Sprintf(`sum(http_requests_total{%s, code=~"5.."})`, user):            sent.failures,
+		fmt.Sprintf(`sum(http_requests_total{%s})`, userReqs):                     sent.requests,
+		fmt.Sprintf(`sum(http_requests_total{%s, code=~"5.."})`, userReqs):        sent.failures,
 		fmt.Sprintf(`sum(checkout_attempts_total{%s})`, svc):                      sent.creates,
 		fmt.Sprintf(`sum(checkout_failures_total{%s})`, svc):                      sent.failed,
 		fmt.Sprintf(`sum(http_requests_total{%s, route="POST /v1/orders"})`, svc): sent.creates,
@@ -257,11 +263,14 @@ func countsAgree(t *testing.T, p *prom, sent counts) time.Time {
 // same ratio computed from the service's counters over the same range, and
 // with what the test sent.
 //
-// The recording and the query of the counters agree closely. What was sent
-// agrees less: rate() extrapolates each series from its first scrape, and
-// the requests counted before a series' first scrape (up to a second's
-// worth; more for a 5xx series that starts mid-outage) are partly lost.
-// The checkout counters exist from the start at 0 and lose nothing.
+// The recording and the query of the counters agree within a few percent,
+// not exactly: rate() extrapolates each series to the ends of the range by
+// how far its samples are from them, and a scrape that lands just after the
+// rule ran is in the query but was not in the rule's evaluation; series that
+// started at different times (the 5xx ones mid-outage) shift by different
+// factors. What was sent agrees less still: the requests a series counted
+// before its first scrape are partly lost to rate(). The checkout counters
+// exist from the start at 0, all scraped together, and lose nothing.
 func checkSLIs(t *testing.T, p *prom, at time.Time, sent counts) {
 	t.Helper()
 	svc := `job="api", namespace="api"`
@@ -273,14 +282,14 @@ func checkSLIs(t *testing.T, p *prom, at time.Time, sent counts) {
 	}
 	checks := []check{
 		{"availability",
-			fmt.Sprintf(`sum(rate(http_requests_total{%s, code=~"5.."}[5m])) / sum(rate(http_requests_total{%s}[5m]))`, user, user),
-			float64(sent.failures) / float64(sent.requests), 0.2},
+			fmt.Sprintf(`sum(rate(http_requests_total{%s, code=~"5.."}[5m])) / sum(rate(http_requests_total{%s}[5m]))`, userReqs, userReqs),
+			float64(sent.failures) / float64(sent.requests), 0.15},
 		{"latency",
-			fmt.Sprintf(`(sum(rate(http_request_duration_seconds_count{%s}[5m])) - sum(rate(http_request_duration_seconds_bucket{%s, le=%q}[5m]))) / sum(rate(http_request_duration_seconds_count{%s}[5m]))`, user, user, thresholdLE, user),
+			fmt.Sprintf(`(sum(rate(http_request_duration_seconds_count{%s}[5m])) - sum(rate(http_request_duration_seconds_bucket{%s, le=%q}[5m]))) / sum(rate(http_request_duration_seconds_count{%s}[5m]))`, userReqs, userReqs, thresholdLE, userReqs),
 			-1, 0},
 		{"checkout",
 			fmt.Sprintf(`sum(rate(checkout_failures_total{%s}[5m])) / sum(rate(checkout_attempts_total{%s}[5m]))`, svc, svc),
-			float64(sent.failed) / float64(sent.creates), 0.05},
+			float64(sent.failed) / float64(sent.creates), 0.01},
 	}
 	for _, c := range checks {
 		rec, err := p.one(sel("slo:sli_error:ratio_rate5m", c.slo), at)
@@ -293,11 +302,15 @@ func checkSLIs(t *testing.T, p *prom, at time.Time, sent counts) {
 			t.Errorf("SLO %s: %s: %v", c.slo, c.counters, err)
 			continue
 		}
-		t.Logf("SLO %s: 5m error ratio %.4f recorded, %.4f from the counters, %.4f sent", c.slo, rec.Value, cnt.Value, c.sent)
+		sentRatio := "not known"
+		if c.sent >= 0 {
+			sentRatio = fmt.Sprintf("%.4f", c.sent)
+		}
+		t.Logf("SLO %s: 5m error ratio %.4f recorded, %.4f from the counters, %s sent", c.slo, rec.Value, cnt.Value, sentRatio)
 		if rec.Value <= 0 || rec.Value > 1 {
 			t.Errorf("SLO %s: 5m error ratio %g, want it in (0, 1]: the traffic had failures", c.slo, rec.Value)
 		}
-		if math.Abs(rec.Value-cnt.Value) > 0.02*cnt.Value {
+		if math.Abs(rec.Value-cnt.Value) > 0.05*cnt.Value {
 			t.Errorf("SLO %s: 5m error ratio %g recorded, %g from the counters (%s)", c.slo, rec.Value, cnt.Value, c.counters)
 		}
 		if c.sent >= 0 && math.Abs(rec.Value-c.sent) > c.tol*c.sent {
@@ -310,7 +323,7 @@ func checkSLIs(t *testing.T, p *prom, at time.Time, sent counts) {
 
 	// The threshold is a bucket of the histogram, the latency SLO counts
 	// from: without it the SLI would silently read 0.
-	slow, err := p.one(fmt.Sprintf(`sum(http_request_duration_seconds_count{%s}) - sum(http_request_duration_seconds_bucket{%s, le=%q})`, user, user, thresholdLE), at)
+	slow, err := p.one(fmt.Sprintf(`sum(http_request_duration_seconds_count{%s}) - sum(http_request_duration_seconds_bucket{%s, le=%q})`, userReqs, userReqs, thresholdLE), at)
 	if err != nil || slow.Value < 1 || slow.Value > float64(sent.requests) {
 		t.Errorf("requests slower than %s, as the histogram counts them: %v %v; want from 1 to %d", threshold, slow, err, sent.requests)
 	}
@@ -339,7 +352,7 @@ func checkAlerts(t *testing.T, p *prom) {
 }
 
 // awaitSlowGroups waits until every group with a long interval has run, and
-// returns when the last did.
+// returns when the first of them did.
 func awaitSlowGroups(t *testing.T, p *prom, rf *ruleFile) time.Time {
 	t.Helper()
 	slow := rf.slow(t)
@@ -351,21 +364,21 @@ func awaitSlowGroups(t *testing.T, p *prom, rf *ruleFile) time.Time {
 	latest := p.started.Add(longest + 15*time.Second)
 	missed := false
 	for {
-		var last time.Time
+		var first time.Time
 		waiting := 0
 		for _, g := range p.rules() {
 			if _, ok := slow[g.Name]; !ok {
 				continue
 			}
-			if g.LastEvaluation.Year() < 2000 {
+			if g.LastEvaluation.Year() < 2000 { // never: 0001-01-01
 				waiting++
-			} else if g.LastEvaluation.After(last) {
-				last = g.LastEvaluation
+			} else if first.IsZero() || g.LastEvaluation.Before(first) {
+				first = g.LastEvaluation
 			}
 		}
 		if waiting == 0 {
-			t.Logf("the SLO period groups ran %s after Prometheus started", last.Sub(p.started).Round(time.Second))
-			return last
+			t.Logf("the SLO period groups ran from %s after Prometheus started", first.Sub(p.started).Round(time.Second))
+			return first
 		}
 		now := time.Now()
 		if now.After(predicted) && !missed {

@@ -5,6 +5,10 @@
 // (required) and SLO_LATENCY_THRESHOLDS (comma-separated durations, such as
 // "300ms,1s", that become exact latency histogram buckets). It applies its
 // migrations at start and drains requests in flight on SIGTERM.
+//
+// Besides the families of backend/metrics it exports those its spec names,
+// checkout_attempts_total, checkout_failures_total and orders_queue_depth
+// (see orders.Metrics).
 package main
 
 import (
