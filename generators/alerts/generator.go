@@ -1,11 +1,13 @@
 package alerts
 
 import (
+	"errors"
 	"fmt"
 	"path"
 
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/parallel"
 )
 
 // Dir holds, per environment, each service's rule file (the same groups
@@ -32,26 +34,51 @@ type Generator struct{}
 
 func (Generator) Kind() string { return "alerts" }
 
+// Generate renders each environment's and service's files in parallel: the
+// tests take most of the time, and each pair is independent.
 func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
-	var files []engine.File
+	type pair struct {
+		e *spec.Environment
+		s *spec.Service
+	}
+	var pairs []pair
 	for _, e := range m.Environments {
 		for _, s := range m.Services {
-			origins := []engine.Origin{{Spec: s.Source.Path}, {Spec: e.Source.Path, Fields: []string{"alerting"}}, {Spec: m.Platform.Source.Path, Fields: []string{"repository"}}}
-			rules, err := RuleFile(Groups(m, e, s))
-			if err != nil {
-				return nil, err
-			}
-			fast, slow, err := TestFiles(m, e, s, path.Base(RuleFilePath(e, s)))
-			if err != nil {
-				return nil, err
-			}
-			files = append(files,
-				engine.File{Path: RuleFilePath(e, s), Origins: origins, Data: rules, Service: s.Name},
-				engine.File{Path: TestFilePath(e, s), Origins: origins, Data: fast, Service: s.Name})
-			if slow != nil {
-				files = append(files, engine.File{Path: SlowTestFilePath(e, s), Origins: origins, Data: slow, Service: s.Name})
-			}
+			pairs = append(pairs, pair{e, s})
 		}
+	}
+	out := make([][]engine.File, len(pairs))
+	errs := make([]error, len(pairs))
+	parallel.For(len(pairs), func(i int) {
+		out[i], errs[i] = files(m, pairs[i].e, pairs[i].s)
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var all []engine.File
+	for _, fs := range out {
+		all = append(all, fs...)
+	}
+	return all, nil
+}
+
+// files are the rule file and tests of service s in environment e.
+func files(m *spec.Model, e *spec.Environment, s *spec.Service) ([]engine.File, error) {
+	origins := []engine.Origin{{Spec: s.Source.Path}, {Spec: e.Source.Path, Fields: []string{"alerting"}}, {Spec: m.Platform.Source.Path, Fields: []string{"repository"}}}
+	rules, err := RuleFile(Groups(m, e, s))
+	if err != nil {
+		return nil, err
+	}
+	fast, slow, err := TestFiles(m, e, s, path.Base(RuleFilePath(e, s)))
+	if err != nil {
+		return nil, err
+	}
+	files := []engine.File{
+		{Path: RuleFilePath(e, s), Origins: origins, Data: rules, Service: s.Name},
+		{Path: TestFilePath(e, s), Origins: origins, Data: fast, Service: s.Name},
+	}
+	if slow != nil {
+		files = append(files, engine.File{Path: SlowTestFilePath(e, s), Origins: origins, Data: slow, Service: s.Name})
 	}
 	return files, nil
 }

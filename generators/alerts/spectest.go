@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/prometheus/prometheus/promql/parser"
@@ -18,15 +19,69 @@ import (
 // engine also says when the alert fires, and the test checks one evaluation
 // either side.
 func specTests(m *spec.Model, e *spec.Environment, a *Alert) ([]*testGroup, error) {
-	sa := a.Spec
 	r := RulesIn(m, e, a)[0]
-	expr, err := parser.NewParser(parser.Options{}).ParseExpr(sa.Expr)
+	p, err := planSpecTest(a.Spec.Expr, r.For)
+	if err != nil {
+		return nil, err
+	}
+	check := func(k int, keys []string) alertRuleTest {
+		t := alertRuleTest{EvalTime: dur(time.Duration(k) * evalEvery), Alertname: a.Name, ExpAlerts: []expAlert{}}
+		for _, key := range keys {
+			t.ExpAlerts = append(t.ExpAlerts, expected(m, e, a, r, p.lsets[key]))
+		}
+		return t
+	}
+	fireGroup := &testGroup{
+		Name:           fmt.Sprintf("%s: %s just past %v fires after for:", a.Name, p.query, p.threshold),
+		Interval:       Window(p.sc.step),
+		InputSeries:    p.sc.inputs(p.fire, p.steps),
+		AlertRuleTests: []alertRuleTest{check(p.kf+1, p.fireSets[p.kf+1])},
+	}
+	if p.kf > 0 {
+		fireGroup.AlertRuleTests = slices.Insert(fireGroup.AlertRuleTests, 0, check(p.kf-1, p.fireSets[p.kf-1]))
+	}
+	return []*testGroup{fireGroup, {
+		Name:           fmt.Sprintf("%s: %s just short of %v stays quiet", a.Name, p.query, p.threshold),
+		Interval:       Window(p.sc.step),
+		InputSeries:    p.sc.inputs(p.quiet, p.steps),
+		AlertRuleTests: []alertRuleTest{check(p.last, nil)},
+	}}, nil
+}
+
+// specPlan is what a spec alert's test needs and no environment changes:
+// the series, the levels either side of the threshold and when it fires.
+type specPlan struct {
+	query       parser.Expr
+	threshold   float64
+	sc          scenario
+	fire, quiet float64
+	steps       int
+	fireSets    [][]string
+	lsets       map[string]map[string]string
+	kf, last    int
+}
+
+// specPlans caches plans by expression and for:, which every environment
+// shares: working one out takes a few hundred evaluations.
+var specPlans sync.Map
+
+type specKey struct {
+	expr string
+	for_ time.Duration
+}
+
+func planSpecTest(exprText string, forDur time.Duration) (*specPlan, error) {
+	key := specKey{exprText, forDur}
+	if p, ok := specPlans.Load(key); ok {
+		return p.(*specPlan), nil
+	}
+	expr, err := parser.NewParser(parser.Options{}).ParseExpr(exprText)
 	if err != nil {
 		return nil, err
 	}
 	query, cmp, ok := spec.AlertThreshold(expr)
 	if !ok {
-		return nil, fmt.Errorf("%q does not compare a query with a number", sa.Expr)
+		return nil, fmt.Errorf("%q does not compare a query with a number", exprText)
 	}
 	threshold := unparen(cmp.RHS).(*parser.NumberLiteral).Val
 	series, err := selectors(query)
@@ -34,7 +89,7 @@ func specTests(m *spec.Model, e *spec.Environment, a *Alert) ([]*testGroup, erro
 		return nil, err
 	}
 	warm := rangeOf(query) + 5*time.Minute
-	horizon := roundUp(warm+r.For+6*evalEvery, evalEvery)
+	horizon := roundUp(warm+forDur+6*evalEvery, evalEvery)
 	steps := int(horizon / time.Minute)
 	var sc scenario
 	var fire, quiet float64
@@ -52,12 +107,11 @@ func specTests(m *spec.Model, e *spec.Environment, a *Alert) ([]*testGroup, erro
 	if !found {
 		return nil, fmt.Errorf("no single series of %s takes it across %v, so no test can be made; compare one query of counters or gauges with a number", query, threshold)
 	}
-
-	fireSets, lsets, err := firingSets(sc.store(fire, steps), sa.Expr, r.For, horizon)
+	fireSets, lsets, err := firingSets(sc.store(fire, steps), exprText, forDur, horizon)
 	if err != nil {
 		return nil, err
 	}
-	quietSets, _, err := firingSets(sc.store(quiet, steps), sa.Expr, r.For, horizon)
+	quietSets, _, err := firingSets(sc.store(quiet, steps), exprText, forDur, horizon)
 	if err != nil {
 		return nil, err
 	}
@@ -68,28 +122,10 @@ func specTests(m *spec.Model, e *spec.Environment, a *Alert) ([]*testGroup, erro
 	if kf < 0 || kf+2 >= len(fireSets) {
 		return nil, fmt.Errorf("series that take %s past %v do not fire the alert within %s", query, threshold, horizon)
 	}
-	check := func(k int, keys []string) alertRuleTest {
-		t := alertRuleTest{EvalTime: dur(time.Duration(k) * evalEvery), Alertname: a.Name, ExpAlerts: []expAlert{}}
-		for _, key := range keys {
-			t.ExpAlerts = append(t.ExpAlerts, expected(m, e, a, r, lsets[key]))
-		}
-		return t
-	}
-	fireGroup := &testGroup{
-		Name:           fmt.Sprintf("%s: %s just past %v fires after for:", a.Name, query, threshold),
-		Interval:       Window(sc.step),
-		InputSeries:    sc.inputs(fire, steps),
-		AlertRuleTests: []alertRuleTest{check(kf+1, fireSets[kf+1])},
-	}
-	if kf > 0 {
-		fireGroup.AlertRuleTests = slices.Insert(fireGroup.AlertRuleTests, 0, check(kf-1, fireSets[kf-1]))
-	}
-	return []*testGroup{fireGroup, {
-		Name:           fmt.Sprintf("%s: %s just short of %v stays quiet", a.Name, query, threshold),
-		Interval:       Window(sc.step),
-		InputSeries:    sc.inputs(quiet, steps),
-		AlertRuleTests: []alertRuleTest{check(len(quietSets)-1, nil)},
-	}}, nil
+	p := &specPlan{query: query, threshold: threshold, sc: sc, fire: fire, quiet: quiet, steps: steps,
+		fireSets: fireSets, lsets: lsets, kf: kf, last: len(quietSets) - 1}
+	specPlans.Store(key, p)
+	return p, nil
 }
 
 // crossing finds, for the scenario's driver, a level at which the alert's
