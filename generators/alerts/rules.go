@@ -1,11 +1,8 @@
 package alerts
 
 import (
-	"bytes"
 	"fmt"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
@@ -166,17 +163,4 @@ func RuleFile(gs []Group) ([]byte, error) {
 	return marshal(struct {
 		Groups []Group `yaml:"groups"`
 	}{gs})
-}
-
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }
