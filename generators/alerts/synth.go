@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
@@ -26,7 +27,6 @@ import (
 
 var (
 	engineOnce  sync.Once
-	promParser  = parser.NewParser(parser.Options{})
 	queryEngine *promql.Engine
 )
 
@@ -84,7 +84,7 @@ func bucketBounds(threshold float64) []float64 {
 
 func (s selected) labelSet() labels.Labels {
 	b := labels.NewBuilder(labels.EmptyLabels())
-	b.Set(labels.MetricName, s.name)
+	b.Set(model.MetricNameLabel, s.name)
 	for k, v := range s.labels {
 		b.Set(k, v)
 	}
@@ -119,7 +119,7 @@ func selectors(expr parser.Expr) ([]selected, error) {
 				err = fmt.Errorf("cannot make a series that matches %s", m)
 				return err
 			}
-			if m.Name == labels.MetricName {
+			if m.Name == model.MetricNameLabel {
 				sel.name = v
 			} else if v != "" {
 				sel.labels[m.Name] = v
@@ -369,7 +369,7 @@ func firingSets(st *memStore, expr string, forDur, horizon time.Duration) ([][]s
 		for _, smp := range v {
 			l := map[string]string{}
 			smp.Metric.Range(func(lb labels.Label) {
-				if lb.Name != labels.MetricName {
+				if lb.Name != model.MetricNameLabel {
 					l[lb.Name] = lb.Value
 				}
 			})

@@ -7,7 +7,6 @@ import (
 	"github.com/groundwork-dev/groundwork/generators/alertmanager"
 )
 
-
 // configs makes configs/: objects whose kinds the infrastructure layer's
 // charts install. They cannot sit beside those charts: Flux validates a
 // layer by a server-side dry run of all its objects before applying any,
