@@ -52,7 +52,7 @@ func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
 	parallel.For(len(pairs), func(i int) {
 		out[i], errs[i] = files(m, pairs[i].e, pairs[i].s)
 	})
-	if err := errors.Join(errs...); err != nil {
+	if err := joinDiagnostics(errs); err != nil {
 		return nil, err
 	}
 	var all []engine.File
@@ -81,4 +81,30 @@ func files(m *spec.Model, e *spec.Environment, s *spec.Service) ([]engine.File, 
 		files = append(files, engine.File{Path: SlowTestFilePath(e, s), Origins: origins, Data: slow, Service: s.Name})
 	}
 	return files, nil
+}
+
+// joinDiagnostics merges the spec mistakes found in each environment, which
+// repeat one another, into one list; any other error wins.
+func joinDiagnostics(errs []error) error {
+	var all spec.Diagnostics
+	seen := map[string]bool{}
+	for _, err := range errs {
+		var ds spec.Diagnostics
+		switch {
+		case err == nil:
+		case errors.As(err, &ds):
+			for _, d := range ds {
+				if !seen[d.String()] {
+					seen[d.String()] = true
+					all = append(all, d)
+				}
+			}
+		default:
+			return err
+		}
+	}
+	if len(all) > 0 {
+		return all
+	}
+	return nil
 }

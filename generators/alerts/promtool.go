@@ -69,19 +69,21 @@ const counterBase = 10 * eventsPerStep
 func TestFiles(m *spec.Model, e *spec.Environment, s *spec.Service, ruleFile string) (fast, slow []byte, err error) {
 	ff := testFile{RuleFiles: []string{ruleFile}, EvaluationInterval: Window(evalEvery), Tests: []*testGroup{}}
 	sf := testFile{RuleFiles: []string{ruleFile}, EvaluationInterval: Window(slowEvalEvery), Tests: []*testGroup{}}
+	var mistakes spec.Diagnostics
 	for _, a := range Of(m, s) {
 		var groups []*testGroup
 		var err error
 		switch a.Kind {
 		case KindBurn:
-			groups, err = burnTests(m, e, a)
+			if groups, err = burnTests(m, e, a); err != nil {
+				mistakes = append(mistakes, specError(s, fmt.Sprintf("slos[%d].sli", slices.Index(s.SLOs, a.SLO)), err))
+			}
 		case KindSpec:
-			groups, err = specTests(m, e, a)
+			if groups, err = specTests(m, e, a); err != nil {
+				mistakes = append(mistakes, specError(s, fmt.Sprintf("alerts[%d].expr", slices.Index(s.Alerts, a.Spec)), err))
+			}
 		default:
 			groups = platformTests(m, e, a)
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: alert %s: %w", s.Source.Path, a.Name, err)
 		}
 		for _, g := range groups {
 			if g.slow {
@@ -91,6 +93,9 @@ func TestFiles(m *spec.Model, e *spec.Environment, s *spec.Service, ruleFile str
 			}
 		}
 	}
+	if len(mistakes) > 0 {
+		return nil, nil, mistakes
+	}
 	if fast, err = marshal(ff); err != nil {
 		return nil, nil, err
 	}
@@ -98,6 +103,17 @@ func TestFiles(m *spec.Model, e *spec.Environment, s *spec.Service, ruleFile str
 		slow, err = marshal(sf)
 	}
 	return fast, slow, err
+}
+
+// specError reports, at the spec field, a query no test can be made for: a
+// mistake in the spec like any other, not a failure of the generator.
+func specError(s *spec.Service, path string, err error) spec.Diagnostic {
+	return spec.Diagnostic{
+		File: s.Source.Path,
+		Pos:  s.Source.Pos(path),
+		Kind: spec.KindValue,
+		Msg:  path + ": no promtool test can be made for it: " + err.Error(),
+	}
 }
 
 // expected is the alert as promtool must see it: rule r of a, on a series

@@ -105,7 +105,7 @@ func planSpecTest(exprText string, forDur time.Duration) (*specPlan, error) {
 		}
 	}
 	if !found {
-		return nil, fmt.Errorf("no single series of %s takes it across %v, so no test can be made; compare one query of counters or gauges with a number", query, threshold)
+		return nil, fmt.Errorf("no single series of %s takes it across %v; compare a query of counters or gauges with a number", query, threshold)
 	}
 	fireSets, lsets, err := firingSets(sc.store(fire, steps), exprText, forDur, horizon)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"regexp/syntax"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -201,11 +202,11 @@ func customInputs(s *spec.Service, o *spec.SLO) ([]sliSeries, error) {
 	}
 	bads, err := selectors(errExpr)
 	if err != nil {
-		return nil, fmt.Errorf("SLO %s errors query: %w", o.Name, err)
+		return nil, fmt.Errorf("errors query: %w", err)
 	}
 	totals, err := selectors(totalExpr)
 	if err != nil {
-		return nil, fmt.Errorf("SLO %s total query: %w", o.Name, err)
+		return nil, fmt.Errorf("total query: %w", err)
 	}
 	var inputs []sliSeries
 	badKeys := map[string]bool{}
@@ -253,10 +254,14 @@ func customInputs(s *spec.Service, o *spec.SLO) ([]sliSeries, error) {
 	}
 	v, err := evalAt(st, fmt.Sprintf("(%s) / (%s)", errQ, totalQ), 2*time.Hour)
 	if err != nil {
-		return nil, fmt.Errorf("SLO %s: %w", o.Name, err)
+		return nil, err
 	}
 	if len(v) != 1 || math.Abs(v[0].F-0.01) > 1e-9 {
-		return nil, fmt.Errorf("SLO %s: its errors and total queries, fed one bad event in a hundred, give %v instead of 0.01; write them as sums of rates of counters, as Sloth does", o.Name, v)
+		got := "no single value"
+		if len(v) == 1 {
+			got = strconv.FormatFloat(v[0].F, 'g', 6, 64)
+		}
+		return nil, fmt.Errorf("fed one bad event in a hundred, errors over total gives %s instead of 0.01; write both as sums of rates of counters, as Sloth does", got)
 	}
 	return inputs, nil
 }

@@ -110,7 +110,14 @@ func (c *command) render() (*spec.Model, *engine.Output, int) {
 		return nil, nil, ExitInternal
 	}
 	out, err := generators.Render(m)
-	if err != nil {
+	switch {
+	case errors.As(err, &diags):
+		// A generator can find what validation cannot, such as a spec
+		// alert no test can drive across its threshold.
+		fmt.Fprintln(c.stderr, diags.Error())
+		fmt.Fprintf(c.stderr, "groundwork: %d %s in the specs; nothing was written\n", len(diags), plural(len(diags), "mistake", "mistakes"))
+		return nil, nil, ExitInput
+	case err != nil:
 		fmt.Fprintf(c.stderr, "groundwork: internal error in a generator: %v\n", err)
 		return nil, nil, ExitInternal
 	}
