@@ -79,11 +79,11 @@ func planSpecTest(exprText string, forDur time.Duration) (*specPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	query, cmp, ok := spec.AlertThreshold(expr)
+	th, ok := spec.AlertThreshold(expr)
 	if !ok {
 		return nil, fmt.Errorf("%q does not compare a query with a number", exprText)
 	}
-	threshold := unparen(cmp.RHS).(*parser.NumberLiteral).Val
+	query, threshold := th.Query, th.Value
 	series, err := selectors(query)
 	if err != nil {
 		return nil, err
@@ -96,7 +96,7 @@ func planSpecTest(exprText string, forDur time.Duration) (*specPlan, error) {
 	var found bool
 	for d := range series {
 		sc = scenario{series: series, driver: d, step: time.Minute, bounds: bucketBounds(threshold)}
-		fire, quiet, found, err = crossing(sc, query, cmp, threshold, steps, roundUp(warm, evalEvery))
+		fire, quiet, found, err = crossing(sc, query, th.Op, threshold, steps, roundUp(warm, evalEvery))
 		if err != nil {
 			return nil, err
 		}
@@ -132,13 +132,13 @@ func planSpecTest(exprText string, forDur time.Duration) (*specPlan, error) {
 // comparison holds and one just short of it: it scans levels from 0 up a
 // geometric scale (and down, for a gauge), then halves the bracket where the
 // comparison flips until the two are within 1% of each other.
-func crossing(sc scenario, query parser.Expr, cmp *parser.BinaryExpr, threshold float64, steps int, at time.Duration) (fire, quiet float64, ok bool, err error) {
+func crossing(sc scenario, query parser.Expr, op parser.ItemType, threshold float64, steps int, at time.Duration) (fire, quiet float64, ok bool, err error) {
 	holds := func(k float64) (bool, error) {
 		v, err := evalAt(sc.store(k, steps), query.String(), at)
 		if err != nil || len(v) == 0 || math.IsNaN(v[0].F) {
 			return false, err
 		}
-		return compare(cmp.Op, v[0].F, threshold), nil
+		return compare(op, v[0].F, threshold), nil
 	}
 	scale := []float64{0}
 	for p := -3; p <= 9; p++ {
@@ -221,14 +221,4 @@ func rangeOf(expr parser.Expr) time.Duration {
 		return nil
 	})
 	return longest
-}
-
-func unparen(e parser.Expr) parser.Expr {
-	for {
-		p, ok := e.(*parser.ParenExpr)
-		if !ok {
-			return e
-		}
-		e = p.Expr
-	}
 }

@@ -136,22 +136,18 @@ func TestThresholdsMatchAlerts(t *testing.T) {
 						t.Fatal(err)
 					}
 					p := byTitle[alerts.PanelSpecAlert(a)]
-					q, cmp, ok := spec.AlertThreshold(e)
+					th, ok := spec.AlertThreshold(e)
 					if !ok {
 						if len(p.Targets) != 1 || p.Targets[0].Expr != a.Expr {
 							t.Errorf("%s: plots %v, want the whole expression %q", a.Name, p.Targets, a.Expr)
 						}
 						continue
 					}
-					rhs := cmp.RHS
-					for paren, ok := rhs.(*parser.ParenExpr); ok; paren, ok = rhs.(*parser.ParenExpr) {
-						rhs = paren.Expr
-					}
-					n := rhs.(*parser.NumberLiteral).Val
+					n := th.Value
 					if got := p.thresholdValues(); !slices.Equal(got, []float64{n}) {
 						t.Errorf("%s: line at %v, want %v", a.Name, got, n)
 					}
-					if len(p.Targets) != 1 || p.Targets[0].Expr != a.Expr[q.PositionRange().Start:q.PositionRange().End] {
+					if len(p.Targets) != 1 || p.Targets[0].Expr != a.Expr[th.Query.PositionRange().Start:th.Query.PositionRange().End] {
 						t.Errorf("%s: plots %v, want the query side of %q", a.Name, p.Targets, a.Expr)
 					}
 				}

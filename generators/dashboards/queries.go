@@ -155,22 +155,10 @@ func splitAlert(expr string) (c comparison, ok bool, err error) {
 	if err != nil {
 		return c, false, err
 	}
-	q, cmp, ok := spec.AlertThreshold(e)
+	th, ok := spec.AlertThreshold(e)
 	if !ok {
 		return c, false, nil
 	}
-	rhs := cmp.RHS
-	for {
-		p, isParen := rhs.(*parser.ParenExpr)
-		if !isParen {
-			break
-		}
-		rhs = p.Expr
-	}
-	n, isNum := rhs.(*parser.NumberLiteral)
-	if !isNum {
-		return c, false, nil
-	}
-	r := q.PositionRange()
-	return comparison{query: expr[r.Start:r.End], op: cmp.Op, threshold: n.Val}, true, nil
+	r := th.Query.PositionRange()
+	return comparison{query: expr[r.Start:r.End], op: th.Op, threshold: th.Value}, true, nil
 }

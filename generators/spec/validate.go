@@ -567,17 +567,27 @@ func (c *checker) reachable(src *Source, o *SLO, path string, window time.Durati
 	}
 }
 
-// AlertThreshold finds the number a spec alert's expression compares its
-// query with: the generated test drives the query to either side of it.
-func AlertThreshold(expr parser.Expr) (query parser.Expr, cmp *parser.BinaryExpr, ok bool) {
+// Threshold is what a spec alert's expression compares: a query, the
+// comparison, and the number. The generated test drives the query to either
+// side of it, and the dashboard plots the query with the number as a line.
+type Threshold struct {
+	Query parser.Expr
+	Op    parser.ItemType
+	Value float64
+}
+
+// AlertThreshold splits `<query> <op> <number>`; ok is false for any other
+// shape, such as a comparison of two queries or one with bool.
+func AlertThreshold(expr parser.Expr) (t Threshold, ok bool) {
 	b, isBin := unparen(expr).(*parser.BinaryExpr)
-	if !isBin || !b.Op.IsComparisonOperator() || b.ReturnBool {
-		return nil, nil, false
+	if !isBin || !b.Op.IsComparisonOperator() || b.ReturnBool || b.LHS.Type() != parser.ValueTypeVector {
+		return t, false
 	}
-	if _, num := unparen(b.RHS).(*parser.NumberLiteral); num && b.LHS.Type() == parser.ValueTypeVector {
-		return b.LHS, b, true
+	n, num := unparen(b.RHS).(*parser.NumberLiteral)
+	if !num {
+		return t, false
 	}
-	return nil, nil, false
+	return Threshold{Query: b.LHS, Op: b.Op, Value: n.Val}, true
 }
 
 func unparen(e parser.Expr) parser.Expr {
@@ -731,7 +741,7 @@ func (c *checker) alert(src *Source, a *Alert, path string, seen map[string]stri
 		c.required(src, path+".expr", "the PromQL expression that fires the alert")
 	} else if expr, err := c.promql.ParseExpr(a.Expr); err != nil {
 		c.errorf(src, KindValue, path+".expr", "not valid PromQL: %v", err)
-	} else if _, _, ok := AlertThreshold(expr); !ok {
+	} else if _, ok := AlertThreshold(expr); !ok {
 		c.errorf(src, KindValue, path+".expr", "%q does not compare a query with a number; write it as <query> > <number> (or <, >=, <=, ==, !=), e.g. orders_queue_depth > 1000, so that its generated test can push the query above and below the number", a.Expr)
 	}
 	c.duration(src, path+".for", a.For)
