@@ -10,8 +10,13 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/groundwork-dev/groundwork/generators"
 
 	"github.com/groundwork-dev/groundwork/generators/alertmanager"
+	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/dashboards"
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/flux"
@@ -241,5 +246,44 @@ func TestReservedNamespace(t *testing.T) {
 	_, err := flux.Generator{}.Generate(m)
 	if err == nil || !strings.Contains(err.Error(), `namespace "monitoring"`) {
 		t.Fatalf("got %v, want an error naming the namespace", err)
+	}
+}
+
+// Each service's PrometheusRule carries exactly the groups of the rule file
+// that promtool checks and tests (alerts/<env>/<svc>.rules.yaml).
+func TestPrometheusRuleIsTheTestedRuleFile(t *testing.T) {
+	m := load(t, repoRoot)
+	out, err := generators.Render(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range m.Environments {
+		for _, s := range m.Services {
+			pr := out.File(spec.FluxDir(e) + "/apps/" + s.Name + "/prometheusrule.yaml")
+			rf := out.File(alerts.RuleFilePath(e, s))
+			if pr == nil || rf == nil {
+				t.Fatalf("%s/%s: PrometheusRule %v, rule file %v", e.Name, s.Name, pr != nil, rf != nil)
+			}
+			var obj struct {
+				APIVersion string            `json:"apiVersion"`
+				Kind       string            `json:"kind"`
+				Metadata   metav1.ObjectMeta `json:"metadata"`
+				Spec       struct {
+					Groups []alerts.Group `json:"groups"`
+				} `json:"spec"`
+			}
+			var file struct {
+				Groups []alerts.Group `json:"groups"`
+			}
+			if err := sigsyaml.UnmarshalStrict(pr.Data, &obj); err != nil {
+				t.Fatalf("%s: %v", pr.Path, err)
+			}
+			if err := sigsyaml.UnmarshalStrict(rf.Data, &file); err != nil {
+				t.Fatalf("%s: %v", rf.Path, err)
+			}
+			if diff := cmp.Diff(file.Groups, obj.Spec.Groups); diff != "" || len(file.Groups) == 0 {
+				t.Errorf("%s differs from %s (-file +PrometheusRule):\n%s", pr.Path, rf.Path, diff)
+			}
+		}
 	}
 }
