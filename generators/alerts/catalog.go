@@ -3,14 +3,35 @@ package alerts
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
 // Of lists the alerts of service s in a fixed order: SLO burn-rate alerts in
-// spec order, then the platform alerts, then the spec's own.
+// spec order, then the platform alerts, then the spec's own. Rules, Flux,
+// dashboards and runbooks all ask, so the list is made once per model and
+// service; callers must not change it.
 func Of(m *spec.Model, s *spec.Service) []*Alert {
+	key := modelService{m, s}
+	if as, ok := catalogs.Load(key); ok {
+		return as.([]*Alert)
+	}
+	as, _ := catalogs.LoadOrStore(key, catalog(m, s))
+	return as.([]*Alert)
+}
+
+// catalogs caches Of. Its keys hold the model and service, so neither is
+// freed and its address reused while the entry lives.
+var catalogs sync.Map
+
+type modelService struct {
+	m *spec.Model
+	s *spec.Service
+}
+
+func catalog(m *spec.Model, s *spec.Service) []*Alert {
 	var as []*Alert
 	for _, o := range s.SLOs {
 		if a := burnAlert(s, o); len(a.Rules) > 0 {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/yamlw"
 )
 
 // A promtool test file: the format of `promtool test rules`.
@@ -96,11 +97,11 @@ func TestFiles(m *spec.Model, e *spec.Environment, s *spec.Service, ruleFile str
 	if len(mistakes) > 0 {
 		return nil, nil, mistakes
 	}
-	if fast, err = marshal(ff); err != nil {
+	if fast, err = yamlw.Marshal(ff); err != nil {
 		return nil, nil, err
 	}
 	if len(sf.Tests) > 0 {
-		slow, err = marshal(sf)
+		slow, err = yamlw.Marshal(sf)
 	}
 	return fast, slow, err
 }

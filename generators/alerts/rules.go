@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/yamlw"
 )
 
 // Group is a Prometheus rule group as rule files and PrometheusRule specs
@@ -160,7 +161,7 @@ func alertNodes(m *spec.Model, e *spec.Environment, a *Alert) []*RuleNode {
 
 // RuleFile is a Prometheus rule file of the groups.
 func RuleFile(gs []Group) ([]byte, error) {
-	return marshal(struct {
+	return yamlw.Marshal(struct {
 		Groups []Group `yaml:"groups"`
 	}{gs})
 }

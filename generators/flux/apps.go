@@ -20,6 +20,7 @@ import (
 	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/yamlw"
 )
 
 // Workload settings that no spec field carries, with why.
@@ -126,7 +127,11 @@ func (g *envGen) service(s *spec.Service) error {
 	// The service's alert and recording rules, whether or not it is
 	// deployed yet: its database and backups exist before its workload.
 	f.origins = append(f.origins, g.envOrigin("alerting"), g.platformOrigin("repository"))
-	f.add("prometheusrule.yaml", prometheusRule(v, alerts.Groups(g.m, g.e, s)))
+	rule, err := prometheusRule(v, alerts.Groups(g.m, g.e, s))
+	if err != nil {
+		return err
+	}
+	f.addData("prometheusrule.yaml", rule)
 
 	if digest := g.m.Digest(g.e, s); digest != "" {
 		d, err := g.deployment(v, digest)
@@ -401,33 +406,30 @@ func disruptionBudget(v svc) *policyv1.PodDisruptionBudget {
 
 // prometheusRule carries the groups that alerts/<env>/<service>.rules.yaml
 // holds for promtool, for the Prometheus of kube-prometheus-stack, which
-// loads every PrometheusRule (ruleSelectorNilUsesHelmValues: false).
-func prometheusRule(v svc, groups []alerts.Group) *monitoringv1.PrometheusRule {
-	pr := &monitoringv1.PrometheusRule{
-		TypeMeta:   typeMeta(monitoringv1.SchemeGroupVersion.String(), monitoringv1.PrometheusRuleKind),
-		ObjectMeta: meta(v.Name, v.ns, v.labels),
+// loads every PrometheusRule (ruleSelectorNilUsesHelmValues: false). It is
+// written with the rule file's writer, in the rule file's layout (record or
+// alert, expr, for, labels, annotations), so that the two read alike and a
+// long expression is never folded.
+func prometheusRule(v svc, groups []alerts.Group) ([]byte, error) {
+	type metadata struct {
+		Labels    map[string]string `yaml:"labels"`
+		Name      string            `yaml:"name"`
+		Namespace string            `yaml:"namespace"`
 	}
-	for _, g := range groups {
-		rg := monitoringv1.RuleGroup{Name: g.Name}
-		if g.Interval != "" {
-			rg.Interval = ptr(monitoringv1.Duration(g.Interval))
-		}
-		for _, r := range g.Rules {
-			rule := monitoringv1.Rule{
-				Record:      r.Record,
-				Alert:       r.Alert,
-				Expr:        intstr.FromString(r.Expr),
-				Labels:      r.Labels,
-				Annotations: r.Annotations,
-			}
-			if r.For != "" {
-				rule.For = ptr(monitoringv1.Duration(r.For))
-			}
-			rg.Rules = append(rg.Rules, rule)
-		}
-		pr.Spec.Groups = append(pr.Spec.Groups, rg)
+	type ruleSpec struct {
+		Groups []alerts.Group `yaml:"groups"`
 	}
-	return pr
+	return yamlw.Marshal(struct {
+		APIVersion string   `yaml:"apiVersion"`
+		Kind       string   `yaml:"kind"`
+		Metadata   metadata `yaml:"metadata"`
+		Spec       ruleSpec `yaml:"spec"`
+	}{
+		APIVersion: monitoringv1.SchemeGroupVersion.String(),
+		Kind:       monitoringv1.PrometheusRuleKind,
+		Metadata:   metadata{Labels: v.labels, Name: v.Name, Namespace: v.ns},
+		Spec:       ruleSpec{Groups: groups},
+	})
 }
 
 func serviceMonitor(v svc) *monitoringv1.ServiceMonitor {

@@ -97,6 +97,12 @@ func (f *folder) add(name string, obj any) {
 }
 
 // sub lists a subfolder that has its own kustomization.yaml.
+// addData adds a file written by another encoder.
+func (f *folder) addData(name string, data []byte) {
+	f.files = append(f.files, engine.File{Path: f.dir + "/" + name, Origins: f.origins, Data: data, Service: f.service})
+	f.names = append(f.names, name)
+}
+
 func (f *folder) sub(name string) { f.names = append(f.names, name) }
 
 // done writes the folder's kustomization.yaml and hands its files to g.

@@ -1,49 +1,11 @@
-package alerts
+package yamlw
 
 import (
-	"bytes"
 	"reflect"
 	"testing"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/groundwork-dev/groundwork/generators/spec"
 )
-
-func yamlV3(t *testing.T, v any) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-// The writer gives yaml.v3's bytes for every rule file and test of the
-// sample organisation.
-func TestMarshalIsYAMLv3(t *testing.T) {
-	m, err := spec.Load("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range m.Environments {
-		for _, s := range m.Services {
-			gs := Groups(m, e, s)
-			doc := struct {
-				Groups []Group `yaml:"groups"`
-			}{gs}
-			got, err := marshal(doc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if want := yamlV3(t, doc); !bytes.Equal(got, want) {
-				t.Errorf("%s/%s rules:\n%s\nyaml.v3:\n%s", e.Name, s.Name, got, want)
-			}
-		}
-	}
-}
 
 // Strings that need quoting or a block read back as themselves.
 func TestMarshalRoundTrips(t *testing.T) {
@@ -60,7 +22,7 @@ func TestMarshalRoundTrips(t *testing.T) {
 	}
 	for _, s := range strs {
 		in := doc{Name: s, Labels: map[string]string{"k": s}, List: []string{s, "b"}}
-		data, err := marshal(in)
+		data, err := Marshal(in)
 		if err != nil {
 			t.Fatal(err)
 		}
