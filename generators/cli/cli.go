@@ -95,47 +95,75 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return ExitInput
 }
 
-// render loads the specs and generates every file. On failure it has
-// printed why and returns the exit code.
-func (c *command) render() (*spec.Model, *engine.Output, int) {
+// load reads and validates the specs. On failure it has printed why and
+// returns the exit code.
+func (c *command) load() (*spec.Model, int) {
 	m, err := spec.Load(c.root)
 	var diags spec.Diagnostics
 	switch {
 	case errors.As(err, &diags):
-		fmt.Fprintln(c.stderr, diags.Error())
-		fmt.Fprintf(c.stderr, "groundwork: %d %s in the specs; nothing was written\n", len(diags), plural(len(diags), "mistake", "mistakes"))
-		return nil, nil, ExitInput
+		c.mistakes(diags)
+		return nil, ExitInput
 	case err != nil:
 		fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
-		return nil, nil, ExitInternal
+		return nil, ExitInternal
 	}
+	return m, ExitOK
+}
+
+func (c *command) mistakes(diags spec.Diagnostics) {
+	fmt.Fprintln(c.stderr, diags.Error())
+	fmt.Fprintf(c.stderr, "groundwork: %d %s in the specs; nothing was written\n", len(diags), plural(len(diags), "mistake", "mistakes"))
+}
+
+// render loads the specs and generates every file. On failure it has
+// printed why and returns the exit code.
+func (c *command) render() (*spec.Model, *engine.Output, int) {
+	m, code := c.load()
+	if code != ExitOK {
+		return nil, nil, code
+	}
+	out, code := c.renderModel(m)
+	return m, out, code
+}
+
+func (c *command) renderModel(m *spec.Model) (*engine.Output, int) {
 	out, err := generators.Render(m)
+	var diags spec.Diagnostics
 	switch {
 	case errors.As(err, &diags):
 		// A generator can find what validation cannot, such as a spec
 		// alert no test can drive across its threshold.
-		fmt.Fprintln(c.stderr, diags.Error())
-		fmt.Fprintf(c.stderr, "groundwork: %d %s in the specs; nothing was written\n", len(diags), plural(len(diags), "mistake", "mistakes"))
-		return nil, nil, ExitInput
+		c.mistakes(diags)
+		return nil, ExitInput
 	case err != nil:
 		fmt.Fprintf(c.stderr, "groundwork: internal error in a generator: %v\n", err)
-		return nil, nil, ExitInternal
+		return nil, ExitInternal
 	}
-	return m, out, ExitOK
+	return out, ExitOK
 }
 
 // plan renders and compares with the disk.
 func (c *command) plan() (*spec.Model, *engine.Plan, int) {
-	m, out, code := c.render()
+	m, code := c.load()
 	if code != ExitOK {
 		return nil, nil, code
+	}
+	p, code := c.planModel(m)
+	return m, p, code
+}
+
+func (c *command) planModel(m *spec.Model) (*engine.Plan, int) {
+	out, code := c.renderModel(m)
+	if code != ExitOK {
+		return nil, code
 	}
 	p, err := engine.Compare(c.root, out)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
-		return nil, nil, ExitInternal
+		return nil, ExitInternal
 	}
-	return m, p, ExitOK
+	return p, ExitOK
 }
 
 // noArgs refuses arguments to a command that takes none.

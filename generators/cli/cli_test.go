@@ -24,7 +24,14 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the CLI scenarios in testdata/script, in-process.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		// Each script keeps its run cache in its own work folder.
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("GROUNDWORK_CACHE_DIR", env.WorkDir+"/.cache")
+			return nil
+		},
+	})
 }
 
 // repoRoot is the repository this package is in.

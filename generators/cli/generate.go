@@ -7,13 +7,23 @@ import (
 
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/flux"
+	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
 func (c *command) generate(args []string) int {
 	if !c.noArgs("generate", args) {
 		return ExitInput
 	}
-	m, p, code := c.plan()
+	m, code := c.load()
+	if code != ExitOK {
+		return code
+	}
+	if n, ok := c.unchanged(); ok {
+		c.undeployed(m)
+		fmt.Fprintf(c.stdout, "groundwork: 0 written, 0 removed, %d unchanged (specs and generator as in the last run)\n", n)
+		return ExitOK
+	}
+	p, code := c.planModel(m)
 	if code != ExitOK {
 		return code
 	}
@@ -42,11 +52,17 @@ func (c *command) generate(args []string) int {
 			written++
 		}
 	}
-	// A service without a digest in an environment's release record gets
-	// its namespace, identity and secrets there, but no workload yet.
+	c.undeployed(m)
+	c.remember()
+	fmt.Fprintf(c.stdout, "groundwork: %d written, %d removed, %d unchanged\n", written, removed, p.Unchanged)
+	return ExitOK
+}
+
+// undeployed says which services are not deployed where. A service without a
+// digest in an environment's release record gets its namespace, identity and
+// secrets there, but no workload yet.
+func (c *command) undeployed(m *spec.Model) {
 	for _, line := range flux.Undeployed(m) {
 		fmt.Fprintln(c.stdout, line)
 	}
-	fmt.Fprintf(c.stdout, "groundwork: %d written, %d removed, %d unchanged\n", written, removed, p.Unchanged)
-	return ExitOK
 }

@@ -13,11 +13,20 @@ func (c *command) verify(args []string) int {
 	if !c.noArgs("verify", args) {
 		return ExitInput
 	}
-	_, p, code := c.plan()
+	m, code := c.load()
+	if code != ExitOK {
+		return code
+	}
+	if n, ok := c.unchanged(); ok {
+		fmt.Fprintf(c.stdout, "groundwork: %d generated files up to date (specs and generator as in the last run)\n", n)
+		return ExitOK
+	}
+	p, code := c.planModel(m)
 	if code != ExitOK {
 		return code
 	}
 	if p.Clean() {
+		c.remember()
 		fmt.Fprintf(c.stdout, "groundwork: %d generated files up to date\n", p.Unchanged)
 		return ExitOK
 	}

@@ -8,8 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+
+	"github.com/groundwork-dev/groundwork/internal/parallel"
 )
 
 // LockFile records every generated path, so that files without a comment
@@ -81,4 +85,21 @@ func readLock(root string) (*Lock, []byte, error) {
 		l.Files = map[string]*LockEntry{}
 	}
 	return &l, data, nil
+}
+
+// Intact reports whether every file the lock lists is on disk with the hash
+// the lock records, and how many files it lists. A tree that is intact and
+// was made from unchanged specs by an unchanged generator needs no render.
+func Intact(root string) (files int, ok bool, err error) {
+	l, data, err := readLock(root)
+	if err != nil || data == nil {
+		return 0, false, err
+	}
+	paths := slices.Sorted(maps.Keys(l.Files))
+	bad := make([]bool, len(paths))
+	parallel.For(len(paths), func(i int) {
+		got, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(paths[i])))
+		bad[i] = err != nil || hash(got) != l.Files[paths[i]].SHA256
+	})
+	return len(paths), !slices.Contains(bad, true), nil
 }
