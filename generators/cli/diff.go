@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -82,7 +83,14 @@ func writeMarkdown(w io.Writer, p *engine.Plan) {
 		fmt.Fprintf(w, "| %s | %d | %d | %d |\n", k, cn.added, cn.changed, cn.removed)
 	}
 
-	if len(prod) > 0 || len(removed) > 0 || len(iam) > 0 || len(p.Unowned) > 0 {
+	alertChs := alertChanges(p)
+	var paging []alertChange
+	for _, c := range alertChs {
+		if c.pages {
+			paging = append(paging, c)
+		}
+	}
+	if len(prod) > 0 || len(removed) > 0 || len(iam) > 0 || len(paging) > 0 || len(p.Unowned) > 0 {
 		fmt.Fprintln(w, "\n> [!WARNING]")
 		if len(prod) > 0 {
 			fmt.Fprintf(w, "> **Production:** %d %s for a production environment %s.\n", len(prod), plural(len(prod), "file", "files"), plural(len(prod), "changes", "change"))
@@ -91,6 +99,14 @@ func writeMarkdown(w io.Writer, p *engine.Plan) {
 			fmt.Fprintf(w, "> **IAM:** %d %s change who may do what (roles, trust, granted ARNs, reviewers): %s.\n",
 				len(iam), plural(len(iam), "file", "files"), paths(iam))
 		}
+		if len(paging) > 0 {
+			envs := map[string]bool{}
+			for _, c := range paging {
+				envs[c.env] = true
+			}
+			fmt.Fprintf(w, "> **Paging:** %d alerting %s that page on-call %s (%s); see the alerting rules below.\n",
+				len(paging), plural(len(paging), "rule", "rules"), plural(len(paging), "changes", "change"), strings.Join(slices.Sorted(maps.Keys(envs)), ", "))
+		}
 		if len(removed) > 0 {
 			fmt.Fprintf(w, "> **Deletions:** %d generated %s removed.\n", len(removed), plural(len(removed), "file is", "files are"))
 		}
@@ -98,6 +114,8 @@ func writeMarkdown(w io.Writer, p *engine.Plan) {
 			fmt.Fprintf(w, "> **Blocked:** %d hand-written %s in the way of generated output.\n", len(p.Unowned), plural(len(p.Unowned), "file is", "files are"))
 		}
 	}
+
+	writeAlertChanges(w, alertChs)
 
 	fmt.Fprintf(w, "\n<details><summary>Files</summary>\n\n| file | change | from |\n|------|--------|------|\n")
 	for _, ch := range p.Changes {
