@@ -17,7 +17,7 @@ import (
 // as a reviewer wants it listed: where, which alert and tier, and how.
 type alertChange struct {
 	env, alert, tier, what string
-	pages              bool // pages on-call, before or after the change
+	pages                  bool // pages on-call, before or after the change
 }
 
 // alertRule is what a reviewer compares of an alerting rule.
