@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/groundwork-dev/groundwork/generators/spec"
@@ -18,17 +19,60 @@ import (
 // a window is the bad events over all events between the window's first and
 // last samples, as rate() makes it when both counters are sampled together.
 func burnTests(m *spec.Model, e *spec.Environment, a *Alert) ([]*testGroup, error) {
+	plan, err := planBurnTests(a)
+	if err != nil {
+		return nil, err
+	}
+	rules := RulesIn(m, e, a)
+	var groups []*testGroup
+	for _, tp := range plan {
+		g := &testGroup{Name: tp.name, Interval: tp.interval, slow: tp.slow, InputSeries: tp.inputs}
+		for _, c := range tp.checks {
+			test := alertRuleTest{EvalTime: dur(c.at), Alertname: a.Name, ExpAlerts: []expAlert{}}
+			for _, j := range c.firing {
+				test.ExpAlerts = append(test.ExpAlerts, expected(m, e, a, rules[j], sloLabels(a.Service, a.SLO)))
+			}
+			g.AlertRuleTests = append(g.AlertRuleTests, test)
+		}
+		groups = append(groups, g)
+	}
+	return groups, nil
+}
+
+// tierPlan is the test of one tier as every environment shares it: the
+// series, and at each check the indexes of the rules firing. Only the
+// expected labels and annotations differ between environments.
+type tierPlan struct {
+	name, interval string
+	slow           bool
+	inputs         []inputSeries
+	checks         []tierCheck
+}
+
+type tierCheck struct {
+	at     time.Duration
+	firing []int
+}
+
+// burnPlans caches planBurnTests by alert: alerts are made once per model
+// and service (see Of), and each environment asks again.
+var burnPlans sync.Map
+
+func planBurnTests(a *Alert) ([]tierPlan, error) {
+	if p, ok := burnPlans.Load(a); ok {
+		return p.([]tierPlan), nil
+	}
 	s, o := a.Service, a.SLO
 	inputs, err := sliInputs(s, o)
 	if err != nil {
 		return nil, err
 	}
-	rules := RulesIn(m, e, a)
+	rules := a.Rules
 	thresholds := make([]float64, len(rules))
 	for i, r := range rules {
 		thresholds[i] = tierThreshold(o, *r.Tier)
 	}
-	var groups []*testGroup
+	var plan []tierPlan
 	for i, r := range rules {
 		t := *r.Tier
 		step, every, slow := time.Minute, evalEvery, false
@@ -87,10 +131,10 @@ func burnTests(m *spec.Model, e *spec.Environment, a *Alert) ([]*testGroup, erro
 		if ka+1 >= len(firing) {
 			return nil, fmt.Errorf("tier %s: no stable evaluation after it fires", t.Name)
 		}
-		g := &testGroup{
-			Name: fmt.Sprintf("%s %s: quiet at 0.9x its threshold (%s), fires %s after the ratio rises to 1.1x",
+		tp := tierPlan{
+			name: fmt.Sprintf("%s %s: quiet at 0.9x its threshold (%s), fires %s after the ratio rises to 1.1x",
 				a.Name, t.Name, Num(th), humanDuration(time.Duration(kf)*every-rise)),
-			Interval: Window(step),
+			interval: Window(step),
 			slow:     slow,
 		}
 		for _, in := range inputs {
@@ -98,18 +142,15 @@ func burnTests(m *spec.Model, e *spec.Environment, a *Alert) ([]*testGroup, erro
 			for j := 1; j <= n; j++ {
 				incs[j-1] = in.inc(eventsPerStep, bad[j]-bad[j-1])
 			}
-			g.InputSeries = append(g.InputSeries, inputSeries{Series: seriesName(in.name, in.labels), Values: seriesValues(counterBase, incs)})
+			tp.inputs = append(tp.inputs, inputSeries{Series: seriesName(in.name, in.labels), Values: seriesValues(counterBase, incs)})
 		}
 		for _, k := range []int{kq, kb, ka} {
-			test := alertRuleTest{EvalTime: dur(time.Duration(k) * every), Alertname: a.Name, ExpAlerts: []expAlert{}}
-			for _, j := range at(k) {
-				test.ExpAlerts = append(test.ExpAlerts, expected(m, e, a, rules[j], sloLabels(s, o)))
-			}
-			g.AlertRuleTests = append(g.AlertRuleTests, test)
+			tp.checks = append(tp.checks, tierCheck{at: time.Duration(k) * every, firing: at(k)})
 		}
-		groups = append(groups, g)
+		plan = append(plan, tp)
 	}
-	return groups, nil
+	burnPlans.Store(a, plan)
+	return plan, nil
 }
 
 // tierThreshold is the error ratio a tier fires above, from the numbers its
