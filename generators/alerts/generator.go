@@ -69,7 +69,7 @@ func files(m *spec.Model, e *spec.Environment, s *spec.Service) ([]engine.File, 
 	if err != nil {
 		return nil, err
 	}
-	fast, slow, err := TestFiles(m, e, s, path.Base(RuleFilePath(e, s)))
+	fast, slow, err := PromtoolTests(m, e, s, path.Base(RuleFilePath(e, s)))
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,11 +64,11 @@ const eventsPerStep = 1_000_000
 // that starts at zero would treat bad and total events differently.
 const counterBase = 10 * eventsPerStep
 
-// TestFiles are the promtool tests of service s in environment e, fast and
+// PromtoolTests are the promtool tests of service s in environment e, fast and
 // slow (see slowEvalEvery): for every alert, a series that fires it when its
 // windows say it must, and one just on the safe side of its threshold that
 // must leave it quiet.
-func TestFiles(m *spec.Model, e *spec.Environment, s *spec.Service, ruleFile string) (fast, slow []byte, err error) {
+func PromtoolTests(m *spec.Model, e *spec.Environment, s *spec.Service, ruleFile string) (fast, slow []byte, err error) {
 	ff := testFile{RuleFiles: []string{ruleFile}, EvaluationInterval: Window(evalEvery), Tests: []*testGroup{}}
 	sf := testFile{RuleFiles: []string{ruleFile}, EvaluationInterval: Window(slowEvalEvery), Tests: []*testGroup{}}
 	var mistakes spec.Diagnostics
@@ -185,20 +186,10 @@ func seriesName(name string, labels map[string]string) string {
 		return name
 	}
 	var ls []string
-	for _, k := range slices.Sorted(mapsKeys(labels)) {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		ls = append(ls, fmt.Sprintf("%s=%q", k, labels[k]))
 	}
 	return name + "{" + strings.Join(ls, ", ") + "}"
-}
-
-func mapsKeys(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // roundUp rounds d up to a multiple of step.
