@@ -18,7 +18,6 @@ import (
 // storage needs a *testing.T.
 type memStore struct {
 	series []*storage.SeriesEntry
-	lsets  []labels.Labels
 }
 
 // add appends a series with one float sample per step from t=0.
@@ -28,7 +27,6 @@ func (m *memStore) add(ls labels.Labels, stepMillis int64, values []float64) {
 		samples[i] = fSample{t: int64(i) * stepMillis, f: v}
 	}
 	m.series = append(m.series, storage.NewListSeries(ls, samples))
-	m.lsets = append(m.lsets, ls)
 }
 
 func (m *memStore) Querier(mint, maxt int64) (storage.Querier, error) { return memQuerier{m}, nil }
@@ -37,9 +35,9 @@ type memQuerier struct{ m *memStore }
 
 func (q memQuerier) Select(_ context.Context, sortSeries bool, _ *storage.SelectHints, ms ...*labels.Matcher) storage.SeriesSet {
 	var out []storage.Series
-	for i, ls := range q.m.lsets {
-		if matchesAll(ls, ms) {
-			out = append(out, q.m.series[i])
+	for _, s := range q.m.series {
+		if matchesAll(s.Labels(), ms) {
+			out = append(out, s)
 		}
 	}
 	if sortSeries {

@@ -191,3 +191,21 @@ func decode(t *testing.T, path string, v any) {
 		t.Fatalf("%s: %v", path, err)
 	}
 }
+
+// Validation refuses a spec alert that takes a generated alert's name from
+// spec.GeneratedAlertNames; it must name exactly the alerts Of makes.
+func TestGeneratedNamesAreTheCatalog(t *testing.T) {
+	for name, m := range orgs(t) {
+		for _, s := range m.Services {
+			var made []string
+			for _, a := range alerts.Of(m, s) {
+				if a.Kind != alerts.KindSpec {
+					made = append(made, a.Name)
+				}
+			}
+			if want := spec.GeneratedAlertNames(s); !slices.Equal(slices.Sorted(slices.Values(made)), slices.Sorted(slices.Values(want))) {
+				t.Errorf("%s/%s: Of makes %v, spec.GeneratedAlertNames says %v", name, s.Name, made, want)
+			}
+		}
+	}
+}

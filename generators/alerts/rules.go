@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/groundwork-dev/groundwork/generators/spec"
@@ -43,8 +44,28 @@ func Severity(e *spec.Environment, severity string) string {
 // group that records the error ratios and alerts on them (in one group so
 // that each evaluation alerts on the ratios it has just recorded) and one,
 // evaluated less often, for the whole window; then one for the service's
-// other alerts.
+// other alerts. The rule file and the PrometheusRule both ask for them, so
+// they are made once per model, environment and service; callers must not
+// change them.
 func Groups(m *spec.Model, e *spec.Environment, s *spec.Service) []Group {
+	key := modelEnvService{m, e, s}
+	if gs, ok := groupCache.Load(key); ok {
+		return gs.([]Group)
+	}
+	gs, _ := groupCache.LoadOrStore(key, groups(m, e, s))
+	return gs.([]Group)
+}
+
+// groupCache caches Groups; like catalogs, its keys keep what they name alive.
+var groupCache sync.Map
+
+type modelEnvService struct {
+	m *spec.Model
+	e *spec.Environment
+	s *spec.Service
+}
+
+func groups(m *spec.Model, e *spec.Environment, s *spec.Service) []Group {
 	alerts := Of(m, s)
 	byName := map[string]*Alert{}
 	for _, a := range alerts {

@@ -71,6 +71,8 @@ type selected struct {
 	// histogram_quantile, one series per bound; a level puts every
 	// observation at that value.
 	histogram bool
+	// matchers are those of the selector the series was made for.
+	matchers []*labels.Matcher
 }
 
 // bucketBounds are the le bounds of a synthetic histogram, around the
@@ -102,7 +104,7 @@ func selectors(expr parser.Expr) ([]selected, error) {
 		if !ok || err != nil {
 			return nil
 		}
-		sel := selected{labels: map[string]string{}}
+		sel := selected{labels: map[string]string{}, matchers: vs.LabelMatchers}
 		inQuantile := false
 		for _, p := range path {
 			switch p := p.(type) {
@@ -167,19 +169,19 @@ func literals(re *syntax.Regexp) []string {
 		}
 	case syntax.OpPlus, syntax.OpRepeat:
 		return literals(re.Sub[0])
-	case syntax.OpAlternate, syntax.OpConcat, syntax.OpCapture:
+	case syntax.OpConcat:
+		// One string: the first literal of each part, in order.
+		s := ""
+		for _, sub := range re.Sub {
+			if l := literals(sub); len(l) > 0 {
+				s += l[0]
+			}
+		}
+		return []string{s}
+	case syntax.OpAlternate, syntax.OpCapture:
 		var out []string
 		for _, sub := range re.Sub {
 			out = append(out, literals(sub)...)
-		}
-		if re.Op == syntax.OpConcat {
-			s := ""
-			for _, sub := range re.Sub {
-				if l := literals(sub); len(l) > 0 {
-					s += l[0]
-				}
-			}
-			return []string{s}
 		}
 		return out
 	}
@@ -226,7 +228,7 @@ func customInputs(s *spec.Service, o *spec.SLO) ([]sliSeries, error) {
 		}
 		countsBad := false
 		for _, b := range bads {
-			if matchesAll(b.labelSet(), selectorMatchers(totalExpr, t)) {
+			if matchesAll(b.labelSet(), t.matchers) {
 				countsBad = true
 			}
 		}
@@ -264,21 +266,6 @@ func customInputs(s *spec.Service, o *spec.SLO) ([]sliSeries, error) {
 		return nil, fmt.Errorf("fed one bad event in a hundred, errors over total gives %s instead of 0.01; write both as sums of rates of counters, as Sloth does", got)
 	}
 	return inputs, nil
-}
-
-// selectorMatchers finds the matchers of the selector of expr that sel was
-// made from.
-func selectorMatchers(expr parser.Expr, sel selected) []*labels.Matcher {
-	var ms []*labels.Matcher
-	parser.Inspect(expr, func(node parser.Node, _ []parser.Node) error {
-		if vs, ok := node.(*parser.VectorSelector); ok && ms == nil {
-			if matchesAll(sel.labelSet(), vs.LabelMatchers) {
-				ms = vs.LabelMatchers
-			}
-		}
-		return nil
-	})
-	return ms
 }
 
 // scenario is a spec alert's query fed one series per selector: the driver

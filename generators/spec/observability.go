@@ -57,7 +57,9 @@ func GeneratedAlertNames(s *Service) []string {
 			PlatformAlertName(s, AlertDatabasePoolSaturated))
 	}
 	for _, o := range s.SLOs {
-		names = append(names, BurnAlertName(s, o))
+		if len(o.Tiers()) > 0 { // an SLO with every tier off alerts on nothing
+			names = append(names, BurnAlertName(s, o))
+		}
 	}
 	return names
 }
