@@ -1,0 +1,329 @@
+package tree
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+
+	"golang.org/x/sys/unix"
+)
+
+// Tree is an open repository root.
+type Tree struct {
+	dir string
+	fd  int
+}
+
+// Open opens the repository at dir. dir itself may be reached through links:
+// it is what the user named; nothing beneath it is.
+func Open(dir string) (*Tree, error) {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: dir, Err: err}
+	}
+	return &Tree{dir: dir, fd: fd}, nil
+}
+
+// Close releases the root, and with it the lock Lock took.
+func (t *Tree) Close() error { return unix.Close(t.fd) }
+
+// Dir is the root as it was opened.
+func (t *Tree) Dir() string { return t.dir }
+
+// Lock takes the tree for this process: exclusively for a run that writes,
+// shared for one that only reads. It never waits: a second run on the same
+// tree learns at once that another is going. The kernel drops the lock when
+// the process ends, however it ends.
+func (t *Tree) Lock(exclusive bool) error {
+	how := unix.LOCK_SH
+	if exclusive {
+		how = unix.LOCK_EX
+	}
+	for {
+		err := unix.Flock(t.fd, how|unix.LOCK_NB)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EWOULDBLOCK):
+			return ErrBusy
+		}
+		return &os.PathError{Op: "lock", Path: t.dir, Err: err}
+	}
+}
+
+const resolve = unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS
+
+// open resolves name beneath the root with no link on the way.
+func (t *Tree) open(op, name string, flags int, mode uint32) (int, error) {
+	if err := checkName(op, name); err != nil {
+		return -1, err
+	}
+	if name == "" {
+		name = "."
+	}
+	// RESOLVE_NO_SYMLINKS refuses a link anywhere, the last element included
+	// (no O_NOFOLLOW: with O_PATH it would return the link itself).
+	how := unix.OpenHow{Flags: uint64(flags | unix.O_CLOEXEC), Mode: uint64(mode), Resolve: resolve}
+	for range 16 {
+		fd, err := unix.Openat2(t.fd, name, &how)
+		if err == nil {
+			return fd, nil
+		}
+		// EAGAIN: a rename raced the lookup; the kernel asks to retry.
+		if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
+			continue
+		}
+		return -1, &Error{Op: op, Path: name, Err: cause(err)}
+	}
+	return -1, &Error{Op: op, Path: name, Err: unix.EAGAIN}
+}
+
+// cause maps the kernel's refusals to this package's errors.
+func cause(err error) error {
+	switch {
+	case errors.Is(err, unix.ELOOP):
+		return ErrLink
+	case errors.Is(err, unix.EXDEV):
+		return errEscape
+	case errors.Is(err, unix.ENOENT):
+		return fs.ErrNotExist
+	case errors.Is(err, unix.EEXIST):
+		return fs.ErrExist
+	}
+	return err
+}
+
+// ReadFile returns the bytes of the plain file name. A missing file is an
+// error that errors.Is(err, fs.ErrNotExist) reports; a folder, pipe or device
+// is ErrNotRegular (opened without blocking, so a planted pipe cannot hang
+// the run); a file over limit bytes is ErrTooLarge.
+func (t *Tree) ReadFile(name string, limit int64) ([]byte, error) {
+	fd, err := t.open("read", name, unix.O_RDONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), name)
+	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, &Error{Op: "read", Path: name, Err: err}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, &Error{Op: "read", Path: name, Err: ErrNotRegular}
+	}
+	if st.Size > limit {
+		return nil, &Error{Op: "read", Path: name, Err: ErrTooLarge}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, &Error{Op: "read", Path: name, Err: err}
+	}
+	if int64(len(data)) > limit {
+		return nil, &Error{Op: "read", Path: name, Err: ErrTooLarge}
+	}
+	return data, nil
+}
+
+// Entry is one name in a folder.
+type Entry struct {
+	Name string
+	Type fs.FileMode // fs.ModeDir, fs.ModeSymlink, 0 for a plain file, ...
+}
+
+// ReadDir lists the folder name. Entries keep their own type: a link is
+// reported as a link, never as what it points to.
+func (t *Tree) ReadDir(name string) ([]Entry, error) {
+	fd, err := t.open("list", name, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), name)
+	defer f.Close()
+	des, err := f.ReadDir(-1)
+	if err != nil {
+		return nil, &Error{Op: "list", Path: name, Err: err}
+	}
+	out := make([]Entry, len(des))
+	for i, d := range des {
+		out[i] = Entry{Name: d.Name(), Type: d.Type()}
+	}
+	return out, nil
+}
+
+// IsDir reports whether name is a folder, reached with no link on the way.
+func (t *Tree) IsDir(name string) (bool, error) {
+	fd, err := t.open("stat", name, unix.O_PATH, 0)
+	if err != nil {
+		if isNotExist(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return false, &Error{Op: "stat", Path: name, Err: err}
+	}
+	return st.Mode&unix.S_IFMT == unix.S_IFDIR, nil
+}
+
+// Exists reports whether anything (a file, a folder, a link) is at name.
+func (t *Tree) Exists(name string) (bool, error) {
+	parent, base, err := t.parent("stat", name)
+	if err != nil {
+		if isNotExist(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	defer unix.Close(parent)
+	var st unix.Stat_t
+	err = unix.Fstatat(parent, base, &st, unix.AT_SYMLINK_NOFOLLOW)
+	if errors.Is(err, unix.ENOENT) {
+		return false, nil
+	}
+	if err != nil {
+		return false, &Error{Op: "stat", Path: name, Err: err}
+	}
+	return true, nil
+}
+
+// parent opens the folder that holds name, with no link on the way, and
+// returns it with name's last element.
+func (t *Tree) parent(op, name string) (int, string, error) {
+	if err := checkName(op, name); err != nil || name == "" || name == "." {
+		if err == nil {
+			err = &Error{Op: op, Path: name, Err: errEscape}
+		}
+		return -1, "", err
+	}
+	fd, err := t.open(op, path.Dir(name), unix.O_PATH|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return -1, "", err
+	}
+	return fd, path.Base(name), nil
+}
+
+// MkdirAll makes the folder name and its parents. An existing component
+// that is a link or a file is refused, not followed.
+func (t *Tree) MkdirAll(name string) error {
+	if name == "" || name == "." {
+		return nil
+	}
+	fd, err := t.open("mkdir", name, unix.O_PATH|unix.O_DIRECTORY, 0)
+	if err == nil {
+		unix.Close(fd)
+		return nil
+	}
+	if !isNotExist(err) {
+		return err
+	}
+	if err := t.MkdirAll(path.Dir(name)); err != nil {
+		return err
+	}
+	parent, base, err := t.parent("mkdir", name)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(parent)
+	if err := unix.Mkdirat(parent, base, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
+		return &Error{Op: "mkdir", Path: name, Err: cause(err)}
+	}
+	// Made now or by a racing writer: either way it must be a real folder.
+	fd, err = t.open("mkdir", name, unix.O_PATH|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return err
+	}
+	unix.Close(fd)
+	return nil
+}
+
+// WriteNew creates name, which must not exist (not even as a link), and
+// writes data to it.
+func (t *Tree) WriteNew(name string, data []byte) error {
+	fd, err := t.open("write", name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	f := os.NewFile(uintptr(fd), name)
+	_, werr := f.Write(data)
+	if err := errors.Join(werr, f.Close()); err != nil {
+		t.Remove(name)
+		return &Error{Op: "write", Path: name, Err: err}
+	}
+	return nil
+}
+
+// Rename moves oldname to newname, replacing what newname holds; a link at
+// newname is replaced, never followed.
+func (t *Tree) Rename(oldname, newname string) error {
+	op, ob, err := t.parent("rename", oldname)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(op)
+	np, nb, err := t.parent("rename", newname)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(np)
+	if err := unix.Renameat(op, ob, np, nb); err != nil {
+		return &Error{Op: "rename", Path: oldname + " -> " + newname, Err: cause(err)}
+	}
+	return nil
+}
+
+// Remove deletes the file (or link) name; a missing file is no error.
+func (t *Tree) Remove(name string) error {
+	return t.unlink(name, 0)
+}
+
+// RemoveDir deletes the empty folder name.
+func (t *Tree) RemoveDir(name string) error {
+	return t.unlink(name, unix.AT_REMOVEDIR)
+}
+
+func (t *Tree) unlink(name string, flags int) error {
+	parent, base, err := t.parent("remove", name)
+	if isNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer unix.Close(parent)
+	if err := unix.Unlinkat(parent, base, flags); err != nil && !errors.Is(err, unix.ENOENT) {
+		return &Error{Op: "remove", Path: name, Err: cause(err)}
+	}
+	return nil
+}
+
+// RemoveAll deletes name and everything beneath it; links are removed, not
+// followed.
+func (t *Tree) RemoveAll(name string) error {
+	entries, err := t.ReadDir(name)
+	switch {
+	case isNotExist(err):
+		return nil
+	case errors.Is(err, ErrLink) || errors.Is(err, unix.ENOTDIR):
+		return t.Remove(name) // a file or a link: unlink it, whatever it points to
+	case err != nil:
+		return err
+	}
+	for _, e := range entries {
+		child := path.Join(name, e.Name)
+		if e.Type.IsDir() {
+			err = t.RemoveAll(child)
+		} else {
+			err = t.Remove(child)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return t.RemoveDir(name)
+}
