@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/parallel"
 )
 
 // Render runs every generator on the model, in parallel, then the indexers
@@ -53,17 +53,19 @@ func (i indexed) Generate(m *spec.Model) ([]File, error) { return i.ix.Index(m, 
 func render(m *spec.Model, gens []Generator) (*Output, error) {
 	results := make([][]File, len(gens))
 	errs := make([]error, len(gens))
-	var wg sync.WaitGroup
+	// One goroutine per generator: they differ a lot in cost, and each
+	// spreads its own work over the cores.
+	fns := make([]func(), len(gens))
 	for i, g := range gens {
-		wg.Go(func() {
+		fns[i] = func() {
 			files, err := g.Generate(m)
 			if err != nil {
 				err = fmt.Errorf("%s: %w", g.Kind(), err)
 			}
 			results[i], errs[i] = files, err
-		})
+		}
 	}
-	wg.Wait()
+	parallel.Do(fns...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

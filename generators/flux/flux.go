@@ -27,10 +27,10 @@ import (
 	"fmt"
 	"path"
 	"slices"
-	"sync"
 
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/parallel"
 )
 
 // Pinned Helm charts. Bumping one is a reviewed change of generated output
@@ -102,19 +102,16 @@ func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
 	// their files together in the order of the environments.
 	gens := make([]*envGen, len(m.Environments))
 	errs := make([]error, len(m.Environments))
-	var wg sync.WaitGroup
-	for i, e := range m.Environments {
+	parallel.For(len(m.Environments), func(i int) {
+		e := m.Environments[i]
 		gens[i] = &envGen{m: m, p: m.Platform, e: e, dir: spec.FluxDir(e)}
-		wg.Go(func() {
-			for _, step := range []func() error{gens[i].system, gens[i].infrastructure, gens[i].configs, gens[i].apps, gens[i].argocd} {
-				if err := step(); err != nil {
-					errs[i] = fmt.Errorf("%s: %w", e.Name, err)
-					return
-				}
+		for _, step := range []func() error{gens[i].system, gens[i].infrastructure, gens[i].configs, gens[i].apps, gens[i].argocd} {
+			if err := step(); err != nil {
+				errs[i] = fmt.Errorf("%s: %w", e.Name, err)
+				return
 			}
-		})
-	}
-	wg.Wait()
+		}
+	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

@@ -6,10 +6,9 @@
 package terraform
 
 import (
-	"sync"
-
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/parallel"
 )
 
 // Versions of the tools and providers the roots are written for.
@@ -51,11 +50,7 @@ func (Generator) Kind() string { return "terraform" }
 // and with many services each is large.
 func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
 	roots := make([][]engine.File, len(m.Environments))
-	var wg sync.WaitGroup
-	for i, e := range m.Environments {
-		wg.Go(func() { roots[i] = environmentRoot(m, e) })
-	}
-	wg.Wait()
+	parallel.For(len(m.Environments), func(i int) { roots[i] = environmentRoot(m, m.Environments[i]) })
 	var files []engine.File
 	for _, r := range roots {
 		files = append(files, r...)

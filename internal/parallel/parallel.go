@@ -4,19 +4,35 @@
 package parallel
 
 import (
+	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sync"
 )
 
 // For calls f(0) … f(n-1) from a few goroutines and returns when all are
 // done. Twice as many workers as cores keeps the cores busy when some of the
 // steps wait on the disk.
+//
+// A panic in f is raised again in the caller once every worker has stopped,
+// so that the command's recover sees it: a panic in a worker goroutine would
+// otherwise end the process with a trace.
 func For(n int, f func(i int)) {
 	workers := min(n, 2*runtime.GOMAXPROCS(0))
 	next := make(chan int)
 	var wg sync.WaitGroup
+	var once sync.Once
+	var caught *Panic
 	for range workers {
 		wg.Go(func() {
+			defer func() {
+				if v := recover(); v != nil {
+					once.Do(func() { caught = asPanic(v) })
+					for range next {
+						// drain, so that the feeder never blocks
+					}
+				}
+			}()
 			for i := range next {
 				f(i)
 			}
@@ -27,4 +43,46 @@ func For(n int, f func(i int)) {
 	}
 	close(next)
 	wg.Wait()
+	if caught != nil {
+		panic(caught)
+	}
 }
+
+// Do runs each of fs in its own goroutine and returns when all are done,
+// raising a panic of any of them in the caller like For.
+func Do(fs ...func()) {
+	var wg sync.WaitGroup
+	var once sync.Once
+	var caught *Panic
+	for _, f := range fs {
+		wg.Go(func() {
+			defer func() {
+				if v := recover(); v != nil {
+					once.Do(func() { caught = asPanic(v) })
+				}
+			}()
+			f()
+		})
+	}
+	wg.Wait()
+	if caught != nil {
+		panic(caught)
+	}
+}
+
+// asPanic keeps the stack of the first worker that panicked, also through
+// nested For and Do.
+func asPanic(v any) *Panic {
+	if p, ok := v.(*Panic); ok {
+		return p
+	}
+	return &Panic{Value: v, Stack: debug.Stack()}
+}
+
+// Panic is a panic raised in a worker, with the worker's stack.
+type Panic struct {
+	Value any
+	Stack []byte
+}
+
+func (p *Panic) Error() string { return fmt.Sprint(p.Value) }
