@@ -4,13 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
 // Generators are pure: the same specs and the same groundwork binary make the
@@ -43,39 +42,21 @@ var executableHash = sync.OnceValue(func() string {
 	return hex.EncodeToString(h.Sum(nil))
 })
 
-// inputsKey hashes the binary, the root, every file under specs/ and the
-// lock; "" when one of them cannot be read.
-func (c *command) inputsKey() string {
+// inputsKey hashes the binary, the root, and the specs exactly as this run
+// read them (every file under specs/, Jsonnet libraries included, read once
+// before anything was rendered), then the lock the run left; "" when one of
+// them is not known. A spec edited while a run renders is not in the key the
+// run records, so the next run renders again.
+func (c *command) inputsKey(lock []byte) string {
 	exe := executableHash()
 	root, err := filepath.Abs(c.root)
-	if exe == "" || err != nil {
+	if exe == "" || err != nil || c.files == nil || lock == nil {
 		return ""
 	}
 	h := sha256.New()
-	io.WriteString(h, "groundwork-run-cache-1\x00"+exe+"\x00"+root+"\x00")
-	err = filepath.WalkDir(filepath.Join(root, spec.Dir), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		io.WriteString(h, filepath.ToSlash(rel)+"\x00")
-		h.Write(data)
-		h.Write([]byte{0})
-		return nil
-	})
-	if err != nil {
-		return ""
-	}
-	lock, err := os.ReadFile(filepath.Join(root, engine.LockFile))
-	if err != nil {
-		return ""
-	}
-	h.Write(lock)
-	return hex.EncodeToString(h.Sum(nil))
+	io.WriteString(h, "groundwork-run-cache-2\x00"+exe+"\x00"+root+"\x00"+c.files.Hash+"\x00")
+	lockSum := sha256.Sum256(lock)
+	return hex.EncodeToString(h.Sum(nil)) + " " + hex.EncodeToString(lockSum[:])
 }
 
 // cacheFile is where the key of this root's last clean run is kept.
@@ -98,6 +79,7 @@ func (c *command) cacheFile() string {
 
 // unchanged reports whether the last clean run saw these very inputs and
 // the tree still holds exactly what it left, and how many files that is.
+// Any doubt (no cache, a file off its hash, a staging folder) means no.
 func (c *command) unchanged() (int, bool) {
 	file := c.cacheFile()
 	if file == "" {
@@ -107,18 +89,22 @@ func (c *command) unchanged() (int, bool) {
 	if err != nil {
 		return 0, false
 	}
-	key := c.inputsKey()
-	if key == "" || string(saved) != key {
+	// The inputs first, then (only when they match) every file's hash.
+	inputs, _, _ := strings.Cut(c.inputsKey([]byte{}), " ")
+	if inputs == "" || !strings.HasPrefix(string(saved), inputs+" ") {
 		return 0, false
 	}
-	n, ok, err := engine.Intact(c.root)
-	return n, ok && err == nil
+	n, lock, ok, err := engine.Intact(c.tree)
+	if err != nil || !ok {
+		return 0, false
+	}
+	return n, string(saved) == c.inputsKey(lock)
 }
 
-// remember records the inputs of a clean run. Failing to is no error: the
-// next run renders.
-func (c *command) remember() {
-	file, key := c.cacheFile(), c.inputsKey()
+// remember records the inputs of a clean run whose lock is now lock.
+// Failing to is no error: the next run renders.
+func (c *command) remember(lock []byte) {
+	file, key := c.cacheFile(), c.inputsKey(lock)
 	if file == "" || key == "" {
 		return
 	}

@@ -9,10 +9,13 @@ import (
 	"io"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/groundwork-dev/groundwork/generators"
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/parallel"
+	"github.com/groundwork-dev/groundwork/internal/tree"
 )
 
 // Exit codes.
@@ -21,6 +24,8 @@ const (
 	ExitFindings = 1 // verify found stale, hand-edited, orphaned or missing files
 	ExitInput    = 2 // a spec is wrong, or the command line is
 	ExitInternal = 3 // a bug or an I/O failure
+	// ExitInterrupted: SIGINT or SIGTERM stopped a run; the tree is as it was.
+	ExitInterrupted = 130
 )
 
 // Version is the version of groundwork, set at release by -ldflags.
@@ -47,10 +52,23 @@ Flags:
 type command struct {
 	root           string
 	stdout, stderr io.Writer
+	tree           *tree.Tree
+	files          *spec.Files // specs/ as this run read it
 }
 
-// Main runs groundwork with args (without the program name).
-func Main(args []string, stdout, stderr io.Writer) int {
+// Main runs groundwork with args (without the program name). A panic, in
+// any goroutine of the run, ends as one line and exit 3, never a trace.
+func Main(args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if v := recover(); v != nil {
+			if p, ok := v.(*parallel.Panic); ok {
+				v = p.Value
+			}
+			msg := strings.ReplaceAll(fmt.Sprint(v), "\n", " ")
+			fmt.Fprintf(stderr, "groundwork: internal error: %.300s; this is a bug in groundwork: please report it with the command you ran and, if you can, the specs\n", msg)
+			code = ExitInternal
+		}
+	}()
 	fs := flag.NewFlagSet("groundwork", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
@@ -73,17 +91,17 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ExitInput
 	}
 	name, rest := rest[0], rest[1:]
+	run, writes := map[string]func([]string) int{
+		"generate": c.generate, "verify": c.verify, "diff": c.diff, "explain": c.explain, "release": c.release,
+	}[name], name == "generate" || name == "release"
+	if run != nil {
+		if code := c.open(writes); code != ExitOK {
+			return code
+		}
+		defer c.tree.Close()
+		return run(rest)
+	}
 	switch name {
-	case "generate":
-		return c.generate(rest)
-	case "verify":
-		return c.verify(rest)
-	case "diff":
-		return c.diff(rest)
-	case "explain":
-		return c.explain(rest)
-	case "release":
-		return c.release(rest)
 	case "version":
 		fmt.Fprintf(stdout, "groundwork %s (%s)\n", Version, runtime.Version())
 		return ExitOK
@@ -95,20 +113,59 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return ExitInput
 }
 
+// open opens the repository and takes it: exclusively for a command that
+// writes, shared for one that reads, so that a verify never sees a generate
+// half-way and two generates never interleave.
+func (c *command) open(writes bool) int {
+	t, err := tree.Open(c.root)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "groundwork: %s: cannot open it (%v), so there is no specs folder here; run groundwork from the repository root or pass -C DIR\n", c.root, errors.Unwrap(err))
+		return ExitInput
+	}
+	if err := t.Lock(writes); err != nil {
+		t.Close()
+		if errors.Is(err, tree.ErrBusy) {
+			fmt.Fprintf(c.stderr, "groundwork: another groundwork is running in %s (a generate or a release); wait for it to finish, then run this again\n", c.root)
+			return ExitInput
+		}
+		fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
+		return ExitInternal
+	}
+	c.tree = t
+	return ExitOK
+}
+
 // load reads and validates the specs. On failure it has printed why and
 // returns the exit code.
 func (c *command) load() (*spec.Model, int) {
-	m, err := spec.Load(c.root)
-	var diags spec.Diagnostics
-	switch {
-	case errors.As(err, &diags):
-		c.mistakes(diags)
-		return nil, ExitInput
-	case err != nil:
-		fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
-		return nil, ExitInternal
+	files, diags, err := spec.ReadFiles(c.tree)
+	if err == nil && len(diags) == 0 {
+		c.files = files
+		var m *spec.Model
+		if m, err = spec.LoadFiles(files); err == nil {
+			return m, ExitOK
+		}
 	}
-	return m, ExitOK
+	switch {
+	case errors.As(err, &diags) || len(diags) > 0:
+		c.mistakes(diags.Sorted())
+		return nil, ExitInput
+	default:
+		return nil, c.failed(err)
+	}
+}
+
+// failed prints an error that is not a spec mistake and returns its exit
+// code: a tree groundwork refuses to work on is bad input, like a wrong
+// spec; anything else is an internal failure.
+func (c *command) failed(err error) int {
+	var te *engine.TreeError
+	if errors.As(err, &te) || tree.Hostile(err) {
+		fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
+		return ExitInput
+	}
+	fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
+	return ExitInternal
 }
 
 func (c *command) mistakes(diags spec.Diagnostics) {
@@ -158,10 +215,9 @@ func (c *command) planModel(m *spec.Model) (*engine.Plan, int) {
 	if code != ExitOK {
 		return nil, code
 	}
-	p, err := engine.Compare(c.root, out)
+	p, err := engine.Compare(c.tree, out)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
-		return nil, ExitInternal
+		return nil, c.failed(err)
 	}
 	return p, ExitOK
 }

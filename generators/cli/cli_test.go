@@ -14,6 +14,7 @@ import (
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/synthetic"
+	"github.com/groundwork-dev/groundwork/internal/tree"
 )
 
 func TestMain(m *testing.M) {
@@ -206,7 +207,12 @@ func TestCommittedOutputIsUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := engine.Compare(repoRoot, out)
+	tr, err := tree.Open(repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	p, err := engine.Compare(tr, out)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,8 @@ func (c *command) generate(args []string) int {
 	if !c.noArgs("generate", args) {
 		return ExitInput
 	}
+	ctx, begin, end := c.interrupts()
+	defer end()
 	m, code := c.load()
 	if code != ExitOK {
 		return code
@@ -27,15 +29,19 @@ func (c *command) generate(args []string) int {
 	if code != ExitOK {
 		return code
 	}
-	if err := p.Apply(); err != nil {
+	begin()
+	if err := p.Apply(ctx); err != nil {
 		var unowned *engine.UnownedError
-		if errors.As(err, &unowned) {
+		switch {
+		case errors.As(err, &unowned):
 			fmt.Fprintln(c.stderr, err)
 			fmt.Fprintf(c.stderr, "groundwork: %d %s in the way; nothing was written\n", len(unowned.Paths), plural(len(unowned.Paths), "file", "files"))
 			return ExitInput
+		case errors.Is(err, engine.ErrInterrupted):
+			fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
+			return ExitInterrupted
 		}
-		fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
-		return ExitInternal
+		return c.failed(err)
 	}
 	written, removed := 0, 0
 	for _, ch := range p.Changes {
@@ -53,7 +59,7 @@ func (c *command) generate(args []string) int {
 		}
 	}
 	c.undeployed(m)
-	c.remember()
+	c.remember(p.Lock())
 	fmt.Fprintf(c.stdout, "groundwork: %d written, %d removed, %d unchanged\n", written, removed, p.Unchanged)
 	return ExitOK
 }

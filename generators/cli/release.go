@@ -3,8 +3,7 @@ package cli
 import (
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
+	"path"
 	"strings"
 
 	"github.com/groundwork-dev/groundwork/generators/spec"
@@ -22,10 +21,10 @@ func (c *command) release(args []string) int {
 		fmt.Fprint(c.stderr, releaseUsage)
 		return ExitInput
 	}
-	m, err := spec.Load(c.root)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "%v\ngroundwork: the specs must be valid before a release is recorded\n", err)
-		return ExitInput
+	m, code := c.load()
+	if code != ExitOK {
+		fmt.Fprintln(c.stderr, "groundwork: the specs must be valid before a release is recorded")
+		return code
 	}
 	switch args[0] {
 	case "set":
@@ -52,9 +51,13 @@ func (c *command) releaseSet(m *spec.Model, env string, pairs []string) int {
 	if r := m.Releases[env]; r != nil {
 		maps.Copy(digests, r.Digests)
 	}
+	seen := map[string]bool{}
 	for _, p := range pairs {
 		name, digest, ok := strings.Cut(p, "=")
 		switch {
+		case seen[name]:
+			fmt.Fprintf(c.stderr, "groundwork release set: service %q is given twice; give each service one digest\n", name)
+			return ExitInput
 		case !ok:
 			fmt.Fprintf(c.stderr, "groundwork release set: %q is not SERVICE=DIGEST\n", p)
 			return ExitInput
@@ -65,6 +68,7 @@ func (c *command) releaseSet(m *spec.Model, env string, pairs []string) int {
 			fmt.Fprintf(c.stderr, "groundwork release set: %q is not an image digest (sha256: and 64 hex digits)\n", digest)
 			return ExitInput
 		}
+		seen[name] = true
 		digests[name] = digest
 	}
 	return c.writeRelease(e, digests)
@@ -92,23 +96,26 @@ func (c *command) environment(m *spec.Model, name string) *spec.Environment {
 }
 
 // writeRelease replaces the record atomically: a half-written record would
-// be a spec error on the next generate.
+// be a spec error on the next generate. The record is staged beside itself,
+// created exclusively, and renamed into place, all with no link followed.
 func (c *command) writeRelease(e *spec.Environment, digests map[string]string) int {
-	name := filepath.Join(c.root, filepath.FromSlash(spec.ReleaseFile(e)))
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
-		return ExitInternal
+	name := spec.ReleaseFile(e)
+	tmp := path.Join(path.Dir(name), "."+path.Base(name)+".groundwork-tmp")
+	err := c.tree.MkdirAll(path.Dir(name))
+	if err == nil {
+		err = c.tree.Remove(tmp) // left by a run that was killed
 	}
-	tmp := name + ".tmp"
-	if err := os.WriteFile(tmp, spec.EncodeRelease(e.Name, digests), 0o644); err != nil {
-		fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
-		return ExitInternal
+	if err == nil {
+		err = c.tree.WriteNew(tmp, spec.EncodeRelease(e.Name, digests))
 	}
-	if err := os.Rename(tmp, name); err != nil {
-		os.Remove(tmp)
-		fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
-		return ExitInternal
+	if err == nil {
+		if err = c.tree.Rename(tmp, name); err != nil {
+			c.tree.Remove(tmp)
+		}
 	}
-	fmt.Fprintf(c.stdout, "wrote %s (%d %s); run make generate\n", spec.ReleaseFile(e), len(digests), plural(len(digests), "service", "services"))
+	if err != nil {
+		return c.failed(err)
+	}
+	fmt.Fprintf(c.stdout, "wrote %s (%d %s); run make generate\n", name, len(digests), plural(len(digests), "service", "services"))
 	return ExitOK
 }

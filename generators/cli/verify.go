@@ -26,7 +26,7 @@ func (c *command) verify(args []string) int {
 		return code
 	}
 	if p.Clean() {
-		c.remember()
+		c.remember(p.Lock())
 		fmt.Fprintf(c.stdout, "groundwork: %d generated files up to date\n", p.Unchanged)
 		return ExitOK
 	}
@@ -41,6 +41,10 @@ func (c *command) verify(args []string) int {
 		fmt.Fprintf(c.stdout, "%s: out of date; run make generate\n", engine.LockFile)
 	}
 	n := len(p.Changes) + len(p.Unowned)
+	if p.Staged {
+		fmt.Fprintf(c.stdout, "%s/: left by an interrupted generate; run make generate, which removes it and completes the tree\n", engine.StagingDir)
+		n++
+	}
 	fmt.Fprintf(c.stderr, "groundwork: %d generated %s out of date; run make generate and commit the result\n", max(n, 1), plural(max(n, 1), "file is", "files are"))
 	return ExitFindings
 }
@@ -65,6 +69,10 @@ func finding(ch engine.Change) string {
 
 // unifiedDiff prints what generate would do to one file, as git would.
 func (c *command) unifiedDiff(ch engine.Change) {
+	if ch.Status == engine.Removed && ch.Old == nil {
+		fmt.Fprintf(c.stdout, "--- a/%s\n+++ /dev/null\n(contents not shown: not what groundwork wrote there)\n", ch.Path)
+		return
+	}
 	from, to := "a/"+ch.Path, "b/"+ch.Path
 	switch ch.Status {
 	case engine.Added:

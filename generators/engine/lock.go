@@ -7,13 +7,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
+	"io"
 	"maps"
-	"os"
-	"path/filepath"
+	"path"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/groundwork-dev/groundwork/internal/parallel"
+	"github.com/groundwork-dev/groundwork/internal/tree"
 )
 
 // LockFile records every generated path, so that files without a comment
@@ -23,6 +25,14 @@ const LockFile = "groundwork.lock"
 
 // lockVersion changes when the lock's format does.
 const lockVersion = 1
+
+// maxLockSize bounds the lock: about 300 bytes per generated file, so 256
+// MiB is far beyond ten thousand services.
+const maxLockSize = 256 << 20
+
+// MaxFileSize bounds what groundwork reads of a file at a generated path: a
+// generated file is at most a few MiB.
+const MaxFileSize = 64 << 20
 
 // Lock is the content of the lock file.
 type Lock struct {
@@ -64,42 +74,123 @@ func (l *Lock) encode() []byte {
 	return b.Bytes()
 }
 
-// readLock reads the lock of the tree at root; a tree never generated has an
-// empty one.
-func readLock(root string) (*Lock, []byte, error) {
-	data, err := os.ReadFile(filepath.Join(root, LockFile))
-	if errors.Is(err, fs.ErrNotExist) {
+// TreeError is a tree groundwork will not work on as it is: a lock that
+// groundwork did not write, a link or a folder where a generated file goes.
+// It is bad input, like a wrong spec; nothing has been written.
+type TreeError struct{ Msg string }
+
+func (e *TreeError) Error() string { return e.Msg }
+
+// badLock is the one line a user reads about a lock groundwork did not write.
+func badLock(format string, args ...any) error {
+	return &TreeError{Msg: fmt.Sprintf("%s: %s; the lock is written only by groundwork: restore it with git checkout %s, then run make generate",
+		LockFile, fmt.Sprintf(format, args...), LockFile)}
+}
+
+var (
+	kindRE   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
+	sourceRE = regexp.MustCompile(`^[A-Za-z0-9._/-]{1,250}$`)
+	sha256RE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// ParseLock decodes a lock and checks every entry: the lock comes from the
+// tree, and the tree may come from a hostile pull request. A lock that names
+// a path outside the owned folders, has unknown fields, null or wrongly
+// typed entries, or trailing data is refused whole.
+func ParseLock(data []byte) (*Lock, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var l Lock
+	if err := dec.Decode(&l); err != nil {
+		return nil, badLock("not a lock groundwork wrote (%s)", jsonProblem(err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, badLock("not a lock groundwork wrote (data after its end)")
+	}
+	if l.Version != lockVersion {
+		return nil, badLock("version %d; this groundwork reads version %d", l.Version, lockVersion)
+	}
+	if l.Files == nil {
+		return nil, badLock(`no "files" mapping`)
+	}
+	for _, p := range slices.Sorted(maps.Keys(l.Files)) {
+		e := l.Files[p]
+		if err := CheckPath(p); err != nil {
+			return nil, badLock("files: %v", err)
+		}
+		switch {
+		case e == nil:
+			return nil, badLock("files[%q] is null", p)
+		case !kindRE.MatchString(e.Kind):
+			return nil, badLock("files[%q].kind %.60q is not a generator's kind", p, e.Kind)
+		case !sha256RE.MatchString(e.SHA256):
+			return nil, badLock("files[%q].sha256 %.80q is not a SHA-256 in hex", p, e.SHA256)
+		}
+		for _, s := range e.Sources {
+			if !sourceRE.MatchString(s) || path.IsAbs(s) || path.Clean(s) != s || strings.HasPrefix(s, "../") || s == ".." {
+				return nil, badLock("files[%q].sources: %.80q is not a path of the repository", p, s)
+			}
+		}
+	}
+	return &l, nil
+}
+
+// jsonProblem says where the decoder stopped, without echoing the input.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("%s holds a JSON %s", typ.Field, typ.Value)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return "it ends early"
+	}
+	msg := err.Error()
+	if len(msg) > 120 {
+		msg = msg[:120] + "…"
+	}
+	return msg
+}
+
+// readLock reads the lock of the tree; a tree never generated has an empty
+// one (and nil bytes).
+func readLock(t *tree.Tree) (*Lock, []byte, error) {
+	data, err := t.ReadFile(LockFile, maxLockSize)
+	if isNotExist(err) {
 		return &Lock{Version: lockVersion, Files: map[string]*LockEntry{}}, nil, nil
 	}
 	if err != nil {
+		if tree.Hostile(err) {
+			return nil, nil, &TreeError{Msg: fmt.Sprintf("%v; restore it with git checkout %s", err, LockFile)}
+		}
 		return nil, nil, err
 	}
-	var l Lock
-	if err := json.Unmarshal(data, &l); err != nil {
-		return nil, nil, fmt.Errorf("%s is not valid JSON (%v); restore it with git checkout %s", LockFile, err, LockFile)
+	l, err := ParseLock(data)
+	if err != nil {
+		return nil, nil, err
 	}
-	if l.Version != lockVersion {
-		return nil, nil, fmt.Errorf("%s has version %d; this groundwork reads version %d", LockFile, l.Version, lockVersion)
-	}
-	if l.Files == nil {
-		l.Files = map[string]*LockEntry{}
-	}
-	return &l, data, nil
+	return l, data, nil
 }
 
 // Intact reports whether every file the lock lists is on disk with the hash
 // the lock records, and how many files it lists. A tree that is intact and
 // was made from unchanged specs by an unchanged generator needs no render.
-func Intact(root string) (files int, ok bool, err error) {
-	l, data, err := readLock(root)
+// It also returns the lock's bytes, which such a run's cache key covers.
+func Intact(t *tree.Tree) (files int, lock []byte, ok bool, err error) {
+	l, data, err := readLock(t)
 	if err != nil || data == nil {
-		return 0, false, err
+		return 0, nil, false, err
+	}
+	if staged, err := staged(t); err != nil || staged {
+		return 0, nil, false, err
 	}
 	paths := slices.Sorted(maps.Keys(l.Files))
 	bad := make([]bool, len(paths))
 	parallel.For(len(paths), func(i int) {
-		got, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(paths[i])))
+		got, err := t.ReadFile(paths[i], MaxFileSize)
 		bad[i] = err != nil || hash(got) != l.Files[paths[i]].SHA256
 	})
-	return len(paths), !slices.Contains(bad, true), nil
+	return len(paths), data, !slices.Contains(bad, true), nil
 }

@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"os"
-	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/groundwork-dev/groundwork/internal/parallel"
+	"github.com/groundwork-dev/groundwork/internal/tree"
 )
 
 // Status is how a generated path differs between disk and the output.
@@ -41,12 +39,14 @@ type Change struct {
 
 // Plan is the difference between an output and the tree at root.
 type Plan struct {
-	Root      string
+	tree      *tree.Tree
 	Changes   []Change // sorted by path
 	Unchanged int
 	// Unowned are paths the output needs that hold files groundwork did not
 	// write: it will not overwrite them.
 	Unowned []string
+	// Staged reports files left in StagingDir by a run that was killed.
+	Staged bool
 
 	lock, oldLock []byte
 }
@@ -56,22 +56,27 @@ func (p *Plan) LockChanged() bool { return !bytes.Equal(p.lock, p.oldLock) }
 
 // Clean reports whether the tree is exactly the output.
 func (p *Plan) Clean() bool {
-	return len(p.Changes) == 0 && len(p.Unowned) == 0 && !p.LockChanged()
+	return len(p.Changes) == 0 && len(p.Unowned) == 0 && !p.LockChanged() && !p.Staged
 }
 
-// Compare plans what it takes to make the tree at root hold exactly out.
-// It reads the disk and never writes it.
-func Compare(root string, out *Output) (*Plan, error) {
-	lock, oldLockData, err := readLock(root)
+// Compare plans what it takes to make the tree hold exactly out. It reads
+// the disk and never writes it. Every path it reads is a generated path or
+// one the lock names, checked by ParseLock; a link or a folder on the way is
+// a TreeError.
+func Compare(t *tree.Tree, out *Output) (*Plan, error) {
+	lock, oldLockData, err := readLock(t)
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Root: root, lock: lockOf(out).encode(), oldLock: oldLockData}
+	p := &Plan{tree: t, lock: lockOf(out).encode(), oldLock: oldLockData}
+	if p.Staged, err = staged(t); err != nil {
+		return nil, err
+	}
 
 	disk := make([][]byte, len(out.Files))
 	errs := make([]error, len(out.Files))
 	parallel.For(len(out.Files), func(i int) {
-		disk[i], errs[i] = readIfExists(root, out.Files[i].Path)
+		disk[i], errs[i] = readIfExists(t, out.Files[i].Path)
 	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -100,7 +105,7 @@ func Compare(root string, out *Output) (*Plan, error) {
 		if out.File(name) != nil {
 			continue
 		}
-		old, err := readIfExists(root, name)
+		old, err := readIfExists(t, name)
 		if err != nil {
 			return nil, err
 		}
@@ -108,22 +113,31 @@ func Compare(root string, out *Output) (*Plan, error) {
 			continue // already gone; the new lock forgets it
 		}
 		e := lock.Files[name]
+		// An orphan is shown in a diff only as groundwork wrote it: a file
+		// put at a path a hand-edited lock names is removed unseen.
+		edited := e.SHA256 != hash(old)
+		if edited && !hasHeader(old) {
+			old = nil
+		}
 		p.Changes = append(p.Changes, Change{Path: name, Status: Removed, Kind: e.Kind, Specs: e.Sources,
-			Old: old, HandEdited: e.SHA256 != hash(old)})
+			Old: old, HandEdited: edited})
 	}
 	slices.SortFunc(p.Changes, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
 	return p, nil
 }
 
 // readIfExists returns a file's bytes, or nil when there is no file. A
-// directory where a file should be is an error naming it.
-func readIfExists(root, name string) ([]byte, error) {
-	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
-	if errors.Is(err, fs.ErrNotExist) {
+// link, a folder or a special file where a file should be is a TreeError.
+func readIfExists(t *tree.Tree, name string) ([]byte, error) {
+	data, err := t.ReadFile(name, MaxFileSize)
+	if isNotExist(err) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		if tree.Hostile(err) {
+			return nil, &TreeError{Msg: err.Error() + "; nothing was written"}
+		}
+		return nil, err
 	}
 	if data == nil {
 		data = []byte{}
@@ -143,101 +157,21 @@ func (e *UnownedError) Error() string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// Apply writes the plan: nothing when any path is unowned. Every new file is
-// staged beside its destination first and renamed into place only when all
-// are staged, so an error while writing leaves the tree as it was; the lock
-// is written last, so an interrupted run is completed by the next one.
-func (p *Plan) Apply() error {
-	if len(p.Unowned) > 0 {
-		return &UnownedError{Paths: p.Unowned}
+func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// staged reports whether a killed run left StagingDir. Anything but a plain
+// folder there (a link, planted so that staged files land elsewhere) is
+// refused.
+func staged(t *tree.Tree) (bool, error) {
+	there, err := t.Exists(StagingDir)
+	if err != nil || !there {
+		return false, err
 	}
-	var writes []Change
-	for _, c := range p.Changes {
-		if c.Status != Removed {
-			writes = append(writes, c)
-		}
+	if dir, err := t.IsDir(StagingDir); err != nil || !dir {
+		return false, &TreeError{Msg: fmt.Sprintf("%s: not a plain folder (a link or a file); groundwork stages its files there: remove it, then run again", StagingDir)}
 	}
-	// Folders first, once each: a generate of a large organisation writes
-	// tens of thousands of files into a few thousand folders.
-	dirs := map[string]bool{}
-	for _, c := range writes {
-		dir := filepath.Join(p.Root, filepath.FromSlash(path.Dir(c.Path)))
-		if !dirs[dir] {
-			dirs[dir] = true
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return err
-			}
-		}
-	}
-	tmps := make([]string, len(writes))
-	errs := make([]error, len(writes))
-	parallel.For(len(writes), func(i int) {
-		tmps[i], errs[i] = writeTemp(filepath.Join(p.Root, filepath.FromSlash(writes[i].Path)), writes[i].New)
-	})
-	cleanup := func() {
-		for _, tmp := range tmps {
-			if tmp != "" {
-				os.Remove(tmp)
-			}
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		cleanup()
-		return err
-	}
-	for i, c := range writes {
-		if err := os.Rename(tmps[i], filepath.Join(p.Root, filepath.FromSlash(c.Path))); err != nil {
-			cleanup()
-			return err
-		}
-		tmps[i] = ""
-	}
-	for _, c := range p.Changes {
-		if c.Status != Removed {
-			continue
-		}
-		if err := os.Remove(filepath.Join(p.Root, filepath.FromSlash(c.Path))); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		pruneEmptyDirs(p.Root, path.Dir(c.Path))
-	}
-	if p.LockChanged() {
-		dst := filepath.Join(p.Root, LockFile)
-		tmp, err := writeTemp(dst, p.lock)
-		if err != nil {
-			return err
-		}
-		return os.Rename(tmp, dst)
-	}
-	return nil
+	return true, nil
 }
 
-// tmpSuffix marks a staged file; a run that died before renaming leaves one,
-// which the next run overwrites.
-const tmpSuffix = ".groundwork-tmp"
-
-// writeTemp writes data to a file beside dst, in dst's existing folder.
-func writeTemp(dst string, data []byte) (string, error) {
-	tmp := filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+tmpSuffix)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return "", err
-	}
-	_, werr := f.Write(data)
-	if err := errors.Join(werr, f.Close()); err != nil {
-		os.Remove(tmp)
-		return "", err
-	}
-	return tmp, nil
-}
-
-// pruneEmptyDirs removes dir and its parents while they are empty, so that
-// removing a service leaves no empty folders behind.
-func pruneEmptyDirs(root, dir string) {
-	for dir != "." && dir != "/" && dir != "" {
-		if os.Remove(filepath.Join(root, filepath.FromSlash(dir))) != nil {
-			return
-		}
-		dir = path.Dir(dir)
-	}
-}
+// Lock is the lock file the output needs.
+func (p *Plan) Lock() []byte { return p.lock }

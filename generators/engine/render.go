@@ -76,7 +76,7 @@ func render(m *spec.Model, gens []Generator) (*Output, error) {
 	for i, files := range results {
 		kind := gens[i].Kind()
 		for _, f := range files {
-			if err := checkPath(f.Path); err != nil {
+			if err := CheckPath(f.Path); err != nil {
 				return nil, fmt.Errorf("%s: %w", kind, err)
 			}
 			if !supported(f.Path) {

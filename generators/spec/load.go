@@ -5,20 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/go-jsonnet"
 	"gopkg.in/yaml.v3"
 
 	"github.com/groundwork-dev/groundwork/internal/parallel"
+	"github.com/groundwork-dev/groundwork/internal/tree"
 )
 
 // Dir is where specs live, relative to the repository root.
@@ -89,14 +88,30 @@ var specExts = []string{".yaml", ".yml", ".jsonnet"}
 // Load reads, decodes, defaults and validates every spec under root/specs.
 // On any mistake it returns Diagnostics holding all of them, sorted.
 func Load(root string) (*Model, error) {
-	files, diags, err := listSpecs(root)
+	t, err := tree.Open(root)
 	if err != nil {
 		return nil, err
 	}
-	decoded := make([]any, len(files))
-	perFile := make([]Diagnostics, len(files))
-	parallel.For(len(files), func(i int) {
-		decoded[i], perFile[i] = loadFile(root, files[i])
+	defer t.Close()
+	files, diags, err := ReadFiles(t)
+	if err != nil {
+		return nil, err
+	}
+	if len(diags) > 0 || files == nil {
+		return nil, diags.Sorted()
+	}
+	return LoadFiles(files)
+}
+
+// LoadFiles decodes, defaults and validates the specs in files, reading
+// nothing else.
+func LoadFiles(files *Files) (*Model, error) {
+	specs, diags := listSpecs(files)
+	decoded := make([]any, len(specs))
+	perFile := make([]Diagnostics, len(specs))
+	parallel.For(len(specs), func(i int) {
+		data, _ := files.file(specs[i].rel)
+		decoded[i], perFile[i] = decodeFile(files, specs[i], data)
 	})
 	for _, d := range perFile {
 		diags = append(diags, d...)
@@ -119,8 +134,12 @@ func Load(root string) (*Model, error) {
 		case nil:
 			// the file did not decode; its diagnostics say why
 		default:
-			panic(fmt.Sprintf("spec: %s decoded to %T", files[i].rel, v))
+			panic(fmt.Sprintf("spec: %s decoded to %T", specs[i].rel, v))
 		}
+	}
+	if m.Platform == nil && len(diags) > 0 {
+		// Validation needs the platform; the file's own diagnostics say why it is missing.
+		return nil, diags.Sorted()
 	}
 	diags = append(diags, validate(m)...)
 	if len(diags) > 0 {
@@ -129,84 +148,54 @@ func Load(root string) (*Model, error) {
 	return m, nil
 }
 
-// listSpecs finds the spec files. A missing platform spec or a name declared
-// by two files is a diagnostic; an unreadable tree is an error.
-func listSpecs(root string) ([]specFile, Diagnostics, error) {
-	var files []specFile
+// listSpecs finds the spec files among files. A missing platform spec or a
+// name declared by two files is a diagnostic.
+func listSpecs(files *Files) ([]specFile, Diagnostics) {
+	var specs []specFile
 	var diags Diagnostics
-	dir := filepath.Join(root, Dir)
-	if _, err := os.Stat(dir); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, Diagnostics{{File: Dir, Kind: KindSchema, Msg: "no specs folder here; run groundwork from the repository root or pass -C DIR"}}, nil
-		}
-		return nil, nil, err
-	}
 	// One name per kind: specs/services/api.yaml and api.jsonnet would both declare api.
-	add := func(folder string, kind specKind, only string) error {
-		entries, err := os.ReadDir(filepath.Join(root, filepath.FromSlash(folder)))
-		if errors.Is(err, fs.ErrNotExist) && kind != kindPlatform {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	add := func(folder string, kind specKind, only string) {
 		byName := map[string]string{}
-		for _, e := range entries {
-			ext := path.Ext(e.Name())
-			base := strings.TrimSuffix(e.Name(), ext)
-			if e.IsDir() || !slices.Contains(specExts, ext) || (only != "" && base != only) {
+		for _, rel := range files.Paths() {
+			if path.Dir(rel) != folder {
 				continue
 			}
-			rel := folder + "/" + e.Name()
+			ext := path.Ext(rel)
+			base := strings.TrimSuffix(path.Base(rel), ext)
+			if !slices.Contains(specExts, ext) || (only != "" && base != only) {
+				continue
+			}
 			if first, dup := byName[base]; dup {
 				diags = append(diags, Diagnostic{File: rel, Kind: KindReference,
 					Msg: fmt.Sprintf("%s %q is already declared by %s; keep one of the two files", kindName(kind), base, first)})
 				continue
 			}
 			byName[base] = rel
-			files = append(files, specFile{rel: rel, kind: kind})
+			specs = append(specs, specFile{rel: rel, kind: kind})
 		}
 		if kind == kindPlatform && len(byName) == 0 {
 			diags = append(diags, Diagnostic{File: Dir + "/platform.yaml", Kind: KindSchema,
 				Msg: "missing: every organisation needs a platform spec (name, repository, registry, cloud, teams)"})
 		}
-		return nil
 	}
-	if err := add(Dir, kindPlatform, "platform"); err != nil {
-		return nil, nil, err
-	}
-	if err := add(Dir+"/environments", kindEnvironment, ""); err != nil {
-		return nil, nil, err
-	}
-	if err := add(Dir+"/services", kindService, ""); err != nil {
-		return nil, nil, err
-	}
-	if err := add(ReleasesDir, kindRelease, ""); err != nil {
-		return nil, nil, err
-	}
-	return files, diags, nil
+	add(Dir, kindPlatform, "platform")
+	add(Dir+"/environments", kindEnvironment, "")
+	add(Dir+"/services", kindService, "")
+	add(ReleasesDir, kindRelease, "")
+	return specs, diags
 }
 
 func kindName(k specKind) string {
 	return [...]string{"platform", "environment", "service", "release record"}[k]
 }
 
-// loadFile reads one spec into its type.
-func loadFile(root string, f specFile) (any, Diagnostics) {
-	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.rel)))
-	if err != nil {
-		return nil, Diagnostics{{File: f.rel, Kind: KindSyntax, Msg: fmt.Sprintf("cannot read: %v", err)}}
-	}
-	return decodeFile(root, f, data)
-}
-
 // decodeFile decodes one spec's bytes into its type.
-func decodeFile(root string, f specFile, data []byte) (any, Diagnostics) {
+func decodeFile(files *Files, f specFile, data []byte) (any, Diagnostics) {
 	src := newSource(f.rel)
 	d := &decoder{src: src}
 	var node *yaml.Node
 	if path.Ext(f.rel) == ".jsonnet" {
-		node = d.evalJsonnet(root, data)
+		node = d.evalJsonnet(files, data)
 	} else {
 		node = d.parseYAML(data)
 	}
@@ -274,21 +263,44 @@ func (d *decoder) parseYAML(data []byte) *yaml.Node {
 
 var jsonnetLoc = regexp.MustCompile(`(?m)(\S+\.(?:jsonnet|libsonnet)):(\d+):(\d+)`)
 
-// evalJsonnet evaluates a Jsonnet spec, with specs/lib on the import path,
-// and parses its JSON output. Positions come from the spec's source, not
-// from the output (see jsonnetLocator).
-func (d *decoder) evalJsonnet(root string, data []byte) *yaml.Node {
-	abs, err := filepath.Abs(root)
-	if err != nil {
-		d.errorf(Pos{}, KindSyntax, "", "%v", err)
+// Bounds on evaluating one Jsonnet spec: Jsonnet is a programming language,
+// and a spec from a pull request may loop or build a huge value.
+const (
+	jsonnetTimeout   = 10 * time.Second
+	maxJsonnetOutput = 4 << 20 // bytes of JSON a spec evaluates to
+)
+
+// evalJsonnet evaluates a Jsonnet spec, importing only from files (specs/,
+// with specs/lib on the import path), and parses its JSON output. Positions
+// come from the spec's source, not from the output (see jsonnetLocator).
+func (d *decoder) evalJsonnet(files *Files, data []byte) *yaml.Node {
+	vm := jsonnet.MakeVM()
+	vm.Importer(&specImporter{files: files, cache: map[string]jsonnet.Contents{}})
+	file := d.src.Path
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- result{err: fmt.Errorf("the evaluator failed: %v", v)}
+			}
+		}()
+		out, err := vm.EvaluateAnonymousSnippet(file, string(data))
+		done <- result{out, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(jsonnetTimeout):
+		// The evaluation cannot be stopped; the command exits soon after.
+		d.errorf(Pos{}, KindValue, "", "jsonnet: evaluation did not finish in %s; a spec evaluates in milliseconds: look for unbounded recursion or a huge std.range", jsonnetTimeout)
 		return nil
 	}
-	vm := jsonnet.MakeVM()
-	vm.Importer(&jsonnet.FileImporter{JPaths: []string{filepath.Join(abs, filepath.FromSlash(LibDir))}})
-	file := filepath.Join(abs, filepath.FromSlash(d.src.Path))
-	out, err := vm.EvaluateAnonymousSnippet(file, string(data))
-	if err != nil {
-		msg := strings.ReplaceAll(err.Error(), filepath.ToSlash(abs)+"/", "")
+	if r.err != nil {
+		msg := r.err.Error()
 		p := Pos{}
 		if m := jsonnetLoc.FindStringSubmatch(msg); m != nil && m[1] == d.src.Path {
 			p.Line, _ = strconv.Atoi(m[2])
@@ -298,11 +310,44 @@ func (d *decoder) evalJsonnet(root string, data []byte) *yaml.Node {
 		d.errorf(p, KindSyntax, "", "jsonnet: %s", strings.TrimPrefix(first, "RUNTIME ERROR: "))
 		return nil
 	}
+	if len(r.out) > maxJsonnetOutput {
+		d.errorf(Pos{}, KindValue, "", "jsonnet: evaluates to %d MiB of JSON; a spec is a few KiB (at most %d MiB): look for a runaway std.range or repeat", len(r.out)>>20, maxJsonnetOutput>>20)
+		return nil
+	}
 	d.locate = jsonnetLocator(file, string(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(out), &doc); err != nil || len(doc.Content) == 0 {
+	if err := yaml.Unmarshal([]byte(r.out), &doc); err != nil || len(doc.Content) == 0 {
 		d.errorf(Pos{}, KindSyntax, "", "jsonnet output is not a JSON value: %v", err)
 		return nil
 	}
 	return doc.Content[0]
+}
+
+// specImporter resolves import, importstr and importbin among the files of
+// specs/ only: beside the importing file, then in specs/lib. An absolute
+// path, a path that leaves specs/ or a file that is not there is an error
+// that names the import, never the content of anything outside.
+type specImporter struct {
+	files *Files
+	cache map[string]jsonnet.Contents // by foundAt: the VM requires the same Contents for the same path
+}
+
+func (im *specImporter) Import(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
+	if path.IsAbs(importedPath) || strings.ContainsAny(importedPath, "\\\x00") {
+		return jsonnet.Contents{}, "", fmt.Errorf("import %q: specs import only files under %s/, by a relative path", importedPath, Dir)
+	}
+	for _, candidate := range []string{path.Join(path.Dir(importedFrom), importedPath), path.Join(LibDir, importedPath)} {
+		if !strings.HasPrefix(candidate, Dir+"/") {
+			continue
+		}
+		if c, ok := im.cache[candidate]; ok {
+			return c, candidate, nil
+		}
+		if data, ok := im.files.file(candidate); ok {
+			c := jsonnet.MakeContentsRaw(data)
+			im.cache[candidate] = c
+			return c, candidate, nil
+		}
+	}
+	return jsonnet.Contents{}, "", fmt.Errorf("import %q: no such file under %s/ (imports are resolved beside the importing file, then in %s/); specs import nothing from outside %s/", importedPath, Dir, LibDir, Dir)
 }
