@@ -33,7 +33,7 @@ func TestOwnership(t *testing.T) {
 	perService := &fakeGen{files: []engine.File{
 		{Path: "dashboards/api.json", Data: []byte("{}\n"), Service: "api", Origins: []engine.Origin{{Spec: "specs/services/api.yaml"}, {Spec: "specs/platform.yaml"}}},
 		{Path: "dashboards/web.json", Data: []byte("{}\n"), Service: "web", Origins: []engine.Origin{{Spec: "specs/services/web.jsonnet"}}},
-		{Path: "deploy.yml", Data: []byte("{}\n"), Origins: []engine.Origin{{Spec: "specs/services/api.yaml"}, {Spec: "specs/environments/prod.yaml"}}},
+		{Path: ".github/workflows/deploy.yml", Data: []byte("{}\n"), Origins: []engine.Origin{{Spec: "specs/services/api.yaml"}, {Spec: "specs/environments/prod.yaml"}}},
 		{Path: "dashboards/overview.json", Data: []byte("{}\n"), Origins: []engine.Origin{{Spec: "specs/services/api.yaml"}, {Spec: "specs/services/web.jsonnet"}}},
 	}}
 	out, err := engine.Render(m, []engine.Generator{perService}, []engine.Indexer{codeowners.Generator{}})

@@ -54,11 +54,6 @@ func (p *Plan) Apply(ctx context.Context) error {
 		return errors.Join(err, s.discard(false))
 	}
 	// The new tree is in place: what is left is tidying up, never undone.
-	for _, c := range p.Changes {
-		if c.Status == Removed {
-			p.pruneEmptyDirs(path.Dir(c.Path))
-		}
-	}
 	return s.discard(true)
 }
 
@@ -132,6 +127,16 @@ func (s *staging) swap(ctx context.Context) error {
 			return err
 		}
 	}
+	// Before the lock, which forgets the orphans: a run killed after it
+	// could not know which folders to prune.
+	for _, c := range s.plan.Changes {
+		if c.Status == Removed {
+			s.plan.pruneEmptyDirs(path.Dir(c.Path))
+		}
+	}
+	for _, name := range s.plan.gone {
+		s.plan.pruneEmptyDirs(path.Dir(name))
+	}
 	if !s.plan.LockChanged() {
 		return nil
 	}
@@ -174,7 +179,10 @@ func (s *staging) undo() error {
 		st := s.done[i]
 		var err error
 		if st.backup != "" {
-			err = t.Rename(st.backup, st.path)
+			// Its folder may have been pruned with the orphans.
+			if err = t.MkdirAll(path.Dir(st.path)); err == nil {
+				err = t.Rename(st.backup, st.path)
+			}
 		} else {
 			err = t.Remove(st.path)
 			s.plan.pruneEmptyDirs(path.Dir(st.path))

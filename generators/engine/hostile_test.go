@@ -254,7 +254,7 @@ func TestInterruptedApplyLeavesTheTreeAsItWas(t *testing.T) {
 // and verify does not call the tree clean in between.
 func TestKilledRunConverges(t *testing.T) {
 	t.Parallel()
-	tr := newTree(t, file("alerts/a.yaml", "a: 1\n"), file("alerts/b.yaml", "b: 1\n"))
+	tr := newTree(t, file("alerts/a.yaml", "a: 1\n"), file("alerts/b.yaml", "b: 1\n"), file("runbooks/gone/c.md", "c\n"))
 	tr.generate()
 	tr.gen.files = []File{file("alerts/a.yaml", "a: 2\n"), file("alerts/c.yaml", "c: 1\n")}
 	out, _ := Render(&spec.Model{}, []Generator{tr.gen}, nil)
@@ -262,20 +262,28 @@ func TestKilledRunConverges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// What a SIGKILL after the first rename leaves: staged files, one file
-	// new, the old lock.
+	// What a SIGKILL part-way leaves: staged files, one file new, an
+	// orphan moved aside, the old lock.
 	s := &staging{plan: p}
 	if err := s.stage(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.replace(p.Changes[0].Path, 0, true, true); err != nil {
-		t.Fatal(err)
+	for i, c := range p.Changes {
+		switch {
+		case c.Path == "alerts/a.yaml":
+			err = s.replace(c.Path, i, true, true)
+		case c.Status == Removed && c.Path == "runbooks/gone/c.md":
+			err = s.replace(c.Path, i, true, false)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	if p := tr.plan(); p.Clean() || !p.Staged {
 		t.Fatalf("a half-applied tree is reported clean (staged %v)", p.Staged)
 	}
 	tr.generate()
-	if tr.exists(StagingDir) {
-		t.Fatal("the next run left the staging folder")
+	if tr.exists(StagingDir) || tr.exists("runbooks/gone") {
+		t.Fatal("the next run left the staging folder or the orphan's folder")
 	}
 }

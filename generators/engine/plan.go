@@ -49,6 +49,7 @@ type Plan struct {
 	Staged bool
 
 	lock, oldLock []byte
+	gone          []string // orphans the lock lists that are no longer on disk
 }
 
 // LockChanged reports whether the lock file on disk is not the output's.
@@ -110,7 +111,10 @@ func Compare(t *tree.Tree, out *Output) (*Plan, error) {
 			return nil, err
 		}
 		if old == nil {
-			continue // already gone; the new lock forgets it
+			// Already gone (a run killed after moving it aside): the new
+			// lock forgets it, and Apply prunes the folders it leaves.
+			p.gone = append(p.gone, name)
+			continue
 		}
 		e := lock.Files[name]
 		// An orphan is shown in a diff only as groundwork wrote it: a file
