@@ -62,13 +62,36 @@ var (
 // validate applies defaults and checks the model, within and across specs.
 func validate(m *Model) Diagnostics {
 	c := &checker{promql: parser.NewParser(parser.Options{})}
+	// Sizes first (limits.go): a spec over a limit gets its limit
+	// diagnostics and no other check, so that a runaway list costs no more
+	// than counting it. A platform over a limit stops validation there,
+	// since every other spec is checked against it.
+	platformOK := m.Platform == nil || c.limits(m.Platform.Source, m.Platform)
+	envOK := make(map[*Environment]bool, len(m.Environments))
+	for _, e := range m.Environments {
+		envOK[e] = c.limits(e.Source, e)
+	}
+	serviceOK := make(map[*Service]bool, len(m.Services))
+	for _, s := range m.Services {
+		serviceOK[s] = c.limits(s.Source, s)
+	}
+	releaseOK := make(map[*Release]bool, len(m.Releases))
+	for _, r := range m.Releases {
+		releaseOK[r] = c.releaseLimits(r)
+	}
+	if !platformOK {
+		return c.diags
+	}
+
 	if m.Platform != nil {
 		m.Platform.applyDefaults()
 		c.platform(m.Platform)
 	}
 	for _, e := range m.Environments {
 		e.applyDefaults(m.Platform)
-		c.environment(m.Platform, e)
+		if envOK[e] {
+			c.environment(m.Platform, e)
+		}
 	}
 	for _, s := range m.Services {
 		s.applyDefaults()
@@ -85,7 +108,9 @@ func validate(m *Model) Diagnostics {
 		checkers[w] = &checker{promql: parser.NewParser(parser.Options{})}
 		wg.Go(func() {
 			for i := w; i < len(m.Services); i += workers {
-				checkers[w].service(m, m.Services[i])
+				if s := m.Services[i]; serviceOK[s] {
+					checkers[w].service(m, s)
+				}
 			}
 		})
 	}
@@ -94,7 +119,9 @@ func validate(m *Model) Diagnostics {
 		c.diags = append(c.diags, wc.diags...)
 	}
 	for _, r := range m.Releases {
-		c.release(m, r)
+		if releaseOK[r] {
+			c.release(m, r)
+		}
 	}
 	return c.diags
 }
