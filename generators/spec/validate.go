@@ -452,7 +452,9 @@ func (c *checker) service(m *Model, s *Service) {
 		} else {
 			c.repoPath(src, "build.context", b.Context)
 		}
-		c.repoPath(src, "build.dockerfile", b.Dockerfile)
+		if src.Has("build.dockerfile") { // the default is the context's, checked above
+			c.repoPath(src, "build.dockerfile", b.Dockerfile)
+		}
 	}
 	for _, env := range slices.Sorted(maps.Keys(s.Replicas)) {
 		path := "replicas." + env
