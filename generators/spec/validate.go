@@ -749,7 +749,7 @@ func (c *checker) database(s *Service) {
 	if !ok {
 		return // descriptors and time zones are refused above
 	}
-	gap, fires := scanGaps(cs)
+	gap, fires := longestGap(cs)
 	switch {
 	case !fires:
 		c.errorf(src, KindValue, "database.backup.schedule", "%q never fires: %s; use a day every month has (1 to 28), or * with a day of the week", b.Schedule, missingDays(cs))
@@ -759,6 +759,27 @@ func (c *checker) database(s *Service) {
 		c.errorf(src, KindValue, "database.backup.maxAge", "%s is shorter than the %s between two backups of schedule %q; the backup-age alert would fire between every two backups",
 			string(b.MaxAge), model.Duration(gap), b.Schedule)
 	}
+}
+
+// gaps memoises scanGaps by schedule: organisations use a handful of
+// schedules across thousands of services, and each takes a walk of 28 years
+// of days. It holds at most one entry per distinct schedule of the specs.
+var gaps sync.Map // [5]uint64 (the schedule's fields) -> gapOf
+
+type gapOf struct {
+	gap   time.Duration
+	fires bool
+}
+
+// longestGap is scanGaps, memoised.
+func longestGap(s *cron.SpecSchedule) (time.Duration, bool) {
+	key := [5]uint64{s.Minute, s.Hour, s.Dom, s.Month, s.Dow}
+	if g, ok := gaps.Load(key); ok {
+		return g.(gapOf).gap, g.(gapOf).fires
+	}
+	gap, fires := scanGaps(s)
+	gaps.Store(key, gapOf{gap, fires})
+	return gap, fires
 }
 
 // cronCycle is the span after which a five-field UTC schedule repeats: 28
@@ -782,42 +803,67 @@ func scanGaps(s *cron.SpecSchedule) (time.Duration, bool) {
 			}
 		}
 	}
-	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	end := start.AddDate(cronCycle, 0, 0)
-	var days []time.Time
-	for d := start; d.Before(end); d = d.AddDate(0, 0, 1) {
-		if dayFires(s, d) {
-			days = append(days, d)
-		}
-	}
-	if len(times) == 0 || len(days) == 0 {
+	if len(times) == 0 {
 		return 0, false
 	}
 	var gap time.Duration
 	for i := 1; i < len(times); i++ {
 		gap = max(gap, times[i]-times[i-1])
 	}
+	// Between two firing days, the gap runs from the last run of the first
+	// to the first run of the second.
 	first, last := times[0], times[len(times)-1]
-	days = append(days, days[0].AddDate(cronCycle, 0, 0)) // the cycle wraps around
-	for i := 1; i < len(days); i++ {
-		gap = max(gap, days[i].Add(first).Sub(days[i-1].Add(last)))
+	between := func(from, to int) time.Duration {
+		return time.Duration(to-from)*24*time.Hour + first - last
 	}
-	return gap, true
+	firstDay, prevDay, day := -1, -1, 0
+	wd := time.Date(cronStart, time.January, 1, 0, 0, 0, 0, time.UTC).Weekday()
+	for y := cronStart; y < cronStart+cronCycle; y++ {
+		for m := time.January; m <= time.December; m++ {
+			n := daysIn(y, m)
+			if s.Month&(1<<uint(m)) == 0 {
+				day, wd = day+n, (wd+time.Weekday(n))%7
+				continue
+			}
+			for d := 1; d <= n; d++ {
+				if dayFires(s, d, wd) {
+					if prevDay >= 0 {
+						gap = max(gap, between(prevDay, day))
+					} else {
+						firstDay = day
+					}
+					prevDay = day
+				}
+				day++
+				wd = (wd + 1) % 7
+			}
+		}
+	}
+	if firstDay < 0 {
+		return 0, false
+	}
+	return max(gap, between(prevDay, firstDay+day)), true // the cycle wraps around
+}
+
+// cronStart is the first year of the cycle scanGaps walks: a fixed year, so
+// that the answer never depends on today.
+const cronStart = 2025
+
+// daysIn is the length of a month.
+func daysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 // dayFires is robfig/cron's day rule: day of month and day of week must
 // both match when either is *, and either of them otherwise.
-func dayFires(s *cron.SpecSchedule, d time.Time) bool {
+func dayFires(s *cron.SpecSchedule, dom int, wd time.Weekday) bool {
 	const star = 1 << 63
-	if s.Month&(1<<uint(d.Month())) == 0 {
-		return false
-	}
-	dom := s.Dom&(1<<uint(d.Day())) != 0
-	dow := s.Dow&(1<<uint(d.Weekday())) != 0
+	domOK := s.Dom&(1<<uint(dom)) != 0
+	dowOK := s.Dow&(1<<uint(wd)) != 0
 	if s.Dom&star != 0 || s.Dow&star != 0 {
-		return dom && dow
+		return domOK && dowOK
 	}
-	return dom || dow
+	return domOK || dowOK
 }
 
 // missingDays says why a schedule never fires: a schedule that names
