@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -53,9 +54,20 @@ func TestEveryListBounded(t *testing.T) {
 			}
 			for i := range tp.NumField() {
 				name, _, _ := strings.Cut(tp.Field(i).Tag.Get("json"), ",")
-				if name != "" && name != "-" {
-					walk(tp.Field(i).Type, joinPath(generic, name))
+				if name == "" || name == "-" {
+					continue
 				}
+				path := joinPath(generic, name)
+				if f := tp.Field(i); f.Type.Kind() == reflect.Slice {
+					// The schema tells editors the same bound (or GitHub's
+					// stricter one, which validation reports in its own words).
+					_, tag, _ := strings.Cut(f.Tag.Get("jsonschema"), "maxItems=")
+					tag, _, _ = strings.Cut(tag, ",")
+					if n, err := strconv.Atoi(tag); err != nil || n > listBounds[path].max {
+						t.Errorf("%s: jsonschema tag maxItems=%q; want the bound of listBounds, %d, or less", path, tag, listBounds[path].max)
+					}
+				}
+				walk(tp.Field(i).Type, path)
 			}
 		case reflect.Slice, reflect.Map:
 			if _, ok := listBounds[generic]; !ok {
