@@ -65,7 +65,7 @@ type Delivery struct {
 	Trigger     string   `json:"trigger,omitempty" jsonschema:"enum=merge,enum=tag,enum=manual" jsonschema_description:"merge (push to branch), tag (a release tag) or manual. Default merge."`
 	Branch      string   `json:"branch,omitempty" jsonschema_description:"Branch whose pushes deploy here when trigger is merge. Default main."`
 	Approvals   int      `json:"approvals,omitempty" jsonschema:"minimum=0,maximum=6" jsonschema_description:"Reviews required before a deployment proceeds."`
-	Reviewers   []string `json:"reviewers,omitempty" jsonschema_description:"Teams whose members may approve a deployment."`
+	Reviewers   []string `json:"reviewers,omitempty" jsonschema:"maxItems=6" jsonschema_description:"Teams whose members may approve a deployment."`
 	WaitMinutes int      `json:"waitMinutes,omitempty" jsonschema:"minimum=0,maximum=43200" jsonschema_description:"Wait timer before a deployment proceeds."`
 }
 
@@ -93,13 +93,13 @@ type Service struct {
 	Build     *Build         `json:"build,omitempty" jsonschema_description:"How CI builds the service's image from this repository. Omit for an image built elsewhere."`
 	Replicas  map[string]int `json:"replicas,omitempty" jsonschema_description:"Replicas per environment name; the environment's default elsewhere."`
 	Resources Resources      `json:"resources,omitempty"`
-	SLOs      []*SLO         `json:"slos,omitempty"`
+	SLOs      []*SLO         `json:"slos,omitempty" jsonschema:"maxItems=50"`
 	Database  *Database      `json:"database,omitempty"`
-	Buckets   []*Bucket      `json:"buckets,omitempty"`
-	Secrets   []string       `json:"secrets,omitempty" jsonschema_description:"Secret names; values never enter the repository."`
-	Flags     []*Flag        `json:"flags,omitempty"`
+	Buckets   []*Bucket      `json:"buckets,omitempty" jsonschema:"maxItems=50"`
+	Secrets   []string       `json:"secrets,omitempty" jsonschema:"maxItems=100" jsonschema_description:"Secret names; values never enter the repository."`
+	Flags     []*Flag        `json:"flags,omitempty" jsonschema:"maxItems=200"`
 	Loadtest  *Loadtest      `json:"loadtest,omitempty"`
-	Alerts    []*Alert       `json:"alerts,omitempty"`
+	Alerts    []*Alert       `json:"alerts,omitempty" jsonschema:"maxItems=200"`
 
 	Source *Source `json:"-"`
 }
@@ -164,14 +164,14 @@ type Bucket struct {
 type Flag struct {
 	Name      string   `json:"name" jsonschema:"required"`
 	Default   bool     `json:"default,omitempty"`
-	EnabledIn []string `json:"enabledIn,omitempty" jsonschema_description:"Environments where the flag is on whatever its default."`
+	EnabledIn []string `json:"enabledIn,omitempty" jsonschema:"maxItems=100" jsonschema_description:"Environments where the flag is on whatever its default."`
 }
 
 // Loadtest describes a load test that runs against the service.
 type Loadtest struct {
 	Rate     int        `json:"rate" jsonschema:"required,minimum=1" jsonschema_description:"Requests per second."`
 	Duration Duration   `json:"duration,omitempty" jsonschema_description:"Default 1m."`
-	Requests []*Request `json:"requests" jsonschema:"required"`
+	Requests []*Request `json:"requests" jsonschema:"required,maxItems=100"`
 }
 
 // Request is one request of a load test, sent round-robin with the others.

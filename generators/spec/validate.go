@@ -4,15 +4,15 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
-	"net/url"
 	pathpkg "path"
 	"regexp"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"text/template"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
@@ -50,25 +50,59 @@ var (
 	accountRE    = regexp.MustCompile(`^[0-9]{12}$`)
 	regionRE     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 	repositoryRE = regexp.MustCompile(`^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$`)
-	registryRE   = regexp.MustCompile(`^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$`)
 	githubRE     = regexp.MustCompile(`^@[A-Za-z0-9-]+(/[A-Za-z0-9._-]+)?$`)
-	slackRE      = regexp.MustCompile(`^#[a-z0-9_-]+$`)
-	bucketRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-	clusterRE    = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`)
-	classRE      = regexp.MustCompile(`^db\.[a-z0-9]+\.[a-z0-9]+$`)
-	alertNameRE  = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
+	slackRE      = regexp.MustCompile(`^#[a-z0-9_-]{1,80}$`)
+	pagerDutyRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+	// httpPathRE is an HTTP path the generators may place in probes,
+	// PromQL matchers and scripts: no quote, backslash, space or query.
+	httpPathRE = regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)
+	// requestPathRE is a load-test request path: it may carry a query.
+	requestPathRE = regexp.MustCompile(`^/[A-Za-z0-9._~/%-]*(\?[A-Za-z0-9._~%&=+,:-]*)?$`)
+	branchRE      = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._/-]*$`)
+	// grafanaRE is an https base URL: host, port and path, nothing else.
+	grafanaRE = regexp.MustCompile(`^https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*/?$`)
+	// registryHostRE and registryPathRE are Docker's reference grammar.
+	registryHostRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$`)
+	registryPathRE = regexp.MustCompile(`^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$`)
+	bucketRE       = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	clusterRE      = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`)
+	classRE        = regexp.MustCompile(`^db\.[a-z0-9]+\.[a-z0-9]+$`)
+	alertNameRE    = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
 )
 
 // validate applies defaults and checks the model, within and across specs.
 func validate(m *Model) Diagnostics {
 	c := &checker{promql: parser.NewParser(parser.Options{})}
+	// Sizes first (limits.go): a spec over a limit gets its limit
+	// diagnostics and no other check, so that a runaway list costs no more
+	// than counting it. A platform over a limit stops validation there,
+	// since every other spec is checked against it.
+	platformOK := m.Platform == nil || c.limits(m.Platform.Source, m.Platform)
+	envOK := make(map[*Environment]bool, len(m.Environments))
+	for _, e := range m.Environments {
+		envOK[e] = c.limits(e.Source, e)
+	}
+	serviceOK := make(map[*Service]bool, len(m.Services))
+	for _, s := range m.Services {
+		serviceOK[s] = c.limits(s.Source, s)
+	}
+	releaseOK := make(map[*Release]bool, len(m.Releases))
+	for _, r := range m.Releases {
+		releaseOK[r] = c.releaseLimits(r)
+	}
+	if !platformOK {
+		return c.diags
+	}
+
 	if m.Platform != nil {
 		m.Platform.applyDefaults()
 		c.platform(m.Platform)
 	}
 	for _, e := range m.Environments {
 		e.applyDefaults(m.Platform)
-		c.environment(m.Platform, e)
+		if envOK[e] {
+			c.environment(m.Platform, e)
+		}
 	}
 	for _, s := range m.Services {
 		s.applyDefaults()
@@ -85,7 +119,9 @@ func validate(m *Model) Diagnostics {
 		checkers[w] = &checker{promql: parser.NewParser(parser.Options{})}
 		wg.Go(func() {
 			for i := w; i < len(m.Services); i += workers {
-				checkers[w].service(m, m.Services[i])
+				if s := m.Services[i]; serviceOK[s] {
+					checkers[w].service(m, s)
+				}
 			}
 		})
 	}
@@ -94,7 +130,9 @@ func validate(m *Model) Diagnostics {
 		c.diags = append(c.diags, wc.diags...)
 	}
 	for _, r := range m.Releases {
-		c.release(m, r)
+		if releaseOK[r] {
+			c.release(m, r)
+		}
 	}
 	return c.diags
 }
@@ -146,12 +184,13 @@ func (c *checker) platform(p *Platform) {
 	}
 	if p.Repository == "" {
 		c.required(src, "repository", "GitHub owner/repo")
-	} else if !repositoryRE.MatchString(p.Repository) {
+	} else if owner, repo, _ := strings.Cut(p.Repository, "/"); !repositoryRE.MatchString(p.Repository) || len(owner) > 39 || len(repo) > 100 ||
+		strings.HasPrefix(owner, "-") || strings.HasSuffix(owner, "-") || repo == "." || repo == ".." {
 		c.errorf(src, KindValue, "repository", "%q is not a GitHub owner/repo, e.g. acme/platform", p.Repository)
 	}
 	if p.Registry == "" {
 		c.required(src, "registry", "e.g. ghcr.io/acme")
-	} else if !registryRE.MatchString(p.Registry) {
+	} else if !validRegistry(p.Registry) {
 		c.errorf(src, KindValue, "registry", "%q is not a registry path: lowercase host[/path], no scheme and no tag, e.g. ghcr.io/acme", p.Registry)
 	}
 	if p.Cloud.Provider != "aws" {
@@ -191,6 +230,8 @@ func (c *checker) platform(p *Platform) {
 		}
 		if t.PagerDuty == "" {
 			c.required(src, path+".pagerduty", "the PagerDuty service that receives pages")
+		} else if !pagerDutyRE.MatchString(t.PagerDuty) {
+			c.errorf(src, KindValue, path+".pagerduty", "%q is not a PagerDuty service key name: up to 100 letters, digits, '.', '_' and '-', starting with a letter or digit, e.g. payments-primary", t.PagerDuty)
 		}
 	}
 }
@@ -230,6 +271,8 @@ func (c *checker) environment(p *Platform, e *Environment) {
 	}
 	if d.Branch != "" && d.Trigger != TriggerMerge {
 		c.errorf(src, KindValue, "delivery.branch", "a branch applies only to trigger %q, not %q", TriggerMerge, d.Trigger)
+	} else if d.Branch != "" && !validBranch(d.Branch) {
+		c.errorf(src, KindValue, "delivery.branch", "%q is not a plain branch name: letters, digits, '.', '_', '-' and '/', no \"..\", no pattern, not starting with '-', '.' or '/' nor ending with '/', '.' or .lock, e.g. main or release/v2", d.Branch)
 	}
 	if d.Approvals < 0 || d.Approvals > 6 {
 		c.errorf(src, KindValue, "delivery.approvals", "%d is outside 0 to 6 (GitHub allows up to 6 required reviewers)", d.Approvals)
@@ -255,7 +298,7 @@ func (c *checker) environment(p *Platform, e *Environment) {
 		c.errorf(src, KindValue, "database.backupRetentionDays", "%d is outside 1 to 35 (RDS's limits)", r)
 	}
 	if g := e.Alerting.Grafana; g != "" {
-		if u, err := url.Parse(g); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		if !grafanaRE.MatchString(g) {
 			c.errorf(src, KindValue, "alerting.grafana", "%q is not the https base URL of a Grafana, e.g. https://grafana.prod.acme.example", g)
 		}
 	}
@@ -390,6 +433,8 @@ func (c *checker) service(m *Model, s *Service) {
 	}
 	if s.Health != "" && !strings.HasPrefix(s.Health, "/") {
 		c.errorf(src, KindValue, "health", "%q is not an HTTP path; did you mean %q?", s.Health, "/"+s.Health)
+	} else if s.Health != "" && !httpPathRE.MatchString(s.Health) {
+		c.errorf(src, KindValue, "health", "%q is not a plain HTTP path: '/' then letters, digits, '.', '_', '~', '-' and '/', no query, e.g. /healthz", s.Health)
 	}
 	if s.Metrics.Port == 0 {
 		c.errorf(src, KindValue, "metrics.port", "a service without an HTTP port needs metrics.port, where Prometheus scrapes it")
@@ -398,6 +443,8 @@ func (c *checker) service(m *Model, s *Service) {
 	}
 	if !strings.HasPrefix(s.Metrics.Path, "/") {
 		c.errorf(src, KindValue, "metrics.path", "%q is not an HTTP path", s.Metrics.Path)
+	} else if !httpPathRE.MatchString(s.Metrics.Path) {
+		c.errorf(src, KindValue, "metrics.path", "%q is not a plain HTTP path: '/' then letters, digits, '.', '_', '~', '-' and '/', no query, e.g. /metrics", s.Metrics.Path)
 	}
 	if b := s.Build; b != nil {
 		if b.Context == "" {
@@ -405,7 +452,9 @@ func (c *checker) service(m *Model, s *Service) {
 		} else {
 			c.repoPath(src, "build.context", b.Context)
 		}
-		c.repoPath(src, "build.dockerfile", b.Dockerfile)
+		if src.Has("build.dockerfile") { // the default is the context's, checked above
+			c.repoPath(src, "build.dockerfile", b.Dockerfile)
+		}
 	}
 	for _, env := range slices.Sorted(maps.Keys(s.Replicas)) {
 		path := "replicas." + env
@@ -482,14 +531,45 @@ func (c *checker) service(m *Model, s *Service) {
 	}
 }
 
-// repoPath checks a path inside the repository: relative, clean, no "..".
+// repoPath checks a path inside the repository. Build paths end up in
+// generated workflows, so anything beyond a plain relative path (an
+// expression, a shell substitution, a quote, an option) is refused whatever
+// the generator does with it.
 func (c *checker) repoPath(src *Source, path, p string) {
 	if p == "" {
 		return
 	}
-	if clean := pathpkg.Clean(p); clean != p || pathpkg.IsAbs(p) || clean == ".." || strings.HasPrefix(clean, "../") {
-		c.errorf(src, KindValue, path, "%q is not a clean path inside the repository, e.g. backend or backend/cmd/api/Dockerfile", p)
+	if why := repoPathProblem(p); why != "" {
+		c.errorf(src, KindValue, path, "%q %s; write a plain path relative to the repository root, e.g. backend or backend/cmd/api/Dockerfile", p, why)
 	}
+}
+
+// repoPathProblem says what is wrong with a repository path, or "".
+func repoPathProblem(p string) string {
+	if i := strings.IndexFunc(p, func(r rune) bool { return !plainPathRune(r) }); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(p[i:])
+		return fmt.Sprintf("holds %q; use only letters, digits, '.', '_', '-' and '/'", r)
+	}
+	if strings.HasPrefix(p, "/") {
+		return "is absolute"
+	}
+	for _, part := range strings.Split(p, "/") {
+		if part == ".." {
+			return "leaves the folder it is in through \"..\""
+		}
+		if strings.HasPrefix(part, "-") {
+			return "has a part starting with '-', which a command would read as an option"
+		}
+	}
+	if clean := pathpkg.Clean(p); clean != p {
+		return fmt.Sprintf("is not clean (%q)", clean)
+	}
+	return ""
+}
+
+// plainPathRune is the conservative alphabet of repository paths.
+func plainPathRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-' || r == '/'
 }
 
 func (c *checker) quantity(src *Source, path, q string) {
@@ -622,17 +702,18 @@ func (c *checker) customSLI(src *Source, path, q string) {
 }
 
 // RenderSLIQuery fills a custom SLI query's {{.window}} with a range.
+// {{.window}} is the only action a query may hold: the query is not run as a
+// Go template, whose range over a number or nested loops would let a spec
+// make the loader render gigabytes.
 func RenderSLIQuery(q, window string) (string, error) {
-	t, err := template.New("sli").Option("missingkey=error").Parse(q)
-	if err != nil {
-		return "", err
+	if rest := strings.ReplaceAll(q, sliPlaceholder, ""); strings.Contains(rest, "{{") || strings.Contains(rest, "}}") {
+		return "", fmt.Errorf("only %s may be written between {{ and }}", sliPlaceholder)
 	}
-	var b strings.Builder
-	if err := t.Execute(&b, map[string]string{"window": window}); err != nil {
-		return "", err
-	}
-	return b.String(), nil
+	return strings.ReplaceAll(q, sliPlaceholder, window), nil
 }
+
+// sliPlaceholder is where a custom SLI query's range goes.
+const sliPlaceholder = "{{.window}}"
 
 var supportedPG = []string{"14", "15", "16", "17"}
 
@@ -664,43 +745,151 @@ func (c *checker) database(s *Service) {
 	if f := strings.Fields(b.Schedule); f[2] != "*" && f[4] != "*" {
 		c.errorf(src, KindValue, "database.backup.schedule", "%q sets both day-of-month and day-of-week; AWS Backup takes one of them", b.Schedule)
 	}
-	if okAge {
-		if gap := longestGap(b.Schedule, sched); gap > maxAge {
-			c.errorf(src, KindValue, "database.backup.maxAge", "%s is shorter than the %s between two backups of schedule %q; the backup-age alert would fire between every two backups",
-				string(b.MaxAge), model.Duration(gap), b.Schedule)
+	cs, ok := sched.(*cron.SpecSchedule)
+	if !ok {
+		return // descriptors and time zones are refused above
+	}
+	gap, fires := longestGap(cs)
+	switch {
+	case !fires:
+		c.errorf(src, KindValue, "database.backup.schedule", "%q never fires: %s; use a day every month has (1 to 28), or * with a day of the week", b.Schedule, missingDays(cs))
+	case gap > leapOnly:
+		c.errorf(src, KindValue, "database.backup.schedule", "%q fires only on 29 February, once every four years; use a day every month has (1 to 28), or * with a day of the week", b.Schedule)
+	case okAge && gap > maxAge:
+		c.errorf(src, KindValue, "database.backup.maxAge", "%s is shorter than the %s between two backups of schedule %q; the backup-age alert would fire between every two backups",
+			string(b.MaxAge), model.Duration(gap), b.Schedule)
+	}
+}
+
+// gaps memoises scanGaps by schedule: organisations use a handful of
+// schedules across thousands of services, and each takes a walk of 28 years
+// of days. It holds at most one entry per distinct schedule of the specs.
+var gaps sync.Map // [5]uint64 (the schedule's fields) -> gapOf
+
+type gapOf struct {
+	gap   time.Duration
+	fires bool
+}
+
+// longestGap is scanGaps, memoised.
+func longestGap(s *cron.SpecSchedule) (time.Duration, bool) {
+	key := [5]uint64{s.Minute, s.Hour, s.Dom, s.Month, s.Dow}
+	if g, ok := gaps.Load(key); ok {
+		return g.(gapOf).gap, g.(gapOf).fires
+	}
+	gap, fires := scanGaps(s)
+	gaps.Store(key, gapOf{gap, fires})
+	return gap, fires
+}
+
+// cronCycle is the span after which a five-field UTC schedule repeats: 28
+// years hold every combination of weekday, day of month and leap year (the
+// Gregorian century rule does not apply between 1901 and 2099).
+const cronCycle = 28
+
+// leapOnly is longer than any gap of a schedule that fires every year.
+const leapOnly = 3 * 366 * 24 * time.Hour
+
+// scanGaps is the longest time between two runs of a schedule, and whether
+// it fires at all. Runs repeat every day on the same times, so it walks the
+// days of one cycle rather than the runs (a schedule may fire every minute):
+// a fixed number of steps whatever the schedule, never dependent on today.
+func scanGaps(s *cron.SpecSchedule) (time.Duration, bool) {
+	var times []time.Duration // times of day of the runs, ascending
+	for h := range 24 {
+		for m := range 60 {
+			if s.Hour&(1<<h) != 0 && s.Minute&(1<<m) != 0 {
+				times = append(times, time.Duration(h)*time.Hour+time.Duration(m)*time.Minute)
+			}
 		}
 	}
-}
-
-// gaps memoises longestGap by schedule: organisations use a handful of
-// schedules across all their services, and each takes a year of steps.
-var gaps sync.Map // schedule string -> time.Duration
-
-// longestGap is the longest time between two runs of a schedule, over a
-// year from a fixed date so that the answer never depends on today.
-func longestGap(spec string, s cron.Schedule) time.Duration {
-	if g, ok := gaps.Load(spec); ok {
-		return g.(time.Duration)
+	if len(times) == 0 {
+		return 0, false
 	}
-	g := scanGaps(s)
-	gaps.Store(spec, g)
-	return g
-}
-
-func scanGaps(s cron.Schedule) time.Duration {
-	t := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	end := t.AddDate(1, 0, 0)
 	var gap time.Duration
-	prev := s.Next(t)
-	for i := 0; i < 10000 && prev.Before(end) && !prev.IsZero(); i++ {
-		next := s.Next(prev)
-		if next.IsZero() {
-			break
-		}
-		gap = max(gap, next.Sub(prev))
-		prev = next
+	for i := 1; i < len(times); i++ {
+		gap = max(gap, times[i]-times[i-1])
 	}
-	return gap
+	// Between two firing days, the gap runs from the last run of the first
+	// to the first run of the second.
+	first, last := times[0], times[len(times)-1]
+	between := func(from, to int) time.Duration {
+		return time.Duration(to-from)*24*time.Hour + first - last
+	}
+	firstDay, prevDay, day := -1, -1, 0
+	wd := time.Date(cronStart, time.January, 1, 0, 0, 0, 0, time.UTC).Weekday()
+	for y := cronStart; y < cronStart+cronCycle; y++ {
+		for m := time.January; m <= time.December; m++ {
+			n := daysIn(y, m)
+			if s.Month&(1<<uint(m)) == 0 {
+				day, wd = day+n, (wd+time.Weekday(n))%7
+				continue
+			}
+			for d := 1; d <= n; d++ {
+				if dayFires(s, d, wd) {
+					if prevDay >= 0 {
+						gap = max(gap, between(prevDay, day))
+					} else {
+						firstDay = day
+					}
+					prevDay = day
+				}
+				day++
+				wd = (wd + 1) % 7
+			}
+		}
+	}
+	if firstDay < 0 {
+		return 0, false
+	}
+	return max(gap, between(prevDay, firstDay+day)), true // the cycle wraps around
+}
+
+// cronStart is the first year of the cycle scanGaps walks: a fixed year, so
+// that the answer never depends on today.
+const cronStart = 2025
+
+// daysIn is the length of a month.
+func daysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// dayFires is robfig/cron's day rule: day of month and day of week must
+// both match when either is *, and either of them otherwise.
+func dayFires(s *cron.SpecSchedule, dom int, wd time.Weekday) bool {
+	const star = 1 << 63
+	domOK := s.Dom&(1<<uint(dom)) != 0
+	dowOK := s.Dow&(1<<uint(wd)) != 0
+	if s.Dom&star != 0 || s.Dow&star != 0 {
+		return domOK && dowOK
+	}
+	return domOK || dowOK
+}
+
+// missingDays says why a schedule never fires: a schedule that names
+// months and days of month but no day of the week fires on no day when none
+// of those months has those days, e.g. 30 February.
+func missingDays(s *cron.SpecSchedule) string {
+	var days, months []string
+	for d := 1; d <= 31; d++ {
+		if s.Dom&(1<<d) != 0 {
+			days = append(days, fmt.Sprint(d))
+		}
+	}
+	for m := time.January; m <= time.December; m++ {
+		if s.Month&(1<<uint(m)) != 0 {
+			months = append(months, m.String())
+		}
+	}
+	return "there is no " + orList(days) + " " + orList(months)
+}
+
+// orList joins words as prose: "a", "a or b", "a, b or c".
+func orList(words []string) string {
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 var httpMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
@@ -724,7 +913,10 @@ func (c *checker) loadtest(s *Service) {
 		}
 		if !strings.HasPrefix(r.Path, "/") {
 			c.errorf(src, KindValue, path+".path", "%q is not an HTTP path starting with /", r.Path)
+		} else if !requestPathRE.MatchString(r.Path) {
+			c.errorf(src, KindValue, path+".path", "%q is not a plain request path: '/' then letters, digits and . _ ~ %% - /, and an optional query of the same with & = + , :; percent-encode anything else, e.g. /v1/orders?limit=10", r.Path)
 		}
+		c.text(src, path+".body", r.Body)
 		if r.Body != "" && (r.Method == "GET" || r.Method == "HEAD" || r.Method == "DELETE") {
 			c.errorf(src, KindValue, path+".body", "a %s request has no body", r.Method)
 		}
@@ -750,7 +942,10 @@ func (c *checker) alert(src *Source, a *Alert, path string, seen map[string]stri
 	}
 	if strings.TrimSpace(a.Summary) == "" {
 		c.required(src, path+".summary", "one sentence that tells on-call what broke")
+	} else if strings.ContainsFunc(a.Summary, unicode.IsControl) {
+		c.errorf(src, KindValue, path+".summary", "holds a line break or control character; a summary is one line (write details in runbook)")
 	}
+	c.text(src, path+".runbook", a.Runbook)
 }
 
 // awsNames checks the names this service gets in every environment against
@@ -767,5 +962,40 @@ func (c *checker) awsNames(m *Model, s *Service) {
 			c.errorf(s.Source, KindValue, "name", "IAM role name %q (in %s) is %d characters; IAM allows %d", r, e.Name, len(r), maxRoleName)
 			return
 		}
+	}
+}
+
+// validBranch follows git's ref rules within a conservative alphabet: the
+// name lands in workflow triggers and expressions, where '*' and '?' would be
+// patterns and anything else could be syntax.
+func validBranch(b string) bool {
+	return branchRE.MatchString(b) && pathpkg.Clean(b) == b && !strings.Contains(b, "..") && !strings.Contains(b, "/.") &&
+		!strings.HasSuffix(b, ".") && !strings.HasSuffix(b, ".lock") && !strings.Contains(b, ".lock/")
+}
+
+// validRegistry checks host[:port][/path] as Docker parses an image name,
+// so that images are named the same in workflows, Terraform and Flux.
+func validRegistry(r string) bool {
+	host, rest, _ := strings.Cut(r, "/")
+	if !registryHostRE.MatchString(host) {
+		return false
+	}
+	if rest == "" {
+		return !strings.Contains(r, "/")
+	}
+	for _, part := range strings.Split(rest, "/") {
+		if !registryPathRE.MatchString(part) {
+			return false
+		}
+	}
+	return true
+}
+
+// text checks free text that generators copy into Markdown, YAML and
+// scripts: it may hold line breaks and tabs, no other control character.
+func (c *checker) text(src *Source, path, s string) {
+	if i := strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' }); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		c.errorf(src, KindValue, path, "holds the control character %U; remove it", r)
 	}
 }
