@@ -93,6 +93,43 @@ data "aws_iam_policy_document" "plan_state" {
   }
 }
 
+# A plan job runs the pull request's Terraform, and any provider or external
+# program it names, with this role: whatever the role can do, every branch
+# author can do. So it must never see a secret value. ReadOnlyAccess grants no
+# secretsmanager:GetSecretValue today, but it is AWS's policy to change, and
+# it does let KMS-backed services decrypt for the caller (an SSM SecureString
+# under aws/ssm, an SSE-KMS object). An explicit Deny wins over every Allow,
+# present or future, attached here or elsewhere.
+data "aws_iam_policy_document" "plan_deny_secrets" {
+  statement {
+    sid       = "NoSecretValues"
+    effect    = "Deny"
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"]
+    resources = ["*"]
+  }
+
+  # Every KMS operation that yields plaintext (or a grant to get it) is denied
+  # on every key but the state key: the secrets key, each database's key
+  # (which holds the RDS master user secret), the storage key, AWS managed
+  # keys and keys made later or in other accounts alike. Naming the secret
+  # keys instead would miss all but the first, and their ARNs are not known
+  # before the first apply. A plan decrypts nothing but its state; keep the
+  # state key for state only.
+  statement {
+    sid    = "NoDecryptionButState"
+    effect = "Deny"
+    actions = [
+      "kms:Decrypt",
+      "kms:ReEncrypt*",
+      "kms:GenerateDataKey*",
+      "kms:DeriveSharedSecret",
+      "kms:CreateGrant",
+    ]
+    resources     = var.state_kms_key_arn == null ? ["*"] : null
+    not_resources = var.state_kms_key_arn == null ? null : [var.state_kms_key_arn]
+  }
+}
+
 resource "aws_iam_role" "plan" {
   for_each = var.environments
 
@@ -117,6 +154,14 @@ resource "aws_iam_role_policy" "plan_state" {
   name   = "terraform-state-read"
   role   = aws_iam_role.plan[each.key].id
   policy = data.aws_iam_policy_document.plan_state.json
+}
+
+resource "aws_iam_role_policy" "plan_deny_secrets" {
+  for_each = var.environments
+
+  name   = "deny-secret-values"
+  role   = aws_iam_role.plan[each.key].id
+  policy = data.aws_iam_policy_document.plan_deny_secrets.json
 }
 
 # --- Apply roles: one GitHub environment each ------------------------------

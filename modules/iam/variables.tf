@@ -57,7 +57,7 @@ variable "state_bucket_arn" {
 }
 
 variable "state_kms_key_arn" {
-  description = "ARN of the KMS key encrypting the state bucket, if it uses SSE-KMS with a customer-managed key; plan roles get decrypt (and data-key generation for lock objects) on it. Null when the bucket uses SSE-S3."
+  description = "ARN of the KMS key encrypting the state objects, if they use SSE-KMS (a customer-managed key, or aws/s3); plan roles get decrypt (and data-key generation for lock objects) on it, and on no other key. Null when the state uses SSE-S3 (what the S3 backend writes with encrypt = true and no kms_key_id)."
   type        = string
   default     = null
 

@@ -189,6 +189,113 @@ deny contains msg if {
 	msg := sprintf("%s: %s on every resource; name the ARNs", [d.address, a])
 }
 
+# --- Secret values -------------------------------------------------------------
+
+# Pull requests plan with the plan role, running the branch's Terraform: what
+# that role can read, any branch author can. Its inline policies must deny
+# every way of reading a secret's plaintext, on every resource (NotResource
+# may exempt the state key, named exactly).
+plan_role_denied_actions := {
+	"secretsmanager:GetSecretValue",
+	"secretsmanager:BatchGetSecretValue",
+	"kms:Decrypt",
+	"kms:ReEncryptFrom",
+}
+
+plan_subject := sprintf("repo:%s:environment:%s-plan", [input.repository, input.environment.name])
+
+# The iam module's plan role. Its trust policy is often unknown in a first
+# plan (it names the OIDC provider being created), so the role is known by
+# its address; the rule below makes sure it is there when plans are trusted.
+plan_roles := [r |
+	some r in creates("aws_iam_role")
+	r.name == "plan"
+]
+
+deny contains msg if {
+	some d in documents
+	some s in d.statements
+	some c in s.condition
+	c.variable == github_sub
+	plan_subject in c.values
+	count(plan_roles) == 0
+	msg := sprintf("%s: trusts %s, but the plan has no plan role (aws_iam_role.plan) whose denies can be checked", [d.address, plan_subject])
+}
+
+deny contains msg if {
+	some role in plan_roles
+	some action in plan_role_denied_actions
+	not plan_role_denies(role, action)
+	msg := sprintf("%s: no inline policy denies %s on every resource; pull requests plan with this role", [role.address, action])
+}
+
+plan_role_denies(role, action) if {
+	some p in creates("aws_iam_role_policy")
+	object.get(p, "module_address", "") == object.get(role, "module_address", "")
+	object.get(p, "index", null) == object.get(role, "index", null)
+	is_string(p.change.after.policy)
+	some s in as_array(json.unmarshal(p.change.after.policy).Statement)
+	s.Effect == "Deny"
+	not s.Condition
+	some pattern in as_array(s.Action)
+	glob.match(lower(pattern), [], lower(action))
+	every_resource(s)
+}
+
+every_resource(s) if "*" in as_array(object.get(s, "Resource", []))
+
+every_resource(s) if {
+	count(as_array(object.get(s, "NotResource", []))) > 0
+	every r in as_array(s.NotResource) {
+		not contains(r, "*")
+		not contains(r, "?")
+	}
+}
+
+as_array(x) := x if is_array(x)
+
+as_array(x) := [x] if not is_array(x)
+
+# Whatever Terraform manages or reads is written to the state, which every
+# plan role reads. These types hold a secret value in their attributes.
+secret_value_types := {
+	"random_password",
+	"aws_secretsmanager_secret_version",
+	"aws_kms_secrets",
+	"aws_iam_access_key",
+	"aws_iam_user_login_profile",
+	"tls_private_key",
+}
+
+deny contains msg if {
+	some r in input.plan.resource_changes
+	r.type in secret_value_types
+	not "delete" in r.change.actions
+	msg := sprintf("%s: keeps a secret value in the Terraform state, which plan roles read", [r.address])
+}
+
+deny contains msg if {
+	walk(object.get(input.plan, "prior_state", {}), [_, v])
+	is_object(v)
+	v.type in secret_value_types
+	is_string(v.address)
+	not planned(v.address)
+	msg := sprintf("%s: keeps a secret value in the Terraform state, which plan roles read", [v.address])
+}
+
+planned(address) if {
+	some r in input.plan.resource_changes
+	r.address == address
+}
+
+# RDS must generate and keep the master password itself (in Secrets Manager);
+# a password given to Terraform lands in the state.
+deny contains msg if {
+	some r in creates("aws_db_instance")
+	not r.change.after.manage_master_user_password
+	msg := sprintf("%s: the master password passes through Terraform; set manage_master_user_password", [r.address])
+}
+
 # --- State -------------------------------------------------------------------
 
 deny contains "the S3 backend does not encrypt state (encrypt = true)" if {

@@ -19,6 +19,7 @@ db(after) := {
 good_db := {
 	"storage_encrypted": true, "publicly_accessible": false, "deletion_protection": true,
 	"multi_az": true, "backup_retention_period": 35, "skip_final_snapshot": false,
+	"manage_master_user_password": true,
 }
 
 part(type, after) := {
@@ -51,7 +52,30 @@ tls_doc := doc("tls_only", [{"effect": "Deny", "actions": ["s3:*"], "condition":
 
 trust(test, sub) := doc("apply_assume", [{"actions": ["sts:AssumeRoleWithWebIdentity"], "condition": [{"test": test, "variable": "token.actions.githubusercontent.com:sub", "values": [sub]}]}])
 
-good_resources := [db({}), bucket, pab, ownership, sse, bucket_policy, tls_doc, trust("StringEquals", "repo:acme/platform:environment:prod")]
+iam(type, name, after) := {
+	"address": sprintf("module.iam.%s.%s[\"prod\"]", [type, name]),
+	"module_address": "module.iam", "index": "prod",
+	"type": type, "name": name, "mode": "managed",
+	"change": {"actions": ["create"], "after": after},
+}
+
+plan_role := iam("aws_iam_role", "plan", {"name": "acme-prod-github-plan"})
+
+state_key := "arn:aws:kms:eu-west-1:111111111111:key/0000aaaa-0000-4000-8000-000000000000"
+
+# What modules/iam renders with a state key: the key is the one exemption.
+plan_denies := iam("aws_iam_role_policy", "plan_deny_secrets", {"policy": json.marshal({"Version": "2012-10-17", "Statement": [
+	{"Sid": "NoSecretValues", "Effect": "Deny", "Action": ["secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"], "Resource": "*"},
+	{"Sid": "NoDecryptionButState", "Effect": "Deny", "Action": ["kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"], "NotResource": state_key},
+]})})
+
+role_policy(statements) := iam("aws_iam_role_policy", "plan_deny_secrets", {"policy": json.marshal({"Version": "2012-10-17", "Statement": statements})})
+
+good_resources := [
+	db({}), bucket, pab, ownership, sse, bucket_policy, tls_doc,
+	trust("StringEquals", "repo:acme/platform:environment:prod"),
+	plan_role, plan_denies,
+]
 
 plan(resources) := {"environment": env, "backend": backend, "repository": "acme/platform", "plan": {"resource_changes": resources}}
 
@@ -118,6 +142,71 @@ test_wildcard_secret_access if denied(
 	"on every resource",
 )
 
+test_database_password_through_terraform if denied(plan(replace("aws_db_instance", db({"manage_master_user_password": false}))), "manage_master_user_password")
+
+test_plan_role_without_denies if denied(
+	plan(replace("aws_iam_role_policy", role_policy([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]))),
+	"no inline policy denies secretsmanager:GetSecretValue",
+)
+
+test_plan_role_denies_only_named_secrets if denied(
+	plan(replace("aws_iam_role_policy", role_policy([
+		{"Effect": "Deny", "Action": "secretsmanager:GetSecretValue", "Resource": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/api/stripe-api-key-AbCdEf"},
+		{"Effect": "Deny", "Action": ["secretsmanager:BatchGetSecretValue", "kms:*"], "Resource": "*"},
+	]))),
+	"no inline policy denies secretsmanager:GetSecretValue on every resource",
+)
+
+test_plan_role_exempts_every_key if denied(
+	plan(replace("aws_iam_role_policy", role_policy([
+		{"Effect": "Deny", "Action": "secretsmanager:*SecretValue", "Resource": "*"},
+		{"Effect": "Deny", "Action": "kms:Decrypt", "NotResource": "arn:aws:kms:*"},
+	]))),
+	"no inline policy denies kms:Decrypt",
+)
+
+test_plan_role_deny_with_condition if denied(
+	plan(replace("aws_iam_role_policy", role_policy([
+		{"Effect": "Deny", "Action": ["secretsmanager:*", "kms:*"], "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}},
+	]))),
+	"no inline policy denies",
+)
+
+# Wildcards in the denied actions count, and an unrelated policy beside the
+# denies changes nothing.
+test_plan_role_wildcard_denies_pass if {
+	wide := role_policy([{"Effect": "Deny", "Action": ["secretsmanager:Get*", "secretsmanager:Batch*", "kms:*"], "Resource": ["*"]}])
+	state := iam("aws_iam_role_policy", "plan_state", {"policy": json.marshal({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})})
+	count(terraform.deny) == 0 with input as plan(array.concat(replace("aws_iam_role_policy", wide), [state]))
+}
+
+test_plan_trusted_without_plan_role if denied(
+	plan(array.concat(
+		[r | some r in good_resources; r.type != "aws_iam_role"],
+		[trust("StringEquals", "repo:acme/platform:environment:prod-plan")],
+	)),
+	"no plan role",
+)
+
+test_secret_version_in_state if denied(
+	plan(array.concat(good_resources, [part("aws_secretsmanager_secret_version", {"secret_string": "s3cr3t"})])),
+	"keeps a secret value in the Terraform state",
+)
+
+test_random_password_in_state if denied(
+	plan(array.concat(good_resources, [part("random_password", {"length": 32})])),
+	"random_password.this[\"b\"]: keeps a secret value",
+)
+
+test_secret_read_in_prior_state if denied(
+	object.union(plan(good_resources), {"plan": {"resource_changes": good_resources, "prior_state": {"values": {"root_module": {"resources": [{
+		"address": "data.aws_secretsmanager_secret_version.stripe",
+		"mode": "data", "type": "aws_secretsmanager_secret_version",
+		"values": {"secret_string": "s3cr3t"},
+	}]}}}}}),
+	"data.aws_secretsmanager_secret_version.stripe: keeps a secret value",
+)
+
 test_unencrypted_state if denied(object.union(plan(good_resources), {"backend": {"encrypt": false, "use_lockfile": true}}), "encrypt state")
 
 test_state_without_lock if denied(object.union(plan(good_resources), {"backend": {"encrypt": true, "use_lockfile": false}}), "no lock")
@@ -130,5 +219,16 @@ test_documents_read_from_prior_state if {
 		"values": {"statement": tls_doc.change.after.statement},
 	}]}]}}}
 	resources := [r | some r in good_resources; r != tls_doc]
+	count(terraform.deny) == 0 with input as object.union(plan(resources), {"plan": {"resource_changes": resources, "prior_state": prior}})
+}
+
+# The plan that removes a secret value from the state is the fix, not a finding.
+test_deleting_secret_version_passes if {
+	gone := object.union(part("aws_secretsmanager_secret_version", {}), {"change": {"actions": ["delete"], "after": null}})
+	resources := array.concat(good_resources, [gone])
+	prior := {"values": {"root_module": {"child_modules": [{"resources": [{
+		"address": gone.address, "mode": "managed", "type": "aws_secretsmanager_secret_version",
+		"values": {"secret_string": "s3cr3t"},
+	}]}]}}}
 	count(terraform.deny) == 0 with input as object.union(plan(resources), {"plan": {"resource_changes": resources, "prior_state": prior}})
 }

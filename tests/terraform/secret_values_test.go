@@ -1,0 +1,243 @@
+package terraform_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Everything Terraform manages or reads lands in the state, and every plan
+// role (so every pull request) reads the state. No module and no generated
+// root may hold a secret value: these checks parse the HCL and look at block
+// types and arguments, so a comment or a description never trips them and a
+// reformatted file never slips past.
+
+// secretValueTypes keep a secret value in their state attributes, whether
+// managed or read (data sources are stored too).
+var secretValueTypes = map[string]string{
+	"random_password":                   "its result is a password kept in the state; let the service generate it (RDS: manage_master_user_password)",
+	"aws_secretsmanager_secret_version": "the secret's value is kept in the state; put values in out of band",
+	"aws_kms_secrets":                   "the plaintext is kept in the state",
+	"aws_iam_access_key":                "the secret access key is kept in the state; use roles",
+	"aws_iam_user_login_profile":        "the password is kept in the state",
+	"tls_private_key":                   "the private key is kept in the state",
+}
+
+// secretArguments set a value Terraform then keeps in the state (write-only
+// arguments, *_wo, are not stored and are the way to pass one, if ever).
+var secretArguments = []string{"password", "master_password", "secret_string", "secret_binary"}
+
+// databaseTypes must let the service manage the master password.
+var databaseTypes = []string{"aws_db_instance", "aws_rds_cluster"}
+
+func TestNoSecretValuesInTerraform(t *testing.T) {
+	repo := filepath.Join("..", "..")
+	dirs, err := filepath.Glob(filepath.Join(repo, "modules", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots, _ := filepath.Glob(filepath.Join(repo, "environments", "*", "terraform"))
+	others, _ := filepath.Glob(filepath.Join(repo, "terraform", "*"))
+	dirs = append(append(dirs, roots...), others...)
+	if len(roots) == 0 {
+		t.Fatalf("no generated root under %s/environments/*/terraform", repo)
+	}
+	files, databases := 0, 0
+	for _, dir := range dirs {
+		tfs, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
+		for _, name := range tfs {
+			src, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rel, _ := filepath.Rel(repo, name)
+			findings, dbs := secretValueFindings(t, filepath.ToSlash(rel), src)
+			for _, f := range findings {
+				t.Error(f)
+			}
+			files++
+			databases += dbs
+		}
+	}
+	// The database module is among the files: its aws_db_instance was checked.
+	if files < 20 || databases == 0 {
+		t.Fatalf("checked %d files and %d database resources: the search paths are wrong", files, databases)
+	}
+	t.Logf("checked %d .tf files, %d database resources", files, databases)
+}
+
+// secretValueFindings parses one file and reports every block or argument
+// that would put a secret value in the state, and how many database
+// resources it checked.
+func secretValueFindings(t *testing.T, name string, src []byte) ([]string, int) {
+	t.Helper()
+	f, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatalf("%s: %v", name, diags)
+	}
+	var out []string
+	databases := 0
+	for _, b := range f.Body.(*hclsyntax.Body).Blocks {
+		if (b.Type != "resource" && b.Type != "data" && b.Type != "ephemeral") || len(b.Labels) < 2 {
+			continue
+		}
+		// Ephemeral resources are never stored: they are how a value should
+		// reach a provider, if one ever must.
+		if b.Type == "ephemeral" {
+			continue
+		}
+		typ := b.Labels[0]
+		at := fmt.Sprintf("%s:%d: %s %q %q", name, b.DefRange().Start.Line, b.Type, typ, b.Labels[1])
+		if why, bad := secretValueTypes[typ]; bad {
+			out = append(out, at+": "+why)
+		}
+		if typ == "aws_ssm_parameter" && ssmParameterIsSecret(b) {
+			out = append(out, at+": a SecureString value is kept in the state")
+		}
+		walkBody(b.Body, func(attr *hclsyntax.Attribute) {
+			if slices.Contains(secretArguments, attr.Name) {
+				out = append(out, fmt.Sprintf("%s:%d: %s sets %s, which Terraform keeps in the state", name, attr.SrcRange.Start.Line, at, attr.Name))
+			}
+		})
+		if b.Type == "resource" && slices.Contains(databaseTypes, typ) {
+			databases++
+			if v, ok := literal(b.Body, "manage_master_user_password"); !ok || v != cty.True {
+				out = append(out, at+": manage_master_user_password must be true, so that RDS keeps the master password out of Terraform")
+			}
+		}
+	}
+	return out, databases
+}
+
+// ssmParameterIsSecret: a SecureString resource, or a data source that
+// decrypts (with_decryption defaults to true).
+func ssmParameterIsSecret(b *hclsyntax.Block) bool {
+	if b.Type == "data" {
+		v, ok := literal(b.Body, "with_decryption")
+		return !ok || v != cty.False
+	}
+	v, ok := literal(b.Body, "type")
+	return !ok || v != cty.StringVal("String") && v != cty.StringVal("StringList")
+}
+
+// literal evaluates an argument that needs no variables; ok is false when it
+// is missing or computed.
+func literal(body *hclsyntax.Body, name string) (cty.Value, bool) {
+	attr, ok := body.Attributes[name]
+	if !ok {
+		return cty.NilVal, false
+	}
+	v, diags := attr.Expr.Value(nil)
+	if diags.HasErrors() || !v.IsWhollyKnown() {
+		return cty.NilVal, false
+	}
+	return v, true
+}
+
+func walkBody(body *hclsyntax.Body, fn func(*hclsyntax.Attribute)) {
+	for _, a := range body.Attributes {
+		fn(a)
+	}
+	for _, b := range body.Blocks {
+		walkBody(b.Body, fn)
+	}
+}
+
+func TestSecretValueFindings(t *testing.T) {
+	// Each bad example is found, and the good ones are not: the check above
+	// cannot pass by finding nothing.
+	bad := `
+resource "random_password" "db" {
+  length = 32
+}
+
+resource "aws_secretsmanager_secret_version" "alertmanager" {
+  secret_id     = aws_secretsmanager_secret.this.id
+  secret_string = "{}"
+}
+
+data "aws_secretsmanager_secret_version" "stripe" {
+  secret_id = "prod/api/stripe-api-key"
+}
+
+resource "aws_db_instance" "with_password" {
+  password = random_password.db.result
+}
+
+resource "aws_db_instance" "computed" {
+  manage_master_user_password = var.managed
+}
+
+resource "aws_ssm_parameter" "token" {
+  name  = "/x"
+  type  = "SecureString"
+  value = "x"
+}
+
+data "aws_ssm_parameter" "token" {
+  name = "/x"
+}
+
+resource "aws_rds_cluster" "c" {
+  master_password = "x"
+}
+`
+	good := `
+# random_password is not used here; secret_string neither.
+resource "aws_db_instance" "this" {
+  username                    = "dbadmin"
+  manage_master_user_password = true
+  description                 = "password is managed by RDS"
+}
+
+resource "aws_secretsmanager_secret" "this" {
+  name = "prod/api/stripe-api-key"
+}
+
+resource "aws_ssm_parameter" "endpoint" {
+  name  = "/endpoint"
+  type  = "String"
+  value = "db.internal"
+}
+
+data "aws_ssm_parameter" "ami" {
+  name            = "/aws/service/eks/optimized-ami/1.31/amazon-linux-2/recommended/image_id"
+  with_decryption = false
+}
+
+ephemeral "aws_secretsmanager_secret_version" "read_at_apply_only" {
+  secret_id = "x"
+}
+`
+	findings, _ := secretValueFindings(t, "bad.tf", []byte(bad))
+	for _, want := range []string{
+		`bad.tf:2: resource "random_password" "db"`,
+		`bad.tf:6: resource "aws_secretsmanager_secret_version" "alertmanager": the secret's value`,
+		`bad.tf:8: bad.tf:6: resource "aws_secretsmanager_secret_version" "alertmanager" sets secret_string`,
+		`bad.tf:11: data "aws_secretsmanager_secret_version" "stripe"`,
+		`bad.tf:16: bad.tf:15: resource "aws_db_instance" "with_password" sets password`,
+		`bad.tf:15: resource "aws_db_instance" "with_password": manage_master_user_password`,
+		`bad.tf:19: resource "aws_db_instance" "computed": manage_master_user_password`,
+		`bad.tf:23: resource "aws_ssm_parameter" "token": a SecureString`,
+		`bad.tf:29: data "aws_ssm_parameter" "token": a SecureString`,
+		`bad.tf:34: bad.tf:33: resource "aws_rds_cluster" "c" sets master_password`,
+	} {
+		found := false
+		for _, f := range findings {
+			found = found || strings.HasPrefix(f, want)
+		}
+		if !found {
+			t.Errorf("no finding starts with %q; found:\n%s", want, strings.Join(findings, "\n"))
+		}
+	}
+	if findings, dbs := secretValueFindings(t, "good.tf", []byte(good)); len(findings) != 0 || dbs != 1 {
+		t.Errorf("good.tf: %d database resources, findings:\n%s", dbs, strings.Join(findings, "\n"))
+	}
+}
