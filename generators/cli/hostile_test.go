@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -36,6 +37,20 @@ func TestHostile(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// secrets FILE N: write a service spec with N secrets.
+			"secrets": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: secrets FILE N")
+				}
+				n, err := strconv.Atoi(args[1])
+				ts.Check(err)
+				var b bytes.Buffer
+				b.WriteString("team: platform\nport: 8080\nsecrets:\n")
+				for i := range n {
+					fmt.Fprintf(&b, "  - secret-%d\n", i)
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), b.Bytes(), 0o644))
+			},
 			// snapshot NAME: remember every file, folder and link under $WORK.
 			"snapshot": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 1 {
