@@ -39,13 +39,17 @@ tools: $(TOOLS)
 $(TOOLS) &: tools/pinned/go.mod tools/pinned/go.sum
 	cd tools/pinned && $(GO) build -o ../../bin/tools/ tool
 
-# Every test, the real validators included, then a short fuzz of the loader.
+# Every test, the real validators included, then a short fuzz of the spec
+# loader (YAML and Jsonnet) and of the lock reader: both read input a pull
+# request controls.
 # backend/ is its own module (services build from it alone); its tests start
 # a real PostgreSQL.
 test: $(TOOLS)
 	$(GO) test ./...
 	cd backend && $(GO) test ./...
 	$(GO) test ./generators/spec -run '^$$' -fuzz FuzzLoadService -fuzztime $(FUZZTIME)
+	$(GO) test ./generators/spec -run '^$$' -fuzz FuzzLoadJsonnet -fuzztime $(FUZZTIME)
+	$(GO) test ./generators/engine -run '^$$' -fuzz FuzzParseLock -fuzztime $(FUZZTIME)
 
 # Applies the dev root against moto_server on 127.0.0.1, plans the others,
 # runs the guardrails on every plan, and destroys dev again.
@@ -80,6 +84,8 @@ golden:
 
 fuzz:
 	$(GO) test ./generators/spec -run '^$$' -fuzz FuzzLoadService -fuzztime 5m
+	$(GO) test ./generators/spec -run '^$$' -fuzz FuzzLoadJsonnet -fuzztime 5m
+	$(GO) test ./generators/engine -run '^$$' -fuzz FuzzParseLock -fuzztime 5m
 
 clean:
 	rm -rf bin
