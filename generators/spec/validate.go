@@ -19,6 +19,8 @@ import (
 	"github.com/robfig/cron/v3"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/groundwork-dev/groundwork/internal/parallel"
 )
 
 // checker collects the diagnostics of validation. Every check reports and
@@ -114,18 +116,14 @@ func validate(m *Model) Diagnostics {
 	// this is where a large organisation spends its validation time.
 	workers := min(runtime.GOMAXPROCS(0), max(len(m.Services), 1))
 	checkers := make([]*checker, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
+	parallel.For(workers, func(w int) {
 		checkers[w] = &checker{promql: parser.NewParser(parser.Options{})}
-		wg.Go(func() {
-			for i := w; i < len(m.Services); i += workers {
-				if s := m.Services[i]; serviceOK[s] {
-					checkers[w].service(m, s)
-				}
+		for i := w; i < len(m.Services); i += workers {
+			if s := m.Services[i]; serviceOK[s] {
+				checkers[w].service(m, s)
 			}
-		})
-	}
-	wg.Wait()
+		}
+	})
 	for _, wc := range checkers {
 		c.diags = append(c.diags, wc.diags...)
 	}
