@@ -1,11 +1,14 @@
 package alerts_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/bins"
 )
@@ -92,4 +95,109 @@ func TestSpecTextIsLiteral(t *testing.T) {
 			t.Errorf("no test expects summary %q", m.Services[0].Alerts[0].Summary)
 		})
 	}
+}
+
+// Names made from spec names never meet: SLO names that camel-case alike
+// make distinct alerts, and what cannot be told apart is a mistake at the
+// spec field, reported before any file is written.
+func TestGeneratedNamesNeverCollide(t *testing.T) {
+	promtool := bins.Promtool.Path(t)
+	slo := func(name string) string {
+		return "  - {name: " + name + ", objective: 99.9, sli: availability}\n"
+	}
+	alert := func(name string) string {
+		return "  - {name: " + name + ", expr: q > 1, for: 5m, severity: ticket, summary: S.}\n"
+	}
+	for _, tc := range []struct {
+		name, slos, alerts string
+		want               []string // diagnostics; none: the output passes promtool
+	}{
+		{name: "digits and double hyphens", slos: slo("latency-99") + slo("latency99") + slo("a-b") + slo("a--b") + slo("v-2-x")},
+		{name: "period group", slos: slo("availability") + slo("availability-period"), want: []string{
+			`specs/services/x.yaml:7:12: slos[1].name: SLO "availability-period" makes rule group "x-slo-availability-period", which is already the whole-window group of slos[0] (availability); rename the SLO (an SLO may not be named after another SLO with "-period" added) [value]`,
+		}},
+		{name: "period group, the other way round", slos: slo("availability-period") + slo("availability"), want: []string{
+			`specs/services/x.yaml:7:12: slos[1].name: SLO "availability" makes rule group "x-slo-availability-period", which is already the group of slos[0] (availability-period); rename the SLO (an SLO may not be named after another SLO with "-period" added) [value]`,
+		}},
+		{name: "burn alerts differ in case", slos: slo("foo-bar") + slo("foobar"), want: []string{
+			`specs/services/x.yaml:7:12: slos[1].name: the burn-rate alert of slos[1] (foobar), XFoobarErrorBudgetBurn, and the burn-rate alert of slos[0] (foo-bar), XFooBarErrorBudgetBurn, differ only in case, and so do their runbooks runbooks/x/XFoobarErrorBudgetBurn.md and runbooks/x/XFooBarErrorBudgetBurn.md, which are one file on case-insensitive file systems (macOS, Windows); rename one of them [value]`,
+		}},
+		{name: "spec alerts differ in case", alerts: alert("OrderBacklog") + alert("Orderbacklog") + alert("XTargetdown"), want: []string{
+			`specs/services/x.yaml:7:12: alerts[1].name: alerts[1], Orderbacklog, and alerts[0], OrderBacklog, differ only in case, and so do their runbooks runbooks/x/Orderbacklog.md and runbooks/x/OrderBacklog.md, which are one file on case-insensitive file systems (macOS, Windows); rename one of them [value]`,
+			`specs/services/x.yaml:8:12: alerts[2].name: alerts[2], XTargetdown, and the generated alert, XTargetDown, differ only in case, and so do their runbooks runbooks/x/XTargetdown.md and runbooks/x/XTargetDown.md, which are one file on case-insensitive file systems (macOS, Windows); rename one of them [value]`,
+		}},
+		{name: "alerts Alertmanager drops", alerts: alert("Watchdog") + alert("InfoInhibitor"), want: []string{
+			`specs/services/x.yaml:6:12: alerts[0].name: "Watchdog" is the name of an alert of kube-prometheus-stack that Alertmanager sends to no one; give this one another name [value]`,
+			`specs/services/x.yaml:7:12: alerts[1].name: "InfoInhibitor" is the name of an alert of kube-prometheus-stack that Alertmanager sends to no one; give this one another name [value]`,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			svc := "name: x\nteam: platform\nport: 8080\nhealth: /healthz\n"
+			if tc.slos != "" {
+				svc += "slos:\n" + tc.slos
+			}
+			if tc.alerts != "" {
+				svc += "alerts:\n" + tc.alerts
+			}
+			m, err := hostileOrg(t, svc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, err := alerts.Generator{}.Generate(m)
+			var got []string
+			var ds spec.Diagnostics
+			if errors.As(err, &ds) {
+				for _, d := range ds.Sorted() {
+					got = append(got, d.String())
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+			if len(tc.want) > 0 {
+				return
+			}
+			_ = files
+			dir := t.TempDir()
+			rules, tests := writeOutput(t, m, dir)
+			run(t, promtool, append([]string{"check", "rules", "--lint=all", "--lint-fatal"}, rules...)...)
+			for _, tf := range tests {
+				run(t, promtool, "test", "rules", tf)
+			}
+		})
+	}
+}
+
+// Camel makes distinct names of distinct DNS labels.
+func TestCamelIsInjective(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"api", "Api"}, {"order-service", "OrderService"}, {"latency-99", "Latency_99"}, {"latency99", "Latency99"},
+		{"a--b", "A_B"}, {"a-b", "AB"}, {"1a", "1a"}, {"v-2-x", "V_2X"},
+	} {
+		if got := spec.Camel(tc.in); got != tc.want {
+			t.Errorf("Camel(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	// Every label of up to four characters from a small alphabet.
+	seen := map[string]string{}
+	var walk func(string)
+	walk = func(s string) {
+		if len(s) > 0 && s[0] != '-' && s[len(s)-1] != '-' {
+			c := spec.Camel(s)
+			if prev, ok := seen[c]; ok {
+				t.Fatalf("Camel(%q) = Camel(%q) = %q", s, prev, c)
+			}
+			seen[c] = s
+		}
+		if len(s) < 5 {
+			for _, r := range "ab1-" {
+				walk(s + string(r))
+			}
+		}
+	}
+	walk("")
 }

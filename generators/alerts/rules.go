@@ -74,13 +74,13 @@ func groups(m *spec.Model, e *spec.Environment, s *spec.Service) []Group {
 	}
 	var gs []Group
 	for _, o := range s.SLOs {
-		g := Group{Name: fmt.Sprintf("%s-slo-%s", s.Name, o.Name), Rules: recordings(s, o)}
+		g := Group{Name: sloGroupName(s, o), Rules: recordings(s, o)}
 		if a := byName[spec.BurnAlertName(s, o)]; a != nil {
 			g.Rules = append(g.Rules, alertNodes(m, e, a)...)
 		}
-		gs = append(gs, g, Group{Name: fmt.Sprintf("%s-slo-%s-period", s.Name, o.Name), Interval: periodInterval, Rules: periodRecordings(s, o)})
+		gs = append(gs, g, Group{Name: periodGroupName(s, o), Interval: periodInterval, Rules: periodRecordings(s, o)})
 	}
-	other := Group{Name: s.Name + "-alerts"}
+	other := Group{Name: alertsGroupName(s)}
 	for _, a := range alerts {
 		if a.Kind != KindBurn {
 			other.Rules = append(other.Rules, alertNodes(m, e, a)...)
