@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/spec"
@@ -200,4 +201,67 @@ func TestCamelIsInjective(t *testing.T) {
 		}
 	}
 	walk("")
+}
+
+// A spec alert over a long range, an offset or a subquery gets a test in
+// about the time a 1h range takes, and the test passes promtool; what no
+// test can cover in reasonable time is a mistake at the field.
+func TestLongRanges(t *testing.T) {
+	promtool := bins.Promtool.Path(t)
+	for _, tc := range []struct {
+		expr, for_ string
+		want       string // a diagnostic; none: promtool passes
+	}{
+		{expr: "sum(rate(x_total[1h])) > 5", for_: "10m"},
+		{expr: "sum(rate(x_total[1d])) > 5", for_: "10m"},
+		{expr: "sum(rate(x_total[7d])) > 5", for_: "1h"},
+		{expr: "sum(rate(x_total[30d])) > 5", for_: "10m"},
+		{expr: "sum(increase(x_total[1y])) > 5", for_: "10m"},
+		{expr: "max_over_time(y[30d]) > 5", for_: "10m"},
+		{expr: "min_over_time(y[1y]) < 5", for_: "2d"},
+		{expr: "y offset 1d > 5", for_: "10m"},
+		{expr: "sum(rate(x_total[1h] offset 30d)) > 5", for_: "10m"},
+		{expr: "y offset -1h > 5", for_: "10m"},
+		{expr: "rate(x_total[30d]) * on() group_left y > 5", for_: "10m"},
+		{expr: "max_over_time(rate(x_total[5m])[1d:5m]) > 5", for_: "10m"},
+		{expr: "max_over_time(y[30d:1h]) > 5", for_: "10m"},
+		{expr: "max_over_time(rate(x_total[1h])[7d:]) > 5", for_: "10m"},
+		{expr: "max_over_time(rate(x_total[5m])[30d:1m]) > 5", for_: "10m",
+			want: "subquery rate(x_total[5m])[30d:1m] evaluates its query 43200 times"},
+		{expr: "rate(x_total[2y]) > 5", for_: "10m",
+			want: "it reads 2y back"},
+		{expr: "rate(x_total[1y] offset 30d) > 5", for_: "10m",
+			want: "it reads 395d back"},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			t.Parallel()
+			m, err := hostileOrg(t, "name: x\nteam: platform\nport: 8080\nhealth: /healthz\nalerts:\n  - {name: XLong, expr: '"+tc.expr+"', for: "+tc.for_+", severity: ticket, summary: Long.}\n")
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			_, err = alerts.Generator{}.Generate(m)
+			t.Logf("generate: %v", time.Since(start).Round(time.Millisecond))
+			if tc.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("got %v, want a diagnostic with %q", err, tc.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("generating took %v", d)
+			}
+			dir := t.TempDir()
+			rules, tests := writeOutput(t, m, dir)
+			run(t, promtool, append([]string{"check", "rules", "--lint=all", "--lint-fatal"}, rules...)...)
+			for _, tf := range tests {
+				start := time.Now()
+				run(t, promtool, "test", "rules", tf)
+				t.Logf("promtool test rules %s: %v", filepath.Base(tf), time.Since(start).Round(time.Millisecond))
+			}
+		})
+	}
 }
