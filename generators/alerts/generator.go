@@ -57,6 +57,9 @@ func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
 			errs = append(errs, ds)
 		}
 	}
+	if ds := dashboardMistakes(m); len(ds) > 0 {
+		errs = append(errs, ds)
+	}
 	if err := joinDiagnostics(errs); err != nil {
 		return nil, err
 	}

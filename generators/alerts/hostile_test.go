@@ -14,9 +14,9 @@ import (
 	"github.com/groundwork-dev/groundwork/internal/bins"
 )
 
-// hostileOrg is the edge organisation's platform and environment with one
-// service, written from svc.
-func hostileOrg(t *testing.T, svc string) (*spec.Model, error) {
+// hostileOrg is the edge organisation's platform and environment with the
+// services svcs, each starting with its name: line.
+func hostileOrg(t *testing.T, svcs ...string) (*spec.Model, error) {
 	t.Helper()
 	dir := t.TempDir()
 	for _, p := range []string{"specs/platform.yaml", "specs/environments/prod.yaml"} {
@@ -34,8 +34,11 @@ func hostileOrg(t *testing.T, svc string) (*spec.Model, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "specs/services"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "specs/services/x.yaml"), []byte(svc), 0o644); err != nil {
-		t.Fatal(err)
+	for _, svc := range svcs {
+		first, _, _ := strings.Cut(svc, "\n")
+		if err := os.WriteFile(filepath.Join(dir, "specs/services", strings.TrimPrefix(first, "name: ")+".yaml"), []byte(svc), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return spec.Load(dir)
 }
@@ -263,5 +266,22 @@ func TestLongRanges(t *testing.T) {
 				t.Logf("promtool test rules %s: %v", filepath.Base(tf), time.Since(start).Round(time.Millisecond))
 			}
 		})
+	}
+}
+
+// A service's dashboard uid is never another's: a 36-character name that
+// looks like another's cut uid is cut too.
+func TestDashboardUIDsNeverMeet(t *testing.T) {
+	t.Parallel()
+	long, short := "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaaaaaaaa-e33cdf9c" // short is long's cut uid without "svc-"
+	m, err := hostileOrg(t, "name: "+long+"\nteam: platform\nport: 8080\nhealth: /healthz\n", "name: "+short+"\nteam: platform\nport: 8080\nhealth: /healthz\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (alerts.Generator{}).Generate(m); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := spec.DashboardUID(m.Service(long)), spec.DashboardUID(m.Service(short)); a == b || len(a) > 40 || len(b) > 40 {
+		t.Errorf("uids %q and %q", a, b)
 	}
 }

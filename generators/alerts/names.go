@@ -68,3 +68,21 @@ func nameMistakes(m *spec.Model, s *spec.Service) spec.Diagnostics {
 	}
 	return ds
 }
+
+// dashboardMistakes reports services whose dashboards would share a uid, so
+// that one's alerts would link the other's dashboard: cut uids end in 32
+// bits of a hash, which a pull request can make meet on purpose.
+func dashboardMistakes(m *spec.Model) spec.Diagnostics {
+	var ds spec.Diagnostics
+	uids := map[string]*spec.Service{}
+	for _, s := range m.Services {
+		uid := spec.DashboardUID(s)
+		if o, ok := uids[uid]; ok {
+			ds = append(ds, spec.Diagnostic{File: s.Source.Path, Pos: s.Source.Pos("name"), Kind: spec.KindValue,
+				Msg: fmt.Sprintf("name: the dashboard of %s would have uid %q, as %s's has (Grafana uids are cut to 40 characters and end in a hash of the name); rename one of them", s.Name, uid, o.Name)})
+			continue
+		}
+		uids[uid] = s
+	}
+	return ds
+}

@@ -114,10 +114,12 @@ func DashboardPath(s *Service) string { return DashboardsDir + "/" + s.Name + ".
 const maxGrafanaUID = 40
 
 // DashboardUID is the stable uid of service s's dashboard. Grafana allows 40
-// characters, so a long service name is cut and made unique by a hash.
+// characters, so a long service name is cut and made unique by a hash. Only
+// cut uids are 40 characters long, so that no service's plain uid can be
+// another's cut one (a 36-character name ending in "-" and 8 hex digits).
 func DashboardUID(s *Service) string {
 	uid := "svc-" + s.Name
-	if len(uid) <= maxGrafanaUID {
+	if len(uid) < maxGrafanaUID {
 		return uid
 	}
 	sum := sha256.Sum256([]byte(s.Name))
