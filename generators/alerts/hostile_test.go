@@ -148,7 +148,7 @@ func TestGeneratedNamesNeverCollide(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			files, err := alerts.Generator{}.Generate(m)
+			_, err = alerts.Generator{}.Generate(m)
 			var got []string
 			var ds spec.Diagnostics
 			if errors.As(err, &ds) {
@@ -164,7 +164,6 @@ func TestGeneratedNamesNeverCollide(t *testing.T) {
 			if len(tc.want) > 0 {
 				return
 			}
-			_ = files
 			dir := t.TempDir()
 			rules, tests := writeOutput(t, m, dir)
 			run(t, promtool, append([]string{"check", "rules", "--lint=all", "--lint-fatal"}, rules...)...)
