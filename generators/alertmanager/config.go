@@ -26,8 +26,9 @@ import (
 // exists to inhibit, go there.
 const NullReceiver = "null"
 
-// nullAlerts are the kube-prometheus-stack alerts that go to NullReceiver.
-var nullAlerts = []string{"Watchdog", "InfoInhibitor"}
+// nullAlerts are the kube-prometheus-stack alerts that go to NullReceiver;
+// no spec alert may take their names.
+var nullAlerts = spec.ReservedAlertNames
 
 // SlackReceiver is the receiver that posts to team's Slack channel. A
 // team's receivers are named as its keys of the receivers Secret

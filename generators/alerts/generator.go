@@ -52,6 +52,14 @@ func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
 	parallel.For(len(pairs), func(i int) {
 		out[i], errs[i] = files(m, pairs[i].e, pairs[i].s)
 	})
+	for _, s := range m.Services {
+		if ds := nameMistakes(m, s); len(ds) > 0 {
+			errs = append(errs, ds)
+		}
+	}
+	if ds := dashboardMistakes(m); len(ds) > 0 {
+		errs = append(errs, ds)
+	}
 	if err := joinDiagnostics(errs); err != nil {
 		return nil, err
 	}

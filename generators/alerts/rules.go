@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,13 +74,13 @@ func groups(m *spec.Model, e *spec.Environment, s *spec.Service) []Group {
 	}
 	var gs []Group
 	for _, o := range s.SLOs {
-		g := Group{Name: fmt.Sprintf("%s-slo-%s", s.Name, o.Name), Rules: recordings(s, o)}
+		g := Group{Name: sloGroupName(s, o), Rules: recordings(s, o)}
 		if a := byName[spec.BurnAlertName(s, o)]; a != nil {
 			g.Rules = append(g.Rules, alertNodes(m, e, a)...)
 		}
-		gs = append(gs, g, Group{Name: fmt.Sprintf("%s-slo-%s-period", s.Name, o.Name), Interval: periodInterval, Rules: periodRecordings(s, o)})
+		gs = append(gs, g, Group{Name: periodGroupName(s, o), Interval: periodInterval, Rules: periodRecordings(s, o)})
 	}
-	other := Group{Name: s.Name + "-alerts"}
+	other := Group{Name: alertsGroupName(s)}
 	for _, a := range alerts {
 		if a.Kind != KindBurn {
 			other.Rules = append(other.Rules, alertNodes(m, e, a)...)
@@ -173,11 +174,31 @@ func alertNodes(m *spec.Model, e *spec.Environment, a *Alert) []*RuleNode {
 			Alert:       a.Name,
 			Expr:        r.Expr,
 			For:         Window(r.For),
-			Labels:      Labels(m, e, a, r),
-			Annotations: Annotations(m, e, a, r),
+			Labels:      templateLiterals(Labels(m, e, a, r)),
+			Annotations: templateLiterals(Annotations(m, e, a, r)),
 		})
 	}
 	return nodes
+}
+
+// TemplateLiteral is text as an alerting rule's label or annotation must
+// write it for Prometheus to show it as it is. Prometheus expands every label
+// and annotation of an alert as a Go text/template (with $labels, $value and
+// functions such as query) each time the alert is evaluated, and a spec's
+// summary or expression is text, not a template: "{{ $value }}" in a summary
+// is shown as written, "{{ broken" cannot fail the rule file, and nothing a
+// spec says is ever executed. Only "{{" starts an action in text/template
+// ("}}" outside an action is text), so each "{{" becomes an action that
+// prints it; text without one is unchanged.
+func TemplateLiteral(s string) string {
+	return strings.ReplaceAll(s, "{{", `{{ "{{" }}`)
+}
+
+func templateLiterals(m map[string]string) map[string]string {
+	for k, v := range m {
+		m[k] = TemplateLiteral(v)
+	}
+	return m
 }
 
 // RuleFile is a Prometheus rule file of the groups.

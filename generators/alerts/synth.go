@@ -26,25 +26,30 @@ import (
 // cannot drive across its threshold is an error at generation, not a test
 // that fails later.
 
-var (
-	engineOnce  sync.Once
-	queryEngine *promql.Engine
-)
+// engines are Prometheus engines by the interval of the evaluations they
+// stand for: a subquery without a step ([1h:]) is evaluated at that
+// interval, as promtool evaluates it at its test file's.
+var engines sync.Map
 
-func promEngine() *promql.Engine {
-	engineOnce.Do(func() {
-		queryEngine = promql.NewEngine(promql.EngineOpts{
-			MaxSamples:    50_000_000,
-			Timeout:       time.Minute,
-			LookbackDelta: 5 * time.Minute,
-		})
-	})
-	return queryEngine
+func promEngine(every time.Duration) *promql.Engine {
+	if e, ok := engines.Load(every); ok {
+		return e.(*promql.Engine)
+	}
+	e, _ := engines.LoadOrStore(every, promql.NewEngine(promql.EngineOpts{
+		MaxSamples:               50_000_000,
+		Timeout:                  time.Minute,
+		LookbackDelta:            5 * time.Minute,
+		EnableAtModifier:         true, // as promtool and Prometheus 3 do
+		EnableNegativeOffset:     true,
+		NoStepSubqueryIntervalFn: func(int64) int64 { return every.Milliseconds() },
+	}))
+	return e.(*promql.Engine)
 }
 
-// evalAt evaluates an instant query over the store at t.
-func evalAt(st *memStore, q string, t time.Duration) (promql.Vector, error) {
-	qry, err := promEngine().NewInstantQuery(context.Background(), st, promql.NewPrometheusQueryOpts(false, 0, nil), q, time.Unix(0, 0).Add(t))
+// evalAt evaluates an instant query over the store at t, as evaluations
+// every `every` see it.
+func evalAt(st *memStore, q string, t, every time.Duration) (promql.Vector, error) {
+	qry, err := promEngine(every).NewInstantQuery(context.Background(), st, promql.NewPrometheusQueryOpts(false, 0, nil), q, time.Unix(0, 0).Add(t))
 	if err != nil {
 		return nil, err
 	}
@@ -106,10 +111,18 @@ func selectors(expr parser.Expr) ([]selected, error) {
 		}
 		sel := selected{labels: map[string]string{}, matchers: vs.LabelMatchers}
 		inQuantile := false
-		for _, p := range path {
+		for i, p := range path {
 			switch p := p.(type) {
-			case *parser.MatrixSelector, *parser.SubqueryExpr:
-				sel.counter = true
+			case *parser.MatrixSelector:
+				// Read through a range: a counter, unless the range only
+				// summarises a gauge (max_over_time…), which holds its
+				// level so that the summary is the level over any range.
+				call, ok := parentCall(path, i)
+				sel.counter = !ok || !strings.HasSuffix(call.Func.Name, "_over_time")
+			case *parser.SubqueryExpr:
+				// Read at each of the subquery's steps: a gauge, unless a
+				// range inside it says otherwise.
+				sel.counter = false
 			case *parser.Call:
 				inQuantile = inQuantile || p.Func.Name == "histogram_quantile"
 			}
@@ -139,6 +152,20 @@ func selectors(expr parser.Expr) ([]selected, error) {
 		return nil
 	})
 	return out, err
+}
+
+// parentCall is the function whose argument path[i] is.
+func parentCall(path []parser.Node, i int) (*parser.Call, bool) {
+	for j := i - 1; j >= 0; j-- {
+		switch p := path[j].(type) {
+		case *parser.Call:
+			return p, true
+		case *parser.ParenExpr, parser.Expressions:
+			continue
+		}
+		return nil, false
+	}
+	return nil, false
 }
 
 // satisfy finds a label value the matcher accepts: the value itself, the
@@ -254,7 +281,7 @@ func customInputs(s *spec.Service, o *spec.SLO) ([]sliSeries, error) {
 		}
 		st.add(selected{name: in.name, labels: in.labels}.labelSet(), time.Minute.Milliseconds(), vals)
 	}
-	v, err := evalAt(st, fmt.Sprintf("(%s) / (%s)", errQ, totalQ), 2*time.Hour)
+	v, err := evalAt(st, fmt.Sprintf("(%s) / (%s)", errQ, totalQ), 2*time.Hour, evalEvery)
 	if err != nil {
 		return nil, err
 	}
@@ -344,30 +371,54 @@ func repeat(x float64, n int) []float64 {
 	return out
 }
 
-// firingSets evaluates a spec alert's expression every evalEvery up to
+// firingSets evaluates a spec alert's expression every `every` up to
 // horizon and applies its for:, returning per evaluation the label sets (as
 // strings, sorted) of the alerts firing, and those label sets themselves.
-func firingSets(st *memStore, expr string, forDur, horizon time.Duration) ([][]string, map[string]map[string]string, error) {
-	since := map[string]time.Duration{}
+// One range query gives every evaluation's result at once, as instant
+// queries would each: the engine walks each series once and evaluates a
+// subquery once for the whole range instead of once per evaluation.
+func firingSets(st *memStore, expr string, forDur, every, horizon time.Duration) ([][]string, map[string]map[string]string, error) {
+	qry, err := promEngine(every).NewRangeQuery(context.Background(), st, promql.NewPrometheusQueryOpts(false, 0, nil), expr, time.Unix(0, 0), time.Unix(0, 0).Add(horizon), every)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer qry.Close()
+	res := qry.Exec(context.Background())
+	if res.Err != nil {
+		return nil, nil, res.Err
+	}
+	mat, ok := res.Value.(promql.Matrix)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s returns %s, not a vector", expr, res.Value.Type())
+	}
+	n := int(horizon/every) + 1
 	lsets := map[string]map[string]string{}
-	var out [][]string
-	for at := time.Duration(0); at <= horizon; at += evalEvery {
-		v, err := evalAt(st, expr, at)
-		if err != nil {
-			return nil, nil, err
+	// active[i] holds, per evaluation, the label sets the expression returns.
+	active := make([][]string, n)
+	for _, series := range mat {
+		l := map[string]string{}
+		series.Metric.Range(func(lb labels.Label) {
+			if lb.Name != model.MetricNameLabel {
+				l[lb.Name] = lb.Value
+			}
+		})
+		key := labels.FromMap(l).String()
+		lsets[key] = l
+		for _, p := range series.Floats {
+			active[time.Duration(p.T)*time.Millisecond/every] = append(active[time.Duration(p.T)*time.Millisecond/every], key)
 		}
-		active := map[string]bool{}
+		for _, p := range series.Histograms {
+			active[time.Duration(p.T)*time.Millisecond/every] = append(active[time.Duration(p.T)*time.Millisecond/every], key)
+		}
+	}
+	since := map[string]time.Duration{}
+	out := make([][]string, n)
+	for i := range n {
+		at := time.Duration(i) * every
 		var now []string
-		for _, smp := range v {
-			l := map[string]string{}
-			smp.Metric.Range(func(lb labels.Label) {
-				if lb.Name != model.MetricNameLabel {
-					l[lb.Name] = lb.Value
-				}
-			})
-			key := labels.FromMap(l).String()
-			lsets[key] = l
-			active[key] = true
+		on := map[string]bool{}
+		for _, key := range active[i] {
+			on[key] = true
 			if _, ok := since[key]; !ok {
 				since[key] = at
 			}
@@ -376,12 +427,12 @@ func firingSets(st *memStore, expr string, forDur, horizon time.Duration) ([][]s
 			}
 		}
 		for k := range since {
-			if !active[k] {
+			if !on[k] {
 				delete(since, k)
 			}
 		}
 		sort.Strings(now)
-		out = append(out, now)
+		out[i] = now
 	}
 	return out, lsets, nil
 }

@@ -27,16 +27,36 @@ const (
 )
 
 // Camel turns a DNS label into UpperCamelCase: order-service → OrderService.
+// A '-' before a letter capitalises it; one before a digit or another '-'
+// becomes '_' (api-v2 → Api_v2, a--b → A_B), so that two labels never make
+// one name: "latency-99" and "latency99" would otherwise both be Latency99,
+// and two SLOs' burn alerts would share a name, rules and a runbook.
 func Camel(name string) string {
 	var b strings.Builder
-	for part := range strings.SplitSeq(name, "-") {
-		if part == "" {
-			continue
+	up := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '-' && i+1 < len(name) && name[i+1] >= 'a' && name[i+1] <= 'z':
+			up = true
+		case c == '-':
+			b.WriteByte('_')
+		case up && c >= 'a' && c <= 'z':
+			b.WriteByte(c - 'a' + 'A')
+			up = false
+		default:
+			b.WriteByte(c)
+			up = false
 		}
-		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
 	}
 	return b.String()
 }
+
+// ReservedAlertNames are alerts of kube-prometheus-stack that Alertmanager
+// routes to no one (Watchdog proves the pipeline works by always firing,
+// InfoInhibitor only inhibits): a spec alert of one of these names would
+// never reach its team.
+var ReservedAlertNames = []string{"Watchdog", "InfoInhibitor"}
 
 // PlatformAlertName is the name of generated alert kind (AlertTargetDown…)
 // for service s.
@@ -94,10 +114,12 @@ func DashboardPath(s *Service) string { return DashboardsDir + "/" + s.Name + ".
 const maxGrafanaUID = 40
 
 // DashboardUID is the stable uid of service s's dashboard. Grafana allows 40
-// characters, so a long service name is cut and made unique by a hash.
+// characters, so a long service name is cut and made unique by a hash. Only
+// cut uids are 40 characters long, so that no service's plain uid can be
+// another's cut one (a 36-character name ending in "-" and 8 hex digits).
 func DashboardUID(s *Service) string {
 	uid := "svc-" + s.Name
-	if len(uid) <= maxGrafanaUID {
+	if len(uid) < maxGrafanaUID {
 		return uid
 	}
 	sum := sha256.Sum256([]byte(s.Name))
