@@ -20,6 +20,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/internal/bins"
 	"github.com/groundwork-dev/groundwork/internal/synthetic"
 	"github.com/groundwork-dev/groundwork/internal/tree"
 )
@@ -30,10 +31,12 @@ import (
 // snapshot/unchanged that nothing outside the owned files changed, in the
 // repository and in a folder beside it.
 func TestHostile(t *testing.T) {
+	promtool := bins.Promtool.Path(t)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/hostile",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("GROUNDWORK_CACHE_DIR", env.WorkDir+"/.cache")
+			env.Setenv("PROMTOOL", promtool)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
