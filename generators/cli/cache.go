@@ -44,19 +44,28 @@ var executableHash = sync.OnceValue(func() string {
 
 // inputsKey hashes the binary, the root, and the specs exactly as this run
 // read them (every file under specs/, Jsonnet libraries included, read once
-// before anything was rendered), then the lock the run left; "" when one of
-// them is not known. A spec edited while a run renders is not in the key the
-// run records, so the next run renders again.
-func (c *command) inputsKey(lock []byte) string {
+// before anything was rendered); "" when one of them is not known. A spec
+// edited while a run renders is not in the key the run records, so the next
+// run renders again.
+func (c *command) inputsKey() string {
 	exe := executableHash()
 	root, err := filepath.Abs(c.root)
-	if exe == "" || err != nil || c.files == nil || lock == nil {
+	if exe == "" || err != nil || c.files == nil {
 		return ""
 	}
 	h := sha256.New()
-	io.WriteString(h, "groundwork-run-cache-2\x00"+exe+"\x00"+root+"\x00"+c.files.Hash+"\x00")
-	lockSum := sha256.Sum256(lock)
-	return hex.EncodeToString(h.Sum(nil)) + " " + hex.EncodeToString(lockSum[:])
+	io.WriteString(h, "groundwork-run-cache-2\x00"+exe+"\x00"+root+"\x00"+c.files.Hash)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// runKey is what a clean run records: its inputs and the lock it left.
+func (c *command) runKey(lock []byte) string {
+	inputs := c.inputsKey()
+	if inputs == "" || lock == nil {
+		return ""
+	}
+	sum := sha256.Sum256(lock)
+	return inputs + " " + hex.EncodeToString(sum[:])
 }
 
 // cacheFile is where the key of this root's last clean run is kept.
@@ -90,7 +99,7 @@ func (c *command) unchanged() (int, bool) {
 		return 0, false
 	}
 	// The inputs first, then (only when they match) every file's hash.
-	inputs, _, _ := strings.Cut(c.inputsKey([]byte{}), " ")
+	inputs := c.inputsKey()
 	if inputs == "" || !strings.HasPrefix(string(saved), inputs+" ") {
 		return 0, false
 	}
@@ -98,13 +107,13 @@ func (c *command) unchanged() (int, bool) {
 	if err != nil || !ok {
 		return 0, false
 	}
-	return n, string(saved) == c.inputsKey(lock)
+	return n, string(saved) == c.runKey(lock)
 }
 
 // remember records the inputs of a clean run whose lock is now lock.
 // Failing to is no error: the next run renders.
 func (c *command) remember(lock []byte) {
-	file, key := c.cacheFile(), c.inputsKey(lock)
+	file, key := c.cacheFile(), c.runKey(lock)
 	if file == "" || key == "" {
 		return
 	}

@@ -156,6 +156,9 @@ func TestHostileTreesAreRefusedWhole(t *testing.T) {
 			os.MkdirAll(root+"/dashboards/old.json", 0o755)
 			return os.WriteFile(root+"/"+LockFile, []byte(lockWith(entry("dashboards/old.json"))), 0o644)
 		}, "not a plain file"},
+		"a file where a generated folder belongs": {func(root, outside string) error {
+			return os.WriteFile(root+"/alerts", []byte("mine\n"), 0o644)
+		}, "a file is on the path where a folder belongs"},
 		"staging is a link out": {func(root, outside string) error {
 			return os.Symlink(outside, root+"/"+StagingDir)
 		}, "not a plain folder (a link or a file)"},

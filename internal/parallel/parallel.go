@@ -4,7 +4,6 @@
 package parallel
 
 import (
-	"fmt"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -84,5 +83,3 @@ type Panic struct {
 	Value any
 	Stack []byte
 }
-
-func (p *Panic) Error() string { return fmt.Sprint(p.Value) }

@@ -23,6 +23,10 @@ var ErrLink = errors.New("a symbolic link is on the path; groundwork follows no 
 // pipe or a device where a plain file is expected.
 var ErrNotRegular = errors.New("not a plain file")
 
+// ErrNotFolder is the cause of an error on a path with a file where one of
+// its folders belongs.
+var ErrNotFolder = errors.New("a file is on the path where a folder belongs")
+
 // ErrTooLarge is the cause of an error on a file bigger than its reader
 // accepts.
 var ErrTooLarge = errors.New("too large")
@@ -50,6 +54,8 @@ func explain(err error) string {
 		return "a symbolic link is on the path; groundwork reads and writes nothing through links: replace the link with a plain folder or file (git rm it), then run again"
 	case errors.Is(err, ErrNotRegular):
 		return "not a plain file (a folder, a pipe or a device is there)"
+	case errors.Is(err, ErrNotFolder):
+		return "a file is on the path where a folder belongs: move it away, then run again"
 	}
 	return err.Error()
 }
@@ -58,7 +64,7 @@ func explain(err error) string {
 // folder or special file where a file belongs, a path that escapes), which is
 // bad input rather than a failure of groundwork or of the disk.
 func Hostile(err error) bool {
-	return errors.Is(err, ErrLink) || errors.Is(err, ErrNotRegular) || errors.Is(err, ErrTooLarge) || errors.Is(err, errEscape)
+	return errors.Is(err, ErrLink) || errors.Is(err, ErrNotRegular) || errors.Is(err, ErrNotFolder) || errors.Is(err, ErrTooLarge) || errors.Is(err, errEscape)
 }
 
 var errEscape = errors.New("the path leaves the tree")

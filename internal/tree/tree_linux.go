@@ -93,6 +93,8 @@ func cause(err error) error {
 		return fs.ErrNotExist
 	case errors.Is(err, unix.EEXIST):
 		return fs.ErrExist
+	case errors.Is(err, unix.ENOTDIR):
+		return ErrNotFolder
 	}
 	return err
 }
@@ -309,7 +311,7 @@ func (t *Tree) RemoveAll(name string) error {
 	switch {
 	case isNotExist(err):
 		return nil
-	case errors.Is(err, ErrLink) || errors.Is(err, unix.ENOTDIR):
+	case errors.Is(err, ErrLink) || errors.Is(err, ErrNotFolder):
 		return t.Remove(name) // a file or a link: unlink it, whatever it points to
 	case err != nil:
 		return err
