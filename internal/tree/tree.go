@@ -83,3 +83,19 @@ func checkName(op, name string) error {
 
 // notExist wraps fs.ErrNotExist so that errors.Is works on our errors.
 func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// Entry is one name in a folder.
+type Entry struct {
+	Name string
+	Type fs.FileMode // fs.ModeDir, fs.ModeSymlink, 0 for a plain file, ...
+}
+
+// entries keeps each name's own type: a link is a link, never what it
+// points to.
+func entries(des []fs.DirEntry) []Entry {
+	out := make([]Entry, len(des))
+	for i, d := range des {
+		out[i] = Entry{Name: d.Name(), Type: d.Type()}
+	}
+	return out
+}

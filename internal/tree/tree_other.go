@@ -89,12 +89,6 @@ func (t *Tree) ReadFile(name string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-// Entry is one name in a folder.
-type Entry struct {
-	Name string
-	Type fs.FileMode
-}
-
 // ReadDir lists the folder name.
 func (t *Tree) ReadDir(name string) ([]Entry, error) {
 	if err := t.noLinks("list", name); err != nil {
@@ -112,11 +106,7 @@ func (t *Tree) ReadDir(name string) ([]Entry, error) {
 	if err != nil {
 		return nil, &Error{Op: "list", Path: name, Err: err}
 	}
-	out := make([]Entry, len(des))
-	for i, d := range des {
-		out[i] = Entry{Name: d.Name(), Type: d.Type()}
-	}
-	return out, nil
+	return entries(des), nil
 }
 
 // IsDir reports whether name is a folder, reached with no link on the way.
