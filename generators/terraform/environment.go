@@ -98,17 +98,25 @@ func providers(p *spec.Platform, e *spec.Environment) *doc {
 	return f
 }
 
+// mainTF is the root's main.tf: the network and cluster, the secrets and
+// buckets of every service, their databases with backups, and the roles.
 func mainTF(m *spec.Model, e *spec.Environment, dir string) *doc {
-	p := m.Platform
 	d := &doc{}
-	name := p.Name + "-" + e.Name
+	networkAndCluster(d, m.Platform, e, dir)
+	stores := secretsAndStorage(d, m, e, dir)
+	databases(d, m, e, dir)
+	iamModule(d, m, e, dir, stores)
+	return d
+}
 
+// networkAndCluster calls the network and cluster modules.
+func networkAndCluster(d *doc, p *spec.Platform, e *spec.Environment, dir string) {
 	azs := d.block("data", "aws_availability_zones", "available")
 	azs.SetAttributeRaw("state", str("available"))
 
 	public, private, database, _ := e.Network.Subnets() // validated
 	net := module(d, "network", dir)
-	net.SetAttributeRaw("name", str(name))
+	net.SetAttributeRaw("name", str(p.Name+"-"+e.Name))
 	net.SetAttributeRaw("cidr", str(e.Network.CIDR))
 	net.SetAttributeRaw("zones", num(e.Network.Zones))
 	net.SetAttributeRaw("azs", call("slice", ref("data", "aws_availability_zones", "available", "names"), num(0), num(e.Network.Zones)))
@@ -120,42 +128,59 @@ func mainTF(m *spec.Model, e *spec.Environment, dir string) *doc {
 	cl := module(d, "cluster", dir)
 	cl.SetAttributeRaw("name", str(e.Cluster.Name))
 	cl.SetAttributeRaw("subnet_ids", ref("module", "network", "private_subnet_ids"))
+}
 
-	var secretNames []string
+// stores is what the secrets and storage modules of a root hold, for the
+// roles that are granted them.
+type stores struct {
+	secretNames []string
+	buckets     int
+}
+
+// secretsAndStorage calls the secrets module for every declared secret and
+// the storage module for every bucket, when there are any.
+func secretsAndStorage(d *doc, m *spec.Model, e *spec.Environment, dir string) stores {
+	p := m.Platform
+	name := p.Name + "-" + e.Name
+	var st stores
 	buckets := &object{}
-	nBuckets := 0
 	for _, s := range m.Services {
 		for _, n := range s.Secrets {
-			secretNames = append(secretNames, spec.SecretName(e, s, n))
+			st.secretNames = append(st.secretNames, spec.SecretName(e, s, n))
 		}
 		for _, b := range s.Buckets {
 			o := &object{}
 			o.set("versioning", boolean(b.Versioning))
 			o.set("expire_days", num(b.ExpireDays))
 			buckets.set(spec.BucketName(p, e, s, b), o.tokens())
-			nBuckets++
+			st.buckets++
 		}
 	}
 	// Alertmanager's receivers (PagerDuty routing keys, Slack webhooks) are
 	// a secret of the platform's, synced into the monitoring namespace.
-	secretNames = append(secretNames, spec.AlertmanagerSecretName(e))
-	if len(secretNames) > 0 {
+	st.secretNames = append(st.secretNames, spec.AlertmanagerSecretName(e))
+	if len(st.secretNames) > 0 {
 		sec := module(d, "secrets", dir)
-		sec.SetAttributeRaw("names", strs(secretNames))
+		sec.SetAttributeRaw("names", strs(st.secretNames))
 		sec.SetAttributeRaw("recovery_window_in_days", num(recoveryWindow(e)))
 		sec.SetAttributeRaw("kms_key_alias", str(name+"-secrets"))
 	}
-	if nBuckets > 0 {
-		st := module(d, "storage", dir)
-		st.SetAttributeRaw("buckets", buckets.tokens())
-		st.SetAttributeRaw("kms_key_alias", str(name+"-storage"))
+	if st.buckets > 0 {
+		sm := module(d, "storage", dir)
+		sm.SetAttributeRaw("buckets", buckets.tokens())
+		sm.SetAttributeRaw("kms_key_alias", str(name+"-storage"))
 	}
+	return st
+}
 
+// databases calls the database and backup modules for every service with a
+// database.
+func databases(d *doc, m *spec.Model, e *spec.Environment, dir string) {
 	for _, s := range m.Services {
 		if s.Database == nil {
 			continue
 		}
-		id := spec.DatabaseIdentifier(p, e, s)
+		id := spec.DatabaseIdentifier(m.Platform, e, s)
 		db := module(d, "database_"+ident(s.Name), dir)
 		db.SetAttributeRaw("identifier", str(id))
 		db.SetAttributeRaw("engine_version", str(s.Database.Version))
@@ -179,7 +204,12 @@ func mainTF(m *spec.Model, e *spec.Environment, dir string) *doc {
 		// that is where losing backups would be an incident.
 		bk.SetAttributeRaw("vault_lock", boolean(e.Alerting.Page))
 	}
+}
 
+// iamModule calls the iam module: the plan and apply roles of the
+// environment, and a role per service scoped to its own secrets and buckets.
+func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, st stores) {
+	p := m.Platform
 	iam := module(d, "iam", dir)
 	iam.SetAttributeRaw("repository", str(p.Repository))
 	iam.SetAttributeRaw("create_github_oidc_provider", boolean(firstInAccount(m, e)))
@@ -209,11 +239,11 @@ func mainTF(m *spec.Model, e *spec.Environment, dir string) *doc {
 		o.set("bucket_arns", tuple(buckets...))
 		svcs.set(s.Name, o.tokens())
 	}
-	if len(secretNames) > 0 {
+	if len(st.secretNames) > 0 {
 		// External Secrets Operator syncs every declared secret into the
 		// cluster: it may read exactly those, and nothing else.
 		var all []expr
-		for _, n := range secretNames {
+		for _, n := range st.secretNames {
 			all = append(all, ref("module", "secrets", "secret_arns", index(n)))
 		}
 		o := &object{}
@@ -225,13 +255,12 @@ func mainTF(m *spec.Model, e *spec.Environment, dir string) *doc {
 		svcs.set(spec.ExternalSecretsNamespace, o.tokens())
 	}
 	iam.SetAttributeRaw("services", svcs.tokens())
-	if len(secretNames) > 0 {
+	if len(st.secretNames) > 0 {
 		iam.SetAttributeRaw("secrets_kms_key_arn", ref("module", "secrets", "kms_key_arn"))
 	}
-	if nBuckets > 0 {
+	if st.buckets > 0 {
 		iam.SetAttributeRaw("storage_kms_key_arn", ref("module", "storage", "kms_key_arn"))
 	}
-	return d
 }
 
 // module appends a module block calling modules/<name> (the block's label
