@@ -1,5 +1,7 @@
 package workflows
 
+import "gopkg.in/yaml.v3"
+
 // safety scans what the repository depends on and holds: known
 // vulnerabilities in Go code, new vulnerable dependencies in a pull
 // request, misconfigurations and vulnerabilities (Trivy, reported to code
@@ -29,68 +31,9 @@ func (g *gen) safety() {
 				g.step("Review new dependencies", "actions/dependency-review-action", mapping("fail-on-severity", "high")),
 			),
 		),
-		"trivy", mapping(
-			"name", "Trivy",
-			"runs-on", runner,
-			"permissions", mapping("contents", "read", "actions", "read", "security-events", "write"),
-			"timeout-minutes", 15,
-			"steps", seq(
-				g.checkout(false),
-				g.step("Scan the files", "aquasecurity/trivy-action", mapping(
-					"scan-type", "fs",
-					"scan-ref", ".",
-					"format", "sarif",
-					"output", "trivy-fs.sarif",
-				)),
-				g.step("Scan the configuration", "aquasecurity/trivy-action", mapping(
-					"scan-type", "config",
-					"scan-ref", ".",
-					"format", "sarif",
-					"output", "trivy-config.sarif",
-				)),
-				g.step("Upload the file scan", "github/codeql-action/upload-sarif", mapping(
-					"sarif_file", "trivy-fs.sarif",
-					"category", "trivy-fs",
-				)),
-				g.step("Upload the configuration scan", "github/codeql-action/upload-sarif", mapping(
-					"sarif_file", "trivy-config.sarif",
-					"category", "trivy-config",
-				)),
-			),
-		),
-		"gitleaks", mapping(
-			"name", "Secrets",
-			"runs-on", runner,
-			"permissions", mapping("contents", "read", "pull-requests", "read"),
-			"timeout-minutes", 15,
-			"steps", seq(
-				g.checkout(false, "fetch-depth", 0),
-				mapping(
-					"name", "Scan for secrets",
-					"uses", g.uses("gitleaks/gitleaks-action"),
-					"env", mapping(
-						"GITHUB_TOKEN", "${{ secrets.GITHUB_TOKEN }}",
-						"GITLEAKS_LICENSE", "${{ secrets.GITLEAKS_LICENSE }}",
-						"GITLEAKS_ENABLE_COMMENTS", "false",
-					),
-				),
-			),
-		),
-		"sbom", mapping(
-			"name", "SBOM",
-			"if", "github.event_name == 'release'",
-			"runs-on", runner,
-			"permissions", mapping("contents", "write"),
-			"timeout-minutes", 15,
-			"steps", seq(
-				g.checkout(false),
-				g.step("Attach an SBOM to the release", "anchore/sbom-action", mapping(
-					"path", ".",
-					"format", "spdx-json",
-					"upload-release-assets", true,
-				)),
-			),
-		),
+		"trivy", g.trivyJob(),
+		"gitleaks", g.gitleaksJob(),
+		"sbom", g.sbomJob(),
 	)
 	on := mapping(
 		"pull_request", emptyMapping(),
@@ -101,4 +44,79 @@ func (g *gen) safety() {
 	g.add(SafetyPath, workflow("Safety", on,
 		concurrency("safety-${{ github.ref }}", "${{ github.event_name == 'pull_request' }}"),
 		jobs), origins)
+}
+
+// trivyJob scans the files and the configuration and uploads both to code
+// scanning.
+func (g *gen) trivyJob() *yaml.Node {
+	return mapping(
+		"name", "Trivy",
+		"runs-on", runner,
+		"permissions", mapping("contents", "read", "actions", "read", "security-events", "write"),
+		"timeout-minutes", 15,
+		"steps", seq(
+			g.checkout(false),
+			g.step("Scan the files", "aquasecurity/trivy-action", mapping(
+				"scan-type", "fs",
+				"scan-ref", ".",
+				"format", "sarif",
+				"output", "trivy-fs.sarif",
+			)),
+			g.step("Scan the configuration", "aquasecurity/trivy-action", mapping(
+				"scan-type", "config",
+				"scan-ref", ".",
+				"format", "sarif",
+				"output", "trivy-config.sarif",
+			)),
+			g.step("Upload the file scan", "github/codeql-action/upload-sarif", mapping(
+				"sarif_file", "trivy-fs.sarif",
+				"category", "trivy-fs",
+			)),
+			g.step("Upload the configuration scan", "github/codeql-action/upload-sarif", mapping(
+				"sarif_file", "trivy-config.sarif",
+				"category", "trivy-config",
+			)),
+		),
+	)
+}
+
+// gitleaksJob scans the whole history for secrets.
+func (g *gen) gitleaksJob() *yaml.Node {
+	return mapping(
+		"name", "Secrets",
+		"runs-on", runner,
+		"permissions", mapping("contents", "read", "pull-requests", "read"),
+		"timeout-minutes", 15,
+		"steps", seq(
+			g.checkout(false, "fetch-depth", 0),
+			mapping(
+				"name", "Scan for secrets",
+				"uses", g.uses("gitleaks/gitleaks-action"),
+				"env", mapping(
+					"GITHUB_TOKEN", "${{ secrets.GITHUB_TOKEN }}",
+					"GITLEAKS_LICENSE", "${{ secrets.GITLEAKS_LICENSE }}",
+					"GITLEAKS_ENABLE_COMMENTS", "false",
+				),
+			),
+		),
+	)
+}
+
+// sbomJob attaches an SBOM to each published release.
+func (g *gen) sbomJob() *yaml.Node {
+	return mapping(
+		"name", "SBOM",
+		"if", "github.event_name == 'release'",
+		"runs-on", runner,
+		"permissions", mapping("contents", "write"),
+		"timeout-minutes", 15,
+		"steps", seq(
+			g.checkout(false),
+			g.step("Attach an SBOM to the release", "anchore/sbom-action", mapping(
+				"path", ".",
+				"format", "spdx-json",
+				"upload-release-assets", true,
+			)),
+		),
+	)
 }
