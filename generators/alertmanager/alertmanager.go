@@ -8,10 +8,11 @@
 //
 // The configuration names no credential: each receiver reads its PagerDuty
 // routing key or Slack webhook URL from a file of the Secret
-// ReceiversSecret, which an ExternalSecret fills from the environment's
-// Secrets Manager secret (spec.AlertmanagerSecretName) and
+// spec.AlertmanagerReceiversSecret, which an ExternalSecret fills from the
+// environment's Secrets Manager secret (spec.AlertmanagerSecretName) and
 // kube-prometheus-stack mounts under SecretsDir. The configuration itself
-// becomes the Secret ConfigSecret, which the stack's Alertmanager loads.
+// becomes the Secret spec.AlertmanagerConfigSecret, which the stack's
+// Alertmanager loads.
 package alertmanager
 
 import (
@@ -24,29 +25,18 @@ import (
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
-// Names kube-prometheus-stack is given (alertmanager.alertmanagerSpec
-// .configSecret and .secrets): they are exported so that the HelmRelease
-// values and this folder cannot name different Secrets.
+// Names of the configuration's Secrets. The Secrets themselves, and the
+// namespace, are named in spec (AlertmanagerConfigSecret,
+// AlertmanagerReceiversSecret, MonitoringNamespace), where the flux
+// generator's HelmRelease values read them too.
 const (
-	// Namespace is where kube-prometheus-stack, and so Alertmanager, runs.
-	Namespace = "monitoring"
-	// ConfigSecret holds ConfigKey, the configuration; the Prometheus
-	// Operator loads it in place of the chart's own.
-	ConfigSecret = "alertmanager-groundwork"
-	// ConfigKey is the key of ConfigSecret that holds the configuration,
-	// the one the Prometheus Operator reads.
+	// ConfigKey is the key of the config Secret that holds the
+	// configuration, the one the Prometheus Operator reads.
 	ConfigKey = "alertmanager.yaml"
-	// ReceiversSecret holds one key per team and channel, named as
-	// spec.AlertmanagerSecretKeys names them.
-	ReceiversSecret = "alertmanager-receivers"
-	// SecretsDir is where the Prometheus Operator mounts ReceiversSecret
-	// in the Alertmanager container: /etc/alertmanager/secrets/<secret>.
-	SecretsDir = "/etc/alertmanager/secrets/" + ReceiversSecret
+	// SecretsDir is where the Prometheus Operator mounts the receivers
+	// Secret in the Alertmanager container: /etc/alertmanager/secrets/<secret>.
+	SecretsDir = "/etc/alertmanager/secrets/" + spec.AlertmanagerReceiversSecret
 )
-
-// secretStore is the ClusterSecretStore the flux generator writes into
-// every environment's configs layer, reading AWS Secrets Manager.
-const secretStore = "aws-secrets-manager"
 
 // Files of the folder.
 const (
@@ -54,12 +44,8 @@ const (
 	KustomizationFile  = "kustomization.yaml"
 )
 
-// Dir is the folder of environment e that holds the configuration, the
-// ExternalSecret and the kustomization that builds them; the Flux configs
-// layer includes it.
-func Dir(e *spec.Environment) string { return spec.FluxDir(e) + "/configs/alertmanager" }
-
-// Generator makes Dir of every environment.
+// Generator makes spec.AlertmanagerDir of every environment: the
+// configuration, the ExternalSecret and the kustomization that builds them.
 type Generator struct{}
 
 func (Generator) Kind() string { return "alertmanager" }
@@ -86,7 +72,7 @@ func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("alertmanager %s: %w", e.Name, err)
 		}
-		dir := Dir(e)
+		dir := spec.AlertmanagerDir(e)
 		files = append(files,
 			engine.File{Path: dir + "/" + ConfigKey, Origins: origins, Data: cfg},
 			engine.File{Path: dir + "/" + ExternalSecretFile, Origins: origins, Data: es},

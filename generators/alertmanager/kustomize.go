@@ -53,27 +53,21 @@ type remoteKey struct {
 	Key string `yaml:"key"`
 }
 
-// labels mark the folder's objects as the platform's, as the flux
-// generator marks the objects it writes.
-func labels(p *spec.Platform) map[string]string {
-	return map[string]string{"app.kubernetes.io/name": "alertmanager", "app.kubernetes.io/part-of": p.Name}
-}
-
 // externalSecretOf copies the environment's Secrets Manager secret, a JSON
 // object with one key per team and channel, key for key into
-// ReceiversSecret: extracting the whole object means that a team added to
+// spec.AlertmanagerReceiversSecret: extracting the whole object means that a team added to
 // the platform needs a value in Secrets Manager, not a change here.
 func externalSecretOf(p *spec.Platform, e *spec.Environment) *externalSecret {
 	return &externalSecret{
 		APIVersion: "external-secrets.io/v1",
 		Kind:       "ExternalSecret",
-		Metadata:   objectMeta{Name: ReceiversSecret, Namespace: Namespace, Labels: labels(p)},
+		Metadata:   objectMeta{Name: spec.AlertmanagerReceiversSecret, Namespace: spec.MonitoringNamespace, Labels: spec.Labels(p, "alertmanager")},
 		Spec: externalSecretSpec{
 			RefreshInterval: refreshInterval,
-			SecretStoreRef:  secretStoreRef{Kind: "ClusterSecretStore", Name: secretStore},
+			SecretStoreRef:  secretStoreRef{Kind: "ClusterSecretStore", Name: spec.SecretStore},
 			// Retain: if the secret goes away in AWS, Alertmanager keeps
 			// the credentials it has rather than losing every receiver.
-			Target:   secretTarget{Name: ReceiversSecret, CreationPolicy: "Owner", DeletionPolicy: "Retain"},
+			Target:   secretTarget{Name: spec.AlertmanagerReceiversSecret, CreationPolicy: "Owner", DeletionPolicy: "Retain"},
 			DataFrom: []dataFrom{{Extract: remoteKey{Key: spec.AlertmanagerSecretName(e)}}},
 		},
 	}
@@ -104,18 +98,18 @@ type generatorOptions struct {
 	Labels                map[string]string `yaml:"labels"`
 }
 
-// kustomizationOf builds ConfigSecret from the configuration file, whose
+// kustomizationOf builds spec.AlertmanagerConfigSecret from the configuration file, whose
 // name is the key the operator reads, beside the ExternalSecret.
 func kustomizationOf(p *spec.Platform) *kustomization {
 	return &kustomization{
 		APIVersion: "kustomize.config.k8s.io/v1beta1",
 		Kind:       "Kustomization",
-		Namespace:  Namespace,
+		Namespace:  spec.MonitoringNamespace,
 		Resources:  []string{ExternalSecretFile},
 		SecretGenerator: []secretGenerator{{
-			Name:    ConfigSecret,
+			Name:    spec.AlertmanagerConfigSecret,
 			Files:   []string{ConfigKey},
-			Options: generatorOptions{DisableNameSuffixHash: true, Labels: labels(p)},
+			Options: generatorOptions{DisableNameSuffixHash: true, Labels: spec.Labels(p, "alertmanager")},
 		}},
 	}
 }

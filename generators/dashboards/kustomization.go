@@ -11,18 +11,10 @@ import (
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
-// KustomizationPath turns the dashboards folder into ConfigMaps; Flux
-// applies it in every cluster.
+// KustomizationPath turns the dashboards folder into ConfigMaps, labelled
+// for Grafana's sidecar (spec.DashboardLabel) in the monitoring namespace;
+// Flux applies it in every cluster.
 const KustomizationPath = spec.DashboardsDir + "/kustomization.yaml"
-
-// Where and how Grafana finds the dashboards: kube-prometheus-stack's
-// Grafana sidecar loads every ConfigMap labelled grafana_dashboard=1, and
-// the stack runs in the monitoring namespace.
-const (
-	Namespace  = "monitoring"
-	LabelKey   = "grafana_dashboard"
-	LabelValue = "1"
-)
 
 // ConfigMapName is the ConfigMap that carries the dashboard of file stem
 // stem (a service name, or the overview's).
@@ -63,10 +55,10 @@ func kustomization(m *spec.Model) ([]byte, error) {
 	k := kustomizeConfig{
 		APIVersion: "kustomize.config.k8s.io/v1beta1",
 		Kind:       "Kustomization",
-		Namespace:  Namespace,
+		Namespace:  spec.MonitoringNamespace,
 		GeneratorOptions: generatorOptions{
 			DisableNameSuffixHash: true,
-			Labels:                map[string]string{LabelKey: LabelValue},
+			Labels:                map[string]string{spec.DashboardLabel: spec.DashboardLabelValue},
 		},
 	}
 	for _, f := range files {

@@ -103,8 +103,8 @@ func (g *envGen) service(s *spec.Service) error {
 	v := svc{
 		Service:  s,
 		ns:       serviceNamespace(s),
-		labels:   map[string]string{"app.kubernetes.io/name": s.Name, "app.kubernetes.io/part-of": g.p.Name},
-		selector: map[string]string{"app.kubernetes.io/name": s.Name},
+		labels:   spec.Labels(g.p, s.Name),
+		selector: map[string]string{spec.LabelName: s.Name},
 	}
 
 	f.add("namespace.yaml", namespace(v.ns, "restricted"))
@@ -488,7 +488,7 @@ func (g *envGen) networkPolicies(v svc) map[string]*networkingv1.NetworkPolicy {
 	}
 	if p := v.metricsPort(); p > 0 && (!v.HTTP() || p != int32(v.Port)) {
 		ingress = append(ingress, networkingv1.NetworkPolicyIngressRule{
-			From:  []networkingv1.NetworkPolicyPeer{{NamespaceSelector: inNamespace(monitoringNS)}},
+			From:  []networkingv1.NetworkPolicyPeer{{NamespaceSelector: inNamespace(spec.MonitoringNamespace)}},
 			Ports: []networkingv1.NetworkPolicyPort{port(tcp, p)},
 		})
 	}
@@ -502,7 +502,7 @@ func (g *envGen) networkPolicies(v svc) map[string]*networkingv1.NetworkPolicy {
 
 	egress := []networkingv1.NetworkPolicyEgressRule{{
 		To: []networkingv1.NetworkPolicyPeer{{
-			NamespaceSelector: inNamespace("kube-system"),
+			NamespaceSelector: inNamespace(spec.KubeSystemNamespace),
 			PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{"k8s-app": "kube-dns"}},
 		}},
 		Ports: []networkingv1.NetworkPolicyPort{port(udp, dnsPort), port(tcp, dnsPort)},
@@ -532,7 +532,7 @@ func (g *envGen) externalSecret(v svc, name string) *externalSecret {
 		TypeMeta:   typeMeta(esoAPIVersion, "ExternalSecret"),
 		ObjectMeta: meta(name, v.ns, v.labels),
 		Spec: externalSecretSpec{
-			SecretStoreRef:  secretStoreRef{Name: secretStoreName, Kind: "ClusterSecretStore"},
+			SecretStoreRef:  secretStoreRef{Name: spec.SecretStore, Kind: "ClusterSecretStore"},
 			Target:          externalSecretTarget{Name: name, CreationPolicy: "Owner", DeletionPolicy: "Retain"},
 			RefreshInterval: &metav1.Duration{Duration: secretRefresh},
 			Data: []externalSecretData{{

@@ -4,7 +4,7 @@ import (
 	"path"
 	"slices"
 
-	"github.com/groundwork-dev/groundwork/generators/alertmanager"
+	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
 // configs makes configs/: objects whose kinds the infrastructure layer's
@@ -19,15 +19,15 @@ func (g *envGen) configs() error {
 	users := g.servicesWith(hasSecrets)
 	f := g.folder(layerConfigs, g.envOrigin("region"))
 	f.origins = append(f.origins, serviceOrigins(users, "secrets")...)
-	namespaces := []string{alertmanager.Namespace}
+	namespaces := []string{spec.MonitoringNamespace}
 	for _, s := range users {
 		namespaces = append(namespaces, serviceNamespace(s))
 	}
 	slices.Sort(namespaces)
-	f.sub(path.Base(alertmanager.Dir(g.e)))
+	f.sub(path.Base(spec.AlertmanagerDir(g.e)))
 	f.add("clustersecretstore.yaml", &clusterSecretStore{
 		TypeMeta:   typeMeta(esoAPIVersion, "ClusterSecretStore"),
-		ObjectMeta: meta(secretStoreName, "", nil),
+		ObjectMeta: meta(spec.SecretStore, "", nil),
 		Spec: secretStoreSpec{
 			Provider: secretStoreProvider{AWS: &awsProvider{
 				Service: "SecretsManager",
