@@ -16,13 +16,12 @@
 package alertmanager
 
 import (
-	"bytes"
 	"fmt"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/kube"
+	"github.com/groundwork-dev/groundwork/internal/yamlw"
 )
 
 // Names of the configuration's Secrets. The Secrets themselves, and the
@@ -41,7 +40,7 @@ const (
 // Files of the folder.
 const (
 	ExternalSecretFile = "externalsecret.yaml"
-	KustomizationFile  = "kustomization.yaml"
+	KustomizationFile  = kube.KustomizationFile
 )
 
 // Generator makes spec.AlertmanagerDir of every environment: the
@@ -60,15 +59,15 @@ func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
 			{Spec: m.Platform.Source.Path, Fields: []string{"name", "owner", "teams"}},
 			{Spec: e.Source.Path, Fields: []string{"alerting"}},
 		}
-		cfg, err := encodeYAML(configOf(m.Platform, e))
+		cfg, err := yamlw.Encode(configOf(m.Platform, e))
 		if err != nil {
 			return nil, fmt.Errorf("alertmanager %s: %w", e.Name, err)
 		}
-		es, err := encodeYAML(externalSecretOf(m.Platform, e))
+		es, err := kube.Marshal(externalSecretOf(m.Platform, e), kube.InOrder)
 		if err != nil {
 			return nil, fmt.Errorf("alertmanager %s: %w", e.Name, err)
 		}
-		k, err := encodeYAML(kustomizationOf(m.Platform))
+		k, err := kube.Marshal(kustomizationOf(m.Platform), kube.InOrder)
 		if err != nil {
 			return nil, fmt.Errorf("alertmanager %s: %w", e.Name, err)
 		}
@@ -80,19 +79,4 @@ func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
 		)
 	}
 	return files, nil
-}
-
-// encodeYAML writes v with its struct fields in declaration order, which
-// is the order people read these files in, and two-space indents.
-func encodeYAML(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }

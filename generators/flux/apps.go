@@ -20,6 +20,7 @@ import (
 	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/kube"
 	"github.com/groundwork-dev/groundwork/internal/yamlw"
 )
 
@@ -527,18 +528,14 @@ func (g *envGen) networkPolicies(v svc) map[string]*networkingv1.NetworkPolicy {
 
 // externalSecret syncs one Secrets Manager secret of the service into a
 // Kubernetes Secret of the same name, under the key "value".
-func (g *envGen) externalSecret(v svc, name string) *externalSecret {
-	return &externalSecret{
-		TypeMeta:   typeMeta(esoAPIVersion, "ExternalSecret"),
-		ObjectMeta: meta(name, v.ns, v.labels),
-		Spec: externalSecretSpec{
-			SecretStoreRef:  secretStoreRef{Name: spec.SecretStore, Kind: "ClusterSecretStore"},
-			Target:          externalSecretTarget{Name: name, CreationPolicy: "Owner", DeletionPolicy: "Retain"},
-			RefreshInterval: &metav1.Duration{Duration: secretRefresh},
-			Data: []externalSecretData{{
-				SecretKey: secretKey,
-				RemoteRef: remoteRef{Key: spec.SecretName(g.e, v.Service, name)},
-			}},
-		},
-	}
+func (g *envGen) externalSecret(v svc, name string) *kube.ExternalSecret {
+	return kube.NewExternalSecret(kube.ObjectMeta{Name: name, Namespace: v.ns, Labels: v.labels}, kube.ExternalSecretSpec{
+		SecretStoreRef:  kube.ClusterStore(spec.SecretStore),
+		Target:          kube.ExternalSecretTarget{Name: name, CreationPolicy: kube.CreationOwner, DeletionPolicy: kube.DeletionRetain},
+		RefreshInterval: secretRefresh.String(),
+		Data: []kube.ExternalSecretData{{
+			SecretKey: secretKey,
+			RemoteRef: kube.RemoteRef{Key: spec.SecretName(g.e, v.Service, name)},
+		}},
+	})
 }

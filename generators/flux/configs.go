@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/kube"
 )
 
 // configs makes configs/: objects whose kinds the infrastructure layer's
@@ -25,22 +26,18 @@ func (g *envGen) configs() error {
 	}
 	slices.Sort(namespaces)
 	f.sub(path.Base(spec.AlertmanagerDir(g.e)))
-	f.add("clustersecretstore.yaml", &clusterSecretStore{
-		TypeMeta:   typeMeta(esoAPIVersion, "ClusterSecretStore"),
-		ObjectMeta: meta(spec.SecretStore, "", nil),
-		Spec: secretStoreSpec{
-			Provider: secretStoreProvider{AWS: &awsProvider{
-				Service: "SecretsManager",
-				Region:  g.e.Region,
-				Auth: awsAuth{JWT: &awsJWTAuth{ServiceAccountRef: &serviceAccountRef{
-					Name:      externalSecretsSA,
-					Namespace: ptr(externalSecretsNS),
-				}}},
-			}},
-			// Only the namespaces of services that declare secrets, and
-			// Alertmanager's for its receivers' keys, may read through it.
-			Conditions: []storeCondition{{Namespaces: namespaces}},
-		},
-	})
+	f.add("clustersecretstore.yaml", kube.NewClusterSecretStore(spec.SecretStore, kube.SecretStoreSpec{
+		Provider: kube.SecretStoreProvider{AWS: &kube.AWSProvider{
+			Service: "SecretsManager",
+			Region:  g.e.Region,
+			Auth: kube.AWSAuth{JWT: &kube.AWSJWTAuth{ServiceAccountRef: &kube.ServiceAccountRef{
+				Name:      externalSecretsSA,
+				Namespace: ptr(externalSecretsNS),
+			}}},
+		}},
+		// Only the namespaces of services that declare secrets, and
+		// Alertmanager's for its receivers' keys, may read through it.
+		Conditions: []kube.StoreCondition{{Namespaces: namespaces}},
+	}))
 	return f.done(g)
 }

@@ -17,9 +17,10 @@
 // teams that sync with Argo CD.
 //
 // Objects are typed Go structs (k8s.io/api, the Flux and prometheus-operator
-// API modules, and local types for External Secrets, whose API module cannot
-// be resolved from the module proxy), marshalled one per file with sorted
-// keys, so the output is byte-stable and a field name cannot be misspelt.
+// API modules, and internal/kube for External Secrets and kustomize, whose
+// API modules cannot be resolved from the module proxy), marshalled one per
+// file by kube.Marshal with sorted keys, so the output is byte-stable and a
+// field name cannot be misspelt.
 package flux
 
 import (
