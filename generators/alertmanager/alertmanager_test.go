@@ -78,7 +78,7 @@ func loadOrgs(t *testing.T) []org {
 // file is the generated file name of Dir(e).
 func (o org) file(t *testing.T, e *spec.Environment, name string) []byte {
 	t.Helper()
-	p := alertmanager.Dir(e) + "/" + name
+	p := spec.AlertmanagerDir(e) + "/" + name
 	f := o.out.File(p)
 	if f == nil {
 		t.Fatalf("%s: %s was not generated", o.name, p)
@@ -215,7 +215,7 @@ func TestFilesAndOrigins(t *testing.T) {
 	for _, o := range loadOrgs(t) {
 		for _, e := range o.m.Environments {
 			for _, name := range []string{alertmanager.ConfigKey, alertmanager.ExternalSecretFile, alertmanager.KustomizationFile} {
-				p := alertmanager.Dir(e) + "/" + name
+				p := spec.AlertmanagerDir(e) + "/" + name
 				f := o.out.File(p)
 				if f == nil {
 					t.Errorf("%s: %s not generated", o.name, p)

@@ -33,10 +33,10 @@ var nullAlerts = spec.ReservedAlertNames
 // SlackReceiver is the receiver that posts to team's Slack channel. A
 // team's receivers are named as its keys of the receivers Secret
 // (spec.AlertmanagerSecretKeys), so each reads the file of its own name.
-func SlackReceiver(team string) string { return "slack-" + team }
+func SlackReceiver(team string) string { return spec.AlertmanagerSlackKey(team) }
 
 // PagerDutyReceiver is the receiver that triggers team's PagerDuty service.
-func PagerDutyReceiver(team string) string { return "pagerduty-" + team }
+func PagerDutyReceiver(team string) string { return spec.AlertmanagerPagerDutyKey(team) }
 
 // SecretFile is where Alertmanager reads the credential of a receiver.
 func SecretFile(receiver string) string { return SecretsDir + "/" + receiver }

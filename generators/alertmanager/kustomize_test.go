@@ -77,11 +77,11 @@ func TestExternalSecret(t *testing.T) {
 			}{
 				{"apiVersion", es.APIVersion, []string{"external-secrets.io/v1"}},
 				{"kind", es.Kind, []string{"ExternalSecret"}},
-				{"namespace", es.Namespace, []string{alertmanager.Namespace}},
-				{"name", es.Name, []string{alertmanager.ReceiversSecret}},
+				{"namespace", es.Namespace, []string{spec.MonitoringNamespace}},
+				{"name", es.Name, []string{spec.AlertmanagerReceiversSecret}},
 				{"secretStoreRef.kind", sp.SecretStoreRef.Kind, []string{"ClusterSecretStore"}},
 				{"secretStoreRef.name", sp.SecretStoreRef.Name, []string{"aws-secrets-manager"}},
-				{"target.name", sp.Target.Name, []string{alertmanager.ReceiversSecret}},
+				{"target.name", sp.Target.Name, []string{spec.AlertmanagerReceiversSecret}},
 				{"target.creationPolicy", sp.Target.CreationPolicy, []string{"Owner", "Orphan", "Merge", "None"}},
 				{"target.deletionPolicy", sp.Target.DeletionPolicy, []string{"Delete", "Merge", "Retain"}},
 			} {
@@ -143,8 +143,8 @@ func TestKustomizeBuild(t *testing.T) {
 				}
 				slices.Sort(ids)
 				want := []string{
-					"ExternalSecret " + alertmanager.Namespace + "/" + alertmanager.ReceiversSecret,
-					"Secret " + alertmanager.Namespace + "/" + alertmanager.ConfigSecret,
+					"ExternalSecret " + spec.MonitoringNamespace + "/" + spec.AlertmanagerReceiversSecret,
+					"Secret " + spec.MonitoringNamespace + "/" + spec.AlertmanagerConfigSecret,
 				}
 				if !slices.Equal(ids, want) {
 					t.Errorf("built %v, want %v", ids, want)

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/flux"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
@@ -68,7 +67,7 @@ func (c *command) generate(args []string) int {
 // digest in an environment's release record gets its namespace, identity and
 // secrets there, but no workload yet.
 func (c *command) undeployed(m *spec.Model) {
-	for _, line := range flux.Undeployed(m) {
+	for _, line := range spec.Undeployed(m) {
 		fmt.Fprintln(c.stdout, line)
 	}
 }

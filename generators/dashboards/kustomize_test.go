@@ -45,11 +45,11 @@ func TestKustomizationBuildsConfigMaps(t *testing.T) {
 				if r.GetKind() != "ConfigMap" || r.GetApiVersion() != "v1" {
 					t.Errorf("%s is a %s %s, want a v1 ConfigMap", name, r.GetApiVersion(), r.GetKind())
 				}
-				if r.GetNamespace() != dashboards.Namespace {
-					t.Errorf("%s is in namespace %q, want %q", name, r.GetNamespace(), dashboards.Namespace)
+				if r.GetNamespace() != spec.MonitoringNamespace {
+					t.Errorf("%s is in namespace %q, want %q", name, r.GetNamespace(), spec.MonitoringNamespace)
 				}
-				if v := r.GetLabels()[dashboards.LabelKey]; v != dashboards.LabelValue {
-					t.Errorf("%s: label %s=%q, want %q; the sidecar would not load it", name, dashboards.LabelKey, v, dashboards.LabelValue)
+				if v := r.GetLabels()[spec.DashboardLabel]; v != spec.DashboardLabelValue {
+					t.Errorf("%s: label %s=%q, want %q; the sidecar would not load it", name, spec.DashboardLabel, v, spec.DashboardLabelValue)
 				}
 				data := r.GetDataMap()
 				if len(data) != 1 || data[path.Base(file)] != string(files[file]) {

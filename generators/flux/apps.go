@@ -20,6 +20,7 @@ import (
 	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/kube"
 	"github.com/groundwork-dev/groundwork/internal/yamlw"
 )
 
@@ -103,8 +104,8 @@ func (g *envGen) service(s *spec.Service) error {
 	v := svc{
 		Service:  s,
 		ns:       serviceNamespace(s),
-		labels:   map[string]string{"app.kubernetes.io/name": s.Name, "app.kubernetes.io/part-of": g.p.Name},
-		selector: map[string]string{"app.kubernetes.io/name": s.Name},
+		labels:   spec.Labels(g.p, s.Name),
+		selector: map[string]string{spec.LabelName: s.Name},
 	}
 
 	f.add("namespace.yaml", namespace(v.ns, "restricted"))
@@ -488,7 +489,7 @@ func (g *envGen) networkPolicies(v svc) map[string]*networkingv1.NetworkPolicy {
 	}
 	if p := v.metricsPort(); p > 0 && (!v.HTTP() || p != int32(v.Port)) {
 		ingress = append(ingress, networkingv1.NetworkPolicyIngressRule{
-			From:  []networkingv1.NetworkPolicyPeer{{NamespaceSelector: inNamespace(monitoringNS)}},
+			From:  []networkingv1.NetworkPolicyPeer{{NamespaceSelector: inNamespace(spec.MonitoringNamespace)}},
 			Ports: []networkingv1.NetworkPolicyPort{port(tcp, p)},
 		})
 	}
@@ -502,7 +503,7 @@ func (g *envGen) networkPolicies(v svc) map[string]*networkingv1.NetworkPolicy {
 
 	egress := []networkingv1.NetworkPolicyEgressRule{{
 		To: []networkingv1.NetworkPolicyPeer{{
-			NamespaceSelector: inNamespace("kube-system"),
+			NamespaceSelector: inNamespace(spec.KubeSystemNamespace),
 			PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{"k8s-app": "kube-dns"}},
 		}},
 		Ports: []networkingv1.NetworkPolicyPort{port(udp, dnsPort), port(tcp, dnsPort)},
@@ -527,18 +528,14 @@ func (g *envGen) networkPolicies(v svc) map[string]*networkingv1.NetworkPolicy {
 
 // externalSecret syncs one Secrets Manager secret of the service into a
 // Kubernetes Secret of the same name, under the key "value".
-func (g *envGen) externalSecret(v svc, name string) *externalSecret {
-	return &externalSecret{
-		TypeMeta:   typeMeta(esoAPIVersion, "ExternalSecret"),
-		ObjectMeta: meta(name, v.ns, v.labels),
-		Spec: externalSecretSpec{
-			SecretStoreRef:  secretStoreRef{Name: secretStoreName, Kind: "ClusterSecretStore"},
-			Target:          externalSecretTarget{Name: name, CreationPolicy: "Owner", DeletionPolicy: "Retain"},
-			RefreshInterval: &metav1.Duration{Duration: secretRefresh},
-			Data: []externalSecretData{{
-				SecretKey: secretKey,
-				RemoteRef: remoteRef{Key: spec.SecretName(g.e, v.Service, name)},
-			}},
-		},
-	}
+func (g *envGen) externalSecret(v svc, name string) *kube.ExternalSecret {
+	return kube.NewExternalSecret(kube.ObjectMeta{Name: name, Namespace: v.ns, Labels: v.labels}, kube.ExternalSecretSpec{
+		SecretStoreRef:  kube.ClusterStore(spec.SecretStore),
+		Target:          kube.ExternalSecretTarget{Name: name, CreationPolicy: kube.CreationOwner, DeletionPolicy: kube.DeletionRetain},
+		RefreshInterval: secretRefresh.String(),
+		Data: []kube.ExternalSecretData{{
+			SecretKey: secretKey,
+			RemoteRef: kube.RemoteRef{Key: spec.SecretName(g.e, v.Service, name)},
+		}},
+	})
 }

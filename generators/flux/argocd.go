@@ -8,6 +8,7 @@ import (
 
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/kube"
 )
 
 // The few Argo CD (argoproj.io/v1alpha1) ApplicationSet fields this
@@ -177,7 +178,7 @@ func (g *envGen) argocd() error {
 			},
 		},
 	}
-	data, err := encode(set)
+	data, err := kube.Marshal(set, kube.Sorted)
 	if err != nil {
 		return fmt.Errorf("%s: %w", argoDir, err)
 	}

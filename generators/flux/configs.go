@@ -4,7 +4,8 @@ import (
 	"path"
 	"slices"
 
-	"github.com/groundwork-dev/groundwork/generators/alertmanager"
+	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/kube"
 )
 
 // configs makes configs/: objects whose kinds the infrastructure layer's
@@ -19,28 +20,24 @@ func (g *envGen) configs() error {
 	users := g.servicesWith(hasSecrets)
 	f := g.folder(layerConfigs, g.envOrigin("region"))
 	f.origins = append(f.origins, serviceOrigins(users, "secrets")...)
-	namespaces := []string{alertmanager.Namespace}
+	namespaces := []string{spec.MonitoringNamespace}
 	for _, s := range users {
 		namespaces = append(namespaces, serviceNamespace(s))
 	}
 	slices.Sort(namespaces)
-	f.sub(path.Base(alertmanager.Dir(g.e)))
-	f.add("clustersecretstore.yaml", &clusterSecretStore{
-		TypeMeta:   typeMeta(esoAPIVersion, "ClusterSecretStore"),
-		ObjectMeta: meta(secretStoreName, "", nil),
-		Spec: secretStoreSpec{
-			Provider: secretStoreProvider{AWS: &awsProvider{
-				Service: "SecretsManager",
-				Region:  g.e.Region,
-				Auth: awsAuth{JWT: &awsJWTAuth{ServiceAccountRef: &serviceAccountRef{
-					Name:      externalSecretsSA,
-					Namespace: ptr(externalSecretsNS),
-				}}},
-			}},
-			// Only the namespaces of services that declare secrets, and
-			// Alertmanager's for its receivers' keys, may read through it.
-			Conditions: []storeCondition{{Namespaces: namespaces}},
-		},
-	})
+	f.sub(path.Base(spec.AlertmanagerDir(g.e)))
+	f.add("clustersecretstore.yaml", kube.NewClusterSecretStore(spec.SecretStore, kube.SecretStoreSpec{
+		Provider: kube.SecretStoreProvider{AWS: &kube.AWSProvider{
+			Service: "SecretsManager",
+			Region:  g.e.Region,
+			Auth: kube.AWSAuth{JWT: &kube.AWSJWTAuth{ServiceAccountRef: &kube.ServiceAccountRef{
+				Name:      externalSecretsSA,
+				Namespace: ptr(externalSecretsNS),
+			}}},
+		}},
+		// Only the namespaces of services that declare secrets, and
+		// Alertmanager's for its receivers' keys, may read through it.
+		Conditions: []kube.StoreCondition{{Namespaces: namespaces}},
+	}))
 	return f.done(g)
 }

@@ -17,9 +17,10 @@
 // teams that sync with Argo CD.
 //
 // Objects are typed Go structs (k8s.io/api, the Flux and prometheus-operator
-// API modules, and local types for External Secrets, whose API module cannot
-// be resolved from the module proxy), marshalled one per file with sorted
-// keys, so the output is byte-stable and a field name cannot be misspelt.
+// API modules, and internal/kube for External Secrets and kustomize, whose
+// API modules cannot be resolved from the module proxy), marshalled one per
+// file by kube.Marshal with sorted keys, so the output is byte-stable and a
+// field name cannot be misspelt.
 package flux
 
 import (
@@ -53,19 +54,13 @@ const (
 	openFeatureVersion = "v0.8.9"
 )
 
-// Names shared by the layers: Flux's own namespace and source, the
-// namespaces of the controllers, and the secret store services read from.
+// Names shared by the layers: Flux's source and the identity of External
+// Secrets Operator. Names other generators share are in spec
+// (naming_cluster.go).
 const (
-	fluxNamespace       = "flux-system"
 	sourceName          = "flux-system" // the GitRepository, and its deploy key Secret
 	externalSecretsNS   = spec.ExternalSecretsNamespace
 	externalSecretsSA   = spec.ExternalSecretsServiceAccount
-	monitoringNS        = "monitoring"
-	certManagerNS       = "cert-manager"
-	openFeatureNS       = "open-feature"
-	secretStoreName     = "aws-secrets-manager"
-	defaultBranch       = "main" // where tag and manual releases commit their records
-	dashboardLabel      = "grafana_dashboard"
 	secretKey           = "value" // the key of the one value in each synced Secret
 	gitRepositoryPrefix = "ssh://git@github.com/"
 )
@@ -120,27 +115,6 @@ func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
 		files = append(files, g.files...)
 	}
 	return files, nil
-}
-
-// Undeployed lists, one line each, the services that an environment does
-// not run yet because its release record names no digest for them: their
-// namespaces, identities, policies and secrets are generated, their
-// workloads are not. Sorted by environment, then service.
-func Undeployed(m *spec.Model) []string {
-	var out []string
-	for _, e := range m.Environments {
-		for _, s := range m.Services {
-			if m.Digest(e, s) != "" {
-				continue
-			}
-			if r := m.Releases[e.Name]; r != nil && r.Source != nil {
-				out = append(out, fmt.Sprintf("%s is not deployed in %s yet (no digest in %s)", s.Name, e.Name, r.Source.Path))
-			} else {
-				out = append(out, fmt.Sprintf("%s is not deployed in %s yet (no release record %s)", s.Name, e.Name, spec.ReleaseFile(e)))
-			}
-		}
-	}
-	return out
 }
 
 // envGen makes the files of one environment.

@@ -138,7 +138,7 @@ func TestUndeployed(t *testing.T) {
 		"web is not deployed in sandbox yet (no release record specs/releases/sandbox.yaml)",
 		"worker is not deployed in sandbox yet (no release record specs/releases/sandbox.yaml)",
 	}
-	if diff := cmp.Diff(want, flux.Undeployed(m)); diff != "" {
+	if diff := cmp.Diff(want, spec.Undeployed(m)); diff != "" {
 		t.Errorf("Undeployed (-want +got):\n%s", diff)
 	}
 

@@ -10,7 +10,6 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/groundwork-dev/groundwork/generators/alertmanager"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
@@ -121,7 +120,7 @@ func (g *envGen) externalSecrets() component {
 func prometheusStack() component {
 	return component{
 		name:        prometheusChart,
-		namespace:   monitoringNS,
+		namespace:   spec.MonitoringNamespace,
 		podSecurity: "privileged", // node-exporter needs the host's network and PID namespaces
 		repoURL:     prometheusRepo,
 		chart:       prometheusChart,
@@ -132,8 +131,8 @@ func prometheusStack() component {
 				"sidecar": map[string]any{
 					"dashboards": map[string]any{
 						"enabled":         true,
-						"label":           dashboardLabel,
-						"labelValue":      "1",
+						"label":           spec.DashboardLabel,
+						"labelValue":      spec.DashboardLabelValue,
 						"searchNamespace": "ALL",
 					},
 				},
@@ -144,8 +143,8 @@ func prometheusStack() component {
 			"alertmanager": map[string]any{
 				"alertmanagerSpec": map[string]any{
 					"useExistingSecret": true,
-					"configSecret":      alertmanager.ConfigSecret,
-					"secrets":           []string{alertmanager.ReceiversSecret},
+					"configSecret":      spec.AlertmanagerConfigSecret,
+					"secrets":           []string{spec.AlertmanagerReceiversSecret},
 				},
 			},
 			"prometheus": map[string]any{
@@ -164,7 +163,7 @@ func prometheusStack() component {
 func certManager() component {
 	return component{
 		name:        certManagerChart,
-		namespace:   certManagerNS,
+		namespace:   spec.CertManagerNamespace,
 		podSecurity: "baseline",
 		repoURL:     certManagerRepo,
 		chart:       certManagerChart,
@@ -179,14 +178,14 @@ func certManager() component {
 func openFeature() component {
 	return component{
 		name:        openFeatureChart,
-		namespace:   openFeatureNS,
+		namespace:   spec.OpenFeatureNamespace,
 		podSecurity: "baseline",
 		repoURL:     openFeatureRepo,
 		chart:       openFeatureChart,
 		version:     openFeatureVersion,
 		timeout:     5 * time.Minute,
 		values:      map[string]any{},
-		dependsOn:   []helmv2.DependencyReference{{Name: certManagerChart, Namespace: certManagerNS}},
+		dependsOn:   []helmv2.DependencyReference{{Name: certManagerChart, Namespace: spec.CertManagerNamespace}},
 	}
 }
 

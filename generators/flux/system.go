@@ -33,7 +33,7 @@ func (g *envGen) system() error {
 
 	f.add("gitrepository.yaml", &sourcev1.GitRepository{
 		TypeMeta:   typeMeta(sourcev1.GroupVersion.String(), sourcev1.GitRepositoryKind),
-		ObjectMeta: meta(sourceName, fluxNamespace, nil),
+		ObjectMeta: meta(sourceName, spec.FluxNamespace, nil),
 		Spec: sourcev1.GitRepositorySpec{
 			URL:       gitRepositoryPrefix + g.p.Repository,
 			SecretRef: &fluxmeta.LocalObjectReference{Name: sourceName},
@@ -98,7 +98,7 @@ func (g *envGen) branch() string {
 	if g.e.Delivery.Trigger == spec.TriggerMerge && g.e.Delivery.Branch != "" {
 		return g.e.Delivery.Branch
 	}
-	return defaultBranch
+	return spec.DefaultBranch
 }
 
 // layer is the Flux Kustomization of one layer. wait makes Flux report it
@@ -108,7 +108,7 @@ func (g *envGen) branch() string {
 func (g *envGen) layer(name string, wait bool, timeout time.Duration, dependsOn ...string) *kustomizev1.Kustomization {
 	k := &kustomizev1.Kustomization{
 		TypeMeta:   typeMeta(kustomizev1.GroupVersion.String(), kustomizev1.KustomizationKind),
-		ObjectMeta: meta(name, fluxNamespace, nil),
+		ObjectMeta: meta(name, spec.FluxNamespace, nil),
 		Spec: kustomizev1.KustomizationSpec{
 			Interval:      metav1.Duration{Duration: layerInterval},
 			RetryInterval: &metav1.Duration{Duration: layerRetry},

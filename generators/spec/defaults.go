@@ -14,7 +14,7 @@ const (
 	defaultZones         = 2
 	defaultNAT           = NATSingle
 	defaultTrigger       = TriggerMerge
-	defaultBranch        = "main"
+	defaultBranch        = DefaultBranch
 	defaultInstanceClass = "db.t4g.micro"
 	defaultRDSRetention  = 7
 	defaultReplicas      = 1

@@ -73,8 +73,8 @@ const (
 // controllers. A service runs in the namespace of its name, so these names
 // are not service names.
 var ReservedNamespaces = []string{
-	"default", "kube-system", "kube-public", "kube-node-lease",
-	"flux-system", ExternalSecretsNamespace, "monitoring", "cert-manager", "open-feature",
+	"default", KubeSystemNamespace, "kube-public", "kube-node-lease",
+	FluxNamespace, ExternalSecretsNamespace, MonitoringNamespace, CertManagerNamespace, OpenFeatureNamespace,
 }
 
 // ExternalSecretsRoleName is the IAM role External Secrets Operator reads

@@ -186,7 +186,15 @@ func AlertmanagerSecretName(e *Environment) string { return e.Name + "/platform/
 func AlertmanagerSecretKeys(p *Platform) []string {
 	var keys []string
 	for _, t := range slices.Sorted(maps.Keys(p.Teams)) {
-		keys = append(keys, "pagerduty-"+t, "slack-"+t)
+		keys = append(keys, AlertmanagerPagerDutyKey(t), AlertmanagerSlackKey(t))
 	}
 	return keys
 }
+
+// AlertmanagerPagerDutyKey is the key of team's PagerDuty Events v2
+// routing key in the Alertmanager secret.
+func AlertmanagerPagerDutyKey(team string) string { return "pagerduty-" + team }
+
+// AlertmanagerSlackKey is the key of team's Slack webhook URL in the
+// Alertmanager secret.
+func AlertmanagerSlackKey(team string) string { return "slack-" + team }

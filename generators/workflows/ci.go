@@ -58,7 +58,7 @@ func (g *gen) ci() {
 // default branch and every branch that deploys somewhere.
 func (g *gen) pushBranches() ([]string, []engine.Origin) {
 	merge := g.mergeEnvironments()
-	out := append([]string{defaultBranch}, branches(merge)...)
+	out := append([]string{spec.DefaultBranch}, branches(merge)...)
 	slices.Sort(out)
 	var origins []engine.Origin
 	for _, e := range merge {

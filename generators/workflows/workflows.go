@@ -41,7 +41,6 @@ const (
 	runner           = "ubuntu-24.04"
 	terraformVersion = "1.11.4"
 	govulncheck      = "golang.org/x/vuln/cmd/govulncheck@v1.9.0"
-	defaultBranch    = "main"
 	botName          = "github-actions[bot]"
 	botEmail         = "41898282+github-actions[bot]@users.noreply.github.com"
 )

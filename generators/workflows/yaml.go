@@ -1,12 +1,13 @@
 package workflows
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/groundwork-dev/groundwork/internal/yamlw"
 )
 
 // The workflows are built as yaml.Node trees, never as text: keys keep the
@@ -99,15 +100,4 @@ func node(v any) *yaml.Node {
 }
 
 // encode writes a document with two-space indentation.
-func encode(doc *yaml.Node) ([]byte, error) {
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
+func encode(doc *yaml.Node) ([]byte, error) { return yamlw.Encode(doc) }
