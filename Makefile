@@ -74,8 +74,9 @@ bench: $(BIN)
 	$(GO) run ./tools/benchorg -bin $(BIN)
 	$(GO) test ./generators/... -run '^$$' -bench . -benchtime 3x
 
-# Packages with golden files or an expected-error corpus take -update.
-GOLDEN_PKGS := $(sort $(dir $(shell grep -rl --include='*_test.go' -e 'golden.Check' -e '"update"' generators)))
+# Packages with golden cases (testdata/cases) or an expected-error corpus
+# take -update.
+GOLDEN_PKGS := $(sort $(dir $(shell grep -rl --include='*_test.go' -e 'golden.Cases' -e '"update"' generators)))
 
 # After an intended change to a generator: rewrite the expected files, then
 # review them in git diff.
