@@ -7,10 +7,13 @@ SOURCES  := $(shell find generators tools internal -name '*.go' -not -name '*_te
 FUZZTIME ?= 10s
 
 # Terraform providers come from the registry, or offline from an unpacked
-# filesystem mirror (the folder holding registry.terraform.io/) when one is
-# found or named here.
-GROUNDWORK_TF_PROVIDER_MIRROR ?= $(shell find / -maxdepth 4 -type d -name tf-plugins 2>/dev/null | head -n 1)
-export GROUNDWORK_TF_PROVIDER_MIRROR
+# filesystem mirror (the folder holding registry.terraform.io/): the one
+# GROUNDWORK_TF_PROVIDER_MIRROR names, else a tf-plugins folder found by
+# itself. The search runs only for the targets that run Terraform (test,
+# e2e, golden), at most once a make run: other targets never scan /.
+tf_mirror_given := $(GROUNDWORK_TF_PROVIDER_MIRROR)
+tf_mirror_found = $(eval tf_mirror_found := $$(shell find / -maxdepth 4 -type d -name tf-plugins 2>/dev/null | head -n 1))$(tf_mirror_found)
+test e2e golden: export GROUNDWORK_TF_PROVIDER_MIRROR = $(or $(tf_mirror_given),$(tf_mirror_found))
 
 .PHONY: build generate verify diff test e2e lint bench fuzz golden clean tools
 
@@ -74,8 +77,9 @@ bench: $(BIN)
 	$(GO) run ./tools/benchorg -bin $(BIN)
 	$(GO) test ./generators/... -run '^$$' -bench . -benchtime 3x
 
-# Packages with golden files or an expected-error corpus take -update.
-GOLDEN_PKGS := $(sort $(dir $(shell grep -rl --include='*_test.go' -e 'golden.Check' -e '"update"' generators)))
+# Packages with golden cases (testdata/cases) or an expected-error corpus
+# take -update.
+GOLDEN_PKGS := $(sort $(dir $(shell grep -rl --include='*_test.go' -e 'golden.Cases' -e '"update"' generators)))
 
 # After an intended change to a generator: rewrite the expected files, then
 # review them in git diff.

@@ -174,12 +174,16 @@ func alertRules(m *spec.Model, e *spec.Environment) []labels {
 	return out
 }
 
+// The cases in testdata/cases: the sample organisation's configurations
+// are committed, and checked by the CLI's TestCommittedOutputIsUpToDate.
 func TestGolden(t *testing.T) {
-	for _, o := range loadOrgs(t) {
-		if o.name == "sample" {
-			golden.Check(t, golden.OfKind(o.out, "alertmanager"))
+	golden.Cases(t, func(t *testing.T, m *spec.Model) []*engine.Rendered {
+		out, err := generators.Render(m)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		return golden.OfKind(out, "alertmanager")
+	})
 }
 
 // Two renders of one model give the same bytes: receivers and routes are

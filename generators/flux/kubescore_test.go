@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/bins"
 )
 
 const kubeScoreInstall = "go install github.com/zegl/kube-score/cmd/kube-score@v1.20.0"
@@ -59,6 +60,7 @@ var kubeScoreBin = sync.OnceValues(func() (string, error) {
 // kustomize-controller builds it, passes kube-score: no critical finding
 // and no warning but the checks ignored above.
 func TestKubeScore(t *testing.T) {
+	bins.SkipShort(t, "kube-score")
 	bin, err := kubeScoreBin()
 	if err != nil {
 		t.Fatalf("kube-score is not on PATH nor in $(go env GOPATH)/bin; install kube-score: %s", kubeScoreInstall)

@@ -16,7 +16,6 @@ import (
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/schemas"
 	"github.com/groundwork-dev/groundwork/generators/spec"
-	"github.com/groundwork-dev/groundwork/internal/golden"
 )
 
 func render(t *testing.T) *engine.Output {
@@ -26,10 +25,6 @@ func render(t *testing.T) *engine.Output {
 		t.Fatal(err)
 	}
 	return out
-}
-
-func TestGolden(t *testing.T) {
-	golden.Check(t, render(t).Files)
 }
 
 // compile loads the generated schemas into a JSON Schema validator, so that

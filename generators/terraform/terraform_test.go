@@ -33,8 +33,16 @@ func render(t *testing.T, root string) *engine.Output {
 	return out
 }
 
+// The cases in testdata/cases: the sample organisation's roots are
+// committed, and checked by the CLI's TestCommittedOutputIsUpToDate.
 func TestGolden(t *testing.T) {
-	golden.Check(t, render(t, repoRoot).Files)
+	golden.Cases(t, func(t *testing.T, m *spec.Model) []*engine.Rendered {
+		out, err := engine.Render(m, []engine.Generator{terraform.Generator{}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Files
+	})
 }
 
 // tree writes the generated roots and the hand-written modules into a temp

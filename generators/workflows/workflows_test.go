@@ -11,11 +11,13 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/rhysd/actionlint"
 	"gopkg.in/yaml.v3"
 
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/generators/workflows"
+	"github.com/groundwork-dev/groundwork/internal/bins"
 	"github.com/groundwork-dev/groundwork/internal/golden"
 )
 
@@ -56,12 +58,25 @@ delivery: {trigger: merge, branch: develop}
 	return load(t, root)
 }
 
+// The cases in testdata/cases: the sample organisation's workflows are
+// committed, and checked by the CLI's TestCommittedOutputIsUpToDate.
 func TestGolden(t *testing.T) {
-	out, err := engine.Render(load(t, "../.."), []engine.Generator{workflows.Generator{}}, nil)
-	if err != nil {
-		t.Fatal(err)
+	golden.Cases(t, func(t *testing.T, m *spec.Model) []*engine.Rendered {
+		out, err := engine.Render(m, []engine.Generator{workflows.Generator{}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Files
+	})
+}
+
+// lint is workflows.Lint, without shellcheck under -short: the quick run
+// still checks actionlint's rules and the hardening rules.
+func lint(path string, data []byte) ([]*actionlint.Error, error) {
+	if testing.Short() {
+		return workflows.LintWithoutShellcheck(path, data)
 	}
-	golden.Check(t, out.Files)
+	return workflows.Lint(path, data)
 }
 
 // minimal is an organisation with one service, pushed to a registry other
@@ -123,7 +138,7 @@ func TestGeneratedWorkflowsLintClean(t *testing.T) {
 					continue
 				}
 				n++
-				errs, err := workflows.Lint(f.Path, f.Data)
+				errs, err := lint(f.Path, f.Data)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -276,7 +291,7 @@ func TestBadWorkflows(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			errs, err := workflows.Lint(name, data)
+			errs, err := lint(name, data)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -315,6 +330,7 @@ func TestBadWorkflows(t *testing.T) {
 
 // Lint runs shellcheck and actionlint's own rules, not only ours.
 func TestLintRunsShellcheckAndActionlint(t *testing.T) {
+	bins.SkipShort(t, "shellcheck")
 	wf := `name: Scripts
 on:
   push:

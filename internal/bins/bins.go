@@ -1,7 +1,9 @@
 // Package bins finds the third-party command-line validators that tests run:
 // the pinned builds in bin/tools that `make tools` makes from tools/pinned,
-// or a binary named by an environment variable. A missing validator fails
-// the test with the command that installs it; it is never skipped.
+// or a binary named by an environment variable. Under `go test -short` a
+// test that needs one is skipped, saying which; otherwise a missing
+// validator fails the test with the command that installs it, so that
+// `make test` never passes without it.
 package bins
 
 import (
@@ -27,9 +29,12 @@ var (
 	Amtool   = Tool{Name: "amtool", Env: "AMTOOL"}
 )
 
-// Path returns the binary's path, or fails t saying how to get it.
+// Path returns the binary's path, or fails t saying how to get it. Under
+// -short it skips t instead, whether or not the binary is there: the quick
+// run is the same on every machine.
 func (tl Tool) Path(t testing.TB) string {
 	t.Helper()
+	SkipShort(t, tl.Name)
 	if p := os.Getenv(tl.Env); p != "" {
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("%s=%s: %v", tl.Env, p, err)
@@ -41,6 +46,16 @@ func (tl Tool) Path(t testing.TB) string {
 		t.Fatalf("%s is not built: run `make tools` (builds the versions pinned in tools/pinned/go.mod into bin/tools), or set %s to a %s binary", tl.Name, tl.Env, tl.Name)
 	}
 	return p
+}
+
+// SkipShort skips t under -short, naming the tool it needs. Every test that
+// runs an external program goes through it (or [Tool.Path], or tftest), so
+// that `go test -short ./...` needs nothing but Go.
+func SkipShort(t testing.TB, tool string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("needs %s; -short skips it", tool)
+	}
 }
 
 // Root is the repository root, found from this file.

@@ -1,5 +1,11 @@
-// Package golden compares generated files with the expected ones committed
-// under a test's testdata/golden, and rewrites them with -update.
+// Package golden runs a generator package's self-contained cases, laid out
+// as sqlc's end-to-end tests are: testdata/cases/<name>/specs holds an
+// organisation, testdata/cases/<name>/want the files the package makes from
+// it. `go test ./... -update` (make golden) rewrites want.
+//
+// The cases are edge organisations. The sample organisation in specs/ needs
+// none: its output is committed, and the CLI's TestCommittedOutputIsUpToDate
+// fails when it is stale.
 package golden
 
 import (
@@ -12,23 +18,57 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/golden with the generated files")
+var update = flag.Bool("update", false, "rewrite each testdata/cases/<name>/want with the generated files")
 
-// Dir is where a package's golden files live.
-const Dir = "testdata/golden"
+// CasesDir is where a package's cases live.
+const CasesDir = "testdata/cases"
 
-// Check compares files with Dir: same paths, same bytes. With -update it
-// makes Dir hold exactly files.
-func Check(t *testing.T, files []*engine.Rendered) {
+// Cases runs one subtest per folder of CasesDir: it loads the organisation
+// in the folder's specs/, and compares what render makes of it with the
+// folder's want/: same paths, same bytes.
+func Cases(t *testing.T, render func(t *testing.T, m *spec.Model) []*engine.Rendered) {
+	t.Helper()
+	entries, err := os.ReadDir(CasesDir)
+	if err != nil {
+		t.Fatalf("no cases: %v", err)
+	}
+	n := 0
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		n++
+		dir := filepath.Join(CasesDir, e.Name())
+		t.Run(e.Name(), func(t *testing.T) {
+			m, err := spec.Load(dir)
+			if err != nil {
+				t.Fatalf("loading %s/specs: %v", dir, err)
+			}
+			files := render(t, m)
+			if len(files) == 0 {
+				t.Fatalf("%s makes no file: a case shows what its package generates", dir)
+			}
+			check(t, filepath.Join(dir, "want"), files)
+		})
+	}
+	if n == 0 {
+		t.Fatalf("no case in %s", CasesDir)
+	}
+}
+
+// check compares files with dir. With -update it makes dir hold exactly
+// files.
+func check(t *testing.T, dir string, files []*engine.Rendered) {
 	t.Helper()
 	if *update {
-		if err := os.RemoveAll(Dir); err != nil {
+		if err := os.RemoveAll(dir); err != nil {
 			t.Fatal(err)
 		}
 		for _, f := range files {
-			name := filepath.Join(Dir, filepath.FromSlash(f.Path))
+			name := filepath.Join(dir, filepath.FromSlash(f.Path))
 			if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -39,33 +79,33 @@ func Check(t *testing.T, files []*engine.Rendered) {
 		return
 	}
 	want := map[string]bool{}
-	err := filepath.WalkDir(Dir, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		rel, _ := filepath.Rel(Dir, p)
+		rel, _ := filepath.Rel(dir, p)
 		want[filepath.ToSlash(rel)] = true
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("no golden files (run go test -update): %v", err)
+		t.Fatalf("no expected files (run go test -update): %v", err)
 	}
 	for _, f := range files {
 		if !want[f.Path] {
-			t.Errorf("%s: generated but not in %s (run go test -update and review the diff)", f.Path, Dir)
+			t.Errorf("%s: generated but not in %s (run go test -update and review the diff)", f.Path, dir)
 			continue
 		}
 		delete(want, f.Path)
-		data, err := os.ReadFile(filepath.Join(Dir, filepath.FromSlash(f.Path)))
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if diff := cmp.Diff(string(data), string(f.Data)); diff != "" {
-			t.Errorf("%s differs from its golden file (-want +got):\n%s", f.Path, diff)
+			t.Errorf("%s differs from %s (-want +got):\n%s", f.Path, dir, diff)
 		}
 	}
 	for p := range want {
-		t.Errorf("%s: in %s but no longer generated", p, Dir)
+		t.Errorf("%s: in %s but no longer generated", p, dir)
 	}
 }
 

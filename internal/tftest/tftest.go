@@ -1,5 +1,5 @@
 // Package tftest runs the real Terraform CLI in tests: it finds the binary
-// (failing with how to install it), installs providers from a filesystem
+// (failing with how to install it; under -short, skipping), installs providers from a filesystem
 // mirror when GROUNDWORK_TF_PROVIDER_MIRROR names one (the registry
 // otherwise), and validates configurations in copies, so that no .terraform
 // folder or lock file lands in the tree.
@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/groundwork-dev/groundwork/internal/bins"
 )
 
 const installHelp = `terraform was not found on PATH.
@@ -38,9 +40,11 @@ const commandTimeout = 10 * time.Minute
 // --- terraform invocation -----------------------------------------------------
 
 // Binary finds terraform on PATH, failing the test with how to install it
-// when it is missing or too old: a validator is never silently skipped.
+// when it is missing or too old: a validator is never silently skipped,
+// except under -short, which skips every test that needs it.
 func Binary(t testing.TB) string {
 	t.Helper()
+	bins.SkipShort(t, "terraform")
 	path, err := exec.LookPath("terraform")
 	if err != nil {
 		t.Fatal(installHelp)

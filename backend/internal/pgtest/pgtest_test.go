@@ -2,6 +2,7 @@ package pgtest_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -14,6 +15,11 @@ import (
 var server *pgtest.Server
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		// The tests that need the server skip (newDatabase); the rest run.
+		os.Exit(m.Run())
+	}
 	var err error
 	if server, err = pgtest.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -30,7 +36,7 @@ func TestMain(m *testing.M) {
 func TestDatabasesAreSeparate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	a, b := server.NewDatabase(t), server.NewDatabase(t)
+	a, b := newDatabase(t), newDatabase(t)
 	if a == b {
 		t.Fatalf("two databases share the URL %s", a)
 	}
@@ -51,4 +57,14 @@ func TestDatabasesAreSeparate(t *testing.T) {
 		}
 		conn.Close(ctx)
 	}
+}
+
+// newDatabase is a new database on the test binary's server; under -short,
+// which starts none, it skips t.
+func newDatabase(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs PostgreSQL; -short skips it")
+	}
+	return server.NewDatabase(t)
 }

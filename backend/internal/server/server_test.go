@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -29,6 +30,11 @@ import (
 var db *pgtest.Server
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		// The tests that need the server skip (newDatabase); the rest run.
+		os.Exit(m.Run())
+	}
 	var err error
 	if db, err = pgtest.Start(); err != nil {
 		// Fail, not skip: these tests are the only proof the service works
@@ -71,7 +77,7 @@ type service struct {
 // newService builds the service in-process on a fresh, migrated database.
 func newService(t *testing.T, cfg server.Config) *service {
 	t.Helper()
-	pool := newPool(t, db.NewDatabase(t))
+	pool := newPool(t, newDatabase(t))
 	if err := orders.Migrate(t.Context(), pool); err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +321,7 @@ func TestLogsCarryTheRequestID(t *testing.T) {
 
 func TestMigrateIsIdempotentAndSafeConcurrently(t *testing.T) {
 	t.Parallel()
-	pool := newPool(t, db.NewDatabase(t))
+	pool := newPool(t, newDatabase(t))
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	for range 4 {
@@ -341,7 +347,7 @@ func TestRunServesAndDrains(t *testing.T) {
 	port := closedPort(t)
 	cfg, err := server.ConfigFromEnv(env{
 		"PORT":                   port,
-		"DATABASE_URL":           db.NewDatabase(t),
+		"DATABASE_URL":           newDatabase(t),
 		"SLO_LATENCY_THRESHOLDS": "300ms",
 	}.get)
 	if err != nil {
@@ -418,3 +424,13 @@ func waitReady(t *testing.T, url string, ran <-chan error) {
 type env map[string]string
 
 func (e env) get(k string) string { return e[k] }
+
+// newDatabase is a new database on the test binary's server; under -short,
+// which starts none, it skips t.
+func newDatabase(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs PostgreSQL; -short skips it")
+	}
+	return db.NewDatabase(t)
+}

@@ -1,0 +1,1 @@
+{ name: 'report', team: 'data', port: 8080, secrets: ['token'] }
