@@ -1,0 +1,192 @@
+package spec
+
+// Databases: engine, storage, and a backup schedule that fires often enough
+// for its maximum age.
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/robfig/cron/v3"
+)
+
+var supportedPG = []string{"14", "15", "16", "17"}
+
+func (c *checker) database(s *Service) {
+	src, db := s.Source, s.Database
+	if db.Engine != defaultEngine {
+		c.enum(src, "database.engine", db.Engine, defaultEngine)
+	}
+	if !slices.Contains(supportedPG, db.Version) {
+		c.enum(src, "database.version", db.Version, supportedPG...)
+	}
+	if db.StorageGB < 20 || db.StorageGB > 65536 {
+		c.errorf(src, KindValue, "database.storageGB", "%d is outside 20 to 65536 (RDS gp3's limits)", db.StorageGB)
+	}
+	b := db.Backup
+	if b.RetentionDays < 1 {
+		c.errorf(src, KindValue, "database.backup.retentionDays", "%d; backups are kept at least 1 day", b.RetentionDays)
+	}
+	maxAge, okAge := c.duration(src, "database.backup.maxAge", b.MaxAge)
+	sched, err := cron.ParseStandard(b.Schedule)
+	if err != nil || strings.HasPrefix(strings.TrimSpace(b.Schedule), "@") || strings.HasPrefix(b.Schedule, "CRON_TZ") || strings.HasPrefix(b.Schedule, "TZ") {
+		msg := "five fields: minute hour day-of-month month day-of-week, e.g. \"0 3 * * *\""
+		if err != nil {
+			msg = err.Error() + "; " + msg
+		}
+		c.errorf(src, KindValue, "database.backup.schedule", "%q is not a cron schedule: %s", b.Schedule, msg)
+		return
+	}
+	if f := strings.Fields(b.Schedule); f[2] != "*" && f[4] != "*" {
+		c.errorf(src, KindValue, "database.backup.schedule", "%q sets both day-of-month and day-of-week; AWS Backup takes one of them", b.Schedule)
+	}
+	cs, ok := sched.(*cron.SpecSchedule)
+	if !ok {
+		return // descriptors and time zones are refused above
+	}
+	gap, fires := longestGap(cs)
+	switch {
+	case !fires:
+		c.errorf(src, KindValue, "database.backup.schedule", "%q never fires: %s; use a day every month has (1 to 28), or * with a day of the week", b.Schedule, missingDays(cs))
+	case gap > leapOnly:
+		c.errorf(src, KindValue, "database.backup.schedule", "%q fires only on 29 February, once every four years; use a day every month has (1 to 28), or * with a day of the week", b.Schedule)
+	case okAge && gap > maxAge:
+		c.errorf(src, KindValue, "database.backup.maxAge", "%s is shorter than the %s between two backups of schedule %q; the backup-age alert would fire between every two backups",
+			string(b.MaxAge), model.Duration(gap), b.Schedule)
+	}
+}
+
+// gaps memoises scanGaps by schedule: organisations use a handful of
+// schedules across thousands of services, and each takes a walk of 28 years
+// of days. It holds at most one entry per distinct schedule of the specs.
+var gaps sync.Map // [5]uint64 (the schedule's fields) -> gapOf
+
+type gapOf struct {
+	gap   time.Duration
+	fires bool
+}
+
+// longestGap is scanGaps, memoised.
+func longestGap(s *cron.SpecSchedule) (time.Duration, bool) {
+	key := [5]uint64{s.Minute, s.Hour, s.Dom, s.Month, s.Dow}
+	if g, ok := gaps.Load(key); ok {
+		return g.(gapOf).gap, g.(gapOf).fires
+	}
+	gap, fires := scanGaps(s)
+	gaps.Store(key, gapOf{gap, fires})
+	return gap, fires
+}
+
+// cronCycle is the span after which a five-field UTC schedule repeats: 28
+// years hold every combination of weekday, day of month and leap year (the
+// Gregorian century rule does not apply between 1901 and 2099).
+const cronCycle = 28
+
+// leapOnly is longer than any gap of a schedule that fires every year.
+const leapOnly = 3 * 366 * 24 * time.Hour
+
+// scanGaps is the longest time between two runs of a schedule, and whether
+// it fires at all. Runs repeat every day on the same times, so it walks the
+// days of one cycle rather than the runs (a schedule may fire every minute):
+// a fixed number of steps whatever the schedule, never dependent on today.
+func scanGaps(s *cron.SpecSchedule) (time.Duration, bool) {
+	var times []time.Duration // times of day of the runs, ascending
+	for h := range 24 {
+		for m := range 60 {
+			if s.Hour&(1<<h) != 0 && s.Minute&(1<<m) != 0 {
+				times = append(times, time.Duration(h)*time.Hour+time.Duration(m)*time.Minute)
+			}
+		}
+	}
+	if len(times) == 0 {
+		return 0, false
+	}
+	var gap time.Duration
+	for i := 1; i < len(times); i++ {
+		gap = max(gap, times[i]-times[i-1])
+	}
+	// Between two firing days, the gap runs from the last run of the first
+	// to the first run of the second.
+	first, last := times[0], times[len(times)-1]
+	between := func(from, to int) time.Duration {
+		return time.Duration(to-from)*24*time.Hour + first - last
+	}
+	firstDay, prevDay, day := -1, -1, 0
+	wd := time.Date(cronStart, time.January, 1, 0, 0, 0, 0, time.UTC).Weekday()
+	for y := cronStart; y < cronStart+cronCycle; y++ {
+		for m := time.January; m <= time.December; m++ {
+			n := daysIn(y, m)
+			if s.Month&(1<<uint(m)) == 0 {
+				day, wd = day+n, (wd+time.Weekday(n))%7
+				continue
+			}
+			for d := 1; d <= n; d++ {
+				if dayFires(s, d, wd) {
+					if prevDay >= 0 {
+						gap = max(gap, between(prevDay, day))
+					} else {
+						firstDay = day
+					}
+					prevDay = day
+				}
+				day++
+				wd = (wd + 1) % 7
+			}
+		}
+	}
+	if firstDay < 0 {
+		return 0, false
+	}
+	return max(gap, between(prevDay, firstDay+day)), true // the cycle wraps around
+}
+
+// cronStart is the first year of the cycle scanGaps walks: a fixed year, so
+// that the answer never depends on today.
+const cronStart = 2025
+
+// daysIn is the length of a month.
+func daysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// dayFires is robfig/cron's day rule: day of month and day of week must
+// both match when either is *, and either of them otherwise.
+func dayFires(s *cron.SpecSchedule, dom int, wd time.Weekday) bool {
+	const star = 1 << 63
+	domOK := s.Dom&(1<<uint(dom)) != 0
+	dowOK := s.Dow&(1<<uint(wd)) != 0
+	if s.Dom&star != 0 || s.Dow&star != 0 {
+		return domOK && dowOK
+	}
+	return domOK || dowOK
+}
+
+// missingDays says why a schedule never fires: a schedule that names
+// months and days of month but no day of the week fires on no day when none
+// of those months has those days, e.g. 30 February.
+func missingDays(s *cron.SpecSchedule) string {
+	var days, months []string
+	for d := 1; d <= 31; d++ {
+		if s.Dom&(1<<d) != 0 {
+			days = append(days, fmt.Sprint(d))
+		}
+	}
+	for m := time.January; m <= time.December; m++ {
+		if s.Month&(1<<uint(m)) != 0 {
+			months = append(months, m.String())
+		}
+	}
+	return "there is no " + orList(days) + " " + orList(months)
+}
+
+// orList joins words as prose: "a", "a or b", "a, b or c".
+func orList(words []string) string {
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
