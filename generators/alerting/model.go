@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/parallel"
 )
 
 // Model is the derived observability model of one spec model.
@@ -53,13 +54,19 @@ type SLO struct {
 // result to every generator.
 func New(m *spec.Model) *Model {
 	am := &Model{platform: m.Platform, services: make(map[*spec.Service]*Service, len(m.Services))}
-	for _, s := range m.Services {
-		svc := newService(s)
+	// Services are independent: derive them in parallel, as the
+	// generators that read them run.
+	svcs := make([]*Service, len(m.Services))
+	parallel.For(len(m.Services), func(i int) {
+		svc := newService(m.Services[i])
 		svc.groups = make(map[string][]Group, len(m.Environments))
 		for _, e := range m.Environments {
 			svc.groups[e.Name] = am.buildGroups(m.Platform, e, svc)
 		}
-		am.services[s] = svc
+		svcs[i] = svc
+	})
+	for i, s := range m.Services {
+		am.services[s] = svcs[i]
 	}
 	return am
 }
