@@ -49,7 +49,8 @@ type Generator struct{}
 
 func (Generator) Kind() string { return "alertmanager" }
 
-func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
+func (Generator) Generate(in engine.Input) ([]engine.File, error) {
+	m := in.Spec
 	var files []engine.File
 	for _, e := range m.Environments {
 		// Every file of the folder follows from the teams (receivers,

@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/groundwork-dev/groundwork/generators"
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/alertmanager"
-	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/golden"
@@ -118,11 +118,11 @@ func wantReceivers(p *spec.Platform, e *spec.Environment, ls labels) []string {
 	if name := ls["alertname"]; name == "Watchdog" || name == "InfoInhibitor" {
 		return []string{alertmanager.NullReceiver}
 	}
-	team := ls[alerts.LabelTeam]
+	team := ls[alerting.LabelTeam]
 	if _, ok := p.Teams[team]; !ok {
 		return []string{alertmanager.SlackReceiver(p.Owner)}
 	}
-	if e.Alerting.Page && ls[alerts.LabelSeverity] == spec.SeverityPage {
+	if e.Alerting.Page && ls[alerting.LabelSeverity] == spec.SeverityPage {
 		return []string{alertmanager.PagerDutyReceiver(team), alertmanager.SlackReceiver(team)}
 	}
 	return []string{alertmanager.SlackReceiver(team)}
@@ -137,19 +137,19 @@ func routingCases(t *testing.T, m *spec.Model, e *spec.Environment) []labels {
 	teams := append(slices.Sorted(maps.Keys(m.Platform.Teams)), "no-such-team", "")
 	for _, team := range teams {
 		for _, sev := range []string{spec.SeverityPage, spec.SeverityTicket} {
-			l := labels{"alertname": "SomethingBroke", alerts.LabelNamespace: "somewhere", alerts.LabelSeverity: sev}
+			l := labels{"alertname": "SomethingBroke", alerting.LabelNamespace: "somewhere", alerting.LabelSeverity: sev}
 			if team != "" {
-				l[alerts.LabelTeam] = team
+				l[alerting.LabelTeam] = team
 			}
 			cases = append(cases, l)
 		}
 	}
 	cases = append(cases,
-		labels{"alertname": "Watchdog", alerts.LabelSeverity: "none"},
-		labels{"alertname": "InfoInhibitor", alerts.LabelSeverity: "none", alerts.LabelNamespace: "kube-system"},
+		labels{"alertname": "Watchdog", alerting.LabelSeverity: "none"},
+		labels{"alertname": "InfoInhibitor", alerting.LabelSeverity: "none", alerting.LabelNamespace: "kube-system"},
 	)
 	for _, r := range alertRules(m, e) {
-		if !e.Alerting.Page && r[alerts.LabelSeverity] == spec.SeverityPage {
+		if !e.Alerting.Page && r[alerting.LabelSeverity] == spec.SeverityPage {
 			t.Errorf("%s: rule %s pages in %s, which does not page", e.Name, r["alertname"], e.Name)
 		}
 		cases = append(cases, r)
@@ -161,8 +161,9 @@ func routingCases(t *testing.T, m *spec.Model, e *spec.Environment) []labels {
 // rule generated for environment e.
 func alertRules(m *spec.Model, e *spec.Environment) []labels {
 	var out []labels
+	am := alerting.New(m)
 	for _, s := range m.Services {
-		for _, g := range alerts.Groups(m, e, s) {
+		for _, g := range am.Groups(e, s) {
 			for _, r := range g.Rules {
 				if r.Alert == "" {
 					continue
@@ -193,12 +194,12 @@ func TestStable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := alertmanager.Generator{}.Generate(m)
+	a, err := alertmanager.Generator{}.Generate(engine.NewInput(m))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 5 {
-		b, err := alertmanager.Generator{}.Generate(m)
+		b, err := alertmanager.Generator{}.Generate(engine.NewInput(m))
 		if err != nil {
 			t.Fatal(err)
 		}

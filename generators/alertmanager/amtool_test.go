@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/internal/bins"
 )
 
@@ -53,7 +53,7 @@ func TestAmtoolRoutes(t *testing.T) {
 				file := o.writeConfig(t, e)
 				var cases []labels
 				for _, c := range routingCases(t, o.m, e) {
-					if c[alerts.LabelService] == "" { // not a generated rule: the hand-made cases
+					if c[alerting.LabelService] == "" { // not a generated rule: the hand-made cases
 						cases = append(cases, c)
 					}
 				}

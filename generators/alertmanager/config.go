@@ -10,7 +10,7 @@ import (
 
 	"github.com/prometheus/common/model"
 
-	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
@@ -46,7 +46,7 @@ func SecretFile(receiver string) string { return SecretsDir + "/" + receiver }
 // tiers of one SLO make one PagerDuty incident: when a slow burn turns into
 // a fast one the incident is the same, not a second page, and inhibition
 // keeps only the fastest tier in it.
-var GroupBy = []string{"alertname", alerts.LabelNamespace, alerts.LabelSLO}
+var GroupBy = []string{"alertname", alerting.LabelNamespace, alerting.LabelSLO}
 
 // timing is how long Alertmanager waits before the first notification of
 // a group (wait), before telling of alerts added to it (interval) and
@@ -143,14 +143,14 @@ func configOf(p *spec.Platform, e *spec.Environment) *config {
 		team := p.Teams[name]
 		r := (&route{
 			Receiver: SlackReceiver(name),
-			Matchers: []string{match(alerts.LabelTeam, name)},
+			Matchers: []string{match(alerting.LabelTeam, name)},
 		}).with(ticketTiming)
 		if e.Alerting.Page {
 			// A route that matches ends the search unless it continues,
 			// and a parent whose child matched is not used itself: so the
 			// page goes to PagerDuty, continues, and is posted to Slack by
 			// a second child, at the pace of pages.
-			page := match(alerts.LabelSeverity, spec.SeverityPage)
+			page := match(alerting.LabelSeverity, spec.SeverityPage)
 			r.Routes = []*route{
 				(&route{Receiver: PagerDutyReceiver(name), Matchers: []string{page}, Continue: true}).with(pageTiming),
 				(&route{Receiver: SlackReceiver(name), Matchers: []string{page}}).with(pageTiming),
@@ -206,18 +206,18 @@ func inhibitRules() []inhibitRule {
 			slower = append(slower, s.Name)
 		}
 		rules = append(rules, inhibitRule{
-			SourceMatchers: []string{match(alerts.LabelTier, t.Name)},
-			TargetMatchers: []string{matchAny(alerts.LabelTier, slower...)},
-			Equal:          []string{"alertname", alerts.LabelNamespace, alerts.LabelSLO},
+			SourceMatchers: []string{match(alerting.LabelTier, t.Name)},
+			TargetMatchers: []string{matchAny(alerting.LabelTier, slower...)},
+			Equal:          []string{"alertname", alerting.LabelNamespace, alerting.LabelSLO},
 		})
 	}
 	// A page says all that a ticket of the same alert would. The SLO is
 	// compared too, although a burn alert's name already names its SLO, so
 	// that a page about one SLO can never hide a ticket about another.
 	rules = append(rules, inhibitRule{
-		SourceMatchers: []string{match(alerts.LabelSeverity, spec.SeverityPage)},
-		TargetMatchers: []string{match(alerts.LabelSeverity, spec.SeverityTicket)},
-		Equal:          []string{"alertname", alerts.LabelNamespace, alerts.LabelSLO},
+		SourceMatchers: []string{match(alerting.LabelSeverity, spec.SeverityPage)},
+		TargetMatchers: []string{match(alerting.LabelSeverity, spec.SeverityTicket)},
+		Equal:          []string{"alertname", alerting.LabelNamespace, alerting.LabelSLO},
 	})
 	// kube-prometheus-stack's own rules, which this configuration replaces
 	// with the chart's: its alerts are critical, warning or info, and an
@@ -225,19 +225,19 @@ func inhibitRules() []inhibitRule {
 	// fires in a namespace while info alerts fire there alone.
 	rules = append(rules,
 		inhibitRule{
-			SourceMatchers: []string{match(alerts.LabelSeverity, "critical")},
-			TargetMatchers: []string{matchAny(alerts.LabelSeverity, "warning", "info")},
-			Equal:          []string{alerts.LabelNamespace, "alertname"},
+			SourceMatchers: []string{match(alerting.LabelSeverity, "critical")},
+			TargetMatchers: []string{matchAny(alerting.LabelSeverity, "warning", "info")},
+			Equal:          []string{alerting.LabelNamespace, "alertname"},
 		},
 		inhibitRule{
-			SourceMatchers: []string{match(alerts.LabelSeverity, "warning")},
-			TargetMatchers: []string{match(alerts.LabelSeverity, "info")},
-			Equal:          []string{alerts.LabelNamespace, "alertname"},
+			SourceMatchers: []string{match(alerting.LabelSeverity, "warning")},
+			TargetMatchers: []string{match(alerting.LabelSeverity, "info")},
+			Equal:          []string{alerting.LabelNamespace, "alertname"},
 		},
 		inhibitRule{
 			SourceMatchers: []string{match("alertname", "InfoInhibitor")},
-			TargetMatchers: []string{match(alerts.LabelSeverity, "info")},
-			Equal:          []string{alerts.LabelNamespace},
+			TargetMatchers: []string{match(alerting.LabelSeverity, "info")},
+			Equal:          []string{alerting.LabelNamespace},
 		},
 	)
 	return rules

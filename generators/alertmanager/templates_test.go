@@ -12,8 +12,8 @@ import (
 	"github.com/prometheus/alertmanager/template"
 	"gopkg.in/yaml.v3"
 
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/alertmanager"
-	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/bins"
 )
@@ -143,9 +143,9 @@ func TestTemplates(t *testing.T) {
 	}
 	var burn []map[string]map[string]string
 	name := spec.BurnAlertName(s, s.SLOs[0])
-	for _, g := range alerts.Groups(o.m, e, s) {
+	for _, g := range alerting.New(o.m).Groups(e, s) {
 		for _, r := range g.Rules {
-			if r.Alert == name && (r.Labels[alerts.LabelTier] == "page-1h" || r.Labels[alerts.LabelTier] == "ticket-3d") {
+			if r.Alert == name && (r.Labels[alerting.LabelTier] == "page-1h" || r.Labels[alerting.LabelTier] == "ticket-3d") {
 				burn = append(burn, map[string]map[string]string{"labels": labels(r.Labels).with("alertname", r.Alert), "annotations": r.Annotations})
 			}
 		}
@@ -168,7 +168,7 @@ func TestTemplates(t *testing.T) {
 			for _, a := range burn {
 				ann := a["annotations"]
 				for _, want := range []string{
-					"*" + ann["summary"] + "* (" + a["labels"][alerts.LabelTier] + ")",
+					"*" + ann["summary"] + "* (" + a["labels"][alerting.LabelTier] + ")",
 					ann["description"],
 					"<" + ann["runbook_url"] + "|Runbook>",
 					"<" + ann["dashboard_url"] + "|Dashboard>",

@@ -18,8 +18,8 @@ import (
 	"github.com/prometheus/alertmanager/provider"
 	"github.com/prometheus/common/model"
 
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/alertmanager"
-	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
@@ -82,10 +82,10 @@ func TestRouting(t *testing.T) {
 							t.Errorf("%v is grouped by %v, want %v", c, g, alertmanager.GroupBy)
 						}
 					}
-					if _, owned := o.m.Platform.Teams[c[alerts.LabelTeam]]; owned && len(got) > 0 {
-						if c[alerts.LabelSeverity] == spec.SeverityPage && e.Alerting.Page {
+					if _, owned := o.m.Platform.Teams[c[alerting.LabelTeam]]; owned && len(got) > 0 {
+						if c[alerting.LabelSeverity] == spec.SeverityPage && e.Alerting.Page {
 							page = &got[0].RouteOpts
-						} else if c[alerts.LabelSeverity] == spec.SeverityTicket {
+						} else if c[alerting.LabelSeverity] == spec.SeverityTicket {
 							ticket = &got[0].RouteOpts
 						}
 					}
@@ -194,7 +194,7 @@ func inhibitionCases(t *testing.T, m *spec.Model, e *spec.Environment) []inhibit
 	// The burn alerts' tiers, by alert name, from the generated rules.
 	tiers := map[string]map[string]labels{}
 	for _, r := range alertRules(m, e) {
-		if tier := r[alerts.LabelTier]; tier != "" {
+		if tier := r[alerting.LabelTier]; tier != "" {
 			if tiers[r["alertname"]] == nil {
 				tiers[r["alertname"]] = map[string]labels{}
 			}
@@ -222,8 +222,8 @@ func inhibitionCases(t *testing.T, m *spec.Model, e *spec.Environment) []inhibit
 			// SLO or namespace.
 			slowest := spec.BurnTiers[len(spec.BurnTiers)-1].Name
 			if dst, ok := byTier[slowest]; ok && fast.Name != slowest {
-				add(name+": "+fast.Name+" over another SLO's "+slowest, src, dst.with(alerts.LabelSLO, dst[alerts.LabelSLO]+"-other"), false)
-				add(name+": "+fast.Name+" over another namespace's "+slowest, src, dst.with(alerts.LabelNamespace, dst[alerts.LabelNamespace]+"-other"), false)
+				add(name+": "+fast.Name+" over another SLO's "+slowest, src, dst.with(alerting.LabelSLO, dst[alerting.LabelSLO]+"-other"), false)
+				add(name+": "+fast.Name+" over another namespace's "+slowest, src, dst.with(alerting.LabelNamespace, dst[alerting.LabelNamespace]+"-other"), false)
 			}
 		}
 	}
@@ -235,37 +235,37 @@ func inhibitionCases(t *testing.T, m *spec.Model, e *spec.Environment) []inhibit
 		a, b := tiers[spec.BurnAlertName(s, s.SLOs[0])], tiers[spec.BurnAlertName(s, s.SLOs[1])]
 		for _, src := range a {
 			for _, dst := range b {
-				add(s.Name+": "+src[alerts.LabelSLO]+" "+src[alerts.LabelTier]+" over "+dst[alerts.LabelSLO]+" "+dst[alerts.LabelTier], src, dst, false)
+				add(s.Name+": "+src[alerting.LabelSLO]+" "+src[alerting.LabelTier]+" over "+dst[alerting.LabelSLO]+" "+dst[alerting.LabelTier], src, dst, false)
 			}
 		}
 	}
 	// The literal case: page-1h mutes ticket-3d of the same alert,
 	// namespace and SLO, and not of another SLO.
-	fast := labels{"alertname": "ApiAvailabilityErrorBudgetBurn", alerts.LabelNamespace: "api", alerts.LabelSLO: "availability", alerts.LabelTier: "page-1h", alerts.LabelSeverity: "ticket", alerts.LabelTeam: "payments"}
-	slow := fast.with(alerts.LabelTier, "ticket-3d")
+	fast := labels{"alertname": "ApiAvailabilityErrorBudgetBurn", alerting.LabelNamespace: "api", alerting.LabelSLO: "availability", alerting.LabelTier: "page-1h", alerting.LabelSeverity: "ticket", alerting.LabelTeam: "payments"}
+	slow := fast.with(alerting.LabelTier, "ticket-3d")
 	add("page-1h over ticket-3d", fast, slow, true)
-	add("page-1h over another SLO's ticket-3d", fast, slow.with(alerts.LabelSLO, "latency"), false)
+	add("page-1h over another SLO's ticket-3d", fast, slow.with(alerting.LabelSLO, "latency"), false)
 	add("ticket-3d over page-1h", slow, fast, false)
 
 	// Severity: a page mutes a ticket of the same alert and namespace.
-	page := labels{"alertname": "QueueBacklog", alerts.LabelNamespace: "worker", alerts.LabelSeverity: spec.SeverityPage, alerts.LabelTeam: "payments"}
-	ticket := page.with(alerts.LabelSeverity, spec.SeverityTicket)
+	page := labels{"alertname": "QueueBacklog", alerting.LabelNamespace: "worker", alerting.LabelSeverity: spec.SeverityPage, alerting.LabelTeam: "payments"}
+	ticket := page.with(alerting.LabelSeverity, spec.SeverityTicket)
 	add("page over ticket", page, ticket, true)
 	add("ticket over page", ticket, page, false)
 	add("page over another alert's ticket", page, ticket.with("alertname", "Other"), false)
-	add("page over another namespace's ticket", page, ticket.with(alerts.LabelNamespace, "other"), false)
-	add("page over another SLO's ticket", page.with(alerts.LabelSLO, "a"), ticket.with(alerts.LabelSLO, "b"), false)
+	add("page over another namespace's ticket", page, ticket.with(alerting.LabelNamespace, "other"), false)
+	add("page over another SLO's ticket", page.with(alerting.LabelSLO, "a"), ticket.with(alerting.LabelSLO, "b"), false)
 
 	// kube-prometheus-stack's alerts, as its chart inhibits them.
-	crit := labels{"alertname": "KubePodCrashLooping", alerts.LabelNamespace: "kube-system", alerts.LabelSeverity: "critical"}
-	add("critical over warning", crit, crit.with(alerts.LabelSeverity, "warning"), true)
-	add("critical over info", crit, crit.with(alerts.LabelSeverity, "info"), true)
-	add("warning over info", crit.with(alerts.LabelSeverity, "warning"), crit.with(alerts.LabelSeverity, "info"), true)
-	add("warning over critical", crit.with(alerts.LabelSeverity, "warning"), crit, false)
-	info := labels{"alertname": "InfoInhibitor", alerts.LabelNamespace: "kube-system", alerts.LabelSeverity: "none"}
-	add("InfoInhibitor over info", info, labels{"alertname": "CPUThrottlingHigh", alerts.LabelNamespace: "kube-system", alerts.LabelSeverity: "info"}, true)
-	add("InfoInhibitor over another namespace's info", info, labels{"alertname": "CPUThrottlingHigh", alerts.LabelNamespace: "api", alerts.LabelSeverity: "info"}, false)
-	add("InfoInhibitor over warning", info, labels{"alertname": "CPUThrottlingHigh", alerts.LabelNamespace: "kube-system", alerts.LabelSeverity: "warning"}, false)
+	crit := labels{"alertname": "KubePodCrashLooping", alerting.LabelNamespace: "kube-system", alerting.LabelSeverity: "critical"}
+	add("critical over warning", crit, crit.with(alerting.LabelSeverity, "warning"), true)
+	add("critical over info", crit, crit.with(alerting.LabelSeverity, "info"), true)
+	add("warning over info", crit.with(alerting.LabelSeverity, "warning"), crit.with(alerting.LabelSeverity, "info"), true)
+	add("warning over critical", crit.with(alerting.LabelSeverity, "warning"), crit, false)
+	info := labels{"alertname": "InfoInhibitor", alerting.LabelNamespace: "kube-system", alerting.LabelSeverity: "none"}
+	add("InfoInhibitor over info", info, labels{"alertname": "CPUThrottlingHigh", alerting.LabelNamespace: "kube-system", alerting.LabelSeverity: "info"}, true)
+	add("InfoInhibitor over another namespace's info", info, labels{"alertname": "CPUThrottlingHigh", alerting.LabelNamespace: "api", alerting.LabelSeverity: "info"}, false)
+	add("InfoInhibitor over warning", info, labels{"alertname": "CPUThrottlingHigh", alerting.LabelNamespace: "kube-system", alerting.LabelSeverity: "warning"}, false)
 	return cases
 }
 

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/synthetic"
 )
@@ -20,7 +21,7 @@ func BenchmarkGenerate(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if _, err := (alerts.Generator{}).Generate(m); err != nil {
+		if _, err := (alerts.Generator{}).Generate(engine.NewInput(m)); err != nil {
 			b.Fatal(err)
 		}
 	}

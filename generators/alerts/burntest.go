@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sync"
 	"time"
 
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
@@ -18,25 +18,21 @@ import (
 // the windows themselves, independently of the rules: the error ratio over
 // a window is the bad events over all events between the window's first and
 // last samples, as rate() makes it when both counters are sampled together.
-func burnTests(m *spec.Model, e *spec.Environment, a *Alert) ([]*testGroup, error) {
-	plan, err := planBurnTests(a)
-	if err != nil {
-		return nil, err
-	}
-	rules := RulesIn(m, e, a)
+func burnTests(am *alerting.Model, e *spec.Environment, a *alerting.Alert, plan []tierPlan) []*testGroup {
+	rules := a.RulesIn(e)
 	var groups []*testGroup
 	for _, tp := range plan {
 		g := &testGroup{Name: tp.name, Interval: tp.interval, slow: tp.slow, InputSeries: tp.inputs}
 		for _, c := range tp.checks {
 			test := alertRuleTest{EvalTime: dur(c.at), Alertname: a.Name, ExpAlerts: []expAlert{}}
 			for _, j := range c.firing {
-				test.ExpAlerts = append(test.ExpAlerts, expected(m, e, a, rules[j], sloLabels(a.Service, a.SLO)))
+				test.ExpAlerts = append(test.ExpAlerts, expected(am, e, a, rules[j], alerting.SLOLabels(a.Service, a.SLO)))
 			}
 			g.AlertRuleTests = append(g.AlertRuleTests, test)
 		}
 		groups = append(groups, g)
 	}
-	return groups, nil
+	return groups
 }
 
 // tierPlan is the test of one tier as every environment shares it: the
@@ -54,23 +50,18 @@ type tierCheck struct {
 	firing []int
 }
 
-// burnPlans caches planBurnTests by alert: alerts are made once per model
-// and service (see Of), and each environment asks again.
-var burnPlans sync.Map
-
-func planBurnTests(a *Alert) ([]tierPlan, error) {
-	if p, ok := burnPlans.Load(a); ok {
-		return p.([]tierPlan), nil
-	}
+// planBurnTests works out the tests of burn-rate alert a, which every
+// environment shares.
+func (p *planner) planBurnTests(a *alerting.Alert) ([]tierPlan, error) {
 	s, o := a.Service, a.SLO
-	inputs, err := sliInputs(s, o)
+	inputs, err := p.sliInputs(s, o)
 	if err != nil {
 		return nil, err
 	}
 	rules := a.Rules
 	thresholds := make([]float64, len(rules))
 	for i, r := range rules {
-		thresholds[i] = tierThreshold(o, *r.Tier)
+		thresholds[i] = r.Threshold
 	}
 	var plan []tierPlan
 	for i, r := range rules {
@@ -133,8 +124,8 @@ func planBurnTests(a *Alert) ([]tierPlan, error) {
 		}
 		tp := tierPlan{
 			name: fmt.Sprintf("%s %s: quiet at 0.9x its threshold (%s), fires %s after the ratio rises to 1.1x",
-				a.Name, t.Name, Num(th), humanDuration(time.Duration(kf)*every-rise)),
-			interval: Window(step),
+				a.Name, t.Name, alerting.Num(th), alerting.HumanDuration(time.Duration(kf)*every-rise)),
+			interval: alerting.Window(step),
 			slow:     slow,
 		}
 		for _, in := range inputs {
@@ -149,14 +140,7 @@ func planBurnTests(a *Alert) ([]tierPlan, error) {
 		}
 		plan = append(plan, tp)
 	}
-	burnPlans.Store(a, plan)
 	return plan, nil
-}
-
-// tierThreshold is the error ratio a tier fires above, from the numbers its
-// rule prints.
-func tierThreshold(o *spec.SLO, t spec.BurnTier) float64 {
-	return parseNum(Num(roundTo(t.Factor(o.Window.Value()), 4))) * parseNum(Num(o.ErrorBudget()))
 }
 
 // simulateBurn evaluates the tiers every `every` up to horizon over
@@ -164,7 +148,7 @@ func tierThreshold(o *spec.SLO, t spec.BurnTier) float64 {
 // evaluation, the indexes of the rules firing. A rule is active while the
 // error ratio over both its windows exceeds its threshold (a window needs two
 // samples, as rate() does) and fires once it has been active for its for:.
-func simulateBurn(rules []*Rule, thresholds []float64, bad, total []float64, step, every, horizon time.Duration) [][]int {
+func simulateBurn(rules []*alerting.Rule, thresholds []float64, bad, total []float64, step, every, horizon time.Duration) [][]int {
 	ratio := func(w, at time.Duration) (float64, bool) {
 		// Samples in (at-w, at], as Prometheus 3 selects a range.
 		first := int((at-w)/step) + 1
@@ -214,7 +198,7 @@ type sliSeries struct {
 // sliInputs are the series that feed the SLI of o: the metrics backend/
 // exports for the built-in SLIs, and series made from the selectors of the
 // spec's own queries for a custom one.
-func sliInputs(s *spec.Service, o *spec.SLO) ([]sliSeries, error) {
+func (p *planner) sliInputs(s *spec.Service, o *spec.SLO) ([]sliSeries, error) {
 	base := map[string]string{"job": s.Name, "namespace": spec.Namespace(s), "method": "GET", "route": "GET /v1/test"}
 	with := func(k, v string) map[string]string {
 		l := map[string]string{k: v}
@@ -238,5 +222,5 @@ func sliInputs(s *spec.Service, o *spec.SLO) ([]sliSeries, error) {
 			{"http_request_duration_seconds_bucket", bucket, good},
 		}, nil
 	}
-	return customInputs(s, o)
+	return p.customInputs(s, o)
 }

@@ -5,28 +5,20 @@ import (
 	"fmt"
 	"path"
 
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/parallel"
 )
 
-// Dir holds, per environment, each service's rule file (the same groups
-// Flux deploys as the service's PrometheusRule) and its promtool test.
-const Dir = "alerts"
-
-// RuleFilePath is the rule file of service s in environment e.
-func RuleFilePath(e *spec.Environment, s *spec.Service) string {
-	return fmt.Sprintf("%s/%s/%s.rules.yaml", Dir, e.Name, s.Name)
-}
-
 // TestFilePath is the promtool test of service s in environment e.
 func TestFilePath(e *spec.Environment, s *spec.Service) string {
-	return fmt.Sprintf("%s/%s/%s.test.yaml", Dir, e.Name, s.Name)
+	return fmt.Sprintf("%s/%s/%s.test.yaml", alerting.RulesDir, e.Name, s.Name)
 }
 
 // SlowTestFilePath is the promtool test of the tiers with day-long windows.
 func SlowTestFilePath(e *spec.Environment, s *spec.Service) string {
-	return fmt.Sprintf("%s/%s/%s.slow.test.yaml", Dir, e.Name, s.Name)
+	return fmt.Sprintf("%s/%s/%s.slow.test.yaml", alerting.RulesDir, e.Name, s.Name)
 }
 
 // Generator makes the rule files and their promtool tests.
@@ -34,26 +26,35 @@ type Generator struct{}
 
 func (Generator) Kind() string { return "alerts" }
 
-// Generate renders each environment's and service's files in parallel: the
-// tests take most of the time, and each pair is independent.
-func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
+// Generate works out, per service, the tests that every environment shares
+// (the series and checks of each burn tier and spec alert, which take most
+// of the time), then writes each environment's and service's rule file and
+// tests; both steps in parallel. What is worked out lives in this call
+// alone: nothing is kept for the next render.
+func (Generator) Generate(in engine.Input) ([]engine.File, error) {
+	m, am := in.Spec, in.Alerting
+	pl := newPlanner()
+	plans := make([]*servicePlan, len(m.Services))
+	parallel.For(len(m.Services), func(i int) {
+		plans[i] = pl.plan(am.Service(m.Services[i]))
+	})
 	type pair struct {
-		e *spec.Environment
-		s *spec.Service
+		e    *spec.Environment
+		plan *servicePlan
 	}
 	var pairs []pair
 	for _, e := range m.Environments {
-		for _, s := range m.Services {
-			pairs = append(pairs, pair{e, s})
+		for _, p := range plans {
+			pairs = append(pairs, pair{e, p})
 		}
 	}
 	out := make([][]engine.File, len(pairs))
 	errs := make([]error, len(pairs))
 	parallel.For(len(pairs), func(i int) {
-		out[i], errs[i] = files(m, pairs[i].e, pairs[i].s)
+		out[i], errs[i] = files(m, am, pairs[i].e, pairs[i].plan)
 	})
 	for _, s := range m.Services {
-		if ds := nameMistakes(m, s); len(ds) > 0 {
+		if ds := nameMistakes(am, s); len(ds) > 0 {
 			errs = append(errs, ds)
 		}
 	}
@@ -70,19 +71,21 @@ func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
 	return all, nil
 }
 
-// files are the rule file and tests of service s in environment e.
-func files(m *spec.Model, e *spec.Environment, s *spec.Service) ([]engine.File, error) {
+// files are the rule file and tests of a service in environment e.
+func files(m *spec.Model, am *alerting.Model, e *spec.Environment, plan *servicePlan) ([]engine.File, error) {
+	s := plan.svc.Spec
 	origins := []engine.Origin{{Spec: s.Source.Path}, {Spec: e.Source.Path, Fields: []string{"alerting"}}, {Spec: m.Platform.Source.Path, Fields: []string{"repository"}}}
-	rules, err := RuleFile(Groups(m, e, s))
+	rulePath := alerting.RuleFilePath(e, s)
+	rules, err := RuleFile(am.Groups(e, s))
 	if err != nil {
 		return nil, err
 	}
-	fast, slow, err := PromtoolTests(m, e, s, path.Base(RuleFilePath(e, s)))
+	fast, slow, err := promtoolTests(m, am, e, plan, path.Base(rulePath))
 	if err != nil {
 		return nil, err
 	}
 	files := []engine.File{
-		{Path: RuleFilePath(e, s), Origins: origins, Data: rules, Service: s.Name},
+		{Path: rulePath, Origins: origins, Data: rules, Service: s.Name},
 		{Path: TestFilePath(e, s), Origins: origins, Data: fast, Service: s.Name},
 	}
 	if slow != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/bins"
 )
@@ -150,7 +151,7 @@ func TestGeneratedNamesNeverCollide(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = alerts.Generator{}.Generate(m)
+			_, err = alerts.Generator{}.Generate(engine.NewInput(m))
 			var got []string
 			var ds spec.Diagnostics
 			if errors.As(err, &ds) {
@@ -244,7 +245,7 @@ func TestLongRanges(t *testing.T) {
 				t.Fatal(err)
 			}
 			start := time.Now()
-			_, err = alerts.Generator{}.Generate(m)
+			_, err = alerts.Generator{}.Generate(engine.NewInput(m))
 			t.Logf("generate: %v", time.Since(start).Round(time.Millisecond))
 			if tc.want != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -279,7 +280,7 @@ func TestDashboardUIDsNeverMeet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (alerts.Generator{}).Generate(m); err != nil {
+	if _, err := (alerts.Generator{}).Generate(engine.NewInput(m)); err != nil {
 		t.Fatal(err)
 	}
 	if a, b := spec.DashboardUID(m.Service(long)), spec.DashboardUID(m.Service(short)); a == b || len(a) > 40 || len(b) > 40 {

@@ -5,15 +5,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
-
-// Rule group names. Prometheus refuses a rule file with two groups of one
-// name; SLO names are DNS labels, which can hold "-period", so nameMistakes
-// checks what these make.
-func sloGroupName(s *spec.Service, o *spec.SLO) string    { return s.Name + "-slo-" + o.Name }
-func periodGroupName(s *spec.Service, o *spec.SLO) string { return sloGroupName(s, o) + "-period" }
-func alertsGroupName(s *spec.Service) string              { return s.Name + "-alerts" }
 
 // nameMistakes reports the names service s's outputs would share: two rule
 // groups of one name, two alerts of one name, and runbooks whose paths differ
@@ -23,31 +17,31 @@ func alertsGroupName(s *spec.Service) string              { return s.Name + "-al
 // field, what remains: an SLO named after another's whole-window group
 // (availability and availability-period), alert names that differ only in
 // case, and spec alerts named as the alerts Alertmanager drops.
-func nameMistakes(m *spec.Model, s *spec.Service) spec.Diagnostics {
+func nameMistakes(am *alerting.Model, s *spec.Service) spec.Diagnostics {
 	var ds spec.Diagnostics
 	report := func(path, format string, args ...any) {
 		ds = append(ds, spec.Diagnostic{File: s.Source.Path, Pos: s.Source.Pos(path), Kind: spec.KindValue, Msg: path + ": " + fmt.Sprintf(format, args...)})
 	}
-	groups := map[string]string{alertsGroupName(s): "the group of the service's other alerts"}
+	groups := map[string]string{alerting.AlertsGroupName(s): "the group of the service's other alerts"}
 	for i, o := range s.SLOs {
 		path := fmt.Sprintf("slos[%d].name", i)
-		for _, g := range []string{sloGroupName(s, o), periodGroupName(s, o)} {
+		for _, g := range []string{alerting.SLOGroupName(s, o), alerting.PeriodGroupName(s, o)} {
 			if owner, ok := groups[g]; ok {
 				report(path, "SLO %q makes rule group %q, which is already %s; rename the SLO (an SLO may not be named after another SLO with \"-period\" added)", o.Name, g, owner)
 			}
 		}
-		groups[sloGroupName(s, o)] = fmt.Sprintf("the group of slos[%d] (%s)", i, o.Name)
-		groups[periodGroupName(s, o)] = fmt.Sprintf("the whole-window group of slos[%d] (%s)", i, o.Name)
+		groups[alerting.SLOGroupName(s, o)] = fmt.Sprintf("the group of slos[%d] (%s)", i, o.Name)
+		groups[alerting.PeriodGroupName(s, o)] = fmt.Sprintf("the whole-window group of slos[%d] (%s)", i, o.Name)
 	}
 	type owner struct{ name, what string }
 	runbooks := map[string]owner{}
-	for _, a := range Of(m, s) {
+	for _, a := range am.Alerts(s) {
 		path, what := "name", "the generated alert"
 		switch a.Kind {
-		case KindBurn:
+		case alerting.KindBurn:
 			i := slices.Index(s.SLOs, a.SLO)
 			path, what = fmt.Sprintf("slos[%d].name", i), fmt.Sprintf("the burn-rate alert of slos[%d] (%s)", i, a.SLO.Name)
-		case KindSpec:
+		case alerting.KindSpec:
 			i := slices.Index(s.Alerts, a.Spec)
 			path, what = fmt.Sprintf("alerts[%d].name", i), fmt.Sprintf("alerts[%d]", i)
 			if slices.Contains(spec.ReservedAlertNames, a.Name) {

@@ -3,15 +3,16 @@ package alerts
 import (
 	"time"
 
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
 // platformTests test the alerts every service gets with series shaped as
 // their exporters publish them, and expected times worked out by hand from
 // each rule's expression and for:.
-func platformTests(m *spec.Model, e *spec.Environment, a *Alert) []*testGroup {
+func platformTests(m *spec.Model, am *alerting.Model, e *spec.Environment, a *alerting.Alert) []*testGroup {
 	s := a.Service
-	r := RulesIn(m, e, a)[0]
+	r := a.RulesIn(e)[0]
 	ns := spec.Namespace(s)
 	// A condition that turns true at evaluation `on` fires at on+for, on
 	// the evaluation grid; the tests look one evaluation either side.
@@ -33,7 +34,7 @@ func platformTests(m *spec.Model, e *spec.Environment, a *Alert) []*testGroup {
 		return inputSeries{Series: seriesName(name, labels), Values: seriesValues(values(0), incs)}
 	}
 	switch a.Kind {
-	case KindTargetDown:
+	case alerting.KindTargetDown:
 		down := map[string]string{"job": s.Name, "namespace": ns, "instance": "10.0.0.1:" + itoa(s.Metrics.Port)}
 		up := map[string]string{"job": s.Name, "namespace": ns, "instance": "10.0.0.2:" + itoa(s.Metrics.Port)}
 		on := 20 * time.Minute // the first target stops answering
@@ -45,9 +46,9 @@ func platformTests(m *spec.Model, e *spec.Environment, a *Alert) []*testGroup {
 				gauge("up", down, 60, func(i int) float64 { return b2f(time.Duration(i)*time.Minute < on) }),
 				gauge("up", up, 60, func(int) float64 { return 1 }),
 			},
-			AlertRuleTests: []alertRuleTest{check(at - evalEvery), check(at+evalEvery, expected(m, e, a, r, down))},
+			AlertRuleTests: []alertRuleTest{check(at - evalEvery), check(at+evalEvery, expected(am, e, a, r, down))},
 		}}
-	case KindPodCrashLooping:
+	case alerting.KindPodCrashLooping:
 		looping := map[string]string{"namespace": ns, "pod": s.Name + "-a", "container": s.Name, "reason": "CrashLoopBackOff"}
 		fine := map[string]string{"namespace": ns, "pod": s.Name + "-b", "container": s.Name, "reason": "CrashLoopBackOff"}
 		on := 10 * time.Minute
@@ -59,9 +60,9 @@ func platformTests(m *spec.Model, e *spec.Environment, a *Alert) []*testGroup {
 				gauge("kube_pod_container_status_waiting_reason", looping, 60, func(i int) float64 { return b2f(time.Duration(i)*time.Minute >= on) }),
 				gauge("kube_pod_container_status_waiting_reason", fine, 60, func(int) float64 { return 0 }),
 			},
-			AlertRuleTests: []alertRuleTest{check(at - evalEvery), check(at+evalEvery, expected(m, e, a, r, looping))},
+			AlertRuleTests: []alertRuleTest{check(at - evalEvery), check(at+evalEvery, expected(am, e, a, r, looping))},
 		}}
-	case KindBackupTooOld:
+	case alerting.KindBackupTooOld:
 		// The test starts at a real date, so that backup times are real
 		// timestamps: the fire case's last backup is 30 minutes short of
 		// maxAge old when it starts.
@@ -82,9 +83,9 @@ func platformTests(m *spec.Model, e *spec.Environment, a *Alert) []*testGroup {
 					return start - (maxAge - lead).Seconds()
 				}),
 			},
-			AlertRuleTests: []alertRuleTest{check(at - evalEvery), check(at+evalEvery, expected(m, e, a, r, nil))},
+			AlertRuleTests: []alertRuleTest{check(at - evalEvery), check(at+evalEvery, expected(am, e, a, r, nil))},
 		}, {
-			Name:           a.Name + ": backups every " + humanDuration(every) + " keep it quiet",
+			Name:           a.Name + ": backups every " + alerting.HumanDuration(every) + " keep it quiet",
 			Interval:       "1m",
 			StartTimestamp: "2026-01-01T00:00:00Z",
 			InputSeries: []inputSeries{
@@ -95,7 +96,7 @@ func platformTests(m *spec.Model, e *spec.Environment, a *Alert) []*testGroup {
 			},
 			AlertRuleTests: []alertRuleTest{check(at + evalEvery)},
 		}}
-	case KindDatabaseStorageLow:
+	case alerting.KindDatabaseStorageLow:
 		id := spec.DatabaseIdentifier(m.Platform, e, s)
 		floor := 0.1 * float64(s.Database.StorageGB) * (1 << 30)
 		labels := map[string]string{"dimension_DBInstanceIdentifier": id, "job": "cloudwatch"}
@@ -106,7 +107,7 @@ func platformTests(m *spec.Model, e *spec.Environment, a *Alert) []*testGroup {
 			InputSeries: []inputSeries{
 				gauge("aws_rds_free_storage_space_average", labels, 40, func(int) float64 { return 0.99 * floor }),
 			},
-			AlertRuleTests: []alertRuleTest{check(at - evalEvery), check(at+evalEvery, expected(m, e, a, r, labels))},
+			AlertRuleTests: []alertRuleTest{check(at - evalEvery), check(at+evalEvery, expected(am, e, a, r, labels))},
 		}, {
 			Name:     a.Name + ": just over 10% free stays quiet",
 			Interval: "1m",
@@ -115,7 +116,7 @@ func platformTests(m *spec.Model, e *spec.Environment, a *Alert) []*testGroup {
 			},
 			AlertRuleTests: []alertRuleTest{check(at + evalEvery)},
 		}}
-	case KindDatabasePoolSaturated:
+	case alerting.KindDatabasePoolSaturated:
 		labels := map[string]string{"job": s.Name, "namespace": ns, "instance": "10.0.0.1:" + itoa(s.Metrics.Port)}
 		at := fires(0)
 		pool := func(used float64) []inputSeries {
@@ -128,7 +129,7 @@ func platformTests(m *spec.Model, e *spec.Environment, a *Alert) []*testGroup {
 			Name:           a.Name + ": 91 of 100 connections in use fires after for:",
 			Interval:       "1m",
 			InputSeries:    pool(91),
-			AlertRuleTests: []alertRuleTest{check(at - evalEvery), check(at+evalEvery, expected(m, e, a, r, nil))},
+			AlertRuleTests: []alertRuleTest{check(at - evalEvery), check(at+evalEvery, expected(am, e, a, r, nil))},
 		}, {
 			Name:           a.Name + ": 89 of 100 stays quiet",
 			Interval:       "1m",

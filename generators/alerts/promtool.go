@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/yamlw"
 )
@@ -64,28 +65,26 @@ const eventsPerStep = 1_000_000
 // that starts at zero would treat bad and total events differently.
 const counterBase = 10 * eventsPerStep
 
-// PromtoolTests are the promtool tests of service s in environment e, fast and
-// slow (see slowEvalEvery): for every alert, a series that fires it when its
-// windows say it must, and one just on the safe side of its threshold that
-// must leave it quiet.
-func PromtoolTests(m *spec.Model, e *spec.Environment, s *spec.Service, ruleFile string) (fast, slow []byte, err error) {
-	ff := testFile{RuleFiles: []string{ruleFile}, EvaluationInterval: Window(evalEvery), Tests: []*testGroup{}}
-	sf := testFile{RuleFiles: []string{ruleFile}, EvaluationInterval: Window(slowEvalEvery), Tests: []*testGroup{}}
-	var mistakes spec.Diagnostics
-	for _, a := range Of(m, s) {
+// promtoolTests are the promtool tests of a service in environment e, fast
+// and slow (see slowEvalEvery): for every alert, a series that fires it when
+// its windows say it must, and one just on the safe side of its threshold
+// that must leave it quiet. The series and checks come from the service's
+// plan; only the expected labels and annotations are e's own.
+func promtoolTests(m *spec.Model, am *alerting.Model, e *spec.Environment, plan *servicePlan, ruleFile string) (fast, slow []byte, err error) {
+	ff := testFile{RuleFiles: []string{ruleFile}, EvaluationInterval: alerting.Window(evalEvery), Tests: []*testGroup{}}
+	sf := testFile{RuleFiles: []string{ruleFile}, EvaluationInterval: alerting.Window(slowEvalEvery), Tests: []*testGroup{}}
+	if len(plan.mistakes) > 0 {
+		return nil, nil, plan.mistakes
+	}
+	for _, a := range plan.svc.Alerts {
 		var groups []*testGroup
-		var err error
 		switch a.Kind {
-		case KindBurn:
-			if groups, err = burnTests(m, e, a); err != nil {
-				mistakes = append(mistakes, specError(s, fmt.Sprintf("slos[%d].sli", slices.Index(s.SLOs, a.SLO)), err))
-			}
-		case KindSpec:
-			if groups, err = specTests(m, e, a); err != nil {
-				mistakes = append(mistakes, specError(s, fmt.Sprintf("alerts[%d].expr", slices.Index(s.Alerts, a.Spec)), err))
-			}
+		case alerting.KindBurn:
+			groups = burnTests(am, e, a, plan.burn[a])
+		case alerting.KindSpec:
+			groups = specTests(am, e, a, plan.spec[a])
 		default:
-			groups = platformTests(m, e, a)
+			groups = platformTests(m, am, e, a)
 		}
 		for _, g := range groups {
 			if g.slow {
@@ -94,9 +93,6 @@ func PromtoolTests(m *spec.Model, e *spec.Environment, s *spec.Service, ruleFile
 				ff.Tests = append(ff.Tests, g)
 			}
 		}
-	}
-	if len(mistakes) > 0 {
-		return nil, nil, mistakes
 	}
 	if fast, err = yamlw.Marshal(ff); err != nil {
 		return nil, nil, err
@@ -120,15 +116,15 @@ func specError(s *spec.Service, path string, err error) spec.Diagnostic {
 
 // expected is the alert as promtool must see it: rule r of a, on a series
 // whose own labels (besides the name) are series.
-func expected(m *spec.Model, e *spec.Environment, a *Alert, r *Rule, series map[string]string) expAlert {
+func expected(am *alerting.Model, e *spec.Environment, a *alerting.Alert, r *alerting.Rule, series map[string]string) expAlert {
 	l := map[string]string{}
 	for k, v := range series {
 		l[k] = v
 	}
-	for k, v := range Labels(m, e, a, r) {
+	for k, v := range am.Labels(e, a, r) {
 		l[k] = v
 	}
-	return expAlert{ExpLabels: l, ExpAnnotations: Annotations(m, e, a, r)}
+	return expAlert{ExpLabels: l, ExpAnnotations: am.Annotations(e, a, r)}
 }
 
 // dur prints a test time as promtool reads it.
@@ -136,7 +132,7 @@ func dur(d time.Duration) string {
 	if d == 0 {
 		return "0m"
 	}
-	return Window(d)
+	return alerting.Window(d)
 }
 
 // seriesValues writes a series in promtool's expanding notation from the

@@ -10,7 +10,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/bins"
 	"github.com/groundwork-dev/groundwork/internal/synthetic"
@@ -38,7 +40,7 @@ func orgs(t *testing.T) map[string]*spec.Model {
 // writeOutput writes the generator's files under dir.
 func writeOutput(t *testing.T, m *spec.Model, dir string) (rules, tests []string) {
 	t.Helper()
-	files, err := alerts.Generator{}.Generate(m)
+	files, err := alerts.Generator{}.Generate(engine.NewInput(m))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +156,7 @@ func TestEveryAlertIsCovered(t *testing.T) {
 							quiet[at.Alertname] = true
 						}
 						for _, ea := range at.ExpAlerts {
-							fired[at.Alertname+"/"+ea.ExpLabels[alerts.LabelTier]] = true
+							fired[at.Alertname+"/"+ea.ExpLabels[alerting.LabelTier]] = true
 						}
 					}
 				}
@@ -165,7 +167,7 @@ func TestEveryAlertIsCovered(t *testing.T) {
 							continue
 						}
 						n++
-						if key := r.Alert + "/" + r.Labels[alerts.LabelTier]; !fired[key] {
+						if key := r.Alert + "/" + r.Labels[alerting.LabelTier]; !fired[key] {
 							t.Errorf("%s: no test fires %s", rp, key)
 						}
 						if !quiet[r.Alert] {
@@ -198,8 +200,8 @@ func TestGeneratedNamesAreTheCatalog(t *testing.T) {
 	for name, m := range orgs(t) {
 		for _, s := range m.Services {
 			var made []string
-			for _, a := range alerts.Of(m, s) {
-				if a.Kind != alerts.KindSpec {
+			for _, a := range alerting.New(m).Alerts(s) {
+				if a.Kind != alerting.KindSpec {
 					made = append(made, a.Name)
 				}
 			}

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
@@ -18,23 +18,19 @@ import (
 // scenario just past it must fire and one just short of it must not. The
 // engine also says when the alert fires, and the test checks one evaluation
 // either side.
-func specTests(m *spec.Model, e *spec.Environment, a *Alert) ([]*testGroup, error) {
-	r := RulesIn(m, e, a)[0]
-	p, err := planSpecTest(a.Spec.Expr, r.For)
-	if err != nil {
-		return nil, err
-	}
+func specTests(am *alerting.Model, e *spec.Environment, a *alerting.Alert, p *specPlan) []*testGroup {
+	r := a.RulesIn(e)[0]
 	check := func(k int, keys []string) alertRuleTest {
 		t := alertRuleTest{EvalTime: dur(time.Duration(k) * p.every), Alertname: a.Name, ExpAlerts: []expAlert{}}
 		for _, key := range keys {
-			t.ExpAlerts = append(t.ExpAlerts, expected(m, e, a, r, p.lsets[key]))
+			t.ExpAlerts = append(t.ExpAlerts, expected(am, e, a, r, p.lsets[key]))
 		}
 		return t
 	}
 	fireGroup := &testGroup{
 		slow:           p.every == slowEvalEvery,
 		Name:           fmt.Sprintf("%s: %s just past %v fires after for:", a.Name, p.query, p.threshold),
-		Interval:       Window(p.sc.step),
+		Interval:       alerting.Window(p.sc.step),
 		InputSeries:    p.sc.inputs(p.fire, p.steps),
 		AlertRuleTests: []alertRuleTest{check(p.kf+1, p.fireSets[p.kf+1])},
 	}
@@ -44,10 +40,10 @@ func specTests(m *spec.Model, e *spec.Environment, a *Alert) ([]*testGroup, erro
 	return []*testGroup{fireGroup, {
 		slow:           p.every == slowEvalEvery,
 		Name:           fmt.Sprintf("%s: %s just short of %v stays quiet", a.Name, p.query, p.threshold),
-		Interval:       Window(p.sc.step),
+		Interval:       alerting.Window(p.sc.step),
 		InputSeries:    p.sc.inputs(p.quiet, p.steps),
 		AlertRuleTests: []alertRuleTest{check(p.last, nil)},
-	}}, nil
+	}}
 }
 
 // specPlan is what a spec alert's test needs and no environment changes:
@@ -64,20 +60,9 @@ type specPlan struct {
 	kf, last    int
 }
 
-// specPlans caches plans by expression and for:, which every environment
-// shares: working one out takes a few hundred evaluations.
-var specPlans sync.Map
-
-type specKey struct {
-	expr string
-	for_ time.Duration
-}
-
-func planSpecTest(exprText string, forDur time.Duration) (*specPlan, error) {
-	key := specKey{exprText, forDur}
-	if p, ok := specPlans.Load(key); ok {
-		return p.(*specPlan), nil
-	}
+// planSpecTest works out the test of a spec alert, which every
+// environment shares: it takes a few hundred evaluations.
+func (pl *planner) planSpecTest(exprText string, forDur time.Duration) (*specPlan, error) {
 	expr, err := parser.NewParser(parser.Options{}).ParseExpr(exprText)
 	if err != nil {
 		return nil, err
@@ -101,7 +86,7 @@ func planSpecTest(exprText string, forDur time.Duration) (*specPlan, error) {
 	var found bool
 	for d := range series {
 		sc = scenario{series: series, driver: d, step: g.step, bounds: bucketBounds(threshold)}
-		fire, quiet, found, err = crossing(sc, query, th.Op, threshold, steps, roundUp(warm, every), every)
+		fire, quiet, found, err = pl.crossing(sc, query, th.Op, threshold, steps, roundUp(warm, every), every)
 		if err != nil {
 			return nil, err
 		}
@@ -112,11 +97,11 @@ func planSpecTest(exprText string, forDur time.Duration) (*specPlan, error) {
 	if !found {
 		return nil, fmt.Errorf("no single series of %s takes it across %v; compare a query of counters or gauges with a number", query, threshold)
 	}
-	fireSets, lsets, err := firingSets(sc.store(fire, steps), exprText, forDur, every, horizon)
+	fireSets, lsets, err := pl.firingSets(sc.store(fire, steps), exprText, forDur, every, horizon)
 	if err != nil {
 		return nil, err
 	}
-	quietSets, _, err := firingSets(sc.store(quiet, steps), exprText, forDur, every, horizon)
+	quietSets, _, err := pl.firingSets(sc.store(quiet, steps), exprText, forDur, every, horizon)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +114,6 @@ func planSpecTest(exprText string, forDur time.Duration) (*specPlan, error) {
 	}
 	p := &specPlan{query: query, threshold: threshold, sc: sc, every: every, fire: fire, quiet: quiet, steps: steps,
 		fireSets: fireSets, lsets: lsets, kf: kf, last: len(quietSets) - 1}
-	specPlans.Store(key, p)
 	return p, nil
 }
 
@@ -137,9 +121,9 @@ func planSpecTest(exprText string, forDur time.Duration) (*specPlan, error) {
 // comparison holds and one just short of it: it scans levels from 0 up a
 // geometric scale (and down, for a gauge), then halves the bracket where the
 // comparison flips until the two are within 1% of each other.
-func crossing(sc scenario, query parser.Expr, op parser.ItemType, threshold float64, steps int, at, every time.Duration) (fire, quiet float64, ok bool, err error) {
+func (pl *planner) crossing(sc scenario, query parser.Expr, op parser.ItemType, threshold float64, steps int, at, every time.Duration) (fire, quiet float64, ok bool, err error) {
 	holds := func(k float64) (bool, error) {
-		v, err := evalAt(sc.store(k, steps), query.String(), at, every)
+		v, err := pl.evalAt(sc.store(k, steps), query.String(), at, every)
 		if err != nil || len(v) == 0 || math.IsNaN(v[0].F) {
 			return false, err
 		}
@@ -254,10 +238,10 @@ var niceSteps = []time.Duration{time.Minute, 2 * time.Minute, 5 * time.Minute, 1
 func gridOf(query parser.Expr, forDur time.Duration) (grid, error) {
 	reach, ahead := reachOf(query)
 	if ahead > 0 {
-		return grid{}, fmt.Errorf("a negative offset reads %s after each evaluation, samples that do not exist yet when Prometheus evaluates the rule; compare with a positive offset instead", Window(ahead))
+		return grid{}, fmt.Errorf("a negative offset reads %s after each evaluation, samples that do not exist yet when Prometheus evaluates the rule; compare with a positive offset instead", alerting.Window(ahead))
 	}
 	if reach > maxReach {
-		return grid{}, fmt.Errorf("it reads %s back (ranges, subqueries and offsets added up), and a test is limited to %s of samples; use a shorter range", humanDuration(reach), humanDuration(maxReach))
+		return grid{}, fmt.Errorf("it reads %s back (ranges, subqueries and offsets added up), and a test is limited to %s of samples; use a shorter range", alerting.HumanDuration(reach), alerting.HumanDuration(maxReach))
 	}
 	g := grid{warm: reach + 5*time.Minute, every: evalEvery}
 	if g.warm+forDur > slowReach {
@@ -282,7 +266,7 @@ func gridOf(query parser.Expr, forDur time.Duration) (grid, error) {
 				every = g.every
 			}
 			if points := n.Range / every; points > maxSubqueryPoints && err == nil {
-				err = fmt.Errorf("subquery %s evaluates its query %d times at each evaluation of the rule (at most %d for a test): give it a step of at least %s, or record its query with a recording rule", n, points, maxSubqueryPoints, Window(roundUp(n.Range/maxSubqueryPoints, time.Minute)))
+				err = fmt.Errorf("subquery %s evaluates its query %d times at each evaluation of the rule (at most %d for a test): give it a step of at least %s, or record its query with a recording rule", n, points, maxSubqueryPoints, alerting.Window(roundUp(n.Range/maxSubqueryPoints, time.Minute)))
 			}
 		case *parser.VectorSelector:
 			// Where it is read: directly under a range, or at an instant.

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -17,6 +16,7 @@ import (
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
@@ -26,30 +26,10 @@ import (
 // cannot drive across its threshold is an error at generation, not a test
 // that fails later.
 
-// engines are Prometheus engines by the interval of the evaluations they
-// stand for: a subquery without a step ([1h:]) is evaluated at that
-// interval, as promtool evaluates it at its test file's.
-var engines sync.Map
-
-func promEngine(every time.Duration) *promql.Engine {
-	if e, ok := engines.Load(every); ok {
-		return e.(*promql.Engine)
-	}
-	e, _ := engines.LoadOrStore(every, promql.NewEngine(promql.EngineOpts{
-		MaxSamples:               50_000_000,
-		Timeout:                  time.Minute,
-		LookbackDelta:            5 * time.Minute,
-		EnableAtModifier:         true, // as promtool and Prometheus 3 do
-		EnableNegativeOffset:     true,
-		NoStepSubqueryIntervalFn: func(int64) int64 { return every.Milliseconds() },
-	}))
-	return e.(*promql.Engine)
-}
-
 // evalAt evaluates an instant query over the store at t, as evaluations
 // every `every` see it.
-func evalAt(st *memStore, q string, t, every time.Duration) (promql.Vector, error) {
-	qry, err := promEngine(every).NewInstantQuery(context.Background(), st, promql.NewPrometheusQueryOpts(false, 0, nil), q, time.Unix(0, 0).Add(t))
+func (p *planner) evalAt(st *memStore, q string, t, every time.Duration) (promql.Vector, error) {
+	qry, err := p.engine(every).NewInstantQuery(context.Background(), st, promql.NewPrometheusQueryOpts(false, 0, nil), q, time.Unix(0, 0).Add(t))
 	if err != nil {
 		return nil, err
 	}
@@ -219,8 +199,8 @@ func literals(re *syntax.Regexp) []string {
 // selectors carry the bad events, the total query's carry all events (or only
 // the good ones where a bad series is also counted by the total query), and
 // Prometheus's engine must then compute the ratio the test intends.
-func customInputs(s *spec.Service, o *spec.SLO) ([]sliSeries, error) {
-	errQ, totalQ := SLIOf(s, o).Bad("1h"), SLIOf(s, o).Total("1h")
+func (p *planner) customInputs(s *spec.Service, o *spec.SLO) ([]sliSeries, error) {
+	errQ, totalQ := alerting.SLIOf(s, o).Bad("1h"), alerting.SLIOf(s, o).Total("1h")
 	errExpr, err := parser.NewParser(parser.Options{}).ParseExpr(errQ)
 	if err != nil {
 		return nil, err
@@ -281,7 +261,7 @@ func customInputs(s *spec.Service, o *spec.SLO) ([]sliSeries, error) {
 		}
 		st.add(selected{name: in.name, labels: in.labels}.labelSet(), time.Minute.Milliseconds(), vals)
 	}
-	v, err := evalAt(st, fmt.Sprintf("(%s) / (%s)", errQ, totalQ), 2*time.Hour, evalEvery)
+	v, err := p.evalAt(st, fmt.Sprintf("(%s) / (%s)", errQ, totalQ), 2*time.Hour, evalEvery)
 	if err != nil {
 		return nil, err
 	}
@@ -377,8 +357,8 @@ func repeat(x float64, n int) []float64 {
 // One range query gives every evaluation's result at once, as instant
 // queries would each: the engine walks each series once and evaluates a
 // subquery once for the whole range instead of once per evaluation.
-func firingSets(st *memStore, expr string, forDur, every, horizon time.Duration) ([][]string, map[string]map[string]string, error) {
-	qry, err := promEngine(every).NewRangeQuery(context.Background(), st, promql.NewPrometheusQueryOpts(false, 0, nil), expr, time.Unix(0, 0), time.Unix(0, 0).Add(horizon), every)
+func (p *planner) firingSets(st *memStore, expr string, forDur, every, horizon time.Duration) ([][]string, map[string]map[string]string, error) {
+	qry, err := p.engine(every).NewRangeQuery(context.Background(), st, promql.NewPrometheusQueryOpts(false, 0, nil), expr, time.Unix(0, 0), time.Unix(0, 0).Add(horizon), every)
 	if err != nil {
 		return nil, nil, err
 	}

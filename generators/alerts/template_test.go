@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/template"
 
-	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 )
 
 // expand is what Prometheus shows for a label or annotation: the text after
@@ -38,11 +38,11 @@ func TestTemplateLiteral(t *testing.T) {
 	for _, s := range literalSeeds {
 		t.Run(s, func(t *testing.T) {
 			t.Parallel()
-			got, err := expand(t, alerts.TemplateLiteral(s))
+			got, err := expand(t, alerting.TemplateLiteral(s))
 			if err != nil || got != s {
-				t.Errorf("TemplateLiteral(%q) = %q expands to %q, %v", s, alerts.TemplateLiteral(s), got, err)
+				t.Errorf("TemplateLiteral(%q) = %q expands to %q, %v", s, alerting.TemplateLiteral(s), got, err)
 			}
-			if !strings.Contains(s, "{{") && alerts.TemplateLiteral(s) != s {
+			if !strings.Contains(s, "{{") && alerting.TemplateLiteral(s) != s {
 				t.Errorf("TemplateLiteral(%q) changed text without an action", s)
 			}
 		})
@@ -57,8 +57,8 @@ func FuzzTemplateLiteral(f *testing.F) {
 		if !utf8.ValidString(s) {
 			return
 		}
-		if got, err := expand(t, alerts.TemplateLiteral(s)); err != nil || got != s {
-			t.Errorf("TemplateLiteral(%q) = %q expands to %q, %v", s, alerts.TemplateLiteral(s), got, err)
+		if got, err := expand(t, alerting.TemplateLiteral(s)); err != nil || got != s {
+			t.Errorf("TemplateLiteral(%q) = %q expands to %q, %v", s, alerting.TemplateLiteral(s), got, err)
 		}
 	})
 }

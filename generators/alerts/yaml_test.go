@@ -6,7 +6,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/yamlw"
 )
@@ -31,9 +31,9 @@ func TestMarshalIsYAMLv3(t *testing.T) {
 	}
 	for _, e := range m.Environments {
 		for _, s := range m.Services {
-			gs := alerts.Groups(m, e, s)
+			gs := alerting.New(m).Groups(e, s)
 			doc := struct {
-				Groups []alerts.Group `yaml:"groups"`
+				Groups []alerting.Group `yaml:"groups"`
 			}{gs}
 			got, err := yamlw.Marshal(doc)
 			if err != nil {

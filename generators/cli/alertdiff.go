@@ -9,7 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/engine"
 )
 
@@ -81,7 +81,7 @@ func alertChanges(p *engine.Plan) []alertChange {
 func alertRules(data []byte) map[[2]string]alertRule {
 	rules := map[[2]string]alertRule{}
 	var f struct {
-		Groups []alerts.Group `yaml:"groups"`
+		Groups []alerting.Group `yaml:"groups"`
 	}
 	if len(data) == 0 || yaml.Unmarshal(data, &f) != nil {
 		return rules
@@ -89,7 +89,7 @@ func alertRules(data []byte) map[[2]string]alertRule {
 	for _, g := range f.Groups {
 		for _, r := range g.Rules {
 			if r.Alert != "" {
-				rules[[2]string{r.Alert, r.Labels[alerts.LabelTier]}] = alertRule{r.Expr, r.For, r.Labels[alerts.LabelSeverity]}
+				rules[[2]string{r.Alert, r.Labels[alerting.LabelTier]}] = alertRule{r.Expr, r.For, r.Labels[alerting.LabelSeverity]}
 			}
 		}
 	}

@@ -59,5 +59,5 @@ func TestOwnership(t *testing.T) {
 
 type fakeGen struct{ files []engine.File }
 
-func (*fakeGen) Kind() string                                  { return "dashboards" }
-func (g *fakeGen) Generate(*spec.Model) ([]engine.File, error) { return g.files, nil }
+func (*fakeGen) Kind() string                                   { return "dashboards" }
+func (g *fakeGen) Generate(engine.Input) ([]engine.File, error) { return g.files, nil }

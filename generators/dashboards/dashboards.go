@@ -36,7 +36,8 @@ func (Generator) Kind() string { return "dashboards" }
 // kustomization. Each service dashboard is made from its service spec
 // alone, and the platform's name and repository (tags, runbook links), so
 // that editing one service rewrites one dashboard besides the shared files.
-func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
+func (Generator) Generate(in engine.Input) ([]engine.File, error) {
+	m := in.Spec
 	p := m.Platform
 	platform := engine.Origin{Spec: p.Source.Path, Fields: []string{"name", "repository"}}
 	var files []engine.File
@@ -44,7 +45,7 @@ func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
 		if spec.DashboardPath(s) == OverviewPath {
 			return nil, fmt.Errorf("%s: service %q would overwrite the overview dashboard %s; rename the service", s.Source.Path, s.Name, OverviewPath)
 		}
-		d, err := serviceDashboard(m, s)
+		d, err := serviceDashboard(m, in.Alerting.Service(s))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", spec.DashboardPath(s), err)
 		}

@@ -8,7 +8,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
-	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
@@ -25,12 +25,12 @@ func overviewDashboard(m *spec.Model) (dashboard.Dashboard, error) {
 		b.WithRow(dashboard.NewRowBuilder(fmt.Sprintf("%s (team %s)", s.Name, s.Team)))
 		link := []cog.Builder[dashboard.DashboardLink]{dashboardLink(s)}
 		if s.HTTP() {
-			b.WithPanel(graph(alerts.PanelRequests, "Requests per second of "+s.Name+", every route together.",
+			b.WithPanel(graph(alerting.PanelRequests, "Requests per second of "+s.Name+", every route together.",
 				unitReqps, []query{requestsTotal(s)}).Links(link).Min(0))
-			b.WithPanel(graph(alerts.PanelErrors, "Share of "+s.Name+"'s responses with a 5xx status.",
+			b.WithPanel(graph(alerting.PanelErrors, "Share of "+s.Name+"'s responses with a 5xx status.",
 				unitRatio, []query{errorRatio(s)}).Links(link).Min(0))
 		} else {
-			b.WithPanel(graph(alerts.PanelReplicas, "Pods of "+s.Name+" that Prometheus scrapes; it serves no HTTP.",
+			b.WithPanel(graph(alerting.PanelReplicas, "Pods of "+s.Name+" that Prometheus scrapes; it serves no HTTP.",
 				unitCount, replicas(s)[:1]).Links(link).Span(gridWidth).Min(0).Decimals(0))
 		}
 		if len(s.SLOs) == 0 {
@@ -40,8 +40,8 @@ func overviewDashboard(m *spec.Model) (dashboard.Dashboard, error) {
 		// four columns at least.
 		width := uint32(min(gridWidth/3, max(4, gridWidth/len(s.SLOs))))
 		for _, o := range s.SLOs {
-			b.WithPanel(single(alerts.PanelBudget(o),
-				fmt.Sprintf("Error budget of %s's %s SLO (%s%% over %s) left in its window.", s.Name, o.Name, alerts.Num(o.Objective), string(o.Window)),
+			b.WithPanel(single(alerting.PanelBudget(o),
+				fmt.Sprintf("Error budget of %s's %s SLO (%s%% over %s) left in its window.", s.Name, o.Name, alerting.Num(o.Objective), string(o.Window)),
 				unitRatio, budgetRemaining(s, o), colorPage,
 				threshold{value: 0, color: colorWarn}, threshold{value: 0.25, color: colorOK}).
 				Links(link).Span(width))

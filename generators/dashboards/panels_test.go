@@ -8,7 +8,7 @@ import (
 
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/dashboards"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
@@ -32,7 +32,7 @@ func titled(b board) (map[string]panel, []string) {
 }
 
 // Every alert sends on-call to a panel of its service's dashboard by title
-// (alerts.Alert.Panel); that panel exists, once, and plots something.
+// (alerting.Alert.Panel); that panel exists, once, and plots something.
 // Panels that only apply to some services appear exactly on those.
 func TestAlertPanelsExist(t *testing.T) {
 	for _, o := range orgs(t) {
@@ -43,15 +43,15 @@ func TestAlertPanelsExist(t *testing.T) {
 				for _, d := range dups {
 					t.Errorf("two panels are titled %q; an alert's link could mean either", d)
 				}
-				as := alerts.Of(o.model, s)
+				as := alerting.New(o.model).Alerts(s)
 				if len(as) == 0 {
-					t.Fatal("alerts.Of lists no alert")
+					t.Fatal("alerting.Of lists no alert")
 				}
 				for _, a := range as {
 					if a.Panel == "" {
 						// The storage alert: its CloudWatch metric names each
 						// environment's instance; its runbook has the query.
-						if a.Kind != alerts.KindDatabaseStorageLow {
+						if a.Kind != alerting.KindDatabaseStorageLow {
 							t.Errorf("alert %s sends on-call to no panel", a.Name)
 						}
 						continue
@@ -66,20 +66,20 @@ func TestAlertPanelsExist(t *testing.T) {
 					}
 				}
 				want := map[string]bool{
-					alerts.PanelRequests:     s.HTTP(),
-					alerts.PanelErrors:       s.HTTP(),
-					alerts.PanelLatency:      s.HTTP(),
-					alerts.PanelReplicas:     true,
-					alerts.PanelDatabasePool: s.Database != nil,
-					alerts.PanelBackupAge:    s.Database != nil,
+					alerting.PanelRequests:     s.HTTP(),
+					alerting.PanelErrors:       s.HTTP(),
+					alerting.PanelLatency:      s.HTTP(),
+					alerting.PanelReplicas:     true,
+					alerting.PanelDatabasePool: s.Database != nil,
+					alerting.PanelBackupAge:    s.Database != nil,
 				}
 				for _, slo := range s.SLOs {
-					want[alerts.PanelSLI(slo)] = true
-					want[alerts.PanelBurnRate(slo)] = true
-					want[alerts.PanelBudget(slo)] = true
+					want[alerting.PanelSLI(slo)] = true
+					want[alerting.PanelBurnRate(slo)] = true
+					want[alerting.PanelBudget(slo)] = true
 				}
 				for _, a := range s.Alerts {
-					want[alerts.PanelSpecAlert(a)] = true
+					want[alerting.PanelSpecAlert(a)] = true
 				}
 				for title, w := range want {
 					if _, got := byTitle[title]; got != w {
@@ -105,16 +105,16 @@ func TestThresholdsMatchAlerts(t *testing.T) {
 						want = append(want, math.Round(tier.Factor(slo.Window.Value())*1e4)/1e4)
 					}
 					slices.Sort(want)
-					if got := byTitle[alerts.PanelBurnRate(slo)].thresholdValues(); !slices.Equal(got, want) {
-						t.Errorf("%s: lines at %v, want the tiers' factors %v", alerts.PanelBurnRate(slo), got, want)
+					if got := byTitle[alerting.PanelBurnRate(slo)].thresholdValues(); !slices.Equal(got, want) {
+						t.Errorf("%s: lines at %v, want the tiers' factors %v", alerting.PanelBurnRate(slo), got, want)
 					}
 					// The factors are those the burn alert compares with.
-					for _, a := range alerts.Of(o.model, s) {
+					for _, a := range alerting.New(o.model).Alerts(s) {
 						if a.SLO != slo {
 							continue
 						}
 						for i, r := range a.Rules {
-							f := alerts.Num(want[len(want)-1-i])
+							f := alerting.Num(want[len(want)-1-i])
 							if !strings.Contains(r.Expr, "> ("+f+" * ") {
 								t.Errorf("%s: rule %d (%s) does not fire above %s", a.Name, i, r.Expr, f)
 							}
@@ -123,11 +123,11 @@ func TestThresholdsMatchAlerts(t *testing.T) {
 				}
 				if s.Database != nil {
 					want := []float64{s.Database.Backup.MaxAge.Value().Seconds()}
-					if got := byTitle[alerts.PanelBackupAge].thresholdValues(); !slices.Equal(got, want) {
-						t.Errorf("%s: line at %v, want backup.maxAge %v", alerts.PanelBackupAge, got, want)
+					if got := byTitle[alerting.PanelBackupAge].thresholdValues(); !slices.Equal(got, want) {
+						t.Errorf("%s: line at %v, want backup.maxAge %v", alerting.PanelBackupAge, got, want)
 					}
-					if got := byTitle[alerts.PanelDatabasePool].thresholdValues(); len(got) != 1 {
-						t.Errorf("%s: lines at %v, want the pool alert's one", alerts.PanelDatabasePool, got)
+					if got := byTitle[alerting.PanelDatabasePool].thresholdValues(); len(got) != 1 {
+						t.Errorf("%s: lines at %v, want the pool alert's one", alerting.PanelDatabasePool, got)
 					}
 				}
 				for _, a := range s.Alerts {
@@ -135,7 +135,7 @@ func TestThresholdsMatchAlerts(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					p := byTitle[alerts.PanelSpecAlert(a)]
+					p := byTitle[alerting.PanelSpecAlert(a)]
 					th, ok := spec.AlertThreshold(e)
 					if !ok {
 						if len(p.Targets) != 1 || p.Targets[0].Expr != a.Expr {
@@ -185,12 +185,12 @@ func TestOverviewSections(t *testing.T) {
 				}
 				want := map[string]bool{}
 				if s.HTTP() {
-					want[alerts.PanelRequests], want[alerts.PanelErrors] = true, true
+					want[alerting.PanelRequests], want[alerting.PanelErrors] = true, true
 				} else {
-					want[alerts.PanelReplicas] = true
+					want[alerting.PanelReplicas] = true
 				}
 				for _, slo := range s.SLOs {
-					want[alerts.PanelBudget(slo)] = true
+					want[alerting.PanelBudget(slo)] = true
 				}
 				url := spec.DashboardURL(&spec.Environment{}, s)
 				for _, p := range sections[rows[i]] {

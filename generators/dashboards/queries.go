@@ -2,18 +2,17 @@ package dashboards
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
 // The PromQL of the panels. Service series are selected with
-// alerts.ServiceSelector and SLO series with alerts.SLOSelector, the
+// alerting.ServiceSelector and SLO series with alerting.SLOSelector, the
 // selectors the alert rules use, so that a panel shows what its alert sees.
 // Rates use $__rate_interval, which Grafana keeps at least four scrape
 // intervals long whatever the zoom.
@@ -25,7 +24,7 @@ const rateInterval = "$__rate_interval"
 // requestsByRoute is the request rate of s by route and status code.
 func requestsByRoute(s *spec.Service) query {
 	return query{
-		expr:   fmt.Sprintf("sum by (route, code) (rate(http_requests_total%s[%s]))", alerts.ServiceSelector(s), rateInterval),
+		expr:   fmt.Sprintf("sum by (route, code) (rate(http_requests_total%s[%s]))", alerting.ServiceSelector(s), rateInterval),
 		legend: "{{route}} {{code}}",
 	}
 }
@@ -33,7 +32,7 @@ func requestsByRoute(s *spec.Service) query {
 // requestsTotal is the request rate of s, every route together.
 func requestsTotal(s *spec.Service) query {
 	return query{
-		expr:   fmt.Sprintf("sum(rate(http_requests_total%s[%s]))", alerts.ServiceSelector(s), rateInterval),
+		expr:   fmt.Sprintf("sum(rate(http_requests_total%s[%s]))", alerting.ServiceSelector(s), rateInterval),
 		legend: "requests",
 	}
 }
@@ -43,8 +42,8 @@ func requestsTotal(s *spec.Service) query {
 // than no data, and "> 0" leaves an idle service empty rather than NaN, as
 // the SLO recording rules do.
 func errorRatio(s *spec.Service) query {
-	all := fmt.Sprintf("sum(rate(http_requests_total%s[%s]))", alerts.ServiceSelector(s), rateInterval)
-	bad := fmt.Sprintf("sum(rate(http_requests_total%s[%s]))", alerts.ServiceSelector(s, `code=~"5.."`), rateInterval)
+	all := fmt.Sprintf("sum(rate(http_requests_total%s[%s]))", alerting.ServiceSelector(s), rateInterval)
+	bad := fmt.Sprintf("sum(rate(http_requests_total%s[%s]))", alerting.ServiceSelector(s, `code=~"5.."`), rateInterval)
 	return query{
 		expr:   fmt.Sprintf("(\n  %s\n  or\n  %s * 0\n)\n/\n(%s > 0)", bad, all, all),
 		legend: "5xx",
@@ -60,7 +59,7 @@ func latencyQuantiles(s *spec.Service) []query {
 		legend string
 	}{{"0.5", "p50"}, {"0.9", "p90"}, {"0.99", "p99"}} {
 		qs = append(qs, query{
-			expr:   fmt.Sprintf("histogram_quantile(%s, sum by (le) (rate(http_request_duration_seconds_bucket%s[%s])))", q.value, alerts.ServiceSelector(s), rateInterval),
+			expr:   fmt.Sprintf("histogram_quantile(%s, sum by (le) (rate(http_request_duration_seconds_bucket%s[%s])))", q.value, alerting.ServiceSelector(s), rateInterval),
 			legend: q.legend,
 		})
 	}
@@ -71,32 +70,32 @@ func latencyQuantiles(s *spec.Service) []query {
 // build_info series. By version, a rollout shows as two lines crossing.
 func replicas(s *spec.Service) []query {
 	return []query{
-		{expr: fmt.Sprintf("count(build_info%s)", alerts.ServiceSelector(s)), legend: "replicas"},
-		{expr: fmt.Sprintf("count by (version) (build_info%s)", alerts.ServiceSelector(s)), legend: "{{version}}"},
+		{expr: fmt.Sprintf("count(build_info%s)", alerting.ServiceSelector(s)), legend: "replicas"},
+		{expr: fmt.Sprintf("count by (version) (build_info%s)", alerting.ServiceSelector(s)), legend: "{{version}}"},
 	}
 }
 
 // inFlight is how many requests s is serving at once.
 func inFlight(s *spec.Service) query {
-	return query{expr: fmt.Sprintf("sum(http_requests_in_flight%s)", alerts.ServiceSelector(s)), legend: "in flight"}
+	return query{expr: fmt.Sprintf("sum(http_requests_in_flight%s)", alerting.ServiceSelector(s)), legend: "in flight"}
 }
 
 // budgetRemaining is the share of the error budget of SLO o left in its
 // window, as recorded: 1 is untouched, 0 spent, below 0 overspent.
 func budgetRemaining(s *spec.Service, o *spec.SLO) query {
-	return query{expr: alerts.RecordBudgetRemaining + alerts.SLOSelector(s, o), legend: "remaining"}
+	return query{expr: alerting.RecordBudgetRemaining + alerting.SLOSelector(s, o), legend: "remaining"}
 }
 
 // sliRatios are SLO o's recorded error ratios over the burn alerts' shortest
 // windows and over the whole SLO window, with the error budget as a line
 // they should stay under.
 func sliRatios(s *spec.Service, o *spec.SLO) []query {
-	sel := alerts.SLOSelector(s, o)
+	sel := alerting.SLOSelector(s, o)
 	return []query{
-		{expr: alerts.RecordErrorRatio(5*time.Minute) + sel, legend: "5m"},
-		{expr: alerts.RecordErrorRatio(time.Hour) + sel, legend: "1h"},
-		{expr: alerts.RecordPeriodError + sel, legend: string(o.Window)},
-		{expr: alerts.RecordErrorBudget + sel, legend: budgetLegend},
+		{expr: alerting.RecordErrorRatio(5*time.Minute) + sel, legend: "5m"},
+		{expr: alerting.RecordErrorRatio(time.Hour) + sel, legend: "1h"},
+		{expr: alerting.RecordPeriodError + sel, legend: string(o.Window)},
+		{expr: alerting.RecordErrorBudget + sel, legend: budgetLegend},
 	}
 }
 
@@ -121,21 +120,16 @@ func burnWindows(o *spec.SLO) []time.Duration {
 // burnRates are SLO o's burn rate over each of its burn windows: the error
 // ratio over the error budget, as the burn alerts compute it. 1 spends the
 // budget exactly over the SLO window.
-func burnRates(s *spec.Service, o *spec.SLO) []query {
+func burnRates(s *spec.Service, slo *alerting.SLO) []query {
+	o := slo.Spec
 	var qs []query
 	for _, w := range burnWindows(o) {
 		qs = append(qs, query{
-			expr:   fmt.Sprintf("%s%s / %s", alerts.RecordErrorRatio(w), alerts.SLOSelector(s, o), alerts.Num(o.ErrorBudget())),
-			legend: alerts.Window(w),
+			expr:   fmt.Sprintf("%s%s / %s", alerting.RecordErrorRatio(w), alerting.SLOSelector(s, o), alerting.Num(slo.Budget)),
+			legend: alerting.Window(w),
 		})
 	}
 	return qs
-}
-
-// tierFactor is the burn rate tier t fires above, rounded as the alert
-// rules write it.
-func tierFactor(t spec.BurnTier, o *spec.SLO) float64 {
-	return math.Round(t.Factor(o.Window.Value())*1e4) / 1e4
 }
 
 // comparison is an alert expression split as a panel shows it: the query

@@ -14,7 +14,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/groundwork-dev/groundwork/backend/metrics"
-	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/dashboards"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
@@ -101,7 +101,7 @@ func knownMetrics(t *testing.T, m *spec.Model, ss ...*spec.Service) known {
 	k := known{}
 	for _, s := range ss {
 		for _, e := range m.Environments {
-			for _, g := range alerts.Groups(m, e, s) {
+			for _, g := range alerting.New(m).Groups(e, s) {
 				for _, r := range g.Rules {
 					if r.Record != "" {
 						k[r.Record] = "recorded by rule group " + g.Name
@@ -238,7 +238,7 @@ func TestQueriesCheckCatchesUnknownMetrics(t *testing.T) {
 	}
 	// The recording rules the real dashboards rely on are known to the check.
 	k := knownMetrics(t, o.model, s)
-	if _, ok := k[alerts.RecordBudgetRemaining]; !ok {
+	if _, ok := k[alerting.RecordBudgetRemaining]; !ok {
 		t.Errorf("the recording rules of api are not known: %v", slices.Sorted(maps.Keys(k)))
 	}
 }

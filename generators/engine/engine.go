@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
@@ -16,7 +17,21 @@ import (
 type Generator interface {
 	// Kind names the artifact kind, e.g. "codeowners"; PR summaries count by it.
 	Kind() string
-	Generate(m *spec.Model) ([]File, error)
+	Generate(in Input) ([]File, error)
+}
+
+// Input is what every generator of one render reads: the validated specs
+// and the observability model derived from them, built once per render
+// (Render does) and shared, read-only, by every generator.
+type Input struct {
+	Spec     *spec.Model
+	Alerting *alerting.Model
+}
+
+// NewInput derives the model of m; a render makes one and passes it to
+// every generator.
+func NewInput(m *spec.Model) Input {
+	return Input{Spec: m, Alerting: alerting.New(m)}
 }
 
 // Indexer makes files that describe the other generated files, such as

@@ -18,8 +18,8 @@ type fake struct {
 	files []File
 }
 
-func (f *fake) Kind() string                         { return f.kind }
-func (f *fake) Generate(*spec.Model) ([]File, error) { return f.files, nil }
+func (f *fake) Kind() string                   { return f.kind }
+func (f *fake) Generate(Input) ([]File, error) { return f.files, nil }
 
 func file(path, data string, specs ...string) File {
 	f := File{Path: path, Data: []byte(data)}
@@ -264,5 +264,45 @@ func TestCorruptLockIsAnError(t *testing.T) {
 	out, _ := Render(&spec.Model{}, []Generator{tr.gen}, nil)
 	if _, err := Compare(tr.open(), out); err == nil || !strings.Contains(err.Error(), "git checkout") {
 		t.Fatalf("Compare with a corrupt lock = %v, want an error saying how to restore it", err)
+	}
+}
+
+// seen records the derived model each render hands it.
+type seen struct {
+	kind string
+	got  chan Input
+}
+
+func (s *seen) Kind() string { return s.kind }
+func (s *seen) Generate(in Input) ([]File, error) {
+	s.got <- in
+	return nil, nil
+}
+
+// TestRenderDerivesOnce holds Render to one derived model per render, shared
+// by every generator, and a new one for the next render: nothing derived
+// outlives the render it was made for.
+func TestRenderDerivesOnce(t *testing.T) {
+	t.Parallel()
+	m := &spec.Model{Platform: &spec.Platform{Name: "acme"}}
+	got := make(chan Input, 4)
+	gens := []Generator{&seen{"a", got}, &seen{"b", got}}
+	var models []Input
+	for range 2 {
+		if _, err := Render(m, gens, nil); err != nil {
+			t.Fatal(err)
+		}
+		models = append(models, <-got, <-got)
+	}
+	for i, in := range models {
+		if in.Spec != m || in.Alerting == nil {
+			t.Fatalf("generator %d got spec %p and model %p, want %p and a model", i, in.Spec, in.Alerting, m)
+		}
+	}
+	if models[0].Alerting != models[1].Alerting || models[2].Alerting != models[3].Alerting {
+		t.Error("the generators of one render got different derived models: it was built more than once")
+	}
+	if models[0].Alerting == models[2].Alerting {
+		t.Error("two renders shared one derived model")
 	}
 }

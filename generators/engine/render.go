@@ -11,12 +11,14 @@ import (
 	"github.com/groundwork-dev/groundwork/internal/parallel"
 )
 
-// Render runs every generator on the model, in parallel, then the indexers
-// on their output, and returns all files with headers, sorted by path. Two
-// generators claiming one path, or a path outside the generated folders, is
-// an error in a generator.
+// Render derives the observability model of m once (NewInput), runs every
+// generator on it, in parallel, then the indexers on their output, and
+// returns all files with headers, sorted by path. Two generators claiming
+// one path, or a path outside the generated folders, is an error in a
+// generator.
 func Render(m *spec.Model, gens []Generator, indexers []Indexer) (*Output, error) {
-	out, err := render(m, gens)
+	in := NewInput(m)
+	out, err := render(in, gens)
 	if err != nil {
 		return nil, err
 	}
@@ -27,7 +29,7 @@ func Render(m *spec.Model, gens []Generator, indexers []Indexer) (*Output, error
 	for _, ix := range indexers {
 		idx = append(idx, indexed{ix, out})
 	}
-	more, err := render(m, idx)
+	more, err := render(in, idx)
 	if err != nil {
 		return nil, err
 	}
@@ -47,10 +49,11 @@ type indexed struct {
 	out *Output
 }
 
-func (i indexed) Kind() string                           { return i.ix.Kind() }
-func (i indexed) Generate(m *spec.Model) ([]File, error) { return i.ix.Index(m, i.out) }
+func (i indexed) Kind() string                      { return i.ix.Kind() }
+func (i indexed) Generate(in Input) ([]File, error) { return i.ix.Index(in.Spec, i.out) }
 
-func render(m *spec.Model, gens []Generator) (*Output, error) {
+func render(in Input, gens []Generator) (*Output, error) {
+	m := in.Spec
 	results := make([][]File, len(gens))
 	errs := make([]error, len(gens))
 	// One goroutine per generator: they differ a lot in cost, and each
@@ -58,7 +61,7 @@ func render(m *spec.Model, gens []Generator) (*Output, error) {
 	fns := make([]func(), len(gens))
 	for i, g := range gens {
 		fns[i] = func() {
-			files, err := g.Generate(m)
+			files, err := g.Generate(in)
 			if err != nil {
 				err = fmt.Errorf("%s: %w", g.Kind(), err)
 			}

@@ -17,7 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/kube"
@@ -128,7 +128,7 @@ func (g *envGen) service(s *spec.Service) error {
 	// The service's alert and recording rules, whether or not it is
 	// deployed yet: its database and backups exist before its workload.
 	f.origins = append(f.origins, g.envOrigin("alerting"), g.platformOrigin("repository"))
-	rule, err := prometheusRule(v, alerts.Groups(g.m, g.e, s))
+	rule, err := prometheusRule(v, g.am.Groups(g.e, s))
 	if err != nil {
 		return err
 	}
@@ -411,14 +411,14 @@ func disruptionBudget(v svc) *policyv1.PodDisruptionBudget {
 // written with the rule file's writer, in the rule file's layout (record or
 // alert, expr, for, labels, annotations), so that the two read alike and a
 // long expression is never folded.
-func prometheusRule(v svc, groups []alerts.Group) ([]byte, error) {
+func prometheusRule(v svc, groups []alerting.Group) ([]byte, error) {
 	type metadata struct {
 		Labels    map[string]string `yaml:"labels"`
 		Name      string            `yaml:"name"`
 		Namespace string            `yaml:"namespace"`
 	}
 	type ruleSpec struct {
-		Groups []alerts.Group `yaml:"groups"`
+		Groups []alerting.Group `yaml:"groups"`
 	}
 	return yamlw.Marshal(struct {
 		APIVersion string   `yaml:"apiVersion"`

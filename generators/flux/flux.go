@@ -29,6 +29,7 @@ import (
 	"path"
 	"slices"
 
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/parallel"
@@ -87,7 +88,8 @@ type Generator struct{}
 
 func (Generator) Kind() string { return "flux" }
 
-func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
+func (Generator) Generate(in engine.Input) ([]engine.File, error) {
+	m := in.Spec
 	for _, s := range m.Services {
 		if slices.Contains(reservedNamespaces, serviceNamespace(s)) {
 			return nil, fmt.Errorf("%s: service %q would run in namespace %q, which the cluster or its controllers use; rename the service", s.Source.Path, s.Name, serviceNamespace(s))
@@ -99,7 +101,7 @@ func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
 	errs := make([]error, len(m.Environments))
 	parallel.For(len(m.Environments), func(i int) {
 		e := m.Environments[i]
-		gens[i] = &envGen{m: m, p: m.Platform, e: e, dir: spec.FluxDir(e)}
+		gens[i] = &envGen{m: m, am: in.Alerting, p: m.Platform, e: e, dir: spec.FluxDir(e)}
 		for _, step := range []func() error{gens[i].system, gens[i].infrastructure, gens[i].configs, gens[i].apps, gens[i].argocd} {
 			if err := step(); err != nil {
 				errs[i] = fmt.Errorf("%s: %w", e.Name, err)
@@ -120,6 +122,7 @@ func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
 // envGen makes the files of one environment.
 type envGen struct {
 	m     *spec.Model
+	am    *alerting.Model // the derived alerts and rule groups
 	p     *spec.Platform
 	e     *spec.Environment
 	dir   string

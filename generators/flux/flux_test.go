@@ -15,8 +15,8 @@ import (
 
 	"github.com/groundwork-dev/groundwork/generators"
 
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/alertmanager"
-	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/dashboards"
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/flux"
@@ -247,7 +247,7 @@ func TestWorkloadFromSpec(t *testing.T) {
 func TestReservedNamespace(t *testing.T) {
 	m := load(t, repoRoot)
 	m.Services[0].Name = "monitoring"
-	_, err := flux.Generator{}.Generate(m)
+	_, err := flux.Generator{}.Generate(engine.NewInput(m))
 	if err == nil || !strings.Contains(err.Error(), `namespace "monitoring"`) {
 		t.Fatalf("got %v, want an error naming the namespace", err)
 	}
@@ -264,7 +264,7 @@ func TestPrometheusRuleIsTheTestedRuleFile(t *testing.T) {
 	for _, e := range m.Environments {
 		for _, s := range m.Services {
 			pr := out.File(spec.FluxDir(e) + "/apps/" + s.Name + "/prometheusrule.yaml")
-			rf := out.File(alerts.RuleFilePath(e, s))
+			rf := out.File(alerting.RuleFilePath(e, s))
 			if pr == nil || rf == nil {
 				t.Fatalf("%s/%s: PrometheusRule %v, rule file %v", e.Name, s.Name, pr != nil, rf != nil)
 			}
@@ -273,11 +273,11 @@ func TestPrometheusRuleIsTheTestedRuleFile(t *testing.T) {
 				Kind       string            `json:"kind"`
 				Metadata   metav1.ObjectMeta `json:"metadata"`
 				Spec       struct {
-					Groups []alerts.Group `json:"groups"`
+					Groups []alerting.Group `json:"groups"`
 				} `json:"spec"`
 			}
 			var file struct {
-				Groups []alerts.Group `json:"groups"`
+				Groups []alerting.Group `json:"groups"`
 			}
 			if err := sigsyaml.UnmarshalStrict(pr.Data, &obj); err != nil {
 				t.Fatalf("%s: %v", pr.Path, err)

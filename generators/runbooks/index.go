@@ -4,14 +4,14 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
 // index is runbooks/README.md: every alert by service, with what it is in
 // each environment, so that a team can see at a glance what may wake it and
 // where.
-func index(m *spec.Model) []byte {
+func index(m *spec.Model, am *alerting.Model) []byte {
 	var d doc
 	d.heading(1, "Runbooks")
 	d.para(fmt.Sprintf("One runbook for every alert, by service. Each alerting rule links its runbook in its %s annotation "+
@@ -38,11 +38,11 @@ func index(m *spec.Model) []byte {
 		}
 		header = append(header, "Summary")
 		var rows [][]string
-		for _, a := range alerts.Of(m, s) {
+		for _, a := range am.Alerts(s) {
 			rel := strings.TrimPrefix(spec.RunbookPath(s, a.Name), spec.RunbooksDir+"/")
 			row := []string{link(esc(a.Name), rel)}
 			for _, e := range m.Environments {
-				row = append(row, severities(e, alerts.RulesIn(m, e, a)))
+				row = append(row, severities(e, a.RulesIn(e)))
 			}
 			rows = append(rows, append(row, esc(a.Summary)))
 		}
@@ -53,10 +53,10 @@ func index(m *spec.Model) []byte {
 
 // severities lists what an alert's rules are in environment e, pages first:
 // "page, ticket" for a burn-rate alert whose fast tiers page there.
-func severities(e *spec.Environment, rules []*alerts.Rule) string {
+func severities(e *spec.Environment, rules []*alerting.Rule) string {
 	seen := map[string]bool{}
 	for _, r := range rules {
-		seen[alerts.Severity(e, r.Severity)] = true
+		seen[alerting.Severity(e, r.Severity)] = true
 	}
 	var out []string
 	for _, sev := range []string{spec.SeverityPage, spec.SeverityTicket} {

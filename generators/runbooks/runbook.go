@@ -2,11 +2,10 @@ package runbooks
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
-	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
@@ -21,14 +20,14 @@ const (
 	sectionEscalation = "Escalation"
 )
 
-// instancePlaceholder is how the alerts package writes the database
+// instancePlaceholder is how the alerting model writes the database
 // instance in a diagnosis query that does not know the environment. The
 // runbook writes the query once per environment with the real identifier
 // instead: at 3 am nobody should have to look up what to put there.
 const instancePlaceholder = "<instance>"
 
 // runbook is the Markdown of alert a.
-func runbook(m *spec.Model, a *alerts.Alert) []byte {
+func runbook(m *spec.Model, a *alerting.Alert) []byte {
 	s := a.Service
 	var d doc
 	d.heading(1, esc(a.Name))
@@ -36,12 +35,12 @@ func runbook(m *spec.Model, a *alerts.Alert) []byte {
 	d.list(
 		fmt.Sprintf("Service %s (namespace %s), owned by team %s.", code(s.Name), code(spec.Namespace(s)), esc(s.Team)),
 		fmt.Sprintf("Defined by %s; the rules are in %s of each environment.",
-			code(s.Source.Path), code(alerts.RuleFilePath(&spec.Environment{Name: "<environment>"}, s))),
+			code(s.Source.Path), code(alerting.RuleFilePath(&spec.Environment{Name: "<environment>"}, s))),
 	)
 
 	d.heading(2, sectionMeaning)
 	d.para(esc(a.Meaning))
-	if a.Kind == alerts.KindBurn {
+	if a.Kind == alerting.KindBurn {
 		tiers(&d, m, a)
 	}
 
@@ -74,12 +73,12 @@ func runbook(m *spec.Model, a *alerts.Alert) []byte {
 // tiers writes the table of a burn-rate alert's tiers: the thresholds each
 // fires at and what it is in each environment, so that on-call can read
 // from the tier label how bad and how urgent the burn is.
-func tiers(d *doc, m *spec.Model, a *alerts.Alert) {
+func tiers(d *doc, m *spec.Model, a *alerting.Alert) {
 	o := a.SLO
-	budget := o.ErrorBudget()
+	budget := a.Budget
 	d.para(fmt.Sprintf("Each tier is one rule. It fires when the error ratio over both its short and its long window is above "+
 		"the tier's threshold (its burn-rate factor times the error budget of %s%%) and has stayed above it for the time in the "+
-		"For column. A burn rate of 1 spends exactly the budget over the %s window.", alerts.Num(100*budget), esc(string(o.Window))))
+		"For column. A burn rate of 1 spends exactly the budget over the %s window.", alerting.Num(100*budget), esc(string(o.Window))))
 	header := []string{"Tier", "Short window", "Long window", "Burn-rate factor", "Error ratio above", "For"}
 	for _, e := range m.Environments {
 		header = append(header, "Severity in "+esc(e.Name))
@@ -87,27 +86,19 @@ func tiers(d *doc, m *spec.Model, a *alerts.Alert) {
 	var rows [][]string
 	for _, r := range a.Rules {
 		t := r.Tier
-		f := factor(*t, o)
-		row := []string{code(t.Name), alerts.Window(t.Short), alerts.Window(t.Long), alerts.Num(f),
-			alerts.Num(100*f*budget) + "%", alerts.Window(r.For)}
+		row := []string{code(t.Name), alerting.Window(t.Short), alerting.Window(t.Long), alerting.Num(r.Factor),
+			alerting.Num(100*r.Threshold) + "%", alerting.Window(r.For)}
 		for _, e := range m.Environments {
-			row = append(row, alerts.Severity(e, r.Severity))
+			row = append(row, alerting.Severity(e, r.Severity))
 		}
 		rows = append(rows, row)
 	}
 	d.table(header, rows)
 }
 
-// factor is the tier's burn-rate factor for the SLO's window, rounded to
-// four places as the alerts package rounds it in the rule's expression, so
-// that the table shows the number the rule compares with.
-func factor(t spec.BurnTier, o *spec.SLO) float64 {
-	return math.Round(t.Factor(o.Window.Value())*1e4) / 1e4
-}
-
 // diagnosis writes the dashboard panel to open, the queries to run and the
 // expression the rule evaluates.
-func diagnosis(d *doc, m *spec.Model, a *alerts.Alert) {
+func diagnosis(d *doc, m *spec.Model, a *alerting.Alert) {
 	s := a.Service
 	where := fmt.Sprintf("%s's dashboard", code(s.Name))
 	if a.Panel != "" {
@@ -151,18 +142,18 @@ func dashboardRef(e *spec.Environment, s *spec.Service) string {
 // envRules are the rules of an alert shared by some environments.
 type envRules struct {
 	envs  []string
-	rules []*alerts.Rule
+	rules []*alerting.Rule
 }
 
 // ruleExpressions writes what the alert's rules evaluate, once when every
 // environment evaluates the same, else once for each group of environments
 // that do. A rule whose expression is already a diagnosis query (a spec
 // alert's) is not written again.
-func ruleExpressions(d *doc, m *spec.Model, a *alerts.Alert) {
+func ruleExpressions(d *doc, m *spec.Model, a *alerting.Alert) {
 	var groups []*envRules
 	byKey := map[string]*envRules{}
 	for _, e := range m.Environments {
-		rs := alerts.RulesIn(m, e, a)
+		rs := a.RulesIn(e)
 		var key strings.Builder
 		for _, r := range rs {
 			fmt.Fprintf(&key, "%s\x00%s\x00", r.Expr, r.For)
@@ -175,7 +166,7 @@ func ruleExpressions(d *doc, m *spec.Model, a *alerts.Alert) {
 		}
 		g.envs = append(g.envs, e.Name)
 	}
-	if len(groups) == 1 && len(groups[0].rules) == 1 && slices.ContainsFunc(a.Diagnosis, func(q alerts.Query) bool {
+	if len(groups) == 1 && len(groups[0].rules) == 1 && slices.ContainsFunc(a.Diagnosis, func(q alerting.Query) bool {
 		return q.Expr == groups[0].rules[0].Expr
 	}) {
 		return
@@ -191,7 +182,7 @@ func ruleExpressions(d *doc, m *spec.Model, a *alerts.Alert) {
 			in = "In " + esc(joinAnd(g.envs)) + ", "
 		}
 		for _, r := range g.rules {
-			when := fmt.Sprintf("has returned a result for %s without a break", alerts.Window(r.For))
+			when := fmt.Sprintf("has returned a result for %s without a break", alerting.Window(r.For))
 			if r.Tier != nil {
 				d.para(capital(fmt.Sprintf("%stier %s fires when this %s:", in, code(r.Tier.Name), when)))
 			} else {
@@ -204,7 +195,7 @@ func ruleExpressions(d *doc, m *spec.Model, a *alerts.Alert) {
 
 // mitigation writes the first steps, most likely first. A spec alert has
 // none but the notes its team wrote, if any.
-func mitigation(d *doc, a *alerts.Alert) {
+func mitigation(d *doc, a *alerting.Alert) {
 	s := a.Service
 	switch {
 	case len(a.Mitigation) > 0:
@@ -226,7 +217,7 @@ func mitigation(d *doc, a *alerts.Alert) {
 
 // escalation writes who owns the alert, where it pages and where it only
 // opens a ticket, and who is behind the owning team.
-func escalation(d *doc, m *spec.Model, a *alerts.Alert) {
+func escalation(d *doc, m *spec.Model, a *alerting.Alert) {
 	s := a.Service
 	p := m.Platform
 	team := p.Teams[s.Team]
@@ -238,7 +229,7 @@ func escalation(d *doc, m *spec.Model, a *alerts.Alert) {
 	var order []string
 	envs := map[string][]string{}
 	for _, e := range m.Environments {
-		r := routing(e, a, alerts.RulesIn(m, e, a), team)
+		r := routing(e, a, a.RulesIn(e), team)
 		if envs[r] == nil {
 			order = append(order, r)
 		}
@@ -267,7 +258,7 @@ func escalation(d *doc, m *spec.Model, a *alerts.Alert) {
 
 // routing says where the alert goes in environment e: which rules page
 // and which open a ticket, and why a page-severity rule does not page there.
-func routing(e *spec.Environment, a *alerts.Alert, rules []*alerts.Rule, team *spec.Team) string {
+func routing(e *spec.Environment, a *alerting.Alert, rules []*alerting.Rule, team *spec.Team) string {
 	var pages, tickets []string
 	demoted := false
 	for _, r := range rules {
@@ -275,7 +266,7 @@ func routing(e *spec.Environment, a *alerts.Alert, rules []*alerts.Rule, team *s
 		if r.Tier != nil {
 			name = r.Tier.Name
 		}
-		if alerts.Severity(e, r.Severity) == spec.SeverityPage {
+		if alerting.Severity(e, r.Severity) == spec.SeverityPage {
 			pages = append(pages, name)
 		} else {
 			tickets = append(tickets, name)
@@ -286,9 +277,9 @@ func routing(e *spec.Environment, a *alerts.Alert, rules []*alerts.Rule, team *s
 	ticket := "opens a ticket in Slack " + code(team.Slack)
 	var out string
 	switch {
-	case len(tickets) == 0 && a.Kind != alerts.KindBurn:
+	case len(tickets) == 0 && a.Kind != alerting.KindBurn:
 		out = "It " + page + "."
-	case len(pages) == 0 && a.Kind != alerts.KindBurn:
+	case len(pages) == 0 && a.Kind != alerting.KindBurn:
 		out = "It " + ticket + "."
 	case len(tickets) == 0:
 		out = "Every tier " + page + "."
@@ -298,7 +289,7 @@ func routing(e *spec.Environment, a *alerts.Alert, rules []*alerts.Rule, team *s
 		out = capital(fmt.Sprintf("%s %s; %s %s.", tierNames(pages), plural(len(pages), page), tierNames(tickets), plural(len(tickets), ticket)))
 	}
 	switch {
-	case demoted && a.Kind == alerts.KindBurn:
+	case demoted && a.Kind == alerting.KindBurn:
 		out += fmt.Sprintf(" The page tiers arrive as tickets here, because %s is false.", code("alerting.page"))
 	case demoted:
 		out += fmt.Sprintf(" It is a page alert, but %s is false here, so it arrives as a ticket.", code("alerting.page"))

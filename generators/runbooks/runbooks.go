@@ -1,6 +1,6 @@
 // Package runbooks makes one Markdown runbook per alert, at the path every
 // alert's runbook_url points to, and an index of them. A runbook is written
-// from the same alerts.Alert that the rule, its route and its dashboard panel
+// from the same alerting.Alert that the rule, its route and its dashboard panel
 // are made from, so what it says an alert means, which queries it tells
 // on-call to run and who it says is paged cannot drift from what fires.
 //
@@ -13,7 +13,6 @@ package runbooks
 import (
 	"fmt"
 
-	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
@@ -26,7 +25,8 @@ type Generator struct{}
 
 func (Generator) Kind() string { return "runbooks" }
 
-func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
+func (Generator) Generate(in engine.Input) ([]engine.File, error) {
+	m := in.Spec
 	p := m.Platform
 	if p.Teams[p.Owner] == nil {
 		return nil, fmt.Errorf("platform owner %q is not a team", p.Owner)
@@ -36,7 +36,7 @@ func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
 		if p.Teams[s.Team] == nil {
 			return nil, fmt.Errorf("%s: team %q is not a team of the platform", s.Name, s.Team)
 		}
-		for _, a := range alerts.Of(m, s) {
+		for _, a := range in.Alerting.Alerts(s) {
 			files = append(files, engine.File{
 				Path:    spec.RunbookPath(s, a.Name),
 				Origins: runbookOrigins(m, s),
@@ -45,7 +45,7 @@ func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
 			})
 		}
 	}
-	return append(files, engine.File{Path: IndexPath, Origins: indexOrigins(m), Data: index(m)}), nil
+	return append(files, engine.File{Path: IndexPath, Origins: indexOrigins(m), Data: index(m, in.Alerting)}), nil
 }
 
 // runbookOrigins are what a runbook is made from: the service spec (its

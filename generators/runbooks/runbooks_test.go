@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/groundwork-dev/groundwork/generators"
-	"github.com/groundwork-dev/groundwork/generators/alerts"
+	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/runbooks"
 	"github.com/groundwork-dev/groundwork/generators/spec"
@@ -63,11 +63,11 @@ func TestGolden(t *testing.T) {
 // Generating twice gives the same bytes: no clock, no map order.
 func TestDeterministic(t *testing.T) {
 	m := load(t, repoRoot)
-	a, err := runbooks.Generator{}.Generate(m)
+	a, err := runbooks.Generator{}.Generate(engine.NewInput(m))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := runbooks.Generator{}.Generate(m)
+	b, err := runbooks.Generator{}.Generate(engine.NewInput(m))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestLinks(t *testing.T) {
 			linked := map[string]bool{}
 			for _, e := range m.Environments {
 				for _, s := range m.Services {
-					for _, g := range alerts.Groups(m, e, s) {
+					for _, g := range alerting.New(m).Groups(e, s) {
 						for _, r := range g.Rules {
 							if r.Alert == "" {
 								continue
@@ -209,7 +209,7 @@ func checkDashboard(t *testing.T, m *spec.Model, out *engine.Output, s *spec.Ser
 	if !strs[spec.DashboardUID(s)] {
 		t.Errorf("%s: no uid %s", f.Path, spec.DashboardUID(s))
 	}
-	for _, a := range alerts.Of(m, s) {
+	for _, a := range alerting.New(m).Alerts(s) {
 		if a.Panel != "" && !strs[a.Panel] {
 			t.Errorf("%s: the runbook of %s sends on-call to panel %q, which %s lacks", s.Name, a.Name, a.Panel, f.Path)
 		}
@@ -231,7 +231,7 @@ func TestRunbooks(t *testing.T) {
 			p := m.Platform
 			for _, s := range m.Services {
 				team, owner := p.Teams[s.Team], p.Teams[p.Owner]
-				for _, a := range alerts.Of(m, s) {
+				for _, a := range alerting.New(m).Alerts(s) {
 					f := out.File(spec.RunbookPath(s, a.Name))
 					if f == nil {
 						t.Errorf("%s: no runbook", a.Name)
@@ -258,12 +258,12 @@ func TestRunbooks(t *testing.T) {
 						}
 					}
 					for _, e := range m.Environments {
-						for _, r := range alerts.RulesIn(m, e, a) {
+						for _, r := range a.RulesIn(e) {
 							if !slices.ContainsFunc(d.codes, func(c mdCode) bool { return c.body == r.Expr }) {
 								t.Errorf("%s: the expression of the rule in %s is not written out:\n%s", f.Path, e.Name, r.Expr)
 							}
 						}
-						if a.Kind == alerts.KindDatabaseStorageLow {
+						if a.Kind == alerting.KindDatabaseStorageLow {
 							id := spec.DatabaseIdentifier(p, e, s)
 							if !slices.ContainsFunc(d.codes, func(c mdCode) bool { return strings.Contains(c.body, `"`+id+`"`) }) {
 								t.Errorf("%s: no query of %s's instance %s", f.Path, e.Name, id)
@@ -282,7 +282,7 @@ func TestRunbooks(t *testing.T) {
 							t.Errorf("%s: escalation does not name %s", f.Path, want)
 						}
 					}
-					if a.Kind == alerts.KindBurn {
+					if a.Kind == alerting.KindBurn {
 						checkTiers(t, f.Path, a, text)
 					}
 				}
@@ -293,7 +293,7 @@ func TestRunbooks(t *testing.T) {
 
 // checkSections holds the headings to one title, the alert's name, and the
 // sections in order.
-func checkSections(t *testing.T, file string, a *alerts.Alert, d mdDoc) {
+func checkSections(t *testing.T, file string, a *alerting.Alert, d mdDoc) {
 	t.Helper()
 	want := []string{"Meaning", "Impact", "Diagnosis", "Mitigation"}
 	if a.Spec != nil && a.Spec.Runbook != "" {
@@ -321,7 +321,7 @@ func checkSections(t *testing.T, file string, a *alerts.Alert, d mdDoc) {
 var tierFactor = regexp.MustCompile(`> \(([0-9.]+) \* [0-9.e-]+\)`)
 
 // checkTiers holds the tier table to the factors the rules use.
-func checkTiers(t *testing.T, file string, a *alerts.Alert, text string) {
+func checkTiers(t *testing.T, file string, a *alerting.Alert, text string) {
 	t.Helper()
 	for _, r := range a.Rules {
 		m := tierFactor.FindStringSubmatch(r.Expr)
@@ -329,7 +329,7 @@ func checkTiers(t *testing.T, file string, a *alerts.Alert, text string) {
 			t.Errorf("%s: no factor in the rule of tier %s: %s", file, r.Tier.Name, r.Expr)
 			continue
 		}
-		row := "| `" + r.Tier.Name + "` | " + alerts.Window(r.Tier.Short) + " | " + alerts.Window(r.Tier.Long) + " | " + m[1] + " | "
+		row := "| `" + r.Tier.Name + "` | " + alerting.Window(r.Tier.Short) + " | " + alerting.Window(r.Tier.Long) + " | " + m[1] + " | "
 		if !strings.Contains(text, row) {
 			t.Errorf("%s: no table row %q for tier %s", file, row, r.Tier.Name)
 		}

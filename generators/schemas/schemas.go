@@ -29,7 +29,7 @@ func (Generator) Kind() string { return "schemas" }
 
 // Generate reflects each spec kind. The schemas do not depend on the specs'
 // content, only on the spec types.
-func (Generator) Generate(*spec.Model) ([]engine.File, error) {
+func (Generator) Generate(engine.Input) ([]engine.File, error) {
 	kinds := []struct {
 		name  string
 		title string

@@ -7,7 +7,6 @@ package terraform
 
 import (
 	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/parallel"
 )
 
@@ -48,7 +47,8 @@ func (Generator) Kind() string { return "terraform" }
 
 // Generate makes the environments' roots concurrently: each is independent,
 // and with many services each is large.
-func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
+func (Generator) Generate(in engine.Input) ([]engine.File, error) {
+	m := in.Spec
 	roots := make([][]engine.File, len(m.Environments))
 	parallel.For(len(m.Environments), func(i int) { roots[i] = environmentRoot(m, m.Environments[i]) })
 	var files []engine.File

@@ -52,7 +52,8 @@ func (Generator) Kind() string { return "workflows" }
 
 // Generate is pure: the embedded action table and the model are its only
 // inputs.
-func (Generator) Generate(m *spec.Model) ([]engine.File, error) {
+func (Generator) Generate(in engine.Input) ([]engine.File, error) {
+	m := in.Spec
 	table, err := parseActions(actionsTSV)
 	if err != nil {
 		return nil, err

@@ -32,7 +32,7 @@ func load(t *testing.T, root string) *spec.Model {
 
 func generate(t *testing.T, m *spec.Model) []engine.File {
 	t.Helper()
-	files, err := workflows.Generator{}.Generate(m)
+	files, err := workflows.Generator{}.Generate(engine.Input{Spec: m})
 	if err != nil {
 		t.Fatal(err)
 	}

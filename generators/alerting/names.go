@@ -1,10 +1,4 @@
-// Package alerts makes every service's Prometheus rules: SLO recording rules,
-// multi-window multi-burn-rate alerts, the platform alerts every service gets
-// and the spec's own alerts, each with the runbook and dashboard it links to,
-// and a promtool test per service proving when each alert fires and when it
-// stays quiet. The same model feeds Alertmanager routing, dashboards and
-// runbooks, so an alert, its route, its panel and its runbook cannot disagree.
-package alerts
+package alerting
 
 import (
 	"fmt"
@@ -40,51 +34,6 @@ const (
 	LabelSLO       = "slo"       // burn-rate alerts: the SLO
 	LabelTier      = "tier"      // burn-rate alerts: page-1h, page-6h, ticket-1d, ticket-3d
 )
-
-// Alert is one alert name of a service and everything said about it: the
-// rules that fire it (one per burn tier, else one), what it means and how to
-// look into it. It is the same in every environment but for severity and
-// links, which Rules applies.
-type Alert struct {
-	Name    string
-	Kind    string
-	Service *spec.Service
-	SLO     *spec.SLO   // KindBurn
-	Spec    *spec.Alert // KindSpec
-	Summary string      // one sentence, the same for every rule of the alert
-	Meaning string      // what firing means, for the runbook
-	Impact  string      // what users notice, for the runbook
-	// Diagnosis lists the PromQL to run first, each with what it shows.
-	Diagnosis []Query
-	// Mitigation lists first steps, most likely first.
-	Mitigation []string
-	// Panel is the title of the dashboard panel that shows the alert's
-	// signal (see the Panel* names).
-	Panel string
-	Rules []*Rule
-}
-
-// Query is a PromQL query a runbook tells on-call to run.
-type Query struct {
-	Title string
-	Expr  string
-}
-
-// Rule is one alerting rule of an alert.
-type Rule struct {
-	Expr        string
-	For         time.Duration
-	Severity    string // before the environment's alerting.page
-	Tier        *spec.BurnTier
-	Description string
-}
-
-// Recording is one recording rule.
-type Recording struct {
-	Record string
-	Expr   string
-	Labels map[string]string
-}
 
 // Names of the SLO recording rules, as Sloth users know them. Every series
 // carries the labels service and slo.
@@ -161,7 +110,7 @@ func SLIOf(s *spec.Service, o *spec.SLO) SLI {
 		return func(w string) string {
 			out, err := spec.RenderSLIQuery(q, w)
 			if err != nil { // validation has rendered every custom query
-				panic(fmt.Sprintf("alerts: SLI query %q: %v", q, err))
+				panic(fmt.Sprintf("alerting: SLI query %q: %v", q, err))
 			}
 			return out
 		}
@@ -192,23 +141,27 @@ func LeMatcher(threshold time.Duration) string {
 // (100-99.9)/100 prints 0.001.
 func Num(x float64) string { return strconv.FormatFloat(x, 'g', 10, 64) }
 
-// parseNum is Num's inverse; tests compute thresholds from what rules say.
-func parseNum(s string) float64 {
-	v, err := strconv.ParseFloat(s, 64)
+// round10 rounds x to the ten significant digits Num prints, so that the
+// number a rule is computed with is the number it shows.
+func round10(x float64) float64 {
+	v, err := strconv.ParseFloat(Num(x), 64)
 	if err != nil {
-		panic(err)
+		panic(err) // Num prints a number ParseFloat reads
 	}
 	return v
 }
 
-// roundTo keeps a factor readable: 0.9333 rather than 0.9333333333.
-func roundTo(x float64, places int) float64 {
-	p := math.Pow(10, float64(places))
-	return math.Round(x*p) / p
+// BurnFactor is the burn-rate factor of tier t for an SLO window, rounded
+// to four places to stay readable (0.9333 rather than 0.9333333333): 14.4,
+// 6, 3 and 1 over 30 days. It is rounded here once; rules, tests, panels and
+// runbooks all use Rule.Factor.
+func BurnFactor(t spec.BurnTier, window spec.Duration) float64 {
+	const places = 1e4
+	return math.Round(t.Factor(window.Value())*places) / places
 }
 
-// humanDuration prints a duration as on-call reads it: 2d 2h, 50m.
-func humanDuration(d time.Duration) string {
+// HumanDuration prints a duration as on-call reads it: 2d 2h, 50m.
+func HumanDuration(d time.Duration) string {
 	d = d.Round(time.Minute)
 	days := d / (24 * time.Hour)
 	d -= days * 24 * time.Hour
@@ -229,4 +182,14 @@ func humanDuration(d time.Duration) string {
 		return "0m"
 	}
 	return strings.Join(parts, " ")
+}
+
+// RulesDir holds, per environment, each service's rule file and its
+// promtool tests.
+const RulesDir = "alerts"
+
+// RuleFilePath is the rule file of service s in environment e, which
+// runbooks name and the alerts generator writes.
+func RuleFilePath(e *spec.Environment, s *spec.Service) string {
+	return fmt.Sprintf("%s/%s/%s.rules.yaml", RulesDir, e.Name, s.Name)
 }

@@ -1,4 +1,4 @@
-package alerts
+package alerting
 
 import "github.com/groundwork-dev/groundwork/generators/spec"
 

@@ -1,60 +1,28 @@
-package alerts
+package alerting
 
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/groundwork-dev/groundwork/generators/spec"
 )
 
-// Of lists the alerts of service s in a fixed order: SLO burn-rate alerts in
-// spec order, then the platform alerts, then the spec's own. Rules, Flux,
-// dashboards and runbooks all ask, so the list is made once per model and
-// service; callers must not change it.
-func Of(m *spec.Model, s *spec.Service) []*Alert {
-	key := modelService{m, s}
-	if as, ok := catalogs.Load(key); ok {
-		return as.([]*Alert)
-	}
-	as, _ := catalogs.LoadOrStore(key, catalog(m, s))
-	return as.([]*Alert)
-}
-
-// catalogs caches Of. Its keys hold the model and service, so neither is
-// freed and its address reused while the entry lives.
-var catalogs sync.Map
-
-type modelService struct {
-	m *spec.Model
-	s *spec.Service
-}
-
-func catalog(m *spec.Model, s *spec.Service) []*Alert {
-	var as []*Alert
-	for _, o := range s.SLOs {
-		if a := burnAlert(s, o); len(a.Rules) > 0 {
-			as = append(as, a)
-		}
-	}
-	as = append(as, platformAlerts(s)...)
-	for _, sa := range s.Alerts {
-		as = append(as, specAlert(s, sa))
-	}
-	return as
-}
-
-func burnAlert(s *spec.Service, o *spec.SLO) *Alert {
+// burnAlert is the multi-window burn-rate alert of an SLO: one rule per
+// tier that is on, each with its factor rounded once and the error ratio it
+// fires above.
+func burnAlert(s *spec.Service, slo *SLO) *Alert {
+	o := slo.Spec
 	sli := SLIOf(s, o)
 	sel := SLOSelector(s, o)
 	window := o.Window.Value()
-	budget := Num(o.ErrorBudget())
+	budget := Num(slo.Budget)
 	a := &Alert{
 		Name:    spec.BurnAlertName(s, o),
 		Kind:    KindBurn,
 		Service: s,
 		SLO:     o,
+		Budget:  slo.Budget,
 		Summary: fmt.Sprintf("%s is spending the error budget of its %s SLO too fast.", s.Name, o.Name),
 		Meaning: fmt.Sprintf("The %s SLO of %s promises that at most %s%% of events are bad over %s, where bad means %s. "+
 			"The alert fires while both windows of one tier show a burn rate above the tier's factor: at that rate the "+
@@ -77,17 +45,20 @@ func burnAlert(s *spec.Service, o *spec.SLO) *Alert {
 		Panel: PanelBurnRate(o),
 	}
 	for _, t := range o.Tiers() {
-		f := Num(roundTo(t.Factor(window), 4))
-		threshold := fmt.Sprintf("(%s * %s)", f, budget)
-		exhaust := time.Duration(float64(window) / parseNum(f))
+		f := BurnFactor(t, o.Window)
+		threshold := f * slo.Budget
+		cmp := fmt.Sprintf("(%s * %s)", Num(f), budget)
+		exhaust := time.Duration(float64(window) / f)
 		a.Rules = append(a.Rules, &Rule{
 			Expr: fmt.Sprintf("%s%s > %s\nand\n%s%s > %s",
-				RecordErrorRatio(t.Short), sel, threshold, RecordErrorRatio(t.Long), sel, threshold),
-			For:      t.For,
-			Severity: t.Severity,
-			Tier:     &t,
+				RecordErrorRatio(t.Short), sel, cmp, RecordErrorRatio(t.Long), sel, cmp),
+			For:       t.For,
+			Severity:  t.Severity,
+			Tier:      &t,
+			Factor:    f,
+			Threshold: threshold,
 			Description: fmt.Sprintf("Over the last %s and the last %s, more than %s%% of %s's events were %s: %s times the rate its %s%% objective over %s sustains. At this rate the budget is gone in %s.",
-				Window(t.Long), Window(t.Short), Num(100*parseNum(f)*o.ErrorBudget()), s.Name, sli.Events, f, Num(o.Objective), string(o.Window), humanDuration(exhaust)),
+				Window(t.Long), Window(t.Short), Num(100*threshold), s.Name, sli.Events, Num(f), Num(o.Objective), string(o.Window), HumanDuration(exhaust)),
 		})
 	}
 	return a
@@ -212,7 +183,7 @@ func platformAlerts(s *spec.Service) []*Alert {
 }
 
 // storageRule is the storage alert's rule in one environment: it watches
-// that environment's RDS instance.
+// that environment's RDS instance (see Alert.RulesIn).
 func storageRule(p *spec.Platform, e *spec.Environment, s *spec.Service) *Rule {
 	id := spec.DatabaseIdentifier(p, e, s)
 	floor := 0.1 * float64(s.Database.StorageGB) * (1 << 30)

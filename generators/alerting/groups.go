@@ -1,0 +1,194 @@
+package alerting
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// Group is a Prometheus rule group as rule files and PrometheusRule specs
+// write it.
+type Group struct {
+	Name     string      `yaml:"name" json:"name"`
+	Interval string      `yaml:"interval,omitempty" json:"interval,omitempty"`
+	Rules    []*RuleNode `yaml:"rules" json:"rules"`
+}
+
+// RuleNode is one recording or alerting rule as a rule file writes it.
+type RuleNode struct {
+	Record      string            `yaml:"record,omitempty" json:"record,omitempty"`
+	Alert       string            `yaml:"alert,omitempty" json:"alert,omitempty"`
+	Expr        string            `yaml:"expr" json:"expr"`
+	For         string            `yaml:"for,omitempty" json:"for,omitempty"`
+	Labels      map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
+	Annotations map[string]string `yaml:"annotations,omitempty" json:"annotations,omitempty"`
+}
+
+// periodInterval is how often the error ratio over a whole SLO window is
+// recomputed: it reads weeks of samples and moves slowly.
+const periodInterval = "5m"
+
+// Severity is what an alert of that severity is in environment e: pages
+// become tickets where the environment does not page.
+func Severity(e *spec.Environment, severity string) string {
+	if severity == spec.SeverityPage && !e.Alerting.Page {
+		return spec.SeverityTicket
+	}
+	return severity
+}
+
+// Rule group names. Prometheus refuses a rule file with two groups of one
+// name; SLO names are DNS labels, which can hold "-period", so the alerts
+// generator checks what these make.
+
+// SLOGroupName is the group that records an SLO's error ratios and alerts
+// on them.
+func SLOGroupName(s *spec.Service, o *spec.SLO) string { return s.Name + "-slo-" + o.Name }
+
+// PeriodGroupName is the group that records an SLO's whole-window ratios.
+func PeriodGroupName(s *spec.Service, o *spec.SLO) string { return SLOGroupName(s, o) + "-period" }
+
+// AlertsGroupName is the group of a service's alerts but its burn-rate ones.
+func AlertsGroupName(s *spec.Service) string { return s.Name + "-alerts" }
+
+// buildGroups makes the rule groups of service s in environment e: per SLO,
+// one group that records the error ratios and alerts on them (in one group
+// so that each evaluation alerts on the ratios it has just recorded) and
+// one, evaluated less often, for the whole window; then one for the
+// service's other alerts. It also fixes the storage alert's rules in e.
+func (m *Model) buildGroups(p *spec.Platform, e *spec.Environment, svc *Service) []Group {
+	s := svc.Spec
+	for _, a := range svc.Alerts {
+		if a.Kind == KindDatabaseStorageLow {
+			if a.envRules == nil {
+				a.envRules = map[string][]*Rule{}
+			}
+			a.envRules[e.Name] = []*Rule{storageRule(p, e, s)}
+		}
+	}
+	var gs []Group
+	for _, slo := range svc.SLOs {
+		o := slo.Spec
+		g := Group{Name: SLOGroupName(s, o), Rules: recordings(s, slo)}
+		if slo.Burn != nil {
+			g.Rules = append(g.Rules, m.alertNodes(e, slo.Burn)...)
+		}
+		gs = append(gs, g, Group{Name: PeriodGroupName(s, o), Interval: periodInterval, Rules: periodRecordings(s, slo)})
+	}
+	other := Group{Name: AlertsGroupName(s)}
+	for _, a := range svc.Alerts {
+		if a.Kind != KindBurn {
+			other.Rules = append(other.Rules, m.alertNodes(e, a)...)
+		}
+	}
+	return append(gs, other)
+}
+
+// SLOLabels are the labels of an SLO's recorded series.
+func SLOLabels(s *spec.Service, o *spec.SLO) map[string]string {
+	return map[string]string{LabelService: s.Name, LabelSLO: o.Name}
+}
+
+func recordings(s *spec.Service, slo *SLO) []*RuleNode {
+	o := slo.Spec
+	sli := SLIOf(s, o)
+	sel := SLOSelector(s, o)
+	labels := SLOLabels(s, o)
+	// A window with no bad series yet (no 5xx ever served) has no bad rate at
+	// all; "or total * 0" makes it zero instead of no data. Dividing by
+	// "total > 0" leaves no-traffic windows empty instead of NaN, so that
+	// nothing fires and no panel shows NaN while a service is idle.
+	nodes := []*RuleNode{
+		{Record: RecordBadEvents, Expr: fmt.Sprintf("(%s)\nor\n(%s) * 0", sli.Bad("5m"), sli.Total("5m")), Labels: labels},
+		{Record: RecordTotalEvents, Expr: sli.Total("5m"), Labels: labels},
+	}
+	for _, w := range Windows() {
+		expr := fmt.Sprintf("%s%s / (%s%s > 0)", RecordBadEvents, sel, RecordTotalEvents, sel)
+		if w != 5*time.Minute {
+			r := Window(w)
+			expr = fmt.Sprintf("(\n  (%s)\n  or\n  (%s) * 0\n)\n/\n(%s > 0)", sli.Bad(r), sli.Total(r), sli.Total(r))
+		}
+		nodes = append(nodes, &RuleNode{Record: RecordErrorRatio(w), Expr: expr, Labels: labels})
+	}
+	return append(nodes,
+		&RuleNode{Record: RecordObjective, Expr: fmt.Sprintf("vector(%s)", Num(o.Objective/100)), Labels: labels},
+		&RuleNode{Record: RecordErrorBudget, Expr: fmt.Sprintf("vector(%s)", Num(slo.Budget)), Labels: labels},
+	)
+}
+
+// periodRecordings compute the error ratio over the SLO's window as bad
+// events over all events, summed from the 5m rates: a busy hour weighs more
+// than a quiet one, unlike an average of ratios.
+func periodRecordings(s *spec.Service, slo *SLO) []*RuleNode {
+	o := slo.Spec
+	sel := SLOSelector(s, o)
+	w := string(o.Window)
+	return []*RuleNode{
+		{Record: RecordPeriodError, Expr: fmt.Sprintf("sum_over_time(%s%s[%s])\n/\n(sum_over_time(%s%s[%s]) > 0)", RecordBadEvents, sel, w, RecordTotalEvents, sel, w), Labels: SLOLabels(s, o)},
+		{Record: RecordBudgetRemaining, Expr: fmt.Sprintf("1 - %s%s / %s", RecordPeriodError, sel, Num(slo.Budget)), Labels: SLOLabels(s, o)},
+	}
+}
+
+// Labels are the labels of rule r of alert a in environment e.
+func (m *Model) Labels(e *spec.Environment, a *Alert, r *Rule) map[string]string {
+	s := a.Service
+	l := map[string]string{
+		LabelSeverity:  Severity(e, r.Severity),
+		LabelTeam:      s.Team,
+		LabelService:   s.Name,
+		LabelNamespace: spec.Namespace(s),
+	}
+	if a.SLO != nil {
+		l[LabelSLO] = a.SLO.Name
+	}
+	if r.Tier != nil {
+		l[LabelTier] = r.Tier.Name
+	}
+	return l
+}
+
+// Annotations are the annotations of rule r of alert a in environment e.
+func (m *Model) Annotations(e *spec.Environment, a *Alert, r *Rule) map[string]string {
+	return map[string]string{
+		"summary":       a.Summary,
+		"description":   r.Description,
+		"runbook_url":   spec.RunbookURL(m.platform, a.Service, a.Name),
+		"dashboard_url": spec.DashboardURL(e, a.Service),
+	}
+}
+
+func (m *Model) alertNodes(e *spec.Environment, a *Alert) []*RuleNode {
+	var nodes []*RuleNode
+	for _, r := range a.RulesIn(e) {
+		nodes = append(nodes, &RuleNode{
+			Alert:       a.Name,
+			Expr:        r.Expr,
+			For:         Window(r.For),
+			Labels:      templateLiterals(m.Labels(e, a, r)),
+			Annotations: templateLiterals(m.Annotations(e, a, r)),
+		})
+	}
+	return nodes
+}
+
+// TemplateLiteral is text as an alerting rule's label or annotation must
+// write it for Prometheus to show it as it is. Prometheus expands every label
+// and annotation of an alert as a Go text/template (with $labels, $value and
+// functions such as query) each time the alert is evaluated, and a spec's
+// summary or expression is text, not a template: "{{ $value }}" in a summary
+// is shown as written, "{{ broken" cannot fail the rule file, and nothing a
+// spec says is ever executed. Only "{{" starts an action in text/template
+// ("}}" outside an action is text), so each "{{" becomes an action that
+// prints it; text without one is unchanged.
+func TemplateLiteral(s string) string {
+	return strings.ReplaceAll(s, "{{", `{{ "{{" }}`)
+}
+
+func templateLiterals(m map[string]string) map[string]string {
+	for k, v := range m {
+		m[k] = TemplateLiteral(v)
+	}
+	return m
+}

@@ -1,0 +1,160 @@
+// Package alerting is the observability model derived from the specs: per
+// service its alerts (prose, rules with their numeric burn factors and
+// thresholds, the dashboard panel each sends on-call to), per environment and
+// service its Prometheus rule groups, and the names of labels, panels and
+// recording rules that several generators share. As Sloth computes its
+// multi-window alert groups as data before it writes a rule, the render
+// builds this model once, with New, and hands it to every generator that
+// needs it: the rule files, Flux's PrometheusRules, Alertmanager, the
+// dashboards and the runbooks all read one value, so an alert, its route,
+// its panel and its runbook cannot disagree, and no generator imports
+// another.
+//
+// A Model is immutable once New returns: callers must not change what it
+// returns, and it keeps nothing across renders.
+package alerting
+
+import (
+	"time"
+
+	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/parallel"
+)
+
+// Model is the derived observability model of one spec model.
+type Model struct {
+	platform *spec.Platform
+	services map[*spec.Service]*Service
+}
+
+// Service is what the model says of one service.
+type Service struct {
+	Spec *spec.Service
+	// Alerts lists the service's alerts in a fixed order: SLO burn-rate
+	// alerts in spec order, then the platform alerts, then the spec's own.
+	Alerts []*Alert
+	// SLOs are the service's SLOs in spec order.
+	SLOs []*SLO
+	// groups are the rule groups by environment name.
+	groups map[string][]Group
+}
+
+// SLO is an SLO with the numbers its rules, panels and runbooks print.
+type SLO struct {
+	Spec *spec.SLO
+	// Budget is the error budget, 0.001 for 99.9, rounded to the ten
+	// significant digits rules write (see Num): (100-99.9)/100 is
+	// 0.000999…, and the rule compares with 0.001.
+	Budget float64
+	// Burn is the SLO's burn-rate alert; nil when both its tiers are off.
+	Burn *Alert
+}
+
+// New derives the model of m. The render calls it once and passes the
+// result to every generator.
+func New(m *spec.Model) *Model {
+	am := &Model{platform: m.Platform, services: make(map[*spec.Service]*Service, len(m.Services))}
+	// Services are independent: derive them in parallel, as the
+	// generators that read them run.
+	svcs := make([]*Service, len(m.Services))
+	parallel.For(len(m.Services), func(i int) {
+		svc := newService(m.Services[i])
+		svc.groups = make(map[string][]Group, len(m.Environments))
+		for _, e := range m.Environments {
+			svc.groups[e.Name] = am.buildGroups(m.Platform, e, svc)
+		}
+		svcs[i] = svc
+	})
+	for i, s := range m.Services {
+		am.services[s] = svcs[i]
+	}
+	return am
+}
+
+// newService derives the alerts and SLOs of s, which are the same in every
+// environment but for the storage alert's rules (see Alert.RulesIn).
+func newService(s *spec.Service) *Service {
+	svc := &Service{Spec: s}
+	for _, o := range s.SLOs {
+		slo := &SLO{Spec: o, Budget: round10(o.ErrorBudget())}
+		if a := burnAlert(s, slo); len(a.Rules) > 0 {
+			slo.Burn = a
+			svc.Alerts = append(svc.Alerts, a)
+		}
+		svc.SLOs = append(svc.SLOs, slo)
+	}
+	svc.Alerts = append(svc.Alerts, platformAlerts(s)...)
+	for _, sa := range s.Alerts {
+		svc.Alerts = append(svc.Alerts, specAlert(s, sa))
+	}
+	return svc
+}
+
+// Service returns the model of service s of the spec model New was given;
+// nil for any other.
+func (m *Model) Service(s *spec.Service) *Service { return m.services[s] }
+
+// Alerts lists the alerts of service s (see Service.Alerts).
+func (m *Model) Alerts(s *spec.Service) []*Alert { return m.services[s].Alerts }
+
+// Groups are the rule groups of service s in environment e (see
+// buildGroups); the rule file and the PrometheusRule both write them.
+func (m *Model) Groups(e *spec.Environment, s *spec.Service) []Group {
+	return m.services[s].groups[e.Name]
+}
+
+// Alert is one alert name of a service and everything said about it: the
+// rules that fire it (one per burn tier, else one), what it means and how to
+// look into it. It is the same in every environment but for severity and
+// links, which Rules applies.
+type Alert struct {
+	Name    string
+	Kind    string
+	Service *spec.Service
+	SLO     *spec.SLO   // KindBurn
+	Budget  float64     // KindBurn: the SLO's error budget, as SLO.Budget
+	Spec    *spec.Alert // KindSpec
+	Summary string      // one sentence, the same for every rule of the alert
+	Meaning string      // what firing means, for the runbook
+	Impact  string      // what users notice, for the runbook
+	// Diagnosis lists the PromQL to run first, each with what it shows.
+	Diagnosis []Query
+	// Mitigation lists first steps, most likely first.
+	Mitigation []string
+	// Panel is the title of the dashboard panel that shows the alert's
+	// signal (see the Panel* names).
+	Panel string
+	// Rules are the alert's rules in every environment; the storage
+	// alert's differ by environment, see RulesIn.
+	Rules []*Rule
+	// envRules are the storage alert's rules by environment name.
+	envRules map[string][]*Rule
+}
+
+// RulesIn are the rules of alert a in environment e.
+func (a *Alert) RulesIn(e *spec.Environment) []*Rule {
+	if a.Kind == KindDatabaseStorageLow {
+		return a.envRules[e.Name]
+	}
+	return a.Rules
+}
+
+// Query is a PromQL query a runbook tells on-call to run.
+type Query struct {
+	Title string
+	Expr  string
+}
+
+// Rule is one alerting rule of an alert.
+type Rule struct {
+	Expr     string
+	For      time.Duration
+	Severity string // before the environment's alerting.page
+	Tier     *spec.BurnTier
+	// Factor is a burn tier's burn-rate factor (see BurnFactor) and
+	// Threshold the error ratio the rule fires above, Factor times the
+	// SLO's Budget: the numbers the expression compares with, which tests,
+	// panels and runbooks use as they are.
+	Factor, Threshold float64
+	Description       string
+}

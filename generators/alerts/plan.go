@@ -1,0 +1,83 @@
+package alerts
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/prometheus/prometheus/promql"
+
+	"github.com/groundwork-dev/groundwork/generators/alerting"
+	"github.com/groundwork-dev/groundwork/generators/spec"
+)
+
+// planner works out the tests of one render. It holds the Prometheus
+// engines the spec's own queries are evaluated with, one per evaluation
+// interval, and dies with the render.
+type planner struct {
+	engines map[time.Duration]*promql.Engine
+}
+
+func newPlanner() *planner {
+	p := &planner{engines: map[time.Duration]*promql.Engine{}}
+	for _, every := range []time.Duration{evalEvery, slowEvalEvery} {
+		p.engines[every] = newEngine(every)
+	}
+	return p
+}
+
+// engine is the engine of evaluations every `every`: a subquery without a
+// step ([1h:]) is evaluated at that interval, as promtool evaluates it at
+// its test file's.
+func (p *planner) engine(every time.Duration) *promql.Engine {
+	if e, ok := p.engines[every]; ok {
+		return e
+	}
+	panic(fmt.Sprintf("alerts: no engine for evaluations every %s", every))
+}
+
+func newEngine(every time.Duration) *promql.Engine {
+	return promql.NewEngine(promql.EngineOpts{
+		MaxSamples:               50_000_000,
+		Timeout:                  time.Minute,
+		LookbackDelta:            5 * time.Minute,
+		EnableAtModifier:         true, // as promtool and Prometheus 3 do
+		EnableNegativeOffset:     true,
+		NoStepSubqueryIntervalFn: func(int64) int64 { return every.Milliseconds() },
+	})
+}
+
+// servicePlan is what the tests of one service share in every environment:
+// the series and checks of each burn-rate and spec alert, or the spec
+// mistakes that leave an alert without a test.
+type servicePlan struct {
+	svc      *alerting.Service
+	burn     map[*alerting.Alert][]tierPlan
+	spec     map[*alerting.Alert]*specPlan
+	mistakes spec.Diagnostics
+}
+
+// plan works out the tests of service svc once, for every environment.
+func (p *planner) plan(svc *alerting.Service) *servicePlan {
+	s := svc.Spec
+	sp := &servicePlan{svc: svc, burn: map[*alerting.Alert][]tierPlan{}, spec: map[*alerting.Alert]*specPlan{}}
+	for _, a := range svc.Alerts {
+		switch a.Kind {
+		case alerting.KindBurn:
+			plan, err := p.planBurnTests(a)
+			if err != nil {
+				sp.mistakes = append(sp.mistakes, specError(s, fmt.Sprintf("slos[%d].sli", slices.Index(s.SLOs, a.SLO)), err))
+				continue
+			}
+			sp.burn[a] = plan
+		case alerting.KindSpec:
+			plan, err := p.planSpecTest(a.Spec.Expr, a.Rules[0].For)
+			if err != nil {
+				sp.mistakes = append(sp.mistakes, specError(s, fmt.Sprintf("alerts[%d].expr", slices.Index(s.Alerts, a.Spec)), err))
+				continue
+			}
+			sp.spec[a] = plan
+		}
+	}
+	return sp
+}
