@@ -3,7 +3,7 @@
 
 GO       ?= go
 BIN      := bin/groundwork
-SOURCES  := $(shell find generators tools internal -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+SOURCES  := $(shell find cmd generators tools internal -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 FUZZTIME ?= 10s
 
 # Terraform providers come from the registry, or offline from an unpacked
@@ -21,7 +21,7 @@ build: $(BIN)
 
 # Rebuilt only when a Go source of the command changes.
 $(BIN): $(SOURCES)
-	$(GO) build -o $@ ./tools/groundwork
+	$(GO) build -o $@ ./cmd/groundwork
 
 generate: $(BIN)
 	$(BIN) generate
@@ -50,9 +50,9 @@ $(TOOLS) &: tools/pinned/go.mod tools/pinned/go.sum
 test: $(TOOLS)
 	$(GO) test ./...
 	cd backend && $(GO) test ./...
-	$(GO) test ./generators/spec -run '^$$' -fuzz FuzzLoadService -fuzztime $(FUZZTIME)
-	$(GO) test ./generators/spec -run '^$$' -fuzz FuzzLoadJsonnet -fuzztime $(FUZZTIME)
-	$(GO) test ./generators/engine -run '^$$' -fuzz FuzzParseLock -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/spec -run '^$$' -fuzz FuzzLoadService -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/spec -run '^$$' -fuzz FuzzLoadJsonnet -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/engine -run '^$$' -fuzz FuzzParseLock -fuzztime $(FUZZTIME)
 
 # Applies the dev root against moto_server on 127.0.0.1, plans the others,
 # runs the guardrails on every plan, and destroys dev again.
@@ -65,7 +65,7 @@ e2e:
 	$(GO) test -tags e2e ./tests/observability -count=1 -timeout 10m -v
 
 lint:
-	@out=$$(gofmt -l generators tools tests internal backend 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l cmd generators tools tests internal backend 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./tests/e2e ./tests/observability
 	$(GO) tool staticcheck ./...
@@ -75,11 +75,11 @@ lint:
 # Times generate on synthetic organisations of growing size (see tools/benchorg).
 bench: $(BIN)
 	$(GO) run ./tools/benchorg -bin $(BIN)
-	$(GO) test ./generators/... -run '^$$' -bench . -benchtime 3x
+	$(GO) test ./generators/... ./internal/... -run '^$$' -bench . -benchtime 3x
 
 # Packages with golden cases (testdata/cases) or an expected-error corpus
 # take -update.
-GOLDEN_PKGS := $(sort $(dir $(shell grep -rl --include='*_test.go' -e 'golden.Cases' -e '"update"' generators)))
+GOLDEN_PKGS := $(sort $(dir $(shell grep -rl --include='*_test.go' -e 'golden.Cases' -e '"update"' generators internal)))
 
 # After an intended change to a generator: rewrite the expected files, then
 # review them in git diff.
@@ -87,9 +87,9 @@ golden:
 	$(GO) test $(addprefix ./,$(GOLDEN_PKGS)) -update
 
 fuzz:
-	$(GO) test ./generators/spec -run '^$$' -fuzz FuzzLoadService -fuzztime 5m
-	$(GO) test ./generators/spec -run '^$$' -fuzz FuzzLoadJsonnet -fuzztime 5m
-	$(GO) test ./generators/engine -run '^$$' -fuzz FuzzParseLock -fuzztime 5m
+	$(GO) test ./internal/spec -run '^$$' -fuzz FuzzLoadService -fuzztime 5m
+	$(GO) test ./internal/spec -run '^$$' -fuzz FuzzLoadJsonnet -fuzztime 5m
+	$(GO) test ./internal/engine -run '^$$' -fuzz FuzzParseLock -fuzztime 5m
 
 clean:
 	rm -rf bin

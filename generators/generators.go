@@ -7,13 +7,13 @@ import (
 	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/codeowners"
 	"github.com/groundwork-dev/groundwork/generators/dashboards"
-	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/flux"
 	"github.com/groundwork-dev/groundwork/generators/runbooks"
 	"github.com/groundwork-dev/groundwork/generators/schemas"
-	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/generators/terraform"
 	"github.com/groundwork-dev/groundwork/generators/workflows"
+	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // All returns the generators, each making one artifact kind from the model.

@@ -16,65 +16,53 @@ import (
 const module = "github.com/groundwork-dev/groundwork"
 
 // TestShape keeps the layers apart (DESIGN.md, The model): no generator
-// imports another generator, and nothing below the generators (spec, the
-// engine, a derived model) imports one; a fact two generators need lives
-// below them. The generators are the packages generators.go lists; the
-// root package (the list) and cli sit above everything, and only cli may
-// import the list. Test files are not checked: black-box tests render
-// through the list.
+// imports another generator, and nothing below the generators (internal/:
+// spec, the alerting model, the engine, the tree) imports one; a fact two
+// generators need lives below them. The generators are the packages
+// generators.go lists; only internal/cli, the command, imports the list,
+// and nothing imports a generator but the list. Test files are not checked:
+// black-box tests render through the list.
 func TestShape(t *testing.T) {
 	gens := listedGenerators(t)
-	entries, err := os.ReadDir(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var found []string
 	checked := 0
-	for _, e := range entries {
-		if !e.IsDir() || e.Name() == "testdata" {
-			continue
-		}
-		pkg, err := build.Default.ImportDir(e.Name(), 0)
+	for _, dir := range []string{".", "../internal"} {
+		entries, err := os.ReadDir(dir)
 		if err != nil {
-			if _, ok := err.(*build.NoGoError); ok {
-				continue
-			}
 			t.Fatal(err)
 		}
-		checked++
-		from := e.Name()
-		for _, imp := range pkg.Imports {
-			to, ok := strings.CutPrefix(imp, module+"/generators")
-			if !ok {
+		for _, e := range entries {
+			if !e.IsDir() || e.Name() == "testdata" {
 				continue
 			}
-			to = strings.TrimPrefix(to, "/")
-			var bad bool
-			switch {
-			case to == "" || to == "cli":
-				bad = from != "cli" || to == "cli" // the list and the command are the top
-			case gens[to]:
-				bad = true // a generator: only the list may import it
+			pkg, err := build.Default.ImportDir(dir+"/"+e.Name(), 0)
+			if err != nil {
+				if _, ok := err.(*build.NoGoError); ok {
+					continue
+				}
+				t.Fatal(err)
 			}
-			if bad {
-				found = append(found, from+" -> "+shortName(to))
+			checked++
+			from := strings.TrimPrefix(strings.TrimPrefix(dir+"/"+e.Name(), "./"), "../")
+			for _, imp := range pkg.Imports {
+				to, ok := strings.CutPrefix(imp, module+"/generators")
+				if !ok {
+					continue
+				}
+				to = strings.TrimPrefix(to, "/")
+				switch {
+				case to == "" && from == "internal/cli":
+					// the command renders through the list
+				case to == "":
+					t.Errorf("%s imports the list of generators; only internal/cli may", from)
+				case gens[to]:
+					t.Errorf("%s imports the generator %s; move the fact both need to internal/spec or internal/alerting", from, to)
+				}
 			}
 		}
 	}
-	if checked < len(gens) {
-		t.Fatalf("checked %d packages, fewer than the %d generators", checked, len(gens))
+	if checked < len(gens)+3 {
+		t.Fatalf("checked %d packages, fewer than the %d generators and internal/", checked, len(gens))
 	}
-	for _, v := range found {
-		t.Errorf("%s: a generator is imported from %s; move the fact both need to spec or a model package below the generators", v, strings.Fields(v)[0])
-	}
-}
-
-// shortName names a package by its path under generators/, the list as generators.
-func shortName(to string) string {
-	if to == "" {
-		return "generators"
-	}
-	return to
 }
 
 // listedGenerators are the packages whose Generator generators.go lists,

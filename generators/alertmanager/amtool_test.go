@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/groundwork-dev/groundwork/generators/alerting"
+	"github.com/groundwork-dev/groundwork/internal/alerting"
 	"github.com/groundwork-dev/groundwork/internal/bins"
 )
 

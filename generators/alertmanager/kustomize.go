@@ -1,8 +1,8 @@
 package alertmanager
 
 import (
-	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/kube"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // The two Kubernetes files of the folder, of internal/kube's types, fields

@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/groundwork-dev/groundwork/generators/alertmanager"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // The ExternalSecret of external-secrets.io/v1, for strict decoding,

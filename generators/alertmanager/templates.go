@@ -1,6 +1,6 @@
 package alertmanager
 
-import "github.com/groundwork-dev/groundwork/generators/spec"
+import "github.com/groundwork-dev/groundwork/internal/spec"
 
 // The messages, as Alertmanager templates (Go text/template over a
 // notification's data). They use only functions Alertmanager has had since

@@ -12,10 +12,10 @@ import (
 	"github.com/prometheus/alertmanager/template"
 	"gopkg.in/yaml.v3"
 
-	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/alertmanager"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/alerting"
 	"github.com/groundwork-dev/groundwork/internal/bins"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // receiversFile is what the message templates of a configuration are.

@@ -18,9 +18,9 @@ import (
 	"github.com/prometheus/alertmanager/provider"
 	"github.com/prometheus/common/model"
 
-	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/alertmanager"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // Alertmanager v0.35.0's own loader (config.LoadFile), router

@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/groundwork-dev/groundwork/generators/alerts"
-	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 	"github.com/groundwork-dev/groundwork/internal/synthetic"
 )
 

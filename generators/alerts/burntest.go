@@ -6,8 +6,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/groundwork-dev/groundwork/generators/alerting"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // burnTests test each tier of a burn-rate alert with one series of events:

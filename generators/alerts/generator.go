@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"path"
 
-	"github.com/groundwork-dev/groundwork/generators/alerting"
-	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/engine"
 	"github.com/groundwork-dev/groundwork/internal/parallel"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // TestFilePath is the promtool test of service s in environment e.

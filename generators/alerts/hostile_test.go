@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/groundwork-dev/groundwork/generators/alerts"
-	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/bins"
+	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // hostileOrg is the edge organisation's platform and environment with the

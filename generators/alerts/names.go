@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/groundwork-dev/groundwork/generators/alerting"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // nameMistakes reports the names service s's outputs would share: two rule

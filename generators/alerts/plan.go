@@ -7,8 +7,8 @@ import (
 
 	"github.com/prometheus/prometheus/promql"
 
-	"github.com/groundwork-dev/groundwork/generators/alerting"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // planner works out the tests of one render. It holds the Prometheus

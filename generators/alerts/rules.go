@@ -1,7 +1,7 @@
 package alerts
 
 import (
-	"github.com/groundwork-dev/groundwork/generators/alerting"
+	"github.com/groundwork-dev/groundwork/internal/alerting"
 	"github.com/groundwork-dev/groundwork/internal/yamlw"
 )
 

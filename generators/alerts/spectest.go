@@ -8,8 +8,8 @@ import (
 
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/groundwork-dev/groundwork/generators/alerting"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // specTests test a spec alert, `<query> <op> <number>`, with series made

@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/template"
 
-	"github.com/groundwork-dev/groundwork/generators/alerting"
+	"github.com/groundwork-dev/groundwork/internal/alerting"
 )
 
 // expand is what Prometheus shows for a label or annotation: the text after

@@ -6,9 +6,9 @@ import (
 
 	"github.com/groundwork-dev/groundwork/generators"
 	"github.com/groundwork-dev/groundwork/generators/codeowners"
-	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/engine"
 	"github.com/groundwork-dev/groundwork/internal/golden"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // The cases in testdata/cases: the sample organisation's CODEOWNERS is

@@ -9,9 +9,9 @@ import (
 
 	"github.com/groundwork-dev/groundwork/generators"
 	"github.com/groundwork-dev/groundwork/generators/dashboards"
-	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/engine"
 	"github.com/groundwork-dev/groundwork/internal/golden"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 	"github.com/groundwork-dev/groundwork/internal/synthetic"
 )
 

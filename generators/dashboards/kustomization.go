@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/kube"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // KustomizationPath turns the dashboards folder into ConfigMaps, labelled

@@ -8,9 +8,9 @@ import (
 
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/dashboards"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // titled returns the panels of a dashboard by title; a title given to two

@@ -7,8 +7,8 @@ import (
 
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/groundwork-dev/groundwork/generators/alerting"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // The PromQL of the panels. Service series are selected with

@@ -14,9 +14,9 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/groundwork-dev/groundwork/backend/metrics"
-	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/dashboards"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // grafanaVariables are values of the variables Grafana substitutes in a

@@ -4,8 +4,8 @@ import (
 	"path"
 	"slices"
 
-	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/kube"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // configs makes configs/: objects whose kinds the infrastructure layer's

@@ -29,10 +29,10 @@ import (
 	"path"
 	"slices"
 
-	"github.com/groundwork-dev/groundwork/generators/alerting"
-	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/engine"
 	"github.com/groundwork-dev/groundwork/internal/parallel"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // Pinned Helm charts. Bumping one is a reviewed change of generated output

@@ -15,13 +15,13 @@ import (
 
 	"github.com/groundwork-dev/groundwork/generators"
 
-	"github.com/groundwork-dev/groundwork/generators/alerting"
 	"github.com/groundwork-dev/groundwork/generators/alertmanager"
 	"github.com/groundwork-dev/groundwork/generators/dashboards"
-	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/flux"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/engine"
 	"github.com/groundwork-dev/groundwork/internal/golden"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 	"github.com/groundwork-dev/groundwork/internal/synthetic"
 )
 

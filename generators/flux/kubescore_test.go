@@ -10,8 +10,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/bins"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 const kubeScoreInstall = "go install github.com/zegl/kube-score/cmd/kube-score@v1.20.0"

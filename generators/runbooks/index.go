@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/groundwork-dev/groundwork/generators/alerting"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // index is runbooks/README.md: every alert by service, with what it is in

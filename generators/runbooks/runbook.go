@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/groundwork-dev/groundwork/generators/alerting"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // Section headings every runbook has, in this order; a spec alert with

@@ -13,8 +13,8 @@ package runbooks
 import (
 	"fmt"
 
-	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // IndexPath is the index of every runbook, by service.

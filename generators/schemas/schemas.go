@@ -11,8 +11,8 @@ import (
 	"github.com/invopop/jsonschema"
 	orderedmap "github.com/pb33f/ordered-map/v2"
 
-	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // Dir is where the schemas are written; sample specs point at them with a
@@ -20,7 +20,7 @@ import (
 const Dir = "schemas"
 
 // typesFile is where the schemas come from: the explain command names it.
-const typesFile = "generators/spec/types.go"
+const typesFile = "internal/spec/types.go"
 
 // Generator makes schemas/<kind>.schema.json.
 type Generator struct{}
@@ -126,5 +126,5 @@ func releaseSchema() engine.File {
 		},
 		PropertyNames: &jsonschema.Schema{Pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},
 	}
-	return engine.File{Path: Dir + "/release.schema.json", Origins: []engine.Origin{{Spec: "generators/spec/release.go"}}, Data: encode(s)}
+	return engine.File{Path: Dir + "/release.schema.json", Origins: []engine.Origin{{Spec: "internal/spec/release.go"}}, Data: encode(s)}
 }

@@ -13,9 +13,9 @@ import (
 	js "github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
-	"github.com/groundwork-dev/groundwork/generators/engine"
 	"github.com/groundwork-dev/groundwork/generators/schemas"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 func render(t *testing.T) *engine.Output {
@@ -122,7 +122,7 @@ func TestSampleSpecsValidate(t *testing.T) {
 func TestSchemaRejectsBadShapes(t *testing.T) {
 	schemas := compile(t)
 	for _, c := range []string{"unknown_keys", "wrong_types", "objectives_out_of_range"} {
-		ar, err := txtar.ParseFile("../spec/testdata/errors/" + c + ".txtar")
+		ar, err := txtar.ParseFile("../../internal/spec/testdata/errors/" + c + ".txtar")
 		if err != nil {
 			t.Fatal(err)
 		}

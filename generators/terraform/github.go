@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // githubRoot makes terraform/github: the repository's deployment

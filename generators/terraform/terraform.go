@@ -6,7 +6,7 @@
 package terraform
 
 import (
-	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/internal/engine"
 	"github.com/groundwork-dev/groundwork/internal/parallel"
 )
 

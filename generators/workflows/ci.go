@@ -3,8 +3,8 @@ package workflows
 import (
 	"slices"
 
-	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // ci builds, lints and tests the repository, proves the committed output is

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // The embedded table is well formed and holds every action the generator

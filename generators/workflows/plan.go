@@ -3,8 +3,8 @@ package workflows
 import (
 	"gopkg.in/yaml.v3"
 
-	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // plan runs `terraform plan` of every environment on pull requests that

@@ -14,11 +14,11 @@ import (
 	"github.com/rhysd/actionlint"
 	"gopkg.in/yaml.v3"
 
-	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/generators/workflows"
 	"github.com/groundwork-dev/groundwork/internal/bins"
+	"github.com/groundwork-dev/groundwork/internal/engine"
 	"github.com/groundwork-dev/groundwork/internal/golden"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 func load(t *testing.T, root string) *spec.Model {

@@ -30,8 +30,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/groundwork-dev/groundwork/generators"
-	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 	"github.com/groundwork-dev/groundwork/internal/tftest"
 )
 

@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 const okHash = "4bf49b451f1ef9646c7f10b32543db5a7bd0f00019bec01ea2d197e874029383"

@@ -3,8 +3,8 @@ package alerting_test
 import (
 	"testing"
 
-	"github.com/groundwork-dev/groundwork/generators/alerting"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // TestBurnFactor holds the rounded factors to the README's table: 14.4, 6,

@@ -6,7 +6,7 @@ import (
 
 	"github.com/pmezard/go-difflib/difflib"
 
-	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/internal/engine"
 )
 
 func (c *command) verify(args []string) int {

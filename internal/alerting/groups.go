@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // Group is a Prometheus rule group as rule files and PrometheusRule specs

@@ -5,7 +5,7 @@ package main
 import (
 	"os"
 
-	"github.com/groundwork-dev/groundwork/generators/cli"
+	"github.com/groundwork-dev/groundwork/internal/cli"
 )
 
 func main() {

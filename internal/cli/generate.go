@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/groundwork-dev/groundwork/generators/engine"
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 func (c *command) generate(args []string) int {

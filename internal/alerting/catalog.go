@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // burnAlert is the multi-window burn-rate alert of an SLO: one rule per

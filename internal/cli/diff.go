@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/internal/engine"
 )
 
 func (c *command) diff(args []string) int {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/groundwork-dev/groundwork/generators/engine"
+	"github.com/groundwork-dev/groundwork/internal/engine"
 )
 
 // Generators are pure: the same specs and the same groundwork binary make the

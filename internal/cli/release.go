@@ -6,7 +6,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 const releaseUsage = `usage:

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/groundwork-dev/groundwork/generators/spec"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 	"github.com/groundwork-dev/groundwork/internal/tree"
 )
 

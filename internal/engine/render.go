@@ -7,8 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/parallel"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // Render derives the observability model of m once (NewInput), runs every

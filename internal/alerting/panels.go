@@ -1,6 +1,6 @@
 package alerting
 
-import "github.com/groundwork-dev/groundwork/generators/spec"
+import "github.com/groundwork-dev/groundwork/internal/spec"
 
 // Titles of the dashboard panels that alerts and runbooks send on-call to.
 // The dashboards generator makes a panel of each title that applies to a

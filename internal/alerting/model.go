@@ -17,8 +17,8 @@ package alerting
 import (
 	"time"
 
-	"github.com/groundwork-dev/groundwork/generators/spec"
 	"github.com/groundwork-dev/groundwork/internal/parallel"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // Model is the derived observability model of one spec model.
