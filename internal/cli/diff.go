@@ -45,15 +45,29 @@ func writeMarkdown(w io.Writer, p *engine.Plan) {
 	}
 	n := len(p.Changes)
 	fmt.Fprintf(w, "### groundwork: %d generated %s change\n\n", n, plural(n, "file", "files"))
+	s := summarise(p)
+	s.writeCounts(w)
+	alertChs := alertChanges(p)
+	s.writeWarnings(w, p, alertChs)
+	writeAlertChanges(w, alertChs)
+	writeFiles(w, p)
+}
 
-	type counts struct{ added, changed, removed int }
-	byKind := map[string]*counts{}
-	var prod, removed, iam []engine.Change
+// summary is what the PR comment counts and calls out.
+type summary struct {
+	byKind             map[string]*counts
+	prod, removed, iam []engine.Change
+}
+
+type counts struct{ added, changed, removed int }
+
+func summarise(p *engine.Plan) *summary {
+	s := &summary{byKind: map[string]*counts{}}
 	for _, ch := range p.Changes {
-		k := byKind[ch.Kind]
+		k := s.byKind[ch.Kind]
 		if k == nil {
 			k = &counts{}
-			byKind[ch.Kind] = k
+			s.byKind[ch.Kind] = k
 		}
 		switch ch.Status {
 		case engine.Added:
@@ -62,61 +76,66 @@ func writeMarkdown(w io.Writer, p *engine.Plan) {
 			k.changed++
 		case engine.Removed:
 			k.removed++
-			removed = append(removed, ch)
+			s.removed = append(s.removed, ch)
 		}
 		if ch.Production {
-			prod = append(prod, ch)
+			s.prod = append(s.prod, ch)
 		}
 		if touchesIAM(ch) {
-			iam = append(iam, ch)
+			s.iam = append(s.iam, ch)
 		}
 	}
+	return s
+}
+
+// writeCounts writes the table of changed files per kind.
+func (s *summary) writeCounts(w io.Writer) {
 	fmt.Fprintln(w, "| kind | added | changed | removed |")
 	fmt.Fprintln(w, "|------|------:|--------:|--------:|")
-	kinds := make([]string, 0, len(byKind))
-	for k := range byKind {
-		kinds = append(kinds, k)
-	}
-	slices.Sort(kinds)
-	for _, k := range kinds {
-		cn := byKind[k]
+	for _, k := range slices.Sorted(maps.Keys(s.byKind)) {
+		cn := s.byKind[k]
 		fmt.Fprintf(w, "| %s | %d | %d | %d |\n", k, cn.added, cn.changed, cn.removed)
 	}
+}
 
-	alertChs := alertChanges(p)
+// writeWarnings calls out production, IAM, paging, deletions and blocked
+// files, when there are any.
+func (s *summary) writeWarnings(w io.Writer, p *engine.Plan, alertChs []alertChange) {
 	var paging []alertChange
 	for _, c := range alertChs {
 		if c.pages {
 			paging = append(paging, c)
 		}
 	}
-	if len(prod) > 0 || len(removed) > 0 || len(iam) > 0 || len(paging) > 0 || len(p.Unowned) > 0 {
-		fmt.Fprintln(w, "\n> [!WARNING]")
-		if len(prod) > 0 {
-			fmt.Fprintf(w, "> **Production:** %d %s for a production environment %s.\n", len(prod), plural(len(prod), "file", "files"), plural(len(prod), "changes", "change"))
-		}
-		if len(iam) > 0 {
-			fmt.Fprintf(w, "> **IAM:** %d %s change who may do what (roles, trust, granted ARNs, reviewers): %s.\n",
-				len(iam), plural(len(iam), "file", "files"), paths(iam))
-		}
-		if len(paging) > 0 {
-			envs := map[string]bool{}
-			for _, c := range paging {
-				envs[c.env] = true
-			}
-			fmt.Fprintf(w, "> **Paging:** %d alerting %s that page on-call %s (%s); see the alerting rules below.\n",
-				len(paging), plural(len(paging), "rule", "rules"), plural(len(paging), "changes", "change"), strings.Join(slices.Sorted(maps.Keys(envs)), ", "))
-		}
-		if len(removed) > 0 {
-			fmt.Fprintf(w, "> **Deletions:** %d generated %s removed.\n", len(removed), plural(len(removed), "file is", "files are"))
-		}
-		if len(p.Unowned) > 0 {
-			fmt.Fprintf(w, "> **Blocked:** %d hand-written %s in the way of generated output.\n", len(p.Unowned), plural(len(p.Unowned), "file is", "files are"))
-		}
+	if len(s.prod) == 0 && len(s.removed) == 0 && len(s.iam) == 0 && len(paging) == 0 && len(p.Unowned) == 0 {
+		return
 	}
+	fmt.Fprintln(w, "\n> [!WARNING]")
+	if len(s.prod) > 0 {
+		fmt.Fprintf(w, "> **Production:** %d %s for a production environment %s.\n", len(s.prod), plural(len(s.prod), "file", "files"), plural(len(s.prod), "changes", "change"))
+	}
+	if len(s.iam) > 0 {
+		fmt.Fprintf(w, "> **IAM:** %d %s change who may do what (roles, trust, granted ARNs, reviewers): %s.\n",
+			len(s.iam), plural(len(s.iam), "file", "files"), paths(s.iam))
+	}
+	if len(paging) > 0 {
+		envs := map[string]bool{}
+		for _, c := range paging {
+			envs[c.env] = true
+		}
+		fmt.Fprintf(w, "> **Paging:** %d alerting %s that page on-call %s (%s); see the alerting rules below.\n",
+			len(paging), plural(len(paging), "rule", "rules"), plural(len(paging), "changes", "change"), strings.Join(slices.Sorted(maps.Keys(envs)), ", "))
+	}
+	if len(s.removed) > 0 {
+		fmt.Fprintf(w, "> **Deletions:** %d generated %s removed.\n", len(s.removed), plural(len(s.removed), "file is", "files are"))
+	}
+	if len(p.Unowned) > 0 {
+		fmt.Fprintf(w, "> **Blocked:** %d hand-written %s in the way of generated output.\n", len(p.Unowned), plural(len(p.Unowned), "file is", "files are"))
+	}
+}
 
-	writeAlertChanges(w, alertChs)
-
+// writeFiles lists every changed file and the specs it comes from.
+func writeFiles(w io.Writer, p *engine.Plan) {
 	fmt.Fprintf(w, "\n<details><summary>Files</summary>\n\n| file | change | from |\n|------|--------|------|\n")
 	for _, ch := range p.Changes {
 		mark := ""
