@@ -65,9 +65,18 @@ func burnAlert(s *spec.Service, slo *SLO) *Alert {
 }
 
 func platformAlerts(s *spec.Service) []*Alert {
+	as := []*Alert{targetDown(s), podCrashLooping(s)}
+	if s.Database == nil {
+		return as
+	}
+	return append(as, backupTooOld(s), databaseStorageLow(s), databasePoolSaturated(s))
+}
+
+// targetDown fires when Prometheus cannot scrape a pod of the service.
+func targetDown(s *spec.Service) *Alert {
 	sel := ServiceSelector(s)
 	ns := spec.Namespace(s)
-	as := []*Alert{{
+	return &Alert{
 		Name:    spec.PlatformAlertName(s, spec.AlertTargetDown),
 		Kind:    KindTargetDown,
 		Service: s,
@@ -90,7 +99,13 @@ func platformAlerts(s *spec.Service) []*Alert {
 			Severity:    spec.SeverityTicket,
 			Description: fmt.Sprintf("A pod of %s has failed every scrape of %s:%d for 5 minutes.", s.Name, s.Metrics.Path, s.Metrics.Port),
 		}},
-	}, {
+	}
+}
+
+// podCrashLooping fires when a container of the service stays in CrashLoopBackOff.
+func podCrashLooping(s *spec.Service) *Alert {
+	ns := spec.Namespace(s)
+	return &Alert{
 		Name:    spec.PlatformAlertName(s, spec.AlertPodCrashLooping),
 		Kind:    KindPodCrashLooping,
 		Service: s,
@@ -113,12 +128,14 @@ func platformAlerts(s *spec.Service) []*Alert {
 			Severity:    spec.SeverityTicket,
 			Description: fmt.Sprintf("A container in namespace %s has been waiting in CrashLoopBackOff for 15 minutes.", ns),
 		}},
-	}}
-	if s.Database == nil {
-		return as
 	}
+}
+
+// backupTooOld fires when the newest backup of the database is older than its maxAge.
+func backupTooOld(s *spec.Service) *Alert {
+	ns := spec.Namespace(s)
 	maxAge := s.Database.Backup.MaxAge
-	as = append(as, &Alert{
+	return &Alert{
 		Name:    spec.PlatformAlertName(s, spec.AlertBackupTooOld),
 		Kind:    KindBackupTooOld,
 		Service: s,
@@ -139,7 +156,12 @@ func platformAlerts(s *spec.Service) []*Alert {
 			Severity:    spec.SeverityTicket,
 			Description: fmt.Sprintf("No backup of %s's database has succeeded for more than %s.", s.Name, string(maxAge)),
 		}},
-	}, &Alert{
+	}
+}
+
+// databaseStorageLow fires when the database has less than a tenth of its storage free; its rules are per environment (storageRule).
+func databaseStorageLow(s *spec.Service) *Alert {
+	return &Alert{
 		Name:    spec.PlatformAlertName(s, spec.AlertDatabaseStorageLow),
 		Kind:    KindDatabaseStorageLow,
 		Service: s,
@@ -156,7 +178,13 @@ func platformAlerts(s *spec.Service) []*Alert {
 		// No panel: the CloudWatch metric names each environment's own
 		// instance, and dashboards serve every environment.
 		// Rules are per environment (storageRule).
-	}, &Alert{
+	}
+}
+
+// databasePoolSaturated fires when the service holds most of its database connection pool.
+func databasePoolSaturated(s *spec.Service) *Alert {
+	sel := ServiceSelector(s)
+	return &Alert{
 		Name:    spec.PlatformAlertName(s, spec.AlertDatabasePoolSaturated),
 		Kind:    KindDatabasePoolSaturated,
 		Service: s,
@@ -178,8 +206,7 @@ func platformAlerts(s *spec.Service) []*Alert {
 			Severity:    spec.SeverityTicket,
 			Description: fmt.Sprintf("More than 90%% of %s's database connections have been in use for 10 minutes.", s.Name),
 		}},
-	})
-	return as
+	}
 }
 
 // storageRule is the storage alert's rule in one environment: it watches
