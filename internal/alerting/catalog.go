@@ -64,6 +64,8 @@ func burnAlert(s *spec.Service, slo *SLO) *Alert {
 	return a
 }
 
+// platformAlerts are the alerts every service gets, and those of its
+// database when it has one.
 func platformAlerts(s *spec.Service) []*Alert {
 	as := []*Alert{targetDown(s), podCrashLooping(s)}
 	if s.Database == nil {
