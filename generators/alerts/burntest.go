@@ -53,94 +53,120 @@ type tierCheck struct {
 // planBurnTests works out the tests of burn-rate alert a, which every
 // environment shares.
 func (p *planner) planBurnTests(a *alerting.Alert) ([]tierPlan, error) {
-	s, o := a.Service, a.SLO
-	inputs, err := p.sliInputs(s, o)
+	inputs, err := p.sliInputs(a.Service, a.SLO)
 	if err != nil {
 		return nil, err
 	}
-	rules := a.Rules
-	thresholds := make([]float64, len(rules))
-	for i, r := range rules {
+	thresholds := make([]float64, len(a.Rules))
+	for i, r := range a.Rules {
 		thresholds[i] = r.Threshold
 	}
 	var plan []tierPlan
-	for i, r := range rules {
-		t := *r.Tier
-		step, every, slow := time.Minute, evalEvery, false
-		if t.Long > 6*time.Hour {
-			step, every, slow = 15*time.Minute, slowEvalEvery, true
-		}
-		th := thresholds[i]
-		quiet := math.Floor(0.9 * th * eventsPerStep)
-		fire := math.Min(eventsPerStep, math.Ceil(1.1*th*eventsPerStep))
-		if quiet >= th*eventsPerStep || fire <= th*eventsPerStep {
-			return nil, fmt.Errorf("tier %s: threshold %g leaves no room for a test either side of it", t.Name, th)
-		}
-		grid := lcm(step, every)
-		rise := roundUp(t.Long+r.For+3*every, grid) // when the ratio goes from quiet to fire
-		horizon := rise + t.Long + r.For + 12*every
-		n := int(horizon / step)
-		bad := make([]float64, n+1)
-		total := make([]float64, n+1)
-		for j := 1; j <= n; j++ {
-			per := quiet
-			if time.Duration(j)*step > rise {
-				per = fire
-			}
-			bad[j] = bad[j-1] + per
-			total[j] = total[j-1] + eventsPerStep
-		}
-		firing := simulateBurn(rules, thresholds, bad, total, step, every, horizon)
-		at := func(k int) []int { return firing[k] }
-		stable := func(k int) bool {
-			return k > 0 && k+1 < len(firing) && slices.Equal(at(k-1), at(k)) && slices.Equal(at(k), at(k+1))
-		}
-		// Quiet: the last stable evaluation before the rise, once both
-		// windows hold nothing but the quiet ratio and for: has passed.
-		kq := int(rise/every) - 1
-		for kq > 0 && (!stable(kq) || slices.Contains(at(kq), i)) {
-			kq--
-		}
-		if time.Duration(kq)*every < t.Long+r.For {
-			return nil, fmt.Errorf("tier %s: no quiet evaluation to test at 0.9x the threshold", t.Name)
-		}
-		kf := int(rise / every)
-		for kf < len(firing) && !slices.Contains(at(kf), i) {
-			kf++
-		}
-		if kf == len(firing) {
-			return nil, fmt.Errorf("tier %s: never fires at 1.1x its threshold within %s", t.Name, horizon)
-		}
-		kb := kf - 2
-		for kb > 0 && !stable(kb) {
-			kb--
-		}
-		ka := kf + 2
-		for ka+1 < len(firing) && (!stable(ka) || !slices.Contains(at(ka), i)) {
-			ka++
-		}
-		if ka+1 >= len(firing) {
-			return nil, fmt.Errorf("tier %s: no stable evaluation after it fires", t.Name)
-		}
-		tp := tierPlan{
-			name: fmt.Sprintf("%s %s: quiet at 0.9x its threshold (%s), fires %s after the ratio rises to 1.1x",
-				a.Name, t.Name, alerting.Num(th), alerting.HumanDuration(time.Duration(kf)*every-rise)),
-			interval: alerting.Window(step),
-			slow:     slow,
-		}
-		for _, in := range inputs {
-			incs := make([]float64, n)
-			for j := 1; j <= n; j++ {
-				incs[j-1] = in.inc(eventsPerStep, bad[j]-bad[j-1])
-			}
-			tp.inputs = append(tp.inputs, inputSeries{Series: seriesName(in.name, in.labels), Values: seriesValues(counterBase, incs)})
-		}
-		for _, k := range []int{kq, kb, ka} {
-			tp.checks = append(tp.checks, tierCheck{at: time.Duration(k) * every, firing: at(k)})
+	for i := range a.Rules {
+		tp, err := planTier(a, i, thresholds, inputs)
+		if err != nil {
+			return nil, err
 		}
 		plan = append(plan, tp)
 	}
 	return plan, nil
+}
+
+// planTier works out the test of tier i: a ratio of bad events at 0.9x its
+// threshold that rises to 1.1x, simulated against every tier, and the
+// evaluations to check (quiet before, just before and after it fires).
+func planTier(a *alerting.Alert, i int, thresholds []float64, inputs []sliSeries) (tierPlan, error) {
+	r := a.Rules[i]
+	t := *r.Tier
+	step, every, slow := time.Minute, evalEvery, false
+	if t.Long > 6*time.Hour {
+		step, every, slow = 15*time.Minute, slowEvalEvery, true
+	}
+	th := thresholds[i]
+	quiet := math.Floor(0.9 * th * eventsPerStep)
+	fire := math.Min(eventsPerStep, math.Ceil(1.1*th*eventsPerStep))
+	if quiet >= th*eventsPerStep || fire <= th*eventsPerStep {
+		return tierPlan{}, fmt.Errorf("tier %s: threshold %g leaves no room for a test either side of it", t.Name, th)
+	}
+	grid := lcm(step, every)
+	rise := roundUp(t.Long+r.For+3*every, grid) // when the ratio goes from quiet to fire
+	horizon := rise + t.Long + r.For + 12*every
+	n := int(horizon / step)
+	bad := make([]float64, n+1)
+	total := make([]float64, n+1)
+	for j := 1; j <= n; j++ {
+		per := quiet
+		if time.Duration(j)*step > rise {
+			per = fire
+		}
+		bad[j] = bad[j-1] + per
+		total[j] = total[j-1] + eventsPerStep
+	}
+	firing := simulateBurn(a.Rules, thresholds, bad, total, step, every, horizon)
+	ks, err := checkpoints(firing, i, t, r, rise, every, horizon)
+	if err != nil {
+		return tierPlan{}, err
+	}
+	tp := tierPlan{
+		name: fmt.Sprintf("%s %s: quiet at 0.9x its threshold (%s), fires %s after the ratio rises to 1.1x",
+			a.Name, t.Name, alerting.Num(th), alerting.HumanDuration(time.Duration(ks.fires)*every-rise)),
+		interval: alerting.Window(step),
+		slow:     slow,
+	}
+	for _, in := range inputs {
+		incs := make([]float64, n)
+		for j := 1; j <= n; j++ {
+			incs[j-1] = in.inc(eventsPerStep, bad[j]-bad[j-1])
+		}
+		tp.inputs = append(tp.inputs, inputSeries{Series: seriesName(in.name, in.labels), Values: seriesValues(counterBase, incs)})
+	}
+	for _, k := range []int{ks.quiet, ks.before, ks.after} {
+		tp.checks = append(tp.checks, tierCheck{at: time.Duration(k) * every, firing: firing[k]})
+	}
+	return tp, nil
+}
+
+// tierCheckpoints are evaluations of a simulated burn, by index.
+type tierCheckpoints struct {
+	quiet, before, fires, after int
+}
+
+// checkpoints finds, in the simulated firing of every tier, the
+// evaluations tier i's test checks: the last stable one before the rise
+// (both windows hold only the quiet ratio and for: has passed), the first
+// where it fires, and stable ones either side of that.
+func checkpoints(firing [][]int, i int, t spec.BurnTier, r *alerting.Rule, rise, every, horizon time.Duration) (tierCheckpoints, error) {
+	at := func(k int) []int { return firing[k] }
+	stable := func(k int) bool {
+		return k > 0 && k+1 < len(firing) && slices.Equal(at(k-1), at(k)) && slices.Equal(at(k), at(k+1))
+	}
+	var c tierCheckpoints
+	c.quiet = int(rise/every) - 1
+	for c.quiet > 0 && (!stable(c.quiet) || slices.Contains(at(c.quiet), i)) {
+		c.quiet--
+	}
+	if time.Duration(c.quiet)*every < t.Long+r.For {
+		return c, fmt.Errorf("tier %s: no quiet evaluation to test at 0.9x the threshold", t.Name)
+	}
+	c.fires = int(rise / every)
+	for c.fires < len(firing) && !slices.Contains(at(c.fires), i) {
+		c.fires++
+	}
+	if c.fires == len(firing) {
+		return c, fmt.Errorf("tier %s: never fires at 1.1x its threshold within %s", t.Name, horizon)
+	}
+	c.before = c.fires - 2
+	for c.before > 0 && !stable(c.before) {
+		c.before--
+	}
+	c.after = c.fires + 2
+	for c.after+1 < len(firing) && (!stable(c.after) || !slices.Contains(at(c.after), i)) {
+		c.after++
+	}
+	if c.after+1 >= len(firing) {
+		return c, fmt.Errorf("tier %s: no stable evaluation after it fires", t.Name)
+	}
+	return c, nil
 }
 
 // simulateBurn evaluates the tiers every `every` up to horizon over
