@@ -159,13 +159,42 @@ func (g *envGen) service(s *spec.Service) error {
 // the spec's replicas as its minimum. Replicas here would make every Flux
 // reconciliation reset what the autoscaler scaled to.
 func (g *envGen) deployment(v svc, digest string) (*appsv1.Deployment, error) {
+	c, err := g.container(v, digest)
+	if err != nil {
+		return nil, err
+	}
+	return &appsv1.Deployment{
+		TypeMeta:   typeMeta("apps/v1", "Deployment"),
+		ObjectMeta: meta(v.Name, v.ns, v.labels),
+		Spec: appsv1.DeploymentSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: v.selector},
+			// A rollout adds a pod before it removes one, so capacity
+			// never drops below what the autoscaler asked for.
+			Strategy: appsv1.DeploymentStrategy{
+				Type: appsv1.RollingUpdateDeploymentStrategyType,
+				RollingUpdate: &appsv1.RollingUpdateDeployment{
+					MaxUnavailable: ptr(intstr.FromInt32(0)),
+					MaxSurge:       ptr(intstr.FromString("25%")),
+				},
+			},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: v.labels},
+				Spec:       podSpec(v, c),
+			},
+		},
+	}, nil
+}
+
+// container is the service's one container: its image by digest, ports,
+// environment, resources, a locked-down security context and probes.
+func (g *envGen) container(v svc, digest string) (corev1.Container, error) {
 	cpu, err := resource.ParseQuantity(v.Resources.CPU)
 	if err != nil {
-		return nil, fmt.Errorf("resources.cpu %q: %w", v.Resources.CPU, err)
+		return corev1.Container{}, fmt.Errorf("resources.cpu %q: %w", v.Resources.CPU, err)
 	}
 	memory, err := resource.ParseQuantity(v.Resources.Memory)
 	if err != nil {
-		return nil, fmt.Errorf("resources.memory %q: %w", v.Resources.Memory, err)
+		return corev1.Container{}, fmt.Errorf("resources.memory %q: %w", v.Resources.Memory, err)
 	}
 	c := corev1.Container{
 		Name: v.Name,
@@ -196,61 +225,48 @@ func (g *envGen) deployment(v svc, digest string) (*appsv1.Deployment, error) {
 		VolumeMounts: []corev1.VolumeMount{{Name: tmpVolume, MountPath: "/tmp"}},
 	}
 	setProbes(&c, v)
-	return &appsv1.Deployment{
-		TypeMeta:   typeMeta("apps/v1", "Deployment"),
-		ObjectMeta: meta(v.Name, v.ns, v.labels),
-		Spec: appsv1.DeploymentSpec{
-			Selector: &metav1.LabelSelector{MatchLabels: v.selector},
-			// A rollout adds a pod before it removes one, so capacity
-			// never drops below what the autoscaler asked for.
-			Strategy: appsv1.DeploymentStrategy{
-				Type: appsv1.RollingUpdateDeploymentStrategyType,
-				RollingUpdate: &appsv1.RollingUpdateDeployment{
-					MaxUnavailable: ptr(intstr.FromInt32(0)),
-					MaxSurge:       ptr(intstr.FromString("25%")),
-				},
+	return c, nil
+}
+
+// podSpec runs the container as non-root, with a writable /tmp only, spread
+// over zones and nodes.
+func podSpec(v svc, c corev1.Container) corev1.PodSpec {
+	return corev1.PodSpec{
+		ServiceAccountName: spec.ServiceAccount(v.Service),
+		// The IRSA token is projected only into pods that call
+		// AWS themselves (S3); secrets arrive through External
+		// Secrets, which needs no token in the pod.
+		AutomountServiceAccountToken: ptr(len(v.Buckets) > 0),
+		SecurityContext: &corev1.PodSecurityContext{
+			RunAsNonRoot:   ptr(true),
+			RunAsUser:      ptr(int64(nonRootUID)),
+			RunAsGroup:     ptr(int64(nonRootUID)),
+			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		},
+		Containers: []corev1.Container{c},
+		Volumes:    []corev1.Volume{{Name: tmpVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
+		// Over zones, then nodes. ScheduleAnyway: in a zone
+		// outage, replicas must still be able to start in the
+		// zones that are left. The spread over nodes stands in
+		// for a host podAntiAffinity, which would leave
+		// replicas unschedulable beyond the node count
+		// (kube-score's deployment-has-host-podantiaffinity is
+		// ignored; pod-topology-spread-constraints checks this).
+		TopologySpreadConstraints: []corev1.TopologySpreadConstraint{
+			{
+				MaxSkew:           1,
+				TopologyKey:       zoneKey,
+				WhenUnsatisfiable: corev1.ScheduleAnyway,
+				LabelSelector:     &metav1.LabelSelector{MatchLabels: v.selector},
 			},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: v.labels},
-				Spec: corev1.PodSpec{
-					ServiceAccountName: spec.ServiceAccount(v.Service),
-					// The IRSA token is projected only into pods that call
-					// AWS themselves (S3); secrets arrive through External
-					// Secrets, which needs no token in the pod.
-					AutomountServiceAccountToken: ptr(len(v.Buckets) > 0),
-					SecurityContext: &corev1.PodSecurityContext{
-						RunAsNonRoot:   ptr(true),
-						RunAsUser:      ptr(int64(nonRootUID)),
-						RunAsGroup:     ptr(int64(nonRootUID)),
-						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-					},
-					Containers: []corev1.Container{c},
-					Volumes:    []corev1.Volume{{Name: tmpVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
-					// Over zones, then nodes. ScheduleAnyway: in a zone
-					// outage, replicas must still be able to start in the
-					// zones that are left. The spread over nodes stands in
-					// for a host podAntiAffinity, which would leave
-					// replicas unschedulable beyond the node count
-					// (kube-score's deployment-has-host-podantiaffinity is
-					// ignored; pod-topology-spread-constraints checks this).
-					TopologySpreadConstraints: []corev1.TopologySpreadConstraint{
-						{
-							MaxSkew:           1,
-							TopologyKey:       zoneKey,
-							WhenUnsatisfiable: corev1.ScheduleAnyway,
-							LabelSelector:     &metav1.LabelSelector{MatchLabels: v.selector},
-						},
-						{
-							MaxSkew:           1,
-							TopologyKey:       hostKey,
-							WhenUnsatisfiable: corev1.ScheduleAnyway,
-							LabelSelector:     &metav1.LabelSelector{MatchLabels: v.selector},
-						},
-					},
-				},
+			{
+				MaxSkew:           1,
+				TopologyKey:       hostKey,
+				WhenUnsatisfiable: corev1.ScheduleAnyway,
+				LabelSelector:     &metav1.LabelSelector{MatchLabels: v.selector},
 			},
 		},
-	}, nil
+	}
 }
 
 func containerPorts(v svc) []corev1.ContainerPort {
