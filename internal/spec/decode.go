@@ -97,20 +97,34 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	case reflect.Map:
 		d.decodeMap(n, v, path)
 	case reflect.Slice:
-		if n.Kind != yaml.SequenceNode {
-			d.errorf(d.at(n, path), KindSchema, path, "want a list, got %s", describe(n))
-			return
+		d.decodeSlice(n, v, path)
+	default:
+		d.decodeScalar(n, v, path)
+	}
+}
+
+// decodeSlice decodes a sequence; an empty item is a mistake of its own.
+func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(d.at(n, path), KindSchema, path, "want a list, got %s", describe(n))
+		return
+	}
+	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, c := range n.Content {
+		ip := fmt.Sprintf("%s[%d]", path, i)
+		if isNull(c) {
+			d.errorf(d.at(c, ip), KindSchema, ip, "empty list item; fill it in or remove its '-'")
+			continue
 		}
-		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
-		for i, c := range n.Content {
-			ip := fmt.Sprintf("%s[%d]", path, i)
-			if isNull(c) {
-				d.errorf(d.at(c, ip), KindSchema, ip, "empty list item; fill it in or remove its '-'")
-				continue
-			}
-			d.decode(c, s.Index(i), ip)
-		}
-		v.Set(s)
+		d.decode(c, s.Index(i), ip)
+	}
+	v.Set(s)
+}
+
+// decodeScalar decodes a string, bool, whole number or finite number, by
+// its YAML tag: "80" is not a port, and yes is not true.
+func (d *decoder) decodeScalar(n *yaml.Node, v reflect.Value, path string) {
+	switch v.Kind() {
 	case reflect.String:
 		if s, ok := d.scalar(n, path, "!!str", "a string"); ok {
 			v.SetString(s)
