@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -22,6 +23,10 @@ import (
 type checker struct {
 	diags  Diagnostics
 	promql parser.Parser
+	// gaps memoises scanGaps by schedule for one validation: organisations
+	// use a handful of schedules across thousands of services, and each
+	// takes a walk of 28 years of days. Shared by the workers.
+	gaps *sync.Map // [5]uint64 (the schedule's fields) -> gapOf
 }
 
 func (c *checker) report(src *Source, p Pos, kind Kind, path, format string, args ...any) {
@@ -68,7 +73,7 @@ var (
 
 // validate applies defaults and checks the model, within and across specs.
 func validate(m *Model) Diagnostics {
-	c := &checker{promql: parser.NewParser(parser.Options{})}
+	c := &checker{promql: parser.NewParser(parser.Options{}), gaps: &sync.Map{}}
 	// Sizes first (limits.go): a spec over a limit gets its limit
 	// diagnostics and no other check, so that a runaway list costs no more
 	// than counting it. A platform over a limit stops validation there,
@@ -111,7 +116,7 @@ func validate(m *Model) Diagnostics {
 	workers := min(runtime.GOMAXPROCS(0), max(len(m.Services), 1))
 	checkers := make([]*checker, workers)
 	parallel.For(workers, func(w int) {
-		checkers[w] = &checker{promql: parser.NewParser(parser.Options{})}
+		checkers[w] = &checker{promql: parser.NewParser(parser.Options{}), gaps: c.gaps}
 		for i := w; i < len(m.Services); i += workers {
 			if s := m.Services[i]; serviceOK[s] {
 				checkers[w].service(m, s)

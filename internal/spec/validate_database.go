@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -48,7 +47,7 @@ func (c *checker) database(s *Service) {
 	if !ok {
 		return // descriptors and time zones are refused above
 	}
-	gap, fires := longestGap(cs)
+	gap, fires := c.longestGap(cs)
 	switch {
 	case !fires:
 		c.errorf(src, KindValue, "database.backup.schedule", "%q never fires: %s; use a day every month has (1 to 28), or * with a day of the week", b.Schedule, missingDays(cs))
@@ -60,24 +59,19 @@ func (c *checker) database(s *Service) {
 	}
 }
 
-// gaps memoises scanGaps by schedule: organisations use a handful of
-// schedules across thousands of services, and each takes a walk of 28 years
-// of days. It holds at most one entry per distinct schedule of the specs.
-var gaps sync.Map // [5]uint64 (the schedule's fields) -> gapOf
-
 type gapOf struct {
 	gap   time.Duration
 	fires bool
 }
 
-// longestGap is scanGaps, memoised.
-func longestGap(s *cron.SpecSchedule) (time.Duration, bool) {
+// longestGap is scanGaps, memoised for the validation.
+func (c *checker) longestGap(s *cron.SpecSchedule) (time.Duration, bool) {
 	key := [5]uint64{s.Minute, s.Hour, s.Dom, s.Month, s.Dow}
-	if g, ok := gaps.Load(key); ok {
+	if g, ok := c.gaps.Load(key); ok {
 		return g.(gapOf).gap, g.(gapOf).fires
 	}
 	gap, fires := scanGaps(s)
-	gaps.Store(key, gapOf{gap, fires})
+	c.gaps.Store(key, gapOf{gap, fires})
 	return gap, fires
 }
 
