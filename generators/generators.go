@@ -16,8 +16,8 @@ import (
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
-// All returns the generators, each making one artifact kind from the model.
-func All() []engine.Generator {
+// all returns the generators, each making one artifact kind from the model.
+func all() []engine.Generator {
 	return []engine.Generator{
 		alertmanager.Generator{},
 		alerts.Generator{},
@@ -30,8 +30,8 @@ func All() []engine.Generator {
 	}
 }
 
-// Indexers returns the generators that describe the others' output.
-func Indexers() []engine.Indexer {
+// indexers returns the generators that describe the others' output.
+func indexers() []engine.Indexer {
 	return []engine.Indexer{
 		codeowners.Generator{},
 	}
@@ -39,5 +39,5 @@ func Indexers() []engine.Indexer {
 
 // Render loads nothing: it generates every file of a validated model.
 func Render(m *spec.Model) (*engine.Output, error) {
-	return engine.Render(m, All(), Indexers())
+	return engine.Render(m, all(), indexers())
 }

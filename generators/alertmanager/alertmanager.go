@@ -10,7 +10,7 @@
 // routing key or Slack webhook URL from a file of the Secret
 // spec.AlertmanagerReceiversSecret, which an ExternalSecret fills from the
 // environment's Secrets Manager secret (spec.AlertmanagerSecretName) and
-// kube-prometheus-stack mounts under SecretsDir. The configuration itself
+// kube-prometheus-stack mounts under secretsDir. The configuration itself
 // becomes the Secret spec.AlertmanagerConfigSecret, which the stack's
 // Alertmanager loads.
 package alertmanager
@@ -32,9 +32,9 @@ const (
 	// ConfigKey is the key of the config Secret that holds the
 	// configuration, the one the Prometheus Operator reads.
 	ConfigKey = "alertmanager.yaml"
-	// SecretsDir is where the Prometheus Operator mounts the receivers
+	// secretsDir is where the Prometheus Operator mounts the receivers
 	// Secret in the Alertmanager container: /etc/alertmanager/secrets/<secret>.
-	SecretsDir = "/etc/alertmanager/secrets/" + spec.AlertmanagerReceiversSecret
+	secretsDir = "/etc/alertmanager/secrets/" + spec.AlertmanagerReceiversSecret
 )
 
 // Files of the folder.

@@ -16,7 +16,7 @@ import (
 // it starts: strictly (an unknown field fails), with every route's
 // receiver defined and every matcher parsed. It does not open the *_file
 // credentials, which a receiver reads only when it notifies, so the paths
-// under SecretsDir, which exist only in the cluster, are checked as
+// under secretsDir, which exist only in the cluster, are checked as
 // written: no copy of the file points them elsewhere.
 func TestAmtoolCheckConfig(t *testing.T) {
 	bin := bins.Amtool.Path(t)

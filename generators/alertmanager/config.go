@@ -39,7 +39,7 @@ func SlackReceiver(team string) string { return spec.AlertmanagerSlackKey(team) 
 func PagerDutyReceiver(team string) string { return spec.AlertmanagerPagerDutyKey(team) }
 
 // SecretFile is where Alertmanager reads the credential of a receiver.
-func SecretFile(receiver string) string { return SecretsDir + "/" + receiver }
+func SecretFile(receiver string) string { return secretsDir + "/" + receiver }
 
 // GroupBy is what one notification is about: one alert of one service and,
 // for burn-rate alerts, one SLO. The burn tier is left out so that the

@@ -11,13 +11,13 @@ import (
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
-// TestFilePath is the promtool test of service s in environment e.
-func TestFilePath(e *spec.Environment, s *spec.Service) string {
+// testFilePath is the promtool test of service s in environment e.
+func testFilePath(e *spec.Environment, s *spec.Service) string {
 	return fmt.Sprintf("%s/%s/%s.test.yaml", alerting.RulesDir, e.Name, s.Name)
 }
 
-// SlowTestFilePath is the promtool test of the tiers with day-long windows.
-func SlowTestFilePath(e *spec.Environment, s *spec.Service) string {
+// slowTestFilePath is the promtool test of the tiers with day-long windows.
+func slowTestFilePath(e *spec.Environment, s *spec.Service) string {
 	return fmt.Sprintf("%s/%s/%s.slow.test.yaml", alerting.RulesDir, e.Name, s.Name)
 }
 
@@ -86,10 +86,10 @@ func files(m *spec.Model, am *alerting.Model, e *spec.Environment, plan *service
 	}
 	files := []engine.File{
 		{Path: rulePath, Origins: origins, Data: rules, Service: s.Name},
-		{Path: TestFilePath(e, s), Origins: origins, Data: fast, Service: s.Name},
+		{Path: testFilePath(e, s), Origins: origins, Data: fast, Service: s.Name},
 	}
 	if slow != nil {
-		files = append(files, engine.File{Path: SlowTestFilePath(e, s), Origins: origins, Data: slow, Service: s.Name})
+		files = append(files, engine.File{Path: slowTestFilePath(e, s), Origins: origins, Data: slow, Service: s.Name})
 	}
 	return files, nil
 }

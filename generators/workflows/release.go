@@ -85,5 +85,5 @@ func (g *gen) release(e, src *spec.Environment) {
 		envOrigin(e, "name", "account", "region", "delivery"),
 		envOrigin(src, "name", "delivery.trigger"),
 	}
-	g.add(ReleasePath(e), workflow("Release "+e.Name, on, nil, jobs), origins)
+	g.add(releasePath(e), workflow("Release "+e.Name, on, nil, jobs), origins)
 }

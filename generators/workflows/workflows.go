@@ -31,9 +31,9 @@ const (
 	DependabotPath = ".github/dependabot.yml"
 )
 
-// ReleasePath is the release workflow of an environment that a tag or a
+// releasePath is the release workflow of an environment that a tag or a
 // person triggers.
-func ReleasePath(e *spec.Environment) string { return Dir + "/release-" + e.Name + ".yml" }
+func releasePath(e *spec.Environment) string { return Dir + "/release-" + e.Name + ".yml" }
 
 // Settings every workflow shares. The runner and Terraform are pinned, so
 // that a workflow run does not change under a repository that did not.

@@ -13,11 +13,11 @@ import (
 type Group struct {
 	Name     string      `yaml:"name" json:"name"`
 	Interval string      `yaml:"interval,omitempty" json:"interval,omitempty"`
-	Rules    []*RuleNode `yaml:"rules" json:"rules"`
+	Rules    []*ruleNode `yaml:"rules" json:"rules"`
 }
 
-// RuleNode is one recording or alerting rule as a rule file writes it.
-type RuleNode struct {
+// ruleNode is one recording or alerting rule as a rule file writes it.
+type ruleNode struct {
 	Record      string            `yaml:"record,omitempty" json:"record,omitempty"`
 	Alert       string            `yaml:"alert,omitempty" json:"alert,omitempty"`
 	Expr        string            `yaml:"expr" json:"expr"`
@@ -91,7 +91,7 @@ func SLOLabels(s *spec.Service, o *spec.SLO) map[string]string {
 	return map[string]string{LabelService: s.Name, LabelSLO: o.Name}
 }
 
-func recordings(s *spec.Service, slo *SLO) []*RuleNode {
+func recordings(s *spec.Service, slo *SLO) []*ruleNode {
 	o := slo.Spec
 	sli := SLIOf(s, o)
 	sel := SLOSelector(s, o)
@@ -100,33 +100,33 @@ func recordings(s *spec.Service, slo *SLO) []*RuleNode {
 	// all; "or total * 0" makes it zero instead of no data. Dividing by
 	// "total > 0" leaves no-traffic windows empty instead of NaN, so that
 	// nothing fires and no panel shows NaN while a service is idle.
-	nodes := []*RuleNode{
-		{Record: RecordBadEvents, Expr: fmt.Sprintf("(%s)\nor\n(%s) * 0", sli.Bad("5m"), sli.Total("5m")), Labels: labels},
-		{Record: RecordTotalEvents, Expr: sli.Total("5m"), Labels: labels},
+	nodes := []*ruleNode{
+		{Record: recordBadEvents, Expr: fmt.Sprintf("(%s)\nor\n(%s) * 0", sli.Bad("5m"), sli.Total("5m")), Labels: labels},
+		{Record: recordTotalEvents, Expr: sli.Total("5m"), Labels: labels},
 	}
 	for _, w := range Windows() {
-		expr := fmt.Sprintf("%s%s / (%s%s > 0)", RecordBadEvents, sel, RecordTotalEvents, sel)
+		expr := fmt.Sprintf("%s%s / (%s%s > 0)", recordBadEvents, sel, recordTotalEvents, sel)
 		if w != 5*time.Minute {
 			r := Window(w)
 			expr = fmt.Sprintf("(\n  (%s)\n  or\n  (%s) * 0\n)\n/\n(%s > 0)", sli.Bad(r), sli.Total(r), sli.Total(r))
 		}
-		nodes = append(nodes, &RuleNode{Record: RecordErrorRatio(w), Expr: expr, Labels: labels})
+		nodes = append(nodes, &ruleNode{Record: RecordErrorRatio(w), Expr: expr, Labels: labels})
 	}
 	return append(nodes,
-		&RuleNode{Record: RecordObjective, Expr: fmt.Sprintf("vector(%s)", Num(o.Objective/100)), Labels: labels},
-		&RuleNode{Record: RecordErrorBudget, Expr: fmt.Sprintf("vector(%s)", Num(slo.Budget)), Labels: labels},
+		&ruleNode{Record: recordObjective, Expr: fmt.Sprintf("vector(%s)", Num(o.Objective/100)), Labels: labels},
+		&ruleNode{Record: RecordErrorBudget, Expr: fmt.Sprintf("vector(%s)", Num(slo.Budget)), Labels: labels},
 	)
 }
 
 // periodRecordings compute the error ratio over the SLO's window as bad
 // events over all events, summed from the 5m rates: a busy hour weighs more
 // than a quiet one, unlike an average of ratios.
-func periodRecordings(s *spec.Service, slo *SLO) []*RuleNode {
+func periodRecordings(s *spec.Service, slo *SLO) []*ruleNode {
 	o := slo.Spec
 	sel := SLOSelector(s, o)
 	w := string(o.Window)
-	return []*RuleNode{
-		{Record: RecordPeriodError, Expr: fmt.Sprintf("sum_over_time(%s%s[%s])\n/\n(sum_over_time(%s%s[%s]) > 0)", RecordBadEvents, sel, w, RecordTotalEvents, sel, w), Labels: SLOLabels(s, o)},
+	return []*ruleNode{
+		{Record: RecordPeriodError, Expr: fmt.Sprintf("sum_over_time(%s%s[%s])\n/\n(sum_over_time(%s%s[%s]) > 0)", recordBadEvents, sel, w, recordTotalEvents, sel, w), Labels: SLOLabels(s, o)},
 		{Record: RecordBudgetRemaining, Expr: fmt.Sprintf("1 - %s%s / %s", RecordPeriodError, sel, Num(slo.Budget)), Labels: SLOLabels(s, o)},
 	}
 }
@@ -159,10 +159,10 @@ func (m *Model) Annotations(e *spec.Environment, a *Alert, r *Rule) map[string]s
 	}
 }
 
-func (m *Model) alertNodes(e *spec.Environment, a *Alert) []*RuleNode {
-	var nodes []*RuleNode
+func (m *Model) alertNodes(e *spec.Environment, a *Alert) []*ruleNode {
+	var nodes []*ruleNode
 	for _, r := range a.RulesIn(e) {
-		nodes = append(nodes, &RuleNode{
+		nodes = append(nodes, &ruleNode{
 			Alert:       a.Name,
 			Expr:        r.Expr,
 			For:         Window(r.For),

@@ -38,9 +38,9 @@ const (
 // Names of the SLO recording rules, as Sloth users know them. Every series
 // carries the labels service and slo.
 const (
-	RecordBadEvents   = "slo:sli_events_bad:rate5m"   // bad events per second over 5m
-	RecordTotalEvents = "slo:sli_events_total:rate5m" // all events per second over 5m
-	RecordObjective   = "slo:objective:ratio"         // 0.999 for 99.9
+	recordBadEvents   = "slo:sli_events_bad:rate5m"   // bad events per second over 5m
+	recordTotalEvents = "slo:sli_events_total:rate5m" // all events per second over 5m
+	recordObjective   = "slo:objective:ratio"         // 0.999 for 99.9
 	RecordErrorBudget = "slo:error_budget:ratio"      // 0.001 for 99.9
 	// RecordPeriodError is the error ratio over the SLO's whole window, from
 	// event counts; RecordBudgetRemaining the share of the budget left.
@@ -95,7 +95,7 @@ func SLIOf(s *spec.Service, o *spec.SLO) SLI {
 		}
 	case spec.SLILatency:
 		sel := ServiceSelector(s, probes)
-		fast := ServiceSelector(s, probes, LeMatcher(o.Threshold.Value()))
+		fast := ServiceSelector(s, probes, leMatcher(o.Threshold.Value()))
 		return SLI{
 			Bad: func(w string) string {
 				return fmt.Sprintf("sum(rate(http_request_duration_seconds_count%s[%s])) - sum(rate(http_request_duration_seconds_bucket%s[%s]))", sel, w, fast, w)
@@ -127,9 +127,9 @@ func probeRoutes(s *spec.Service) string {
 	return fmt.Sprintf(`route!~"(GET )?(%s)"`, strings.Join(paths, "|"))
 }
 
-// LeMatcher selects the histogram bucket of a latency threshold. Prometheus 3
+// leMatcher selects the histogram bucket of a latency threshold. Prometheus 3
 // writes whole-number bounds as "1.0" where client libraries wrote "1".
-func LeMatcher(threshold time.Duration) string {
+func leMatcher(threshold time.Duration) string {
 	le := strconv.FormatFloat(threshold.Seconds(), 'f', -1, 64)
 	if !strings.Contains(le, ".") {
 		return fmt.Sprintf(`le=~"%s(\\.0)?"`, le)

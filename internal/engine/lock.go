@@ -30,9 +30,9 @@ const lockVersion = 1
 // MiB is far beyond ten thousand services.
 const maxLockSize = 256 << 20
 
-// MaxFileSize bounds what groundwork reads of a file at a generated path: a
+// maxFileSize bounds what groundwork reads of a file at a generated path: a
 // generated file is at most a few MiB.
-const MaxFileSize = 64 << 20
+const maxFileSize = 64 << 20
 
 // Lock is the content of the lock file.
 type Lock struct {
@@ -189,7 +189,7 @@ func Intact(t *tree.Tree) (files int, lock []byte, ok bool, err error) {
 	paths := slices.Sorted(maps.Keys(l.Files))
 	bad := make([]bool, len(paths))
 	parallel.For(len(paths), func(i int) {
-		got, err := t.ReadFile(paths[i], MaxFileSize)
+		got, err := t.ReadFile(paths[i], maxFileSize)
 		bad[i] = err != nil || hash(got) != l.Files[paths[i]].SHA256
 	})
 	return len(paths), data, !slices.Contains(bad, true), nil

@@ -133,7 +133,7 @@ func Compare(t *tree.Tree, out *Output) (*Plan, error) {
 // readIfExists returns a file's bytes, or nil when there is no file. A
 // link, a folder or a special file where a file should be is a TreeError.
 func readIfExists(t *tree.Tree, name string) ([]byte, error) {
-	data, err := t.ReadFile(name, MaxFileSize)
+	data, err := t.ReadFile(name, maxFileSize)
 	if isNotExist(err) {
 		return nil, nil
 	}

@@ -23,15 +23,15 @@ import (
 
 var update = flag.Bool("update", false, "rewrite each testdata/cases/<name>/want with the generated files")
 
-// CasesDir is where a package's cases live.
-const CasesDir = "testdata/cases"
+// casesDir is where a package's cases live.
+const casesDir = "testdata/cases"
 
-// Cases runs one subtest per folder of CasesDir: it loads the organisation
+// Cases runs one subtest per folder of casesDir: it loads the organisation
 // in the folder's specs/, and compares what render makes of it with the
 // folder's want/: same paths, same bytes.
 func Cases(t *testing.T, render func(t *testing.T, m *spec.Model) []*engine.Rendered) {
 	t.Helper()
-	entries, err := os.ReadDir(CasesDir)
+	entries, err := os.ReadDir(casesDir)
 	if err != nil {
 		t.Fatalf("no cases: %v", err)
 	}
@@ -41,7 +41,7 @@ func Cases(t *testing.T, render func(t *testing.T, m *spec.Model) []*engine.Rend
 			continue
 		}
 		n++
-		dir := filepath.Join(CasesDir, e.Name())
+		dir := filepath.Join(casesDir, e.Name())
 		t.Run(e.Name(), func(t *testing.T) {
 			m, err := spec.Load(dir)
 			if err != nil {
@@ -55,7 +55,7 @@ func Cases(t *testing.T, render func(t *testing.T, m *spec.Model) []*engine.Rend
 		})
 	}
 	if n == 0 {
-		t.Fatalf("no case in %s", CasesDir)
+		t.Fatalf("no case in %s", casesDir)
 	}
 }
 

@@ -51,12 +51,12 @@ func AlertmanagerDir(e *Environment) string { return FluxDir(e) + "/configs/aler
 // generated objects carry.
 const (
 	LabelName   = "app.kubernetes.io/name"
-	LabelPartOf = "app.kubernetes.io/part-of"
+	labelPartOf = "app.kubernetes.io/part-of"
 )
 
 // Labels mark an object as part name of platform p.
 func Labels(p *Platform, name string) map[string]string {
-	return map[string]string{LabelName: name, LabelPartOf: p.Name}
+	return map[string]string{LabelName: name, labelPartOf: p.Name}
 }
 
 // Undeployed lists, one line each, the services that an environment does

@@ -30,8 +30,8 @@ These tests run the Terraform CLI (>= 1.6). Install it:
 To validate without network access, also set GROUNDWORK_TF_PROVIDER_MIRROR to the
 root of an unpacked provider mirror (the directory containing registry.terraform.io/).`
 
-// MirrorEnv names the provider mirror root; see the package comment.
-const MirrorEnv = "GROUNDWORK_TF_PROVIDER_MIRROR"
+// mirrorEnv names the provider mirror root; see the package comment.
+const mirrorEnv = "GROUNDWORK_TF_PROVIDER_MIRROR"
 
 // commandTimeout bounds each terraform invocation; a registry install of the
 // AWS provider on a slow link is the slowest case.
@@ -83,9 +83,9 @@ func atLeast(version string, major, minor int) bool {
 // Mirror returns the absolute mirror root, or "" to use the registry.
 func Mirror(t testing.TB) string {
 	t.Helper()
-	mirror := os.Getenv(MirrorEnv)
+	mirror := os.Getenv(mirrorEnv)
 	if mirror == "" {
-		t.Logf("%s is not set: providers are installed from the registry (needs network access)", MirrorEnv)
+		t.Logf("%s is not set: providers are installed from the registry (needs network access)", mirrorEnv)
 		return ""
 	}
 	abs, err := filepath.Abs(mirror)
@@ -93,7 +93,7 @@ func Mirror(t testing.TB) string {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(filepath.Join(abs, "registry.terraform.io")); err != nil || !fi.IsDir() {
-		t.Fatalf("%s=%s does not look like a provider mirror root: %s/registry.terraform.io is missing", MirrorEnv, mirror, abs)
+		t.Fatalf("%s=%s does not look like a provider mirror root: %s/registry.terraform.io is missing", mirrorEnv, mirror, abs)
 	}
 	return abs
 }
@@ -206,7 +206,7 @@ func Init(t testing.TB, tf, work, dir, mirror string, initArgs ...string) []stri
 	if out, err := Run(t, tf, work, env, args...); err != nil {
 		hint := ""
 		if mirror == "" {
-			hint = fmt.Sprintf("\n(no registry access? set %s to an unpacked provider mirror root)", MirrorEnv)
+			hint = fmt.Sprintf("\n(no registry access? set %s to an unpacked provider mirror root)", mirrorEnv)
 		}
 		t.Fatalf("terraform init in a copy of %s failed: %v%s\n%s", dir, err, hint, out)
 	}

@@ -29,9 +29,6 @@ func Open(dir string) (*Tree, error) {
 // Close releases the root, and with it the lock Lock took.
 func (t *Tree) Close() error { return unix.Close(t.fd) }
 
-// Dir is the root as it was opened.
-func (t *Tree) Dir() string { return t.dir }
-
 // Lock takes the tree for this process: exclusively for a run that writes,
 // shared for one that only reads. It never waits: a second run on the same
 // tree learns at once that another is going. The kernel drops the lock when

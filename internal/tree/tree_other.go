@@ -32,9 +32,6 @@ func Open(dir string) (*Tree, error) {
 // Close releases the root.
 func (t *Tree) Close() error { return t.root.Close() }
 
-// Dir is the root as it was opened.
-func (t *Tree) Dir() string { return t.dir }
-
 // Lock is a no-op where flock is not available to this package.
 func (t *Tree) Lock(exclusive bool) error { return nil }
 
