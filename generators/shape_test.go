@@ -15,7 +15,7 @@ import (
 // module is the import path of the repository's module.
 const module = "github.com/groundwork-dev/groundwork"
 
-// TestShape keeps the layers apart (DESIGN.md, The model): no generator
+// TestShape keeps the layers apart (the README's Layout): no generator
 // imports another generator, and nothing below the generators (internal/:
 // spec, the alerting model, the engine, the tree) imports one; a fact two
 // generators need lives below them. The generators are the packages

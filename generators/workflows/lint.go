@@ -14,7 +14,7 @@ import (
 )
 
 // Lint checks one workflow the way CI would: actionlint's own rules,
-// shellcheck on every script, and one rule per hardening rule of DESIGN.md.
+// shellcheck on every script, and one rule per hardening rule (rule_*.go).
 // It returns the findings sorted by position; an error means the check
 // could not run (shellcheck missing), never that the workflow is wrong.
 func Lint(path string, content []byte) ([]*actionlint.Error, error) {

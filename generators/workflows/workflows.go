@@ -4,7 +4,8 @@
 // dependency and secret scanning. Every environment in the specs gets its
 // jobs, so adding an environment spec adds its jobs and nothing else.
 //
-// The workflows follow the hardening rules of DESIGN.md, and Lint checks
+// The workflows follow the hardening rules (one file each, rule_*.go: pinned
+// uses, read-only top permissions, no expressions in run:, ...), and Lint checks
 // them with actionlint, shellcheck and one rule per hardening rule.
 package workflows
 
