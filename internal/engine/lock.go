@@ -10,7 +10,6 @@ import (
 	"io"
 	"maps"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -87,11 +86,36 @@ func badLock(format string, args ...any) error {
 		LockFile, fmt.Sprintf(format, args...), LockFile)}
 }
 
-var (
-	kindRE   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
-	sourceRE = regexp.MustCompile(`^[A-Za-z0-9._/-]{1,250}$`)
-	sha256RE = regexp.MustCompile(`^[0-9a-f]{64}$`)
-)
+// validKind is a generator's kind: a lowercase word, dashes allowed.
+func validKind(k string) bool {
+	if k == "" || len(k) > 40 || k[0] < 'a' || k[0] > 'z' {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// validSHA256 is 64 lowercase hex digits.
+func validSHA256(h string) bool {
+	if len(h) != 64 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// validSource is a clean relative path of the repository, such as a spec.
+func validSource(s string) bool {
+	return len(s) <= 250 && plainPath(s) && !path.IsAbs(s) && path.Clean(s) == s && s != ".." && !strings.HasPrefix(s, "../")
+}
 
 // ParseLock decodes a lock and checks every entry: the lock comes from the
 // tree, and the tree may come from a hostile pull request. A lock that names
@@ -113,6 +137,8 @@ func ParseLock(data []byte) (*Lock, error) {
 	if l.Files == nil {
 		return nil, badLock(`no "files" mapping`)
 	}
+	// Aggregate files list every spec: check each distinct source once.
+	sourceOK := map[string]bool{}
 	for _, p := range slices.Sorted(maps.Keys(l.Files)) {
 		e := l.Files[p]
 		if err := CheckPath(p); err != nil {
@@ -121,13 +147,18 @@ func ParseLock(data []byte) (*Lock, error) {
 		switch {
 		case e == nil:
 			return nil, badLock("files[%q] is null", p)
-		case !kindRE.MatchString(e.Kind):
+		case !validKind(e.Kind):
 			return nil, badLock("files[%q].kind %.60q is not a generator's kind", p, e.Kind)
-		case !sha256RE.MatchString(e.SHA256):
+		case !validSHA256(e.SHA256):
 			return nil, badLock("files[%q].sha256 %.80q is not a SHA-256 in hex", p, e.SHA256)
 		}
 		for _, s := range e.Sources {
-			if !sourceRE.MatchString(s) || path.IsAbs(s) || path.Clean(s) != s || strings.HasPrefix(s, "../") || s == ".." {
+			ok, seen := sourceOK[s]
+			if !seen {
+				ok = validSource(s)
+				sourceOK[s] = ok
+			}
+			if !ok {
 				return nil, badLock("files[%q].sources: %.80q is not a path of the repository", p, s)
 			}
 		}

@@ -3,7 +3,6 @@ package engine
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 )
 
@@ -31,10 +30,20 @@ const StagingDir = ".groundwork-staging"
 // maxPathLen bounds a generated path; real ones are under 100 bytes.
 const maxPathLen = 512
 
-// pathChars are the bytes of every path groundwork makes. Anything else in
-// the lock (spaces, quotes, control bytes, backslashes, non-ASCII) is not
-// groundwork's.
-var pathChars = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
+// plainPath reports whether p is made only of the bytes of every path
+// groundwork makes. Anything else in the lock (spaces, quotes, control
+// bytes, backslashes, non-ASCII) is not groundwork's.
+func plainPath(p string) bool {
+	if p == "" {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '/' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // CheckPath says what is wrong with p as the path of a generated file, or
 // returns nil: a clean relative slash path, in an owned folder, never the
@@ -43,7 +52,7 @@ func CheckPath(p string) error {
 	switch {
 	case p == "" || len(p) > maxPathLen:
 		return fmt.Errorf("%.60q is not a path groundwork makes (empty or over %d bytes)", p, maxPathLen)
-	case !pathChars.MatchString(p):
+	case !plainPath(p):
 		return fmt.Errorf("%.100q is not a path groundwork makes (only letters, digits and ._-/ are)", p)
 	case path.IsAbs(p) || path.Clean(p) != p || p == ".." || strings.HasPrefix(p, "../"):
 		return fmt.Errorf("%q is not a clean relative path", p)

@@ -2,7 +2,6 @@ package tree
 
 import (
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -105,8 +104,7 @@ func (t *Tree) ReadFile(name string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := os.NewFile(uintptr(fd), name)
-	defer f.Close()
+	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		return nil, &Error{Op: "read", Path: name, Err: err}
@@ -117,14 +115,30 @@ func (t *Tree) ReadFile(name string, limit int64) ([]byte, error) {
 	if st.Size > limit {
 		return nil, &Error{Op: "read", Path: name, Err: ErrTooLarge}
 	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, &Error{Op: "read", Path: name, Err: err}
+	// Read with the fd itself, into a buffer of the file's size (plus one
+	// byte to see it grow): tens of thousands of files are read per run,
+	// and an os.File would register each with the poller.
+	data := make([]byte, st.Size+1)
+	n := 0
+	for {
+		m, err := unix.Read(fd, data[n:])
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return nil, &Error{Op: "read", Path: name, Err: err}
+		}
+		if m == 0 {
+			return data[:n], nil
+		}
+		n += m
+		if int64(n) > limit {
+			return nil, &Error{Op: "read", Path: name, Err: ErrTooLarge}
+		}
+		if n == len(data) {
+			data = append(data, make([]byte, len(data))...)
+		}
 	}
-	if int64(len(data)) > limit {
-		return nil, &Error{Op: "read", Path: name, Err: ErrTooLarge}
-	}
-	return data, nil
 }
 
 // ReadDir lists the folder name. Entries keep their own type: a link is
@@ -238,9 +252,18 @@ func (t *Tree) WriteNew(name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	f := os.NewFile(uintptr(fd), name)
-	_, werr := f.Write(data)
-	if err := errors.Join(werr, f.Close()); err != nil {
+	for len(data) > 0 {
+		n, werr := unix.Write(fd, data)
+		if errors.Is(werr, unix.EINTR) {
+			continue
+		}
+		if werr != nil {
+			err = werr
+			break
+		}
+		data = data[n:]
+	}
+	if err := errors.Join(err, unix.Close(fd)); err != nil {
 		t.Remove(name)
 		return &Error{Op: "write", Path: name, Err: err}
 	}
