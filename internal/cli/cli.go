@@ -139,32 +139,34 @@ func (c *command) open(writes bool) int {
 // returns the exit code.
 func (c *command) load() (*spec.Model, int) {
 	files, diags, err := spec.ReadFiles(c.tree)
-	if err == nil && len(diags) == 0 {
-		c.files = files
-		var m *spec.Model
-		if m, err = spec.LoadFiles(files); err == nil {
-			return m, ExitOK
-		}
-	}
-	switch {
-	case errors.As(err, &diags) || len(diags) > 0:
-		c.mistakes(diags.Sorted())
-		return nil, ExitInput
-	default:
+	if err != nil {
 		return nil, c.failed(err)
 	}
+	if len(diags) > 0 {
+		c.mistakes(diags.Sorted())
+		return nil, ExitInput
+	}
+	c.files = files
+	m, err := spec.LoadFiles(files)
+	if errors.As(err, &diags) {
+		c.mistakes(diags)
+		return nil, ExitInput
+	}
+	if err != nil {
+		return nil, c.failed(err)
+	}
+	return m, ExitOK
 }
 
 // failed prints an error that is not a spec mistake and returns its exit
 // code: a tree groundwork refuses to work on is bad input, like a wrong
 // spec; anything else is an internal failure.
 func (c *command) failed(err error) int {
+	fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
 	var te *engine.TreeError
 	if errors.As(err, &te) || tree.Hostile(err) {
-		fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
 		return ExitInput
 	}
-	fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
 	return ExitInternal
 }
 
