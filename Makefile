@@ -35,12 +35,20 @@ diff: $(BIN)
 # The validators the tests run, at the versions pinned in tools/pinned/go.mod
 # (promtool of Prometheus 3, amtool of Alertmanager 0.35), built into
 # bin/tools. The first build takes several minutes; later ones are cached.
-TOOLS := bin/tools/promtool bin/tools/amtool
+# kube-score has a module of its own (tools/kubescore): its Kubernetes
+# libraries are too old to share one with Prometheus's.
+PINNED := bin/tools/promtool bin/tools/amtool
+TOOLS  := $(PINNED) bin/tools/kube-score
 
 tools: $(TOOLS)
 
-$(TOOLS) &: tools/pinned/go.mod tools/pinned/go.sum
+$(PINNED) &: tools/pinned/go.mod tools/pinned/go.sum
+	@echo "building promtool and amtool (tools/pinned; several minutes the first time)"
 	cd tools/pinned && $(GO) build -o ../../bin/tools/ tool
+
+bin/tools/kube-score: tools/kubescore/go.mod tools/kubescore/go.sum
+	@echo "building kube-score (tools/kubescore)"
+	cd tools/kubescore && $(GO) build -o ../../bin/tools/ tool
 
 # Every test, the real validators included, then a short fuzz of the spec
 # loader (YAML and Jsonnet) and of the lock reader: both read input a pull

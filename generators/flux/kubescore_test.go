@@ -7,14 +7,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/groundwork-dev/groundwork/internal/bins"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
-
-const kubeScoreInstall = "go install github.com/zegl/kube-score/cmd/kube-score@v1.20.0"
 
 // kubeScoreIgnored are the kube-score checks that do not apply to the apps
 // layer, or that it fails on purpose. Each is justified in apps.go, beside
@@ -39,32 +36,11 @@ var kubeScoreIgnored = []string{
 // absent (deployment), and a warning fails as a critical finding does.
 var kubeScoreFlags = []string{"--ignore-container-cpu-limit", "--exit-one-on-warning"}
 
-var kubeScoreBin = sync.OnceValues(func() (string, error) {
-	if p, err := exec.LookPath("kube-score"); err == nil {
-		return p, nil
-	}
-	out, err := exec.Command("go", "env", "GOPATH").Output()
-	if err != nil {
-		return "", err
-	}
-	for _, dir := range filepath.SplitList(strings.TrimSpace(string(out))) {
-		p := filepath.Join(dir, "bin", "kube-score")
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	return "", os.ErrNotExist
-})
-
 // The apps layer of every environment of the sample organisation, built as
 // kustomize-controller builds it, passes kube-score: no critical finding
 // and no warning but the checks ignored above.
 func TestKubeScore(t *testing.T) {
-	bins.SkipShort(t, "kube-score")
-	bin, err := kubeScoreBin()
-	if err != nil {
-		t.Fatalf("kube-score is not on PATH nor in $(go env GOPATH)/bin; install kube-score: %s", kubeScoreInstall)
-	}
+	bin := bins.KubeScore.Path(t)
 	m := load(t, repoRoot)
 	root := writeTree(t, render(t, m))
 	for _, e := range m.Environments {

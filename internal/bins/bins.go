@@ -20,13 +20,16 @@ type Tool struct {
 	Env  string // an environment variable that may name the binary instead
 }
 
-// The validators pinned in tools/pinned/go.mod. Tests use these builds, not
-// whatever is on PATH: Debian's promtool is 2.42, whose range selection
-// (closed on the left) differs from Prometheus 3's, which the generated rule
-// tests and kube-prometheus-stack's Prometheus both follow.
+// The validators pinned in tools/pinned/go.mod (promtool, amtool) and
+// tools/kubescore/go.mod (kube-score, whose Kubernetes libraries are too old
+// to share a module with Prometheus's). Tests use these builds, not whatever
+// is on PATH: Debian's promtool is 2.42, whose range selection (closed on the
+// left) differs from Prometheus 3's, which the generated rule tests and
+// kube-prometheus-stack's Prometheus both follow.
 var (
-	Promtool = Tool{Name: "promtool", Env: "PROMTOOL"}
-	Amtool   = Tool{Name: "amtool", Env: "AMTOOL"}
+	Promtool  = Tool{Name: "promtool", Env: "PROMTOOL"}
+	Amtool    = Tool{Name: "amtool", Env: "AMTOOL"}
+	KubeScore = Tool{Name: "kube-score", Env: "KUBE_SCORE"}
 )
 
 // Path returns the binary's path, or fails t saying how to get it. Under
@@ -43,7 +46,7 @@ func (tl Tool) Path(t testing.TB) string {
 	}
 	p := filepath.Join(Root(), "bin", "tools", tl.Name)
 	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("%s is not built: run `make tools` (builds the versions pinned in tools/pinned/go.mod into bin/tools), or set %s to a %s binary", tl.Name, tl.Env, tl.Name)
+		t.Fatalf("%s is not built: run `make tools` (builds the versions pinned in tools/pinned and tools/kubescore into bin/tools), or set %s to a %s binary", tl.Name, tl.Env, tl.Name)
 	}
 	return p
 }
