@@ -49,6 +49,17 @@ Flags:
   --version         print the version
 `
 
+// commandHelp is what `groundwork CMD --help` prints.
+var commandHelp = map[string]string{
+	"generate": "usage: groundwork [-C DIR] generate\n\nWrite every generated file that changed, remove orphans, and never touch a file\ngroundwork did not write. A wrong spec writes nothing (exit 2).\n",
+	"verify":   "usage: groundwork [-C DIR] verify\n\nExit 1 naming each generated file that is stale, hand-edited, orphaned or\nmissing, with a diff; exit 0 when the tree is what the specs generate.\n",
+	"diff":     "usage: groundwork [-C DIR] diff [--markdown]\n\nPrint what generate would change, as a unified diff; --markdown prints the\npull-request summary instead.\n",
+	"explain":  "usage: groundwork [-C DIR] explain PATH\n\nFor a generated file, the spec fields it is made from (file:line:col); for a\nspec, the files it makes. PATH is relative to the repository root.\n",
+	"release":  releaseUsage,
+}
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
 type command struct {
 	root           string
 	stdout, stderr io.Writer
@@ -91,6 +102,10 @@ func Main(args []string, stdout, stderr io.Writer) (code int) {
 		return ExitInput
 	}
 	name, rest := rest[0], rest[1:]
+	if help, ok := commandHelp[name]; ok && len(rest) > 0 && isHelp(rest[0]) {
+		fmt.Fprint(stdout, help)
+		return ExitOK
+	}
 	run, writes := map[string]func([]string) int{
 		"generate": c.generate, "verify": c.verify, "diff": c.diff, "explain": c.explain, "release": c.release,
 	}[name], name == "generate" || name == "release"
