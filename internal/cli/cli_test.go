@@ -187,7 +187,10 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"-C", dir, "generate", "extra"}, ExitInput},
 		{[]string{"-C", dir, "generate"}, ExitOK},
 		{[]string{"-C", dir, "verify"}, ExitOK},
-		{[]string{"-C", dir, "explain", "README.md"}, ExitFindings},
+		{[]string{"-C", dir, "explain", "specs/platform.yaml/../../README.md"}, ExitInput}, // neither on disk nor generated
+		{[]string{"-C", dir, "explain", "specs/platform.yaml"}, ExitOK},
+		{[]string{"-C", dir, "explain", "../outside.yaml"}, ExitInput},
+		{[]string{"-C", dir, "generate", "--help"}, ExitOK},
 		{[]string{"-C", t.TempDir(), "generate"}, ExitInput}, // no specs folder
 	} {
 		if code, _, stderr := run(t, tc.args...); code != tc.want {
