@@ -18,6 +18,7 @@ import (
 type Tree struct {
 	dir  string
 	root *os.Root
+	held *os.File // the root, opened for Lock
 }
 
 // Open opens the repository at dir.
@@ -30,10 +31,27 @@ func Open(dir string) (*Tree, error) {
 }
 
 // Close releases the root.
-func (t *Tree) Close() error { return t.root.Close() }
+func (t *Tree) Close() error {
+	if t.held != nil {
+		t.held.Close()
+	}
+	return t.root.Close()
+}
 
-// Lock is a no-op where flock is not available to this package.
-func (t *Tree) Lock(exclusive bool) error { return nil }
+// Lock takes the tree for this process (see the Linux version), where the
+// system has flock; elsewhere (Windows) it takes nothing.
+func (t *Tree) Lock(exclusive bool) error {
+	f, err := os.Open(t.dir)
+	if err != nil {
+		return err
+	}
+	if err := flock(f, exclusive); err != nil {
+		f.Close()
+		return err
+	}
+	t.held = f
+	return nil
+}
 
 // noLinks refuses name when any of its components is a link.
 func (t *Tree) noLinks(op, name string) error {
