@@ -29,6 +29,8 @@ const (
 	defaultSchedule      = "0 3 * * *"
 	defaultBackupDays    = 30
 	defaultBackupMaxAge  = Duration("26h")
+	defaultDrillSchedule = "30 4 * * 1"
+	defaultDrillMaxAge   = Duration("8d")
 	defaultLoadDuration  = Duration("1m")
 	defaultMethod        = "GET"
 	defaultAlertFor      = Duration("5m")
@@ -112,6 +114,11 @@ func (s *Service) applyDefaults() {
 		setDefault(&db.Backup.Schedule, defaultSchedule)
 		setDefault(&db.Backup.RetentionDays, defaultBackupDays)
 		setDefault(&db.Backup.MaxAge, defaultBackupMaxAge)
+		if db.Drill == nil {
+			db.Drill = &Drill{}
+		}
+		setDefault(&db.Drill.Schedule, defaultDrillSchedule)
+		setDefault(&db.Drill.MaxAge, defaultDrillMaxAge)
 	}
 	if lt := s.Loadtest; lt != nil {
 		setDefault(&lt.Duration, defaultLoadDuration)

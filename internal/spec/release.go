@@ -34,6 +34,15 @@ func (m *Model) Digest(e *Environment, s *Service) string {
 	return ""
 }
 
+// PgopsDigest is the digest of the database jobs' image (backend/cmd/pgops)
+// in environment e, or "" when none has been released there yet.
+func (m *Model) PgopsDigest(e *Environment) string {
+	if r := m.Releases[e.Name]; r != nil {
+		return r.Digests[PgopsRelease]
+	}
+	return ""
+}
+
 // EncodeRelease gives the bytes of a release record: a comment, then one
 // "service: digest" line per service, sorted, so that a deploy changes
 // exactly the lines of the services it deployed.
@@ -54,7 +63,7 @@ func (c *checker) release(m *Model, r *Release) {
 		c.envRef(m, src, Pos{}, "", r.Env)
 	}
 	for _, name := range slices.Sorted(maps.Keys(r.Digests)) {
-		if m.Service(name) == nil {
+		if m.Service(name) == nil && name != PgopsRelease {
 			names := make([]string, len(m.Services))
 			for i, s := range m.Services {
 				names[i] = s.Name

@@ -144,6 +144,7 @@ type Database struct {
 	Version   string  `json:"version,omitempty" jsonschema:"enum=14,enum=15,enum=16,enum=17" jsonschema_description:"Major version, quoted. Default \"16\"."`
 	StorageGB int     `json:"storageGB,omitempty" jsonschema:"minimum=20,maximum=65536" jsonschema_description:"Default 20."`
 	Backup    *Backup `json:"backup,omitempty"`
+	Drill     *Drill  `json:"drill,omitempty"`
 }
 
 // Backup is the service's backup policy, beside the environment's RDS retention.
@@ -151,6 +152,13 @@ type Backup struct {
 	Schedule      string   `json:"schedule,omitempty" jsonschema_description:"Five-field cron, UTC. Default \"0 3 * * *\"."`
 	RetentionDays int      `json:"retentionDays,omitempty" jsonschema:"minimum=1" jsonschema_description:"Default 30."`
 	MaxAge        Duration `json:"maxAge,omitempty" jsonschema_description:"Alert when the newest backup is older. Default 26h."`
+}
+
+// Drill is the schedule of the restore drill: the newest logical backup
+// restored into a scratch PostgreSQL and verified, in every environment.
+type Drill struct {
+	Schedule string   `json:"schedule,omitempty" jsonschema_description:"Five-field cron, UTC. Default \"30 4 * * 1\" (Mondays, after the nightly backup)."`
+	MaxAge   Duration `json:"maxAge,omitempty" jsonschema_description:"Alert when the newest successful drill is older. Default 8d."`
 }
 
 // Bucket is an S3 bucket the service owns.

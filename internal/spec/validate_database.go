@@ -1,7 +1,7 @@
 package spec
 
-// Databases: engine, storage, and a backup schedule that fires often enough
-// for its maximum age.
+// Databases: engine, storage, and backup and drill schedules that fire often
+// enough for their maximum age.
 
 import (
 	"fmt"
@@ -30,18 +30,28 @@ func (c *checker) database(s *Service) {
 	if b.RetentionDays < 1 {
 		c.errorf(src, KindValue, "database.backup.retentionDays", "%d; backups are kept at least 1 day", b.RetentionDays)
 	}
-	maxAge, okAge := c.duration(src, "database.backup.maxAge", b.MaxAge)
-	sched, err := cron.ParseStandard(b.Schedule)
-	if err != nil || strings.HasPrefix(strings.TrimSpace(b.Schedule), "@") || strings.HasPrefix(b.Schedule, "CRON_TZ") || strings.HasPrefix(b.Schedule, "TZ") {
+	c.schedule(src, "database.backup", b.Schedule, b.MaxAge, "backup-age alert", true)
+	c.schedule(src, "database.drill", db.Drill.Schedule, db.Drill.MaxAge, "restore-drill-overdue alert", false)
+	c.databaseNames(s)
+}
+
+// schedule checks the cron schedule and maxAge of a job under field (the
+// backup or the drill): five fields, firing at least every maxAge. AWS
+// Backup's cron takes a day of the month or of the week, not both; a
+// Kubernetes CronJob takes both.
+func (c *checker) schedule(src *Source, field, schedule string, maxAge Duration, alert string, awsBackup bool) {
+	age, okAge := c.duration(src, field+".maxAge", maxAge)
+	sched, err := cron.ParseStandard(schedule)
+	if err != nil || strings.HasPrefix(strings.TrimSpace(schedule), "@") || strings.HasPrefix(schedule, "CRON_TZ") || strings.HasPrefix(schedule, "TZ") {
 		msg := "five fields: minute hour day-of-month month day-of-week, e.g. \"0 3 * * *\""
 		if err != nil {
 			msg = err.Error() + "; " + msg
 		}
-		c.errorf(src, KindValue, "database.backup.schedule", "%q is not a cron schedule: %s", b.Schedule, msg)
+		c.errorf(src, KindValue, field+".schedule", "%q is not a cron schedule: %s", schedule, msg)
 		return
 	}
-	if f := strings.Fields(b.Schedule); f[2] != "*" && f[4] != "*" {
-		c.errorf(src, KindValue, "database.backup.schedule", "%q sets both day-of-month and day-of-week; AWS Backup takes one of them", b.Schedule)
+	if f := strings.Fields(schedule); awsBackup && f[2] != "*" && f[4] != "*" {
+		c.errorf(src, KindValue, field+".schedule", "%q sets both day-of-month and day-of-week; AWS Backup takes one of them", schedule)
 	}
 	cs, ok := sched.(*cron.SpecSchedule)
 	if !ok {
@@ -50,12 +60,27 @@ func (c *checker) database(s *Service) {
 	gap, fires := c.longestGap(cs)
 	switch {
 	case !fires:
-		c.errorf(src, KindValue, "database.backup.schedule", "%q never fires: %s; use a day every month has (1 to 28), or * with a day of the week", b.Schedule, missingDays(cs))
+		c.errorf(src, KindValue, field+".schedule", "%q never fires: %s; use a day every month has (1 to 28), or * with a day of the week", schedule, missingDays(cs))
 	case gap > leapOnly:
-		c.errorf(src, KindValue, "database.backup.schedule", "%q fires only on 29 February, once every four years; use a day every month has (1 to 28), or * with a day of the week", b.Schedule)
-	case okAge && gap > maxAge:
-		c.errorf(src, KindValue, "database.backup.maxAge", "%s is shorter than the %s between two backups of schedule %q; the backup-age alert would fire between every two backups",
-			string(b.MaxAge), model.Duration(gap), b.Schedule)
+		c.errorf(src, KindValue, field+".schedule", "%q fires only on 29 February, once every four years; use a day every month has (1 to 28), or * with a day of the week", schedule)
+	case okAge && gap > age:
+		c.errorf(src, KindValue, field+".maxAge", "%s is shorter than the %s between two runs of schedule %q; the %s would fire between every two runs",
+			string(maxAge), model.Duration(gap), schedule, alert)
+	}
+}
+
+// databaseNames refuses the names a database takes from the service's
+// own: its connection secret and its backup bucket.
+func (c *checker) databaseNames(s *Service) {
+	for i, n := range s.Secrets {
+		if n == DatabaseSecret {
+			c.errorf(s.Source, KindValue, fmt.Sprintf("secrets[%d]", i), "%q is the secret Groundwork makes for the connection to %s's database; give this one another name", n, s.Name)
+		}
+	}
+	for i, b := range s.Buckets {
+		if b.Name == BackupBucket {
+			c.errorf(s.Source, KindValue, fmt.Sprintf("buckets[%d].name", i), "%q is the bucket Groundwork makes for the backups of %s's database; give this one another name", b.Name, s.Name)
+		}
 	}
 }
 

@@ -54,6 +54,9 @@ func (c *checker) serviceName(m *Model, s *Service) {
 		if slices.Contains(ReservedNamespaces, Namespace(s)) {
 			c.errorf(src, KindValue, "name", "%q is the namespace of the cluster or one of its controllers, and a service runs in the namespace of its name; rename the service", s.Name)
 		}
+		if s.Name == PgopsRelease {
+			c.errorf(src, KindValue, "name", "%q is the name, in the release records, of the image of the database jobs; rename the service", s.Name)
+		}
 		if s.Name == OverviewDashboard {
 			c.errorf(src, KindValue, "name", "%q is the name of the dashboard of all services (dashboards/%s.json); rename the service", s.Name, OverviewDashboard)
 		}
@@ -287,6 +290,23 @@ func (c *checker) awsNames(m *Model, s *Service) {
 		if r := ServiceRoleName(m.Platform, e, s); len(r) > maxRoleName {
 			c.errorf(s.Source, KindValue, "name", "IAM role name %q (in %s) is %d characters; IAM allows %d", r, e.Name, len(r), maxRoleName)
 			return
+		}
+		if s.Database == nil {
+			continue
+		}
+		if r := DatabaseJobsRoleName(m.Platform, e, s); len(r) > maxRoleName {
+			c.errorf(s.Source, KindValue, "database", "IAM role name %q of the database jobs (in %s) is %d characters; IAM allows %d: shorten the service or environment name", r, e.Name, len(r), maxRoleName)
+			return
+		}
+		if n := BackupBucketName(m.Platform, e, s); len(n) > maxBucketName {
+			c.errorf(s.Source, KindValue, "database", "backup bucket name %q (in %s) is %d characters; S3 allows %d: shorten the service or environment name", n, e.Name, len(n), maxBucketName)
+			return
+		}
+	}
+	if s.Database != nil {
+		// The database jobs' role is the service's role name and "-db".
+		if o := m.Service(s.Name + "-db"); o != nil {
+			c.errorf(s.Source, KindValue, "database", "the IAM role of %s's database jobs would have the name of service %s's role; rename one of the two services", s.Name, o.Name)
 		}
 	}
 }
