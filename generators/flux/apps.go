@@ -96,8 +96,8 @@ func (s svc) metricsPortName() string {
 func (g *envGen) service(s *spec.Service) error {
 	f := g.folder(layerApps+"/"+s.Name,
 		engine.Origin{Spec: s.Source.Path},
-		g.envOrigin("account", "name", "network", "replicas"),
-		g.platformOrigin("name", "registry"),
+		g.envOrigin("account", "name", "network", "region", "replicas"),
+		g.platformOrigin("cloud.region", "name", "registry"),
 	)
 	f.origins = append(f.origins, g.releaseOrigin(s)...)
 	f.service = s.Name
@@ -124,6 +124,9 @@ func (g *envGen) service(s *spec.Service) error {
 	}
 	for _, name := range s.Secrets {
 		f.add("externalsecret-"+name+".yaml", g.externalSecret(v, name))
+	}
+	if err := g.database(f, v); err != nil {
+		return err
 	}
 	// The service's alert and recording rules, whether or not it is
 	// deployed yet: its database and backups exist before its workload.
@@ -203,7 +206,7 @@ func (g *envGen) container(v svc, digest string) (corev1.Container, error) {
 		// container-image-pull-policy, which wants Always, is ignored).
 		Image: spec.Image(g.p, v.Service) + "@" + digest,
 		Ports: containerPorts(v),
-		Env:   env(v),
+		Env:   g.env(v),
 		// Memory is limited to the request, so a leak ends in an OOM kill
 		// of this pod, not in the eviction of its neighbours. CPU is not
 		// limited: the CFS quota throttles latency-sensitive services even
@@ -234,9 +237,11 @@ func podSpec(v svc, c corev1.Container) corev1.PodSpec {
 	return corev1.PodSpec{
 		ServiceAccountName: spec.ServiceAccount(v.Service),
 		// The IRSA token is projected only into pods that call
-		// AWS themselves (S3); secrets arrive through External
-		// Secrets, which needs no token in the pod.
-		AutomountServiceAccountToken: ptr(len(v.Buckets) > 0),
+		// AWS themselves (S3, or RDS IAM authentication, whose
+		// token is signed with the role's credentials); secrets
+		// arrive through External Secrets, which needs no token in
+		// the pod.
+		AutomountServiceAccountToken: ptr(len(v.Buckets) > 0 || v.Database != nil),
 		SecurityContext: &corev1.PodSecurityContext{
 			RunAsNonRoot:   ptr(true),
 			RunAsUser:      ptr(int64(nonRootUID)),
@@ -281,9 +286,10 @@ func containerPorts(v svc) []corev1.ContainerPort {
 }
 
 // env is the service's environment: its port, its latency SLO thresholds
-// (which backend/metrics makes exact histogram buckets), and one variable
-// per secret (stripe-api-key -> STRIPE_API_KEY), sorted by name.
-func env(v svc) []corev1.EnvVar {
+// (which backend/metrics makes exact histogram buckets), one variable per
+// secret (stripe-api-key -> STRIPE_API_KEY) and, with a database, its
+// connection (connectionEnv), sorted by name.
+func (g *envGen) env(v svc) []corev1.EnvVar {
 	var vars []corev1.EnvVar
 	if v.HTTP() {
 		vars = append(vars, corev1.EnvVar{Name: "PORT", Value: fmt.Sprint(v.Port)})
@@ -300,8 +306,15 @@ func env(v svc) []corev1.EnvVar {
 			}},
 		})
 	}
-	slices.SortFunc(vars, func(a, b corev1.EnvVar) int { return strings.Compare(a.Name, b.Name) })
+	if v.Database != nil {
+		vars = append(vars, g.connectionEnv(v)...)
+	}
+	sortEnv(vars)
 	return vars
+}
+
+func sortEnv(vars []corev1.EnvVar) {
+	slices.SortFunc(vars, func(a, b corev1.EnvVar) int { return strings.Compare(a.Name, b.Name) })
 }
 
 // latencyThresholds lists the thresholds of the service's latency SLOs,
@@ -480,9 +493,6 @@ func (g *envGen) networkPolicies(v svc) map[string]*networkingv1.NetworkPolicy {
 	port := func(proto *corev1.Protocol, n int32) networkingv1.NetworkPolicyPort {
 		return networkingv1.NetworkPolicyPort{Protocol: proto, Port: ptr(intstr.FromInt32(n))}
 	}
-	inNamespace := func(ns string) *metav1.LabelSelector {
-		return &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": ns}}
-	}
 	policy := func(name string, spec networkingv1.NetworkPolicySpec) *networkingv1.NetworkPolicy {
 		return &networkingv1.NetworkPolicy{
 			TypeMeta:   typeMeta("networking.k8s.io/v1", "NetworkPolicy"),
@@ -540,6 +550,12 @@ func (g *envGen) networkPolicies(v svc) map[string]*networkingv1.NetworkPolicy {
 		Egress:      egress,
 	})
 	return out
+}
+
+// inNamespace selects the namespace ns by the label Kubernetes gives every
+// namespace.
+func inNamespace(ns string) *metav1.LabelSelector {
+	return &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": ns}}
 }
 
 // externalSecret syncs one Secrets Manager secret of the service into a

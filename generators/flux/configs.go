@@ -17,9 +17,9 @@ import (
 // Alertmanager's configuration is here too, in alertmanager/ (made by the
 // alertmanager generator): its ExternalSecret needs the store.
 func (g *envGen) configs() error {
-	users := g.servicesWith(hasSecrets)
+	users := g.servicesWith(readsSecrets)
 	f := g.folder(layerConfigs, g.envOrigin("region"))
-	f.origins = append(f.origins, serviceOrigins(users, "secrets")...)
+	f.origins = append(f.origins, serviceOrigins(users, "database", "secrets")...)
 	namespaces := []string{spec.MonitoringNamespace}
 	for _, s := range users {
 		namespaces = append(namespaces, serviceNamespace(s))
@@ -35,8 +35,9 @@ func (g *envGen) configs() error {
 				Namespace: ptr(externalSecretsNS),
 			}}},
 		}},
-		// Only the namespaces of services that declare secrets, and
-		// Alertmanager's for its receivers' keys, may read through it.
+		// Only the namespaces of services that declare secrets or have
+		// a database (its connection), and Alertmanager's for its
+		// receivers' keys, may read through it.
 		Conditions: []kube.StoreCondition{{Namespaces: namespaces}},
 	}))
 	return f.done(g)

@@ -4,10 +4,13 @@
 //	flux-system/     the GitRepository of this monorepo and one Flux
 //	                 Kustomization per layer below (and one for itself)
 //	infrastructure/  Helm releases of the controllers every service relies on:
-//	                 External Secrets Operator, kube-prometheus-stack and,
-//	                 when a service declares flags, the OpenFeature operator
+//	                 External Secrets Operator, kube-prometheus-stack,
+//	                 when a service has a database, the Pushgateway its
+//	                 backup and restore-drill jobs push to and, when a
+//	                 service declares flags, the OpenFeature operator
 //	configs/         objects whose kinds those controllers bring (the
 //	                 ClusterSecretStore), when a service declares secrets
+//	                 or has a database
 //	apps/<service>/  one folder per service: namespace, identity, network
 //	                 policies and secrets always; the workload only once the
 //	                 environment's release record names an image digest
@@ -45,6 +48,9 @@ const (
 	prometheusRepo    = "https://prometheus-community.github.io/helm-charts"
 	prometheusChart   = "kube-prometheus-stack"
 	prometheusVersion = "91.5.0"
+
+	pushgatewayChart   = "prometheus-pushgateway" // from prometheusRepo
+	pushgatewayVersion = "3.8.0"
 
 	certManagerRepo    = "https://charts.jetstack.io"
 	certManagerChart   = "cert-manager"
@@ -147,8 +153,13 @@ func (g *envGen) servicesWith(has func(*spec.Service) bool) []*spec.Service {
 	return out
 }
 
-func hasFlags(s *spec.Service) bool   { return len(s.Flags) > 0 }
-func hasSecrets(s *spec.Service) bool { return len(s.Secrets) > 0 }
+func hasFlags(s *spec.Service) bool    { return len(s.Flags) > 0 }
+func hasSecrets(s *spec.Service) bool  { return len(s.Secrets) > 0 }
+func hasDatabase(s *spec.Service) bool { return s.Database != nil }
+
+// readsSecrets: the service's namespace holds an ExternalSecret, of a
+// declared secret or of its database's connection.
+func readsSecrets(s *spec.Service) bool { return hasSecrets(s) || hasDatabase(s) }
 
 // envOrigin is the environment spec, limited to fields when given.
 func (g *envGen) envOrigin(fields ...string) engine.Origin {
@@ -169,11 +180,16 @@ func serviceOrigins(services []*spec.Service, fields ...string) []engine.Origin 
 }
 
 // releaseOrigin is the environment's release record, when there is one:
-// adding a digest to it changes the service's folder.
+// adding a digest to it changes the service's folder, and so does adding
+// a pgops digest to the folder of a service with a database (its jobs).
 func (g *envGen) releaseOrigin(s *spec.Service) []engine.Origin {
 	r := g.m.Releases[g.e.Name]
 	if r == nil || r.Source == nil {
 		return nil
 	}
-	return []engine.Origin{{Spec: r.Source.Path, Fields: []string{s.Name}}}
+	fields := []string{s.Name}
+	if s.Database != nil {
+		fields = append(fields, spec.PgopsRelease)
+	}
+	return []engine.Origin{{Spec: r.Source.Path, Fields: fields}}
 }

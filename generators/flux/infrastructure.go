@@ -31,6 +31,11 @@ type component struct {
 	values      map[string]any
 	timeout     time.Duration
 	dependsOn   []helmv2.DependencyReference
+
+	// guest is set for a component that installs into the namespace of
+	// another, from the same chart repository: that one's folder holds
+	// the Namespace and the HelmRepository, which this one's refers to.
+	guest *component
 }
 
 // infrastructure makes infrastructure/: one folder per controller.
@@ -39,21 +44,33 @@ func (g *envGen) infrastructure() error {
 	f := g.folder(layerInfrastructure, g.platformOrigin("name"), g.envOrigin("account", "name"))
 	f.origins = append(f.origins, serviceOrigins(flagged, "flags")...)
 
-	comps := []component{g.externalSecrets(), prometheusStack()}
+	databases := g.servicesWith(hasDatabase)
+	f.origins = append(f.origins, serviceOrigins(databases, "database")...)
+
+	prometheus := prometheusStack()
+	comps := []component{g.externalSecrets(), prometheus}
+	if len(databases) > 0 {
+		comps = append(comps, pushgateway(&prometheus, databases))
+	}
 	if len(flagged) > 0 {
 		comps = append(comps, certManager(), openFeature())
 	}
 	for _, c := range comps {
 		sub := g.folder(layerInfrastructure+"/"+c.name, f.origins...)
-		sub.add("namespace.yaml", namespace(c.namespace, c.podSecurity))
-		sub.add("helmrepository.yaml", &sourcev1.HelmRepository{
-			TypeMeta:   typeMeta(sourcev1.GroupVersion.String(), sourcev1.HelmRepositoryKind),
-			ObjectMeta: meta(c.name, c.namespace, nil),
-			Spec: sourcev1.HelmRepositorySpec{
-				URL:      c.repoURL,
-				Interval: metav1.Duration{Duration: chartInterval},
-			},
-		})
+		repo := c.name
+		if c.guest != nil {
+			repo = c.guest.name
+		} else {
+			sub.add("namespace.yaml", namespace(c.namespace, c.podSecurity))
+			sub.add("helmrepository.yaml", &sourcev1.HelmRepository{
+				TypeMeta:   typeMeta(sourcev1.GroupVersion.String(), sourcev1.HelmRepositoryKind),
+				ObjectMeta: meta(c.name, c.namespace, nil),
+				Spec: sourcev1.HelmRepositorySpec{
+					URL:      c.repoURL,
+					Interval: metav1.Duration{Duration: chartInterval},
+				},
+			})
+		}
 		values, err := json.Marshal(c.values)
 		if err != nil {
 			return err
@@ -65,7 +82,7 @@ func (g *envGen) infrastructure() error {
 				Chart: &helmv2.HelmChartTemplate{Spec: helmv2.HelmChartTemplateSpec{
 					Chart:     c.chart,
 					Version:   c.version,
-					SourceRef: helmv2.CrossNamespaceObjectReference{Kind: sourcev1.HelmRepositoryKind, Name: c.name},
+					SourceRef: helmv2.CrossNamespaceObjectReference{Kind: sourcev1.HelmRepositoryKind, Name: repo},
 					Interval:  &metav1.Duration{Duration: chartInterval},
 				}},
 				Interval:  metav1.Duration{Duration: releaseInterval},
@@ -156,6 +173,81 @@ func prometheusStack() component {
 			},
 		},
 	}
+}
+
+// pushgateway keeps what the database jobs push (backup and restore-drill
+// results; spec.PushgatewayURL) for Prometheus to scrape: batch jobs are
+// gone before a scrape could find them. It installs beside Prometheus
+// from the same repository, as release spec.PushgatewayName, whose
+// Service the chart names the same, on port spec.PushgatewayPort.
+//
+//   - Its ServiceMonitor keeps the pushed job and namespace labels
+//     (honorLabels), which the alerts group by.
+//   - It persists to a volume, so that a restart keeps the last success
+//     timestamps: otherwise every restart would look like backups that
+//     never ran.
+//   - Only the database jobs' pods (by namespace and name) and the
+//     monitoring namespace (Prometheus's scrapes) may reach it: anyone
+//     else could push a fake success and silence a backup alert.
+func pushgateway(prometheus *component, databases []*spec.Service) component {
+	peers := []any{map[string]any{"namespaceSelector": inNamespace(spec.MonitoringNamespace)}}
+	for _, s := range databases {
+		peers = append(peers, map[string]any{
+			"namespaceSelector": inNamespace(serviceNamespace(s)),
+			"podSelector":       metav1.LabelSelector{MatchLabels: map[string]string{spec.LabelName: spec.DatabaseJobsServiceAccount(s)}},
+		})
+	}
+	const user = 65534 // the image's nobody, as the chart sets it
+	return component{
+		name:      spec.PushgatewayName,
+		namespace: prometheus.namespace,
+		repoURL:   prometheus.repoURL,
+		chart:     pushgatewayChart,
+		version:   pushgatewayVersion,
+		timeout:   5 * time.Minute,
+		// Its ServiceMonitor's kind comes with kube-prometheus-stack.
+		dependsOn: []helmv2.DependencyReference{{Name: prometheus.name, Namespace: prometheus.namespace}},
+		guest:     prometheus,
+		values: map[string]any{
+			"serviceMonitor": map[string]any{
+				"enabled":     true,
+				"honorLabels": true,
+				// kube-prometheus-stack's Prometheus selects every
+				// ServiceMonitor (serviceMonitorSelectorNilUsesHelmValues:
+				// false); the release label keeps this one selected if
+				// that ever reverts to the chart's default.
+				"additionalLabels": map[string]any{"release": prometheus.name},
+			},
+			"persistentVolume": map[string]any{"enabled": true, "size": "1Gi"},
+			// The chart mounts the volume at /data but leaves the file
+			// to the flags.
+			"extraArgs": []string{"--persistence.file=/data/pushgateway.data", "--persistence.interval=1m"},
+			"resources": map[string]any{
+				"requests": map[string]any{"cpu": "10m", "memory": "32Mi"},
+				"limits":   map[string]any{"memory": "64Mi"},
+			},
+			"automountServiceAccountToken": false,
+			"securityContext": map[string]any{
+				"runAsNonRoot":   true,
+				"runAsUser":      user,
+				"runAsGroup":     user,
+				"fsGroup":        user,
+				"seccompProfile": map[string]any{"type": "RuntimeDefault"},
+			},
+			"containerSecurityContext": map[string]any{
+				"allowPrivilegeEscalation": false,
+				"readOnlyRootFilesystem":   true,
+				"capabilities":             map[string]any{"drop": []string{"ALL"}},
+			},
+			"networkPolicy": map[string]any{"customSelectors": peers},
+		},
+	}
+}
+
+// pushgatewayPods selects the Pushgateway's pods (the chart's selector
+// labels), for the database jobs' network policy.
+func pushgatewayPods() map[string]string {
+	return map[string]string{spec.LabelName: pushgatewayChart, "app.kubernetes.io/instance": spec.PushgatewayName}
 }
 
 // certManager issues the OpenFeature operator's webhook certificate; the
