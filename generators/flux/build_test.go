@@ -253,16 +253,81 @@ func checkReferences(t *testing.T, objs []object) {
 			if !allowed {
 				t.Errorf("%s: ClusterSecretStore %s does not admit namespace %s", o.id(), store, o.u.GetNamespace())
 			}
-		case "Deployment":
-			sa, _, _ := unstructured.NestedString(o.u.Object, "spec", "template", "spec", "serviceAccountName")
-			if has[fmt.Sprintf("ServiceAccount %s/%s", o.u.GetNamespace(), sa)] == nil {
-				t.Errorf("%s runs as ServiceAccount %s, which no layer defines", o.id(), sa)
-			}
+		case "Deployment", "Job", "CronJob":
+			checkPodReferences(t, o, has)
 		}
 		if ns := o.u.GetNamespace(); ns != "" && ns != "flux-system" && has["Namespace /"+ns] == nil {
 			t.Errorf("%s is in namespace %s, which no layer defines", o.id(), ns)
 		}
 	}
+}
+
+// podSpecPath is where the pod spec of a kind that runs pods is.
+var podSpecPath = map[string][]string{
+	"Deployment": {"spec", "template", "spec"},
+	"Job":        {"spec", "template", "spec"},
+	"CronJob":    {"spec", "jobTemplate", "spec", "template", "spec"},
+}
+
+// checkPodReferences: the pods of o run as a ServiceAccount that exists,
+// and every variable they read from a Secret names a Secret that an
+// ExternalSecret of their namespace makes, and a key it puts there.
+func checkPodReferences(t *testing.T, o object, has map[string]*unstructured.Unstructured) {
+	t.Helper()
+	ns := o.u.GetNamespace()
+	pod, _ := field(o.u.Object, podSpecPath[o.gvk.Kind]...).(map[string]any)
+	if pod == nil {
+		t.Errorf("%s has no pod spec", o.id())
+		return
+	}
+	if sa, _ := pod["serviceAccountName"].(string); has[fmt.Sprintf("ServiceAccount %s/%s", ns, sa)] == nil {
+		t.Errorf("%s runs as ServiceAccount %s, which no layer defines", o.id(), sa)
+	}
+	// The keys each ExternalSecret of the namespace puts in its Secret.
+	secrets := map[string][]string{}
+	for id, u := range has {
+		if !strings.HasPrefix(id, "ExternalSecret "+ns+"/") {
+			continue
+		}
+		target, _ := field(u.Object, "spec", "target", "name").(string)
+		data, _ := field(u.Object, "spec", "data").([]any)
+		for _, d := range data {
+			key, _ := field(d, "secretKey").(string)
+			secrets[target] = append(secrets[target], key)
+		}
+	}
+	containers, _ := pod["containers"].([]any)
+	for _, c := range containers {
+		env, _ := field(c, "env").([]any)
+		for _, v := range env {
+			name, _ := field(v, "valueFrom", "secretKeyRef", "name").(string)
+			key, _ := field(v, "valueFrom", "secretKeyRef", "key").(string)
+			if name == "" {
+				continue
+			}
+			keys, made := secrets[name]
+			switch {
+			case !made:
+				t.Errorf("%s reads Secret %s, which no ExternalSecret in %s makes", o.id(), name, ns)
+			case !slices.Contains(keys, key):
+				t.Errorf("%s reads key %s of Secret %s, whose ExternalSecret makes only %v", o.id(), key, name, keys)
+			}
+		}
+	}
+}
+
+// field walks maps by key, or returns nil. Unlike unstructured's Nested
+// helpers it copies nothing: kustomize's maps hold ints, which their deep
+// copy refuses.
+func field(v any, path ...string) any {
+	for _, k := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
 }
 
 // The strict decoding refuses what it must: an unknown field and a wrong

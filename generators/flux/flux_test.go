@@ -70,8 +70,9 @@ func TestStable(t *testing.T) {
 }
 
 // synthetic writes an organisation of another shape than the sample, with
-// release records that deploy part of it: every service in staging and
-// prod, the first one only in dev, and none in sandbox (no record).
+// release records that deploy part of it: every service and the database
+// jobs (pgops) in staging and prod, the first service only and no jobs in
+// dev, and nothing in sandbox (no record).
 func syntheticOrg(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -79,7 +80,7 @@ func syntheticOrg(t *testing.T) string {
 		t.Fatal(err)
 	}
 	digest := func(i int) string { return "sha256:" + strings.Repeat(string(rune('a'+i)), 64) }
-	all := map[string]string{"svc-0000": digest(0), "svc-0001": digest(1), "svc-0002": digest(2)}
+	all := map[string]string{"svc-0000": digest(0), "svc-0001": digest(1), "svc-0002": digest(2), spec.PgopsRelease: digest(4)}
 	records := map[string]map[string]string{
 		"dev":     {"svc-0000": digest(3)},
 		"staging": all,

@@ -2,6 +2,7 @@ package flux
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	helmv2 "github.com/fluxcd/helm-controller/api/v2"
@@ -10,6 +11,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/groundwork-dev/groundwork/internal/engine"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
@@ -36,6 +38,9 @@ type component struct {
 	// another, from the same chart repository: that one's folder holds
 	// the Namespace and the HelmRepository, which this one's refers to.
 	guest *component
+	// origins are the fields of service specs that the component's
+	// values come from, beside the layer's own.
+	origins []engine.Origin
 }
 
 // infrastructure makes infrastructure/: one folder per controller.
@@ -45,8 +50,6 @@ func (g *envGen) infrastructure() error {
 	f.origins = append(f.origins, serviceOrigins(flagged, "flags")...)
 
 	databases := g.servicesWith(hasDatabase)
-	f.origins = append(f.origins, serviceOrigins(databases, "database")...)
-
 	prometheus := prometheusStack()
 	comps := []component{g.externalSecrets(), prometheus}
 	if len(databases) > 0 {
@@ -55,8 +58,10 @@ func (g *envGen) infrastructure() error {
 	if len(flagged) > 0 {
 		comps = append(comps, certManager(), openFeature())
 	}
+	var listed []engine.Origin // of the layer's list of folders
 	for _, c := range comps {
-		sub := g.folder(layerInfrastructure+"/"+c.name, f.origins...)
+		sub := g.folder(layerInfrastructure+"/"+c.name, append(slices.Clip(f.origins), c.origins...)...)
+		listed = append(listed, c.origins...)
 		repo := c.name
 		if c.guest != nil {
 			repo = c.guest.name
@@ -106,6 +111,7 @@ func (g *envGen) infrastructure() error {
 		}
 		f.sub(c.name)
 	}
+	f.origins = append(f.origins, listed...)
 	return f.done(g)
 }
 
@@ -208,6 +214,7 @@ func pushgateway(prometheus *component, databases []*spec.Service) component {
 		// Its ServiceMonitor's kind comes with kube-prometheus-stack.
 		dependsOn: []helmv2.DependencyReference{{Name: prometheus.name, Namespace: prometheus.namespace}},
 		guest:     prometheus,
+		origins:   serviceOrigins(databases, "database"),
 		values: map[string]any{
 			"serviceMonitor": map[string]any{
 				"enabled":     true,
