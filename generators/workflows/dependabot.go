@@ -40,8 +40,8 @@ func (g *gen) dependabot() {
 		origins = append(origins, envOrigin(e, "name"))
 	}
 	var docker []string
-	for _, s := range g.built() {
-		docker = append(docker, "/"+path.Dir(s.Build.Dockerfile))
+	for _, im := range g.images() {
+		docker = append(docker, "/"+path.Dir(im.dockerfile))
 	}
 	origins = append(origins, g.buildOrigins()...)
 	slices.Sort(docker)

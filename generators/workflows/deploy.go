@@ -21,7 +21,7 @@ func (g *gen) deploy() {
 	if len(merge) == 0 {
 		return
 	}
-	built := g.built()
+	built := g.images()
 	origins := []engine.Origin{g.platformOrigin("name", "registry", "cloud.region")}
 
 	origins = append(origins, g.buildOrigins()...)
@@ -43,17 +43,44 @@ func (g *gen) registryHost() string {
 	return host
 }
 
+// image is one image the deploy workflow builds, under the name its
+// digest is recorded by in the release records.
+type image struct {
+	name, context, dockerfile, repository string
+}
+
+// Where the database jobs' program is built from, in this repository.
+const (
+	pgopsContext    = "backend"
+	pgopsDockerfile = "backend/cmd/pgops/Dockerfile"
+)
+
+// images are the images CI builds from this repository: each built
+// service's and, when a service has a database, that of its jobs (pgops),
+// whose digest the Flux tree runs the grant, backup and restore-drill jobs
+// by.
+func (g *gen) images() []image {
+	var out []image
+	for _, s := range g.built() {
+		out = append(out, image{s.Name, s.Build.Context, s.Build.Dockerfile, spec.Image(g.p, s)})
+	}
+	if g.hasDatabase() {
+		out = append(out, image{spec.PgopsRelease, pgopsContext, pgopsDockerfile, spec.PgopsImage(g.p)})
+	}
+	return out
+}
+
 // buildJob builds and pushes each image once, tagged with the commit, and
 // hands its digest to the deploy jobs as an artifact: digests, not tags,
 // are what environments run.
-func (g *gen) buildJob(built []*spec.Service) *yaml.Node {
+func (g *gen) buildJob(built []image) *yaml.Node {
 	include := seq()
-	for _, s := range built {
+	for _, im := range built {
 		include.Content = append(include.Content, mapping(
-			"service", s.Name,
-			"context", s.Build.Context,
-			"dockerfile", s.Build.Dockerfile,
-			"image", spec.Image(g.p, s),
+			"service", im.name,
+			"context", im.context,
+			"dockerfile", im.dockerfile,
+			"image", im.repository,
 		))
 	}
 	perms := mapping("contents", "read", "packages", "write")
@@ -109,7 +136,7 @@ func (g *gen) buildJob(built []*spec.Service) *yaml.Node {
 // deployJob applies the environment's Terraform root and records the new
 // digests. It is the only kind of job here that pushes to the repository,
 // so it alone keeps the checkout's credentials and may write contents.
-func (g *gen) deployJob(e *spec.Environment, built []*spec.Service) *yaml.Node {
+func (g *gen) deployJob(e *spec.Environment, built []image) *yaml.Node {
 	var needs any
 	if len(built) > 0 {
 		needs = "build"
@@ -124,8 +151,8 @@ func (g *gen) deployJob(e *spec.Environment, built []*spec.Service) *yaml.Node {
 	if len(built) > 0 {
 		var set strings.Builder
 		set.WriteString("  bin/groundwork release set \"$ENVIRONMENT\"")
-		for _, s := range built {
-			fmt.Fprintf(&set, " \\\n    \"%s=$(cat \"$DIGESTS/%s\")\"", s.Name, s.Name)
+		for _, im := range built {
+			fmt.Fprintf(&set, " \\\n    \"%s=$(cat \"$DIGESTS/%s\")\"", im.name, im.name)
 		}
 		set.WriteString("\n")
 		steps.Content = append(steps.Content,

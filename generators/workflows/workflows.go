@@ -231,14 +231,25 @@ func (g *gen) built() []*spec.Service {
 	return out
 }
 
-// buildOrigins names the build field of every service, built or not:
-// adding a build to a service changes what depends on the built set, and
-// such a file is shared by all services rather than owned by the one that
-// happens to be built.
+// hasDatabase: some service has a database, whose jobs run the pgops
+// image.
+func (g *gen) hasDatabase() bool {
+	for _, s := range g.m.Services {
+		if s.Database != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// buildOrigins names the build and database fields of every service,
+// built or not: adding a build or a database to a service changes what
+// depends on the built set, and such a file is shared by all services
+// rather than owned by the one that happens to be built.
 func (g *gen) buildOrigins() []engine.Origin {
 	var out []engine.Origin
 	for _, s := range g.m.Services {
-		out = append(out, engine.Origin{Spec: s.Source.Path, Fields: []string{"build"}})
+		out = append(out, engine.Origin{Spec: s.Source.Path, Fields: []string{"build", "database"}})
 	}
 	return out
 }

@@ -360,3 +360,108 @@ jobs:
 		}
 	}
 }
+
+// deployWorkflow parses the deploy workflow of m.
+func deployWorkflow(t *testing.T, m *spec.Model) map[string]any {
+	t.Helper()
+	for _, f := range generate(t, m) {
+		if f.Path == workflows.DeployPath {
+			var doc map[string]any
+			if err := yaml.Unmarshal(f.Data, &doc); err != nil {
+				t.Fatal(err)
+			}
+			return doc
+		}
+	}
+	t.Fatal("no deploy workflow")
+	return nil
+}
+
+// The deploy workflow builds the database jobs' image (pgops) beside the
+// services' when a service has a database, from backend/cmd/pgops, and
+// records its digest with theirs in each environment it deploys; it does
+// not when none has. An organisation whose only image is pgops still
+// builds it. Each variant passes the linters.
+func TestDeployBuildsPgops(t *testing.T) {
+	noBuild := minimal(t, "live")
+	noBuild.Services[0].Build = nil
+	noBuild.Services[0].Database = &spec.Database{}
+	for name, c := range map[string]struct {
+		m     *spec.Model
+		built []string // services of the build matrix, in order
+	}{
+		"sample":      {load(t, "../.."), []string{"api", spec.PgopsRelease}},
+		"no database": {minimal(t, "live"), []string{"shop"}},
+		"only pgops":  {noBuild, []string{spec.PgopsRelease}},
+		"qa":          {withQA(t), []string{"api", spec.PgopsRelease}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			doc := deployWorkflow(t, c.m)
+			jobs := doc["jobs"].(map[string]any)
+			build := jobs["build"].(map[string]any)
+			var got []string
+			for _, in := range build["strategy"].(map[string]any)["matrix"].(map[string]any)["include"].([]any) {
+				im := in.(map[string]any)
+				got = append(got, im["service"].(string))
+				if im["service"] == spec.PgopsRelease {
+					want := map[string]any{"service": "pgops", "context": "backend", "dockerfile": "backend/cmd/pgops/Dockerfile", "image": spec.PgopsImage(c.m.Platform)}
+					if diff := cmp.Diff(want, im); diff != "" {
+						t.Errorf("pgops build (-want +got):\n%s", diff)
+					}
+				}
+			}
+			if !slices.Equal(got, c.built) {
+				t.Errorf("build matrix %v, want %v", got, c.built)
+			}
+			deploys := 0
+			for name, j := range jobs {
+				if !strings.HasPrefix(name, "deploy-") {
+					continue
+				}
+				deploys++
+				job := j.(map[string]any)
+				if job["needs"] != "build" {
+					t.Errorf("%s needs %v, not the build", name, job["needs"])
+				}
+				var script string
+				for _, st := range job["steps"].([]any) {
+					if s := st.(map[string]any); s["name"] == "Record the release" {
+						script = s["run"].(string)
+					}
+				}
+				for _, im := range c.built {
+					if want := fmt.Sprintf(`"%s=$(cat "$DIGESTS/%s")"`, im, im); !strings.Contains(script, want) {
+						t.Errorf("%s does not record %s:\n%s", name, want, script)
+					}
+				}
+				if !slices.Contains(c.built, spec.PgopsRelease) && strings.Contains(script, "pgops") {
+					t.Errorf("%s records pgops for an organisation without a database:\n%s", name, script)
+				}
+			}
+			if deploys == 0 {
+				t.Fatal("no deploy job")
+			}
+			for _, f := range generate(t, c.m) {
+				if f.Path != workflows.DeployPath {
+					continue
+				}
+				errs, err := lint(f.Path, f.Data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range errs {
+					t.Errorf("%s", e)
+				}
+			}
+		})
+	}
+}
+
+// Dependabot watches the base images of pgops's Dockerfile too.
+func TestDependabotWatchesPgops(t *testing.T) {
+	for _, f := range generate(t, load(t, "../..")) {
+		if f.Path == workflows.DependabotPath && !bytes.Contains(f.Data, []byte(`"/backend/cmd/pgops"`)) {
+			t.Errorf("%s does not watch /backend/cmd/pgops:\n%s", f.Path, f.Data)
+		}
+	}
+}
