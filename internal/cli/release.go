@@ -11,6 +11,8 @@ import (
 
 const releaseUsage = `usage:
   groundwork release set ENV SERVICE=DIGEST...   record the digests ENV now runs
+                                                 (SERVICE may be pgops, the image
+                                                 of the database jobs)
   groundwork release promote FROM TO             make TO run exactly what FROM runs
 `
 
@@ -61,7 +63,7 @@ func (c *command) releaseSet(m *spec.Model, env string, pairs []string) int {
 		case !ok:
 			fmt.Fprintf(c.stderr, "groundwork release set: %q is not SERVICE=DIGEST\n", p)
 			return ExitInput
-		case m.Service(name) == nil:
+		case m.Service(name) == nil && name != spec.PgopsRelease:
 			fmt.Fprintf(c.stderr, "groundwork release set: service %q does not exist\n", name)
 			return ExitInput
 		case !spec.ValidDigest(digest):
@@ -116,6 +118,6 @@ func (c *command) writeRelease(e *spec.Environment, digests map[string]string) i
 	if err != nil {
 		return c.failed(err)
 	}
-	fmt.Fprintf(c.stdout, "wrote %s (%d %s); run make generate\n", name, len(digests), plural(len(digests), "service", "services"))
+	fmt.Fprintf(c.stdout, "wrote %s (%d %s); run make generate\n", name, len(digests), plural(len(digests), "digest", "digests"))
 	return ExitOK
 }
