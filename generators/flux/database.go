@@ -103,6 +103,10 @@ const (
 	// Runs kept, so that the logs of the last failures (the drill's report
 	// is its log) can be read.
 	jobHistory = 3
+
+	// maxCronJobName: the CronJob controller names each Job it starts
+	// <name>-<11 characters>, and that name, a pod label, must fit 63.
+	maxCronJobName = 52
 )
 
 // dbJob is what differs between the three database jobs.
@@ -157,6 +161,11 @@ func (g *envGen) database(f *folder, v svc) error {
 		AutomountServiceAccountToken: ptr(false), // the jobs' pods opt in
 	})
 
+	for _, n := range []string{spec.BackupJobName(v.Service), spec.DrillJobName(v.Service)} {
+		if len(n) > maxCronJobName {
+			return fmt.Errorf("CronJob name %q is %d characters; Kubernetes allows %d: shorten the service name", n, len(n), maxCronJobName)
+		}
+	}
 	digest := g.m.PgopsDigest(g.e)
 	if digest == "" {
 		return nil

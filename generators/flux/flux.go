@@ -12,8 +12,11 @@
 //	                 ClusterSecretStore), when a service declares secrets
 //	                 or has a database
 //	apps/<service>/  one folder per service: namespace, identity, network
-//	                 policies and secrets always; the workload only once the
-//	                 environment's release record names an image digest
+//	                 policies and secrets always (with a database, its
+//	                 connection and the identity of its jobs); the workload
+//	                 only once the environment's release record names an
+//	                 image digest, and the database jobs (grant, backup,
+//	                 restore drill) once it names a pgops digest
 //
 // When the platform spec sets argocd, environments/<env>/argocd holds an
 // Argo CD ApplicationSet over the same layers (flux-system aside), for
