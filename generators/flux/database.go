@@ -109,6 +109,13 @@ const (
 	maxCronJobName = 52
 )
 
+// The pgops subcommands.
+const (
+	cmdGrant  = "grant"
+	cmdBackup = "backup"
+	cmdDrill  = "drill"
+)
+
 // dbJob is what differs between the three database jobs.
 type dbJob struct {
 	name      string // of the Job or CronJob
@@ -124,16 +131,16 @@ func grantJob(s *spec.Service) dbJob {
 	// The grant waits for nothing but the database: seconds. Retries with
 	// the Job controller's back-off (10 s, 20 s, ... 5 min) cover a
 	// database that is still starting.
-	return dbJob{name: spec.GrantJobName(s), component: "database-grant", command: "grant", retries: 6, deadline: 15 * time.Minute, cpu: "50m", memory: "64Mi"}
+	return dbJob{name: spec.GrantJobName(s), component: "database-grant", command: cmdGrant, retries: 6, deadline: 15 * time.Minute, cpu: "50m", memory: "64Mi"}
 }
 
 func backupJob(s *spec.Service) dbJob {
-	return dbJob{name: spec.BackupJobName(s), component: "backup", command: "backup", retries: 2, deadline: 4 * time.Hour, cpu: "250m", memory: "256Mi"}
+	return dbJob{name: spec.BackupJobName(s), component: "backup", command: cmdBackup, retries: 2, deadline: 4 * time.Hour, cpu: "250m", memory: "256Mi"}
 }
 
 func drillJob(s *spec.Service) dbJob {
 	// The drill runs a scratch PostgreSQL and pg_restore side by side.
-	return dbJob{name: spec.DrillJobName(s), component: "restore-drill", command: "drill", retries: 1, deadline: 6 * time.Hour, cpu: "500m", memory: "1Gi"}
+	return dbJob{name: spec.DrillJobName(s), component: "restore-drill", command: cmdDrill, retries: 1, deadline: 6 * time.Hour, cpu: "500m", memory: "1Gi"}
 }
 
 // database adds to the service's folder what its database needs in the
@@ -296,21 +303,21 @@ func (g *envGen) connectionEnv(v svc) []corev1.EnvVar {
 // Each gets its region and namespace (the Pushgateway's grouping key).
 func (g *envGen) jobEnv(v svc, j dbJob) []corev1.EnvVar {
 	vars := []corev1.EnvVar{{Name: envAWSRegion, Value: g.e.Region}}
-	if j.command != "drill" {
+	if j.command != cmdDrill {
 		vars = g.connectionEnv(v) // the region among them
 	}
 	vars = append(vars, corev1.EnvVar{Name: envPodNamespace, ValueFrom: &corev1.EnvVarSource{
 		FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.namespace"},
 	}})
 	switch j.command {
-	case "grant":
+	case cmdGrant:
 		vars = append(vars, secretEnv(v, envMasterSecretARN))
-	case "backup", "drill":
+	case cmdBackup, cmdDrill:
 		vars = append(vars,
 			corev1.EnvVar{Name: envBackupBucket, Value: spec.BackupBucketName(g.p, g.e, v.Service)},
 			corev1.EnvVar{Name: envPushgatewayURL, Value: spec.PushgatewayURL},
 		)
-		if j.command == "drill" {
+		if j.command == cmdDrill {
 			vars = append(vars, corev1.EnvVar{Name: envDrillScratch, Value: scratchPath})
 		}
 	}
@@ -341,7 +348,7 @@ func (g *envGen) dbPod(v svc, j dbJob, image string) (corev1.PodTemplateSpec, er
 	}
 	storage := *resource.NewQuantity(int64(v.Database.StorageGB)<<30, resource.BinarySI)
 	tmpSize := storage
-	if j.command == "grant" {
+	if j.command == cmdGrant {
 		tmpSize = resource.MustParse("64Mi")
 	}
 	c := corev1.Container{
@@ -365,7 +372,7 @@ func (g *envGen) dbPod(v svc, j dbJob, image string) (corev1.PodTemplateSpec, er
 		VolumeMounts: []corev1.VolumeMount{{Name: tmpVolume, MountPath: "/tmp"}},
 	}
 	volumes := []corev1.Volume{{Name: tmpVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: &tmpSize}}}}
-	if j.command == "drill" {
+	if j.command == cmdDrill {
 		scratch := *resource.NewQuantity(2*int64(v.Database.StorageGB)<<30, resource.BinarySI)
 		// PostgreSQL's dynamic shared memory lives in /dev/shm, which a
 		// container runtime makes 64 MiB; parallel workers of the

@@ -244,6 +244,9 @@ func checkDatabase(t *testing.T, objs built, m *spec.Model, e *spec.Environment,
 	if grant.Annotations["kustomize.toolkit.fluxcd.io/force"] != "enabled" {
 		t.Errorf("Job %s: Flux cannot recreate it when its spec changes", grant.Name)
 	}
+	if m.Platform.ArgoCD && grant.Annotations["argocd.argoproj.io/sync-options"] != "Force=true,Replace=true" {
+		t.Errorf("Job %s: Argo CD cannot replace it when its spec changes", grant.Name)
+	}
 	if grant.Spec.TTLSecondsAfterFinished != nil {
 		t.Errorf("Job %s has a TTL: Flux would recreate it once it is gone", grant.Name)
 	}
