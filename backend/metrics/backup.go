@@ -6,6 +6,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// Grouping key "job" of the database jobs' pushes; they equal
+// spec.BackupMetricsJob and spec.DrillMetricsJob, which the alerts select.
+const (
+	BackupJob = "backup"
+	DrillJob  = "restore-drill"
+)
+
 // The families of the database jobs (backend/cmd/pgops). The jobs are batch
 // jobs, gone before Prometheus could scrape them, so they push these to the
 // Pushgateway, grouped by job ("backup" or "restore-drill") and the service's
