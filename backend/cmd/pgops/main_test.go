@@ -289,7 +289,7 @@ func TestBackupAndDrill(t *testing.T) {
 
 	// fails runs a drill that must fail, saying want on one line, and
 	// push a failure that keeps the last success.
-	fails := func(t *testing.T, want string) {
+	fails := func(t *testing.T, want string) result {
 		t.Helper()
 		passed := pgw.Group("restore-drill", namespace)["restore_drill_last_success_timestamp_seconds"]
 		r := runPgops(t, "drill")
@@ -314,6 +314,7 @@ func TestBackupAndDrill(t *testing.T) {
 		if left, _ := os.ReadDir(os.Getenv("DRILL_SCRATCH")); len(left) != 0 {
 			t.Errorf("the drill left %v in DRILL_SCRATCH", left)
 		}
+		return r
 	}
 
 	t.Run("a corrupt dump fails", func(t *testing.T) {
@@ -337,8 +338,7 @@ func TestBackupAndDrill(t *testing.T) {
 		put(t, client, manifestKey, mustJSON(t, tm))
 		defer put(t, client, manifestKey, mustJSON(t, m))
 		defer put(t, client, dumpKey, dump)
-		fails(t, "pg_restore failed")
-		r := runPgops(t, "drill")
+		r := fails(t, "pg_restore failed")
 		if !strings.Contains(r.stderr, "does not restore") {
 			t.Errorf("stderr %q does not say the dump does not restore", r.stderr)
 		}
@@ -358,8 +358,7 @@ func TestBackupAndDrill(t *testing.T) {
 		}
 		put(t, client, manifestKey, mustJSON(t, tm))
 		defer put(t, client, manifestKey, mustJSON(t, m))
-		fails(t, "the restored data differs from what backup s3://acme-dev-api-backups/api/")
-		r := runPgops(t, "drill")
+		r := fails(t, "the restored data differs from what backup s3://acme-dev-api-backups/api/")
 		for _, want := range []string{"migration version 2 (schema_migrations) restored, the backup recorded 3", "public.orders has 1500 rows, the backup had 1501", "billing.accounts: the first 1000 rows by primary key differ"} {
 			if !strings.Contains(r.stderr, want) {
 				t.Errorf("stderr %q lacks %q", r.stderr, want)

@@ -57,7 +57,7 @@ func backup(ctx context.Context, c Config) (*Manifest, error) {
 	}
 	st := newStore(awsCfg, c.Bucket, c.PathStyle)
 
-	conn, cc, err := c.connect(ctx)
+	conn, cc, renew, err := c.connect(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +88,11 @@ func backup(ctx context.Context, c Config) (*Manifest, error) {
 	}
 	defer os.Remove(f.Name())
 	m.Dump.Key = dumpKey(c.Prefix, m.Time)
+	if renew != nil {
+		if err := renew(ctx, cc); err != nil {
+			return nil, err
+		}
+	}
 	m.Dump.Size, m.Dump.SHA256, err = dump(ctx, pgDump, cc, snapshot, f)
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("write the dump to %s: %w (check TMPDIR has room for it)", f.Name(), cerr)

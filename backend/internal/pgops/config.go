@@ -135,20 +135,22 @@ func (c Config) aws(ctx context.Context) (aws.Config, error) {
 
 // connect connects as the libpq variables say, signing in with an IAM
 // token when DATABASE_AUTH=rds-iam, in a session whose settings make rows
-// print the same everywhere. It returns the configuration it used, password
-// (or token) included, for pg_dump to connect the same way.
-func (c Config) connect(ctx context.Context) (*pgx.Conn, *pgx.ConnConfig, error) {
+// print the same everywhere. It returns the configuration it used, for
+// pg_dump to connect the same way, and the hook that renews its password
+// (nil without IAM): a token lives 15 minutes, and exact counts of a large
+// database can take longer than that before pg_dump connects.
+func (c Config) connect(ctx context.Context) (*pgx.Conn, *pgx.ConnConfig, func(context.Context, *pgx.ConnConfig) error, error) {
 	cc, err := database.ConnConfig(c.Database)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	hook, err := database.Authenticator(ctx, c.Database)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if hook != nil {
 		if err := hook(ctx, cc); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	conn, err := connectWith(ctx, cc)
@@ -157,9 +159,9 @@ func (c Config) connect(ctx context.Context) (*pgx.Conn, *pgx.ConnConfig, error)
 		if c.Database.Auth == database.AuthRDSIAM {
 			hint += ", and that the job's role may rds-db:connect as " + cc.User
 		}
-		return nil, nil, fmt.Errorf("connect to PostgreSQL as %s at %s:%d, database %s: %w (%s)", cc.User, cc.Host, cc.Port, cc.Database, err, hint)
+		return nil, nil, nil, fmt.Errorf("connect to PostgreSQL as %s at %s:%d, database %s: %w (%s)", cc.User, cc.Host, cc.Port, cc.Database, err, hint)
 	}
-	return conn, cc, nil
+	return conn, cc, hook, nil
 }
 
 func connectWith(ctx context.Context, cc *pgx.ConnConfig) (*pgx.Conn, error) {

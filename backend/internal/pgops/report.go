@@ -72,7 +72,7 @@ func (r *DrillReport) Markdown(depth int) string {
 			row("downloaded", check)
 		}
 		row("migration version", migration(m.Migration, r.Restored))
-		row("**RPO** (age of the restored data)", fmt.Sprintf("**%s**", r.RPO.Round(time.Second)))
+		row("**RPO** (age of the restored data)", fmt.Sprintf("**%s**", age(r.RPO)))
 	}
 	if r.RTO > 0 {
 		row("**RTO** (download + restore + verify)", fmt.Sprintf("**%s**", seconds(r.RTO)))
@@ -144,6 +144,14 @@ func migration(backup *Migration, restored *Inventory) string {
 		return s + ", restored the same"
 	}
 	return s + ", **restored otherwise**"
+}
+
+// age is a duration to the second, or to the tenth under a minute.
+func age(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	}
+	return d.Round(time.Second).String()
 }
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
