@@ -34,6 +34,18 @@
 //	db_pool_acquire_count_total                        counter
 //	db_pool_acquire_duration_seconds_total             counter
 //
+// # Database jobs ([NewBackup], [NewDrill]; pushed to the Pushgateway)
+//
+//	backup_last_success_timestamp_seconds              gauge
+//	backup_size_bytes                                  gauge
+//	backup_duration_seconds                            gauge
+//	backup_last_failure_timestamp_seconds              gauge
+//	restore_drill_last_run_success                     gauge, 1 or 0
+//	restore_drill_last_success_timestamp_seconds       gauge
+//	restore_drill_last_failure_timestamp_seconds       gauge
+//	restore_drill_duration_seconds                     gauge (RTO)
+//	restore_drill_rpo_seconds                          gauge (RPO)
+//
 // # Runtime ([NewRegistry])
 //
 // The standard Go and process collectors of client_golang, listed in
@@ -60,7 +72,10 @@ import (
 // sorted. A generator checks dashboard and alert queries against it (and
 // against [RuntimeNames]); a test checks that it matches what is registered.
 var Names = []string{
+	"backup_duration_seconds",
+	"backup_last_failure_timestamp_seconds",
 	"backup_last_success_timestamp_seconds",
+	"backup_size_bytes",
 	"build_info",
 	"db_pool_acquire_count_total",
 	"db_pool_acquire_duration_seconds_total",
@@ -70,6 +85,11 @@ var Names = []string{
 	"http_request_duration_seconds",
 	"http_requests_in_flight",
 	"http_requests_total",
+	"restore_drill_duration_seconds",
+	"restore_drill_last_failure_timestamp_seconds",
+	"restore_drill_last_run_success",
+	"restore_drill_last_success_timestamp_seconds",
+	"restore_drill_rpo_seconds",
 }
 
 // RuntimeNames lists the metric families of client_golang's Go and process

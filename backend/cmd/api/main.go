@@ -1,9 +1,12 @@
 // Command api is Groundwork's reference service: a small orders API on
 // PostgreSQL, instrumented with the backend's metrics and logging packages.
 //
-// It is configured by the environment: PORT (default 8080), DATABASE_URL
-// (required) and SLO_LATENCY_THRESHOLDS (comma-separated durations, such as
-// "300ms,1s", that become exact latency histogram buckets). It applies its
+// It is configured by the environment: PORT (default 8080), the database
+// (DATABASE_URL, or the libpq variables PGHOST, PGPORT, PGDATABASE, PGUSER and
+// PGSSLMODE; DATABASE_AUTH=rds-iam with AWS_REGION signs in with RDS IAM
+// tokens, see backend/database) and SLO_LATENCY_THRESHOLDS (comma-separated
+// durations, such as "300ms,1s", that become exact latency histogram
+// buckets). It applies its
 // migrations at start and drains requests in flight on SIGTERM.
 //
 // Besides the families of backend/metrics it exports those its spec names,

@@ -23,7 +23,8 @@ func TestRunExitCodes(t *testing.T) {
 		code int
 		log  string
 	}{
-		{"no database URL", map[string]string{}, exitConfig, "DATABASE_URL is required"},
+		{"no database URL", map[string]string{}, exitConfig, "DATABASE_URL or PGHOST is required"},
+		{"unknown auth", map[string]string{"DATABASE_URL": "postgres://x", "DATABASE_AUTH": "token"}, exitConfig, "DATABASE_AUTH"},
 		{"bad thresholds", map[string]string{"DATABASE_URL": "postgres://x", "SLO_LATENCY_THRESHOLDS": "soon"}, exitConfig, "SLO_LATENCY_THRESHOLDS"},
 		{"database down", map[string]string{"DATABASE_URL": "postgres://postgres@" + closed + "/postgres?connect_timeout=2"}, exitFailed, "database"},
 	}

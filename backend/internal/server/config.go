@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/groundwork-dev/groundwork/backend/database"
 	"github.com/groundwork-dev/groundwork/backend/metrics"
 )
 
@@ -13,9 +14,11 @@ import (
 type Config struct {
 	// Port is the TCP port to listen on (PORT, default 8080).
 	Port int
-	// DatabaseURL is a PostgreSQL URL or key=value string (DATABASE_URL,
-	// required).
-	DatabaseURL string
+	// Database is where the database is and how to sign in: DATABASE_URL,
+	// or the libpq variables (PGHOST, PGPORT, PGDATABASE, PGUSER, PGSSLMODE)
+	// the generated Deployment sets; DATABASE_AUTH=rds-iam and AWS_REGION
+	// for IAM tokens (see package database).
+	Database database.Settings
 	// LatencyThresholds are the service's latency SLO thresholds
 	// (SLO_LATENCY_THRESHOLDS, "300ms,1s"), made exact histogram buckets.
 	LatencyThresholds []time.Duration
@@ -52,8 +55,15 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.Port = p
 	}
-	if c.DatabaseURL = getenv("DATABASE_URL"); c.DatabaseURL == "" {
-		errs = append(errs, errors.New("DATABASE_URL is required"))
+	db, err := database.SettingsFromEnv(getenv)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.Database = db
+	// pgx would fall back to a local socket without PGHOST; in a cluster
+	// that means the Secret did not reach the pod, which is worth saying.
+	if db.URL == "" && getenv("PGHOST") == "" {
+		errs = append(errs, errors.New("DATABASE_URL or PGHOST is required: the database's URL, or the libpq variables PGHOST, PGPORT, PGDATABASE, PGUSER and PGSSLMODE"))
 	}
 	t, err := metrics.ParseThresholds(getenv("SLO_LATENCY_THRESHOLDS"))
 	if err != nil {

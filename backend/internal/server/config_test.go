@@ -15,7 +15,7 @@ func TestConfigFromEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Port != 8080 || c.DatabaseURL != "postgres://x" || c.LatencyThresholds != nil || c.ReadyTimeout <= 0 || c.ShutdownTimeout <= 0 {
+	if c.Port != 8080 || c.Database.URL != "postgres://x" || c.LatencyThresholds != nil || c.ReadyTimeout <= 0 || c.ShutdownTimeout <= 0 {
 		t.Errorf("defaults = %+v", c)
 	}
 
@@ -25,9 +25,31 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 
 	_, err = server.ConfigFromEnv(env{"PORT": "http", "SLO_LATENCY_THRESHOLDS": "fast"}.get)
-	for _, want := range []string{"PORT", "DATABASE_URL is required", "SLO_LATENCY_THRESHOLDS"} {
+	for _, want := range []string{"PORT", "DATABASE_URL or PGHOST is required", "SLO_LATENCY_THRESHOLDS"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not mention %s", err, want)
 		}
+	}
+}
+
+// TestConfigFromLibpqVariables is the generated Deployment's environment:
+// the libpq variables from the database's Secret and IAM authentication.
+func TestConfigFromLibpqVariables(t *testing.T) {
+	t.Parallel()
+	c, err := server.ConfigFromEnv(env{"PGHOST": "db.internal", "PGUSER": "api", "DATABASE_AUTH": "rds-iam", "AWS_REGION": "eu-west-1"}.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Database.URL != "" || c.Database.Auth != "rds-iam" || c.Database.Region != "eu-west-1" {
+		t.Errorf("Database = %+v", c.Database)
+	}
+
+	_, err = server.ConfigFromEnv(env{"PGHOST": "db.internal", "DATABASE_AUTH": "kerberos"}.get)
+	if err == nil || !strings.Contains(err.Error(), `DATABASE_AUTH="kerberos"`) {
+		t.Errorf("unknown DATABASE_AUTH: %v", err)
+	}
+	_, err = server.ConfigFromEnv(env{"PGHOST": "db.internal", "DATABASE_AUTH": "rds-iam"}.get)
+	if err == nil || !strings.Contains(err.Error(), "AWS_REGION") {
+		t.Errorf("rds-iam without a region: %v", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/groundwork-dev/groundwork/backend/database"
 	"github.com/groundwork-dev/groundwork/backend/internal/orders"
 	"github.com/groundwork-dev/groundwork/backend/logging"
 	"github.com/groundwork-dev/groundwork/backend/metrics"
@@ -114,7 +115,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // done, drain, disconnect.
 func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	cfg = cfg.withDefaults()
-	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	pc, err := database.PoolConfig(ctx, cfg.Database)
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return fmt.Errorf("database: %w", err)
 	}
