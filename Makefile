@@ -15,7 +15,7 @@ tf_mirror_given := $(GROUNDWORK_TF_PROVIDER_MIRROR)
 tf_mirror_found = $(eval tf_mirror_found := $$(shell find / -maxdepth 4 -type d -name tf-plugins 2>/dev/null | head -n 1))$(tf_mirror_found)
 test e2e golden: export GROUNDWORK_TF_PROVIDER_MIRROR = $(or $(tf_mirror_given),$(tf_mirror_found))
 
-.PHONY: build generate verify diff test e2e lint bench fuzz golden clean tools
+.PHONY: build generate verify diff test e2e drill lint bench fuzz golden clean tools
 
 build: $(BIN)
 
@@ -68,9 +68,18 @@ test: $(TOOLS)
 # Then runs the reference service and Debian's Prometheus on 127.0.0.1 with
 # the generated rules and checks the SLIs they record and the dashboards'
 # queries (tests/observability).
+#
+# Then the restore drill: the reference api on PostgreSQL, written to through
+# its API, backed up by pgops to moto_server, restored into a fresh
+# PostgreSQL and verified; a corrupt and a truncated dump must fail it.
 e2e:
 	$(GO) test -tags e2e ./tests/e2e -count=1 -timeout 15m -v -run TestEnvironmentsAgainstMoto
 	$(GO) test -tags e2e ./tests/observability -count=1 -timeout 10m -v
+	cd backend && $(GO) test -tags drill ./internal/drilltest -run TestDrill -count=1 -v -timeout 20m
+
+# The restore drill of make e2e, recording its report in reports/ (commit it).
+drill:
+	cd backend && $(GO) test -tags drill ./internal/drilltest -run TestDrill -count=1 -v -timeout 20m -report=reports/restore-drill-$$(date +%Y%m%d).md
 
 lint:
 	@out=$$(gofmt -l cmd generators tools tests internal backend 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
