@@ -21,7 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -120,11 +119,16 @@ func seed(t *testing.T, dbURL string) {
 	}
 }
 
-// setup is a database, a bucket on moto, a Pushgateway stand-in and the
-// environment of a backup or drill Job pointing at them.
+// setup is a database, a bucket on an S3 server in this process
+// (opstest.StartS3, so that go test ./... needs no moto_server), a
+// Pushgateway stand-in and the environment of a backup or drill Job
+// pointing at them.
 func setup(t *testing.T) (string, *s3.Client, *opstest.Pushgateway) {
 	t.Helper()
-	endpoint := opstest.StartMoto(t)
+	if testing.Short() {
+		t.Skip("needs PostgreSQL; -short skips it")
+	}
+	endpoint := opstest.StartS3(t)
 	opstest.AWSEnv(t, endpoint, "eu-west-1")
 	client := opstest.S3(t)
 	if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket),
@@ -204,10 +208,10 @@ func count(t *testing.T, dbURL, table string) int64 {
 }
 
 // TestBackupAndDrill runs the backup and the drill against real PostgreSQL,
-// a real S3 API and the Pushgateway stand-in: a drill of a good backup
-// passes with the numbers the backup recorded, and a corrupt dump, a
-// truncated one, and data that is not what the manifest says each fail it
-// with one clear line and a pushed failure.
+// an S3 API over HTTP (gofakes3) and the Pushgateway stand-in: a drill of a
+// good backup passes with the numbers the backup recorded, and a corrupt
+// dump, a truncated one, and data that is not what the manifest says each
+// fail it with one clear line and a pushed failure.
 func TestBackupAndDrill(t *testing.T) {
 	dbURL, client, pgw := setup(t)
 	start := time.Now()
@@ -411,83 +415,6 @@ func TestBackupFailurePushesItsTime(t *testing.T) {
 	}
 	if ks := keys(t, client); len(ks) != 0 {
 		t.Errorf("a failed backup left %v in the bucket", ks)
-	}
-}
-
-func TestGrant(t *testing.T) {
-	endpoint := opstest.StartMoto(t)
-	opstest.AWSEnv(t, endpoint, "eu-west-1")
-	ctx := context.Background()
-
-	// What RDS has: the rds_iam role, a master user that may create roles
-	// and databases but is no superuser, and the service's database, owned
-	// by the master. (The test server trusts local connections, so the
-	// password is read from the secret but not checked.)
-	admin, err := pgx.Connect(ctx, db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	for _, sql := range []string{
-		`CREATE ROLE rds_iam`,
-		`CREATE ROLE grant_master LOGIN CREATEROLE CREATEDB PASSWORD 'master-pw'`,
-		`GRANT rds_iam TO grant_master WITH ADMIN OPTION`,
-		`CREATE DATABASE "grant-app" OWNER grant_master`,
-	} {
-		if _, err := admin.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
-	sm := secretsmanager.NewFromConfig(opstest.AWSConfig(t))
-	secret, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("rds!db-0123"),
-		SecretString: aws.String(`{"username":"grant_master","password":"master-pw"}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	serverURL, _ := url.Parse(db.URL)
-	serverURL.Path = "/grant-app"
-	serverURL.User = url.User("grant-api")
-	libpqEnv(t, serverURL.String())
-	t.Setenv("DATABASE_MASTER_SECRET_ARN", *secret.ARN)
-
-	r := runPgops(t, "grant")
-	if r.code != exitOK || !strings.HasPrefix(r.stdout, "created role grant-api\n") || !strings.Contains(r.stdout, "granted rds_iam to grant-api") {
-		t.Fatalf("grant: exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
-	}
-	check := func() {
-		t.Helper()
-		var login, iam bool
-		var dbOwner, schemaOwner string
-		if err := admin.QueryRow(ctx, `SELECT rolcanlogin, pg_has_role('grant-api', 'rds_iam', 'member'),
-			(SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'grant-app') FROM pg_roles WHERE rolname = 'grant-api'`).
-			Scan(&login, &iam, &dbOwner); err != nil {
-			t.Fatal(err)
-		}
-		appURL := strings.Replace(db.URL, "/postgres?", "/grant-app?", 1)
-		app, err := pgx.Connect(ctx, appURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer app.Close(ctx)
-		if err := app.QueryRow(ctx, "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'public'").Scan(&schemaOwner); err != nil {
-			t.Fatal(err)
-		}
-		if !login || !iam || dbOwner != "grant-api" || schemaOwner != "grant-api" {
-			t.Errorf("login %v, rds_iam member %v, database owner %s, schema public owner %s; want true, true, grant-api, grant-api", login, iam, dbOwner, schemaOwner)
-		}
-	}
-	check()
-
-	r = runPgops(t, "grant")
-	if r.code != exitOK || strings.Contains(r.stdout, "created role") {
-		t.Errorf("second grant: exit %d\nstdout %s\nstderr %s; want it to change nothing and succeed", r.code, r.stdout, r.stderr)
-	}
-	check()
-
-	t.Setenv("DATABASE_MASTER_SECRET_ARN", *secret.ARN+"-gone")
-	r = runPgops(t, "grant")
-	if r.code != exitFailed || !strings.Contains(r.stderr, "read the master secret") || !strings.Contains(r.stderr, "secretsmanager:GetSecretValue") || strings.Count(r.stderr, "\n") != 1 {
-		t.Errorf("unknown secret: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
 

@@ -1,5 +1,9 @@
 // Package opstest runs what the database jobs' tests need besides
-// PostgreSQL (internal/pgtest): a real AWS API on 127.0.0.1 (moto_server)
+// PostgreSQL (internal/pgtest): an S3 API on 127.0.0.1, served from the
+// test process ([StartS3], gofakes3) so that go test ./... needs nothing
+// but Go and PostgreSQL; moto_server ([StartMoto]) for the tests that need
+// more of AWS than S3 or want the emulator the e2e tests use (pgops grant's
+// Secrets Manager, build tag moto; the recorded drill, build tag drill);
 // and a stand-in Pushgateway that decodes what the jobs push.
 package opstest
 
@@ -23,7 +27,9 @@ const motoHint = "moto_server is not on PATH; install it with pip install 'moto[
 
 // StartMoto runs moto_server on a free port of 127.0.0.1 until the test
 // ends and returns its URL. Under -short it skips the test; without
-// moto_server it fails, saying how to install it.
+// moto_server it fails, saying how to install it. moto_server is a pip
+// package, not a Debian one, so only tests behind a build tag (moto,
+// drill) may call it: go test ./... must not need it.
 func StartMoto(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
@@ -93,8 +99,8 @@ func AWSConfig(t testing.TB) aws.Config {
 	return cfg
 }
 
-// S3 is a client of the S3 server [AWSEnv] points at, path-style as moto
-// needs.
+// S3 is a client of the S3 server [AWSEnv] points at, path-style as an S3
+// server on 127.0.0.1 (gofakes3, moto) needs.
 func S3(t testing.TB) *s3.Client {
 	t.Helper()
 	return s3.NewFromConfig(AWSConfig(t), func(o *s3.Options) {

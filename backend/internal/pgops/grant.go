@@ -38,19 +38,38 @@ func grant(ctx context.Context, c Config) ([]string, error) {
 	if err := c.check("grant"); err != nil {
 		return nil, err
 	}
-	awsCfg, err := c.aws(ctx)
+	master, err := c.masterSecret(ctx)
 	if err != nil {
 		return nil, err
 	}
+	return grantAs(ctx, master)
+}
+
+// masterSecret reads the RDS-managed master secret DATABASE_MASTER_SECRET_ARN
+// names from Secrets Manager.
+func (c Config) masterSecret(ctx context.Context) (masterSecret, error) {
+	awsCfg, err := c.aws(ctx)
+	if err != nil {
+		return masterSecret{}, err
+	}
 	out, err := secretsmanager.NewFromConfig(awsCfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &c.MasterSecretARN})
 	if err != nil {
-		return nil, fmt.Errorf("read the master secret %s: %w (check DATABASE_MASTER_SECRET_ARN, and that the job's role may secretsmanager:GetSecretValue on it and kms:Decrypt with its key)", c.MasterSecretARN, err)
+		return masterSecret{}, fmt.Errorf("read the master secret %s: %w (check DATABASE_MASTER_SECRET_ARN, and that the job's role may secretsmanager:GetSecretValue on it and kms:Decrypt with its key)", c.MasterSecretARN, err)
 	}
 	var master masterSecret
 	if out.SecretString == nil || json.Unmarshal([]byte(*out.SecretString), &master) != nil || master.Username == "" || master.Password == "" {
-		return nil, fmt.Errorf("master secret %s is not JSON with username and password, as RDS writes it", c.MasterSecretARN)
+		return masterSecret{}, fmt.Errorf("master secret %s is not JSON with username and password, as RDS writes it", c.MasterSecretARN)
 	}
+	return master, nil
+}
 
+// grantAs connects as the master user where libpq's variables say and
+// brings PGUSER and PGDATABASE to the state the service needs. It is apart
+// from reading the secret so that its SQL is tested against real
+// PostgreSQL by go test ./... alone (grant_test.go); reading the secret
+// needs Secrets Manager, which only moto_server serves here (the test of
+// the whole command, cmd/pgops, build tag moto).
+func grantAs(ctx context.Context, master masterSecret) ([]string, error) {
 	// Where to connect from libpq's variables; who, from the secret.
 	cc, err := database.ConnConfig(database.Settings{})
 	if err != nil {

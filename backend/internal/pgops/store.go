@@ -23,7 +23,7 @@ type store struct {
 }
 
 // newStore is the bucket's client. pathStyle addresses the bucket in the
-// path, not the host name, which an S3 server on 127.0.0.1 (moto) needs.
+// path, not the host name, which an S3 server on 127.0.0.1 (the tests' gofakes3 or moto) needs.
 // The SDK's note that a download carried no checksum to validate is kept
 // out of the Job's log, whose last line must be pgops's own: the drill
 // checks the dump's sha256 against the manifest itself.
