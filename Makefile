@@ -76,6 +76,7 @@ e2e:
 	$(GO) test -tags e2e ./tests/e2e -count=1 -timeout 15m -v -run TestEnvironmentsAgainstMoto
 	$(GO) test -tags e2e ./tests/observability -count=1 -timeout 10m -v
 	cd backend && $(GO) test -tags drill ./internal/drilltest -run TestDrill -count=1 -v -timeout 20m
+	cd backend && $(GO) test -tags moto ./cmd/pgops -run TestGrant -count=1
 
 # The restore drill of make e2e, recording its report in reports/ (commit it).
 drill:
@@ -87,7 +88,7 @@ lint:
 	$(GO) vet -tags e2e ./tests/e2e ./tests/observability
 	$(GO) tool staticcheck ./...
 	$(GO) tool staticcheck -tags e2e ./tests/e2e ./tests/observability
-	cd backend && $(GO) vet ./... && $(GO) vet -tags drill ./...
+	cd backend && $(GO) vet ./... && $(GO) vet -tags drill ./... && $(GO) vet -tags moto ./...
 
 # Times generate on synthetic organisations of growing size (see tools/benchorg).
 bench: $(BIN)
