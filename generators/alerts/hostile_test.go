@@ -287,3 +287,48 @@ func TestDashboardUIDsNeverMeet(t *testing.T) {
 		t.Errorf("uids %q and %q", a, b)
 	}
 }
+
+// The database jobs' alerts are tested past their maxAge (the metric must
+// be absent for longer than it before the alert fires): a maxAge as long as
+// a test may run gets a test that passes promtool, a longer one is a
+// mistake at its field.
+func TestDatabaseMaxAges(t *testing.T) {
+	promtool := bins.Promtool.Path(t)
+	for _, tc := range []struct {
+		name, database string
+		want           []string // diagnostics; none: promtool passes
+	}{
+		{name: "90d drill", database: `{drill: {schedule: "0 4 1 * *", maxAge: 90d}}`},
+		{name: "too long", database: `{backup: {maxAge: 91d}, drill: {schedule: "0 4 1 * *", maxAge: 100d}}`, want: []string{
+			"database.backup.maxAge: no promtool test can be made for it: 91d is longer than 90d",
+			"database.drill.maxAge: no promtool test can be made for it: 100d is longer than 90d",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m, err := hostileOrg(t, "name: x\nteam: platform\nport: 8080\nhealth: /healthz\ndatabase: "+tc.database+"\n")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = alerts.Generator{}.Generate(engine.NewInput(m))
+			if len(tc.want) > 0 {
+				for _, w := range tc.want {
+					if err == nil || !strings.Contains(err.Error(), w) {
+						t.Errorf("got %v, want a diagnostic with %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			_, tests := writeOutput(t, m, dir)
+			for _, tf := range tests {
+				start := time.Now()
+				run(t, promtool, "test", "rules", tf)
+				t.Logf("promtool test rules %s: %v", filepath.Base(tf), time.Since(start).Round(time.Millisecond))
+			}
+		})
+	}
+}

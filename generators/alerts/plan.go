@@ -60,7 +60,7 @@ type servicePlan struct {
 // plan works out the tests of service svc once, for every environment.
 func (p *planner) plan(svc *alerting.Service) *servicePlan {
 	s := svc.Spec
-	sp := &servicePlan{svc: svc, burn: map[*alerting.Alert][]tierPlan{}, spec: map[*alerting.Alert]*specPlan{}}
+	sp := &servicePlan{svc: svc, burn: map[*alerting.Alert][]tierPlan{}, spec: map[*alerting.Alert]*specPlan{}, mistakes: ageMistakes(s)}
 	for _, a := range svc.Alerts {
 		switch a.Kind {
 		case alerting.KindBurn:

@@ -23,6 +23,10 @@ func platformTests(m *spec.Model, am *alerting.Model, e *spec.Environment, a *al
 		return pt.databaseStorageLow()
 	case alerting.KindDatabasePoolSaturated:
 		return pt.databasePoolSaturated()
+	case alerting.KindRestoreDrillFailed:
+		return pt.restoreDrillFailed()
+	case alerting.KindRestoreDrillOverdue:
+		return pt.restoreDrillOverdue()
 	}
 	return nil
 }
@@ -99,45 +103,6 @@ func (pt *platformTest) podCrashLooping() []*testGroup {
 			gauge("kube_pod_container_status_waiting_reason", fine, 60, func(int) float64 { return 0 }),
 		},
 		AlertRuleTests: []alertRuleTest{pt.check(at - evalEvery), pt.check(at+evalEvery, expected(pt.am, pt.e, pt.a, pt.r, looping))},
-	}}
-}
-
-// backupTooOld tests that a backup growing older than maxAge fires, regular backups keep it quiet.
-func (pt *platformTest) backupTooOld() []*testGroup {
-	ns := pt.ns
-	s := pt.s
-	// The test starts at a real date, so that backup times are real
-	// timestamps: the fire case's last backup is 30 minutes short of
-	// maxAge old when it starts.
-	const start = 1767225600 // 2026-01-01T00:00:00Z
-	maxAge := s.Database.Backup.MaxAge.Value()
-	lead := 30 * time.Minute
-	on := (lead/evalEvery + 1) * evalEvery // strictly older than maxAge
-	at := pt.fires(on)
-	steps := int((at + 2*evalEvery) / time.Minute)
-	every := max(time.Minute, (maxAge / 2).Truncate(time.Minute)) // backups that keep it young
-	labels := map[string]string{"namespace": ns, "job": s.Name + "-backup"}
-	return []*testGroup{{
-		Name:           pt.a.Name + ": a last backup that grows older than " + string(s.Database.Backup.MaxAge) + " fires after for:",
-		Interval:       "1m",
-		StartTimestamp: "2026-01-01T00:00:00Z",
-		InputSeries: []inputSeries{
-			gauge("backup_last_success_timestamp_seconds", labels, steps, func(int) float64 {
-				return start - (maxAge - lead).Seconds()
-			}),
-		},
-		AlertRuleTests: []alertRuleTest{pt.check(at - evalEvery), pt.check(at+evalEvery, expected(pt.am, pt.e, pt.a, pt.r, nil))},
-	}, {
-		Name:           pt.a.Name + ": backups every " + alerting.HumanDuration(every) + " keep it quiet",
-		Interval:       "1m",
-		StartTimestamp: "2026-01-01T00:00:00Z",
-		InputSeries: []inputSeries{
-			gauge("backup_last_success_timestamp_seconds", labels, steps, func(i int) float64 {
-				t := time.Duration(i) * time.Minute
-				return start + (t / every * every).Seconds()
-			}),
-		},
-		AlertRuleTests: []alertRuleTest{pt.check(at + evalEvery)},
 	}}
 }
 

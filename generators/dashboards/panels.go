@@ -26,6 +26,7 @@ const (
 	unitReqps    = "reqps"
 	unitBurnRate = "suffix:x" // 14.4x: how many times the sustainable rate
 	unitCount    = "short"
+	unitBytes    = "bytes" // IEC: 1 KiB is 1024 bytes
 )
 
 // Colours of thresholds: a page-severity line is red, a ticket one orange,

@@ -72,6 +72,13 @@ func TestAlertPanelsExist(t *testing.T) {
 					alerting.PanelReplicas:     true,
 					alerting.PanelDatabasePool: s.Database != nil,
 					alerting.PanelBackupAge:    s.Database != nil,
+					// What the database jobs measure, beside what they alert on.
+					alerting.PanelBackupSize:    s.Database != nil,
+					alerting.PanelBackupTime:    s.Database != nil,
+					alerting.PanelDrillResult:   s.Database != nil,
+					alerting.PanelDrillAge:      s.Database != nil,
+					alerting.PanelDrillDuration: s.Database != nil,
+					alerting.PanelDrillRPO:      s.Database != nil,
 				}
 				for _, slo := range s.SLOs {
 					want[alerting.PanelSLI(slo)] = true
@@ -125,6 +132,20 @@ func TestThresholdsMatchAlerts(t *testing.T) {
 					want := []float64{s.Database.Backup.MaxAge.Value().Seconds()}
 					if got := byTitle[alerting.PanelBackupAge].thresholdValues(); !slices.Equal(got, want) {
 						t.Errorf("%s: line at %v, want backup.maxAge %v", alerting.PanelBackupAge, got, want)
+					}
+					want = []float64{s.Database.Drill.MaxAge.Value().Seconds()}
+					if got := byTitle[alerting.PanelDrillAge].thresholdValues(); !slices.Equal(got, want) {
+						t.Errorf("%s: line at %v, want drill.maxAge %v", alerting.PanelDrillAge, got, want)
+					}
+					// The age panels plot what the alerts compare with maxAge.
+					for _, a := range alerting.New(o.model).Alerts(s) {
+						title := map[string]string{alerting.KindBackupTooOld: alerting.PanelBackupAge, alerting.KindRestoreDrillOverdue: alerting.PanelDrillAge}[a.Kind]
+						if title == "" {
+							continue
+						}
+						if p := byTitle[title]; len(p.Targets) != 1 || !strings.HasPrefix(a.Rules[0].Expr, p.Targets[0].Expr+" > ") {
+							t.Errorf("%s: plots %v, not the query %s compares with maxAge: %s", title, p.Targets, a.Name, a.Rules[0].Expr)
+						}
 					}
 					if got := byTitle[alerting.PanelDatabasePool].thresholdValues(); len(got) != 1 {
 						t.Errorf("%s: lines at %v, want the pool alert's one", alerting.PanelDatabasePool, got)

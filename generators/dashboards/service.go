@@ -143,29 +143,75 @@ func sloPanels(s *spec.Service, slo *alerting.SLO) []cog.Builder[dashboard.Panel
 	}
 }
 
-// database shows the pool and the backups the database alerts watch, each
-// with the query and threshold of its alert.
+// database shows the pool, the logical backups and the restore drill: each
+// panel an alert sends on-call to with the line it fires at, and beside
+// them what the jobs measure (the dump's size and duration, the drill's
+// time to restore and age of the restored data).
 func database(s *spec.Service, as []*alerting.Alert) ([]cog.Builder[dashboard.Panel], error) {
-	var panels []cog.Builder[dashboard.Panel]
-	for _, want := range []struct {
-		kind, title, unit, description string
-	}{
-		{alerting.KindDatabasePoolSaturated, alerting.PanelDatabasePool, unitRatio,
-			"Connections of the pool in use over its size, all pods together (db_pool_* of backend/metrics). Requests wait for a connection once it reaches 100%. The storage alert watches the RDS instance's free storage in CloudWatch, which differs per environment and is not shown here: its runbook has the query."},
-		{alerting.KindBackupTooOld, alerting.PanelBackupAge, unitSeconds,
-			fmt.Sprintf("Time since the newest successful backup of the database; the backup schedule is %q and the spec's backup.maxAge is %s.", s.Database.Backup.Schedule, string(s.Database.Backup.MaxAge))},
+	db := s.Database
+	pool := alertOf(as, alerting.KindDatabasePoolSaturated)
+	backup := alertOf(as, alerting.KindBackupTooOld)
+	failed := alertOf(as, alerting.KindRestoreDrillFailed)
+	overdue := alertOf(as, alerting.KindRestoreDrillOverdue)
+	for kind, a := range map[string]*alerting.Alert{
+		alerting.KindDatabasePoolSaturated: pool, alerting.KindBackupTooOld: backup,
+		alerting.KindRestoreDrillFailed: failed, alerting.KindRestoreDrillOverdue: overdue,
 	} {
-		a := alertOf(as, want.kind)
 		if a == nil || len(a.Rules) == 0 {
-			return nil, fmt.Errorf("service %s has a database but no %s alert", s.Name, want.kind)
+			return nil, fmt.Errorf("service %s has a database but no %s alert", s.Name, kind)
 		}
-		panel, err := alertGraph(want.title, want.description, want.unit, a.Rules[0].Expr, a.Rules[0].Severity)
-		if err != nil {
-			return nil, fmt.Errorf("alert %s: %w", a.Name, err)
-		}
-		panels = append(panels, panel.Min(0))
 	}
-	return panels, nil
+	poolPanel, err := alertGraph(alerting.PanelDatabasePool,
+		"Connections of the pool in use over its size, all pods together (db_pool_* of backend/metrics). Requests wait for a connection once it reaches 100%. The storage alert watches the RDS instance's free storage in CloudWatch, which differs per environment and is not shown here: its runbook has the query.",
+		unitRatio, pool.Rules[0].Expr, pool.Rules[0].Severity)
+	if err != nil {
+		return nil, fmt.Errorf("alert %s: %w", pool.Name, err)
+	}
+	newest := func(metric string) []query {
+		return []query{{expr: fmt.Sprintf("max by (namespace) (%s{namespace=%q})", metric, spec.Namespace(s)), legend: "{{namespace}}"}}
+	}
+	age := func(a *alerting.Alert, title, metric, description string, maxAge spec.Duration) *timeseries.PanelBuilder {
+		return graph(title, description, unitSeconds,
+			[]query{{expr: alerting.AgeQuery(s, metric, maxAge), legend: "{{namespace}}"}},
+			threshold{value: maxAge.Value().Seconds(), color: severityColor(a.Rules[0].Severity)}).Min(0)
+	}
+	jobs := fmt.Sprintf("pushed to the Pushgateway by the CronJob %s", spec.BackupJobName(s))
+	drill := fmt.Sprintf("pushed to the Pushgateway by the CronJob %s", spec.DrillJobName(s))
+	half := uint32(gridWidth / 2)
+	return []cog.Builder[dashboard.Panel]{
+		poolPanel.Min(0),
+		age(backup, alerting.PanelBackupAge, spec.MetricBackupLastSuccess,
+			fmt.Sprintf("Time since the newest successful logical backup of the database (%s, %s). The schedule is %q (UTC). %s fires above the line, backup.maxAge (%s), and also when no backup has been seen for that long, which leaves this panel empty.",
+				spec.MetricBackupLastSuccess, jobs, db.Backup.Schedule, backup.Name, string(db.Backup.MaxAge)), db.Backup.MaxAge),
+		graph(alerting.PanelBackupSize,
+			fmt.Sprintf("Size of the newest dump (%s, %s). A sudden drop means a dump of less than the database; steady growth is the data's.", spec.MetricBackupSize, jobs),
+			unitBytes, newest(spec.MetricBackupSize)).Min(0).Span(half),
+		graph(alerting.PanelBackupTime,
+			fmt.Sprintf("Time the newest backup run took, until the dump and its manifest were in the bucket (%s, %s).", spec.MetricBackupDuration, jobs),
+			unitSeconds, newest(spec.MetricBackupDuration)).Min(0).Span(half),
+		single(alerting.PanelDrillResult,
+			fmt.Sprintf("Result of the newest restore drill: 1 passed, 0 failed (%s, %s, after every run). %s fires on 0.", spec.MetricDrillLastRunPassed, drill, failed.Name),
+			unitCount, query{expr: alerting.DrillResultQuery(s), legend: "{{namespace}}"}, severityColor(failed.Rules[0].Severity), threshold{value: 1, color: colorOK}).
+			Span(6).Height(graphHeight),
+		age(overdue, alerting.PanelDrillAge, spec.MetricDrillLastSuccess,
+			fmt.Sprintf("Time since the newest restore drill that passed (%s, %s). The schedule is %q (UTC). %s fires above the line, drill.maxAge (%s), and also when no drill has been seen passing for that long, which leaves this panel empty.",
+				spec.MetricDrillLastSuccess, drill, db.Drill.Schedule, overdue.Name, string(db.Drill.MaxAge)), db.Drill.MaxAge).
+			Span(gridWidth - 6),
+		graph(alerting.PanelDrillDuration,
+			fmt.Sprintf("Time the newest passed drill took to restore and verify the newest dump in a scratch PostgreSQL (%s, %s): the recovery time a restore from the dumps can expect, before any cut-over.", spec.MetricDrillDuration, drill),
+			unitSeconds, newest(spec.MetricDrillDuration)).Min(0).Span(half),
+		graph(alerting.PanelDrillRPO,
+			fmt.Sprintf("Age of the data the newest passed drill restored, when it ran (%s, %s): the writes a restore from the dumps would have lost then. The backup schedule is %q.", spec.MetricDrillRPO, drill, db.Backup.Schedule),
+			unitSeconds, newest(spec.MetricDrillRPO)).Min(0).Span(half),
+	}, nil
+}
+
+// severityColor is the colour of a line an alert of that severity fires at.
+func severityColor(severity string) string {
+	if severity == spec.SeverityPage {
+		return colorPage
+	}
+	return colorTicket
 }
 
 // specAlert plots what a spec alert watches.
@@ -190,10 +236,7 @@ func alertGraph(title, description, unit, expr, severity string) (*timeseries.Pa
 	if !ok {
 		return graph(title, description, unit, []query{{expr: expr}}), nil
 	}
-	color := colorTicket
-	if severity == spec.SeverityPage {
-		color = colorPage
-	}
+	color := severityColor(severity)
 	g := graph(title, description, unit, []query{{expr: c.query}}, threshold{value: c.threshold, color: color})
 	if c.op == parser.LSS || c.op == parser.LTE {
 		// The alert fires below the line: colour below it, not above.

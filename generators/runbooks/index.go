@@ -47,6 +47,10 @@ func index(m *spec.Model, am *alerting.Model) []byte {
 			rows = append(rows, append(row, esc(a.Summary)))
 		}
 		d.table(header, rows)
+		if s.Database != nil {
+			rel := strings.TrimPrefix(spec.DatabaseRunbookPath(s), spec.RunbooksDir+"/")
+			d.para(fmt.Sprintf("Backups and recovery of %s's database, in every environment: %s.", code(s.Name), link("its recovery page", rel)))
+		}
 	}
 	return d.bytes()
 }

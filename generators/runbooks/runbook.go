@@ -52,6 +52,9 @@ func runbook(m *spec.Model, a *alerting.Alert) []byte {
 
 	d.heading(2, sectionMitigation)
 	mitigation(&d, a)
+	if databaseAlertKinds[a.Kind] {
+		recoveryLinks(&d, a)
+	}
 
 	if a.Spec != nil && strings.TrimSpace(a.Spec.Runbook) != "" {
 		d.heading(2, sectionNotes)

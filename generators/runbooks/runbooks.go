@@ -44,6 +44,14 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 				Service: s.Name,
 			})
 		}
+		if s.Database != nil {
+			files = append(files, engine.File{
+				Path:    spec.DatabaseRunbookPath(s),
+				Origins: databaseOrigins(m, s),
+				Data:    databasePage(m, in.Alerting, s),
+				Service: s.Name,
+			})
+		}
 	}
 	return append(files, engine.File{Path: IndexPath, Origins: indexOrigins(m), Data: index(m, in.Alerting)}), nil
 }

@@ -3,7 +3,9 @@ package runbooks_test
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -142,18 +144,59 @@ func TestLinks(t *testing.T) {
 				}
 				listed[p] = true
 			}
+			// A database's recovery page is linked by its alerts' runbooks
+			// rather than by a rule.
+			pages := map[string]bool{}
+			for _, s := range m.Services {
+				if s.Database != nil {
+					pages[spec.DatabaseRunbookPath(s)] = true
+				}
+			}
 			for _, f := range golden.OfKind(out, "runbooks") {
 				if f.Path == runbooks.IndexPath {
 					continue
 				}
-				if !linked[f.Path] {
+				if !linked[f.Path] && !pages[f.Path] {
 					t.Errorf("%s: no alerting rule links it", f.Path)
 				}
 				if !listed[f.Path] {
 					t.Errorf("%s: not in %s", f.Path, runbooks.IndexPath)
 				}
+				checkRelativeLinks(t, out, f)
+			}
+			for p := range pages {
+				if out.File(p) == nil {
+					t.Errorf("%s is not generated", p)
+				}
 			}
 		})
+	}
+}
+
+// checkRelativeLinks holds every relative link of generated Markdown f to
+// lead to a file: one generated in the same render, or one committed in
+// the repository (docs/, which people write).
+func checkRelativeLinks(t *testing.T, out *engine.Output, f *engine.Rendered) {
+	t.Helper()
+	for _, l := range parseMarkdown(string(f.Data)).links {
+		if strings.Contains(l, "://") || strings.HasPrefix(l, "#") {
+			continue
+		}
+		if strings.HasPrefix(l, "/") {
+			t.Errorf("%s: link %s is absolute; GitHub resolves it against itself", f.Path, l)
+			continue
+		}
+		target := path.Join(path.Dir(f.Path), l)
+		if strings.HasPrefix(target, "../") {
+			t.Errorf("%s: link %s leads out of the repository", f.Path, l)
+			continue
+		}
+		if out.File(target) != nil {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(repoRoot, filepath.FromSlash(target))); err != nil {
+			t.Errorf("%s: link %s leads to %s, which is neither generated nor in the repository", f.Path, l, target)
+		}
 	}
 }
 

@@ -71,7 +71,7 @@ func platformAlerts(s *spec.Service) []*Alert {
 	if s.Database == nil {
 		return as
 	}
-	return append(as, backupTooOld(s), databaseStorageLow(s), databasePoolSaturated(s))
+	return append(as, backupTooOld(s), databaseStorageLow(s), databasePoolSaturated(s), restoreDrillFailed(s), restoreDrillOverdue(s))
 }
 
 // targetDown fires when Prometheus cannot scrape a pod of the service.
@@ -129,34 +129,6 @@ func podCrashLooping(s *spec.Service) *Alert {
 			For:         15 * time.Minute,
 			Severity:    spec.SeverityTicket,
 			Description: fmt.Sprintf("A container in namespace %s has been waiting in CrashLoopBackOff for 15 minutes.", ns),
-		}},
-	}
-}
-
-// backupTooOld fires when the newest backup of the database is older than its maxAge.
-func backupTooOld(s *spec.Service) *Alert {
-	ns := spec.Namespace(s)
-	maxAge := s.Database.Backup.MaxAge
-	return &Alert{
-		Name:    spec.PlatformAlertName(s, spec.AlertBackupTooOld),
-		Kind:    KindBackupTooOld,
-		Service: s,
-		Summary: fmt.Sprintf("The newest backup of %s's database is older than %s.", s.Name, string(maxAge)),
-		Meaning: fmt.Sprintf("backup_last_success_timestamp_seconds{namespace=%q}, set by the backup job when a backup completes, says the newest good backup is older than the spec's backup.maxAge (%s); the schedule is %q.", ns, string(maxAge), s.Database.Backup.Schedule),
-		Impact:  "A restore now would lose more data than the service's recovery point objective allows.",
-		Diagnosis: []Query{
-			{"Age of the newest backup, in hours", fmt.Sprintf(`(time() - max(backup_last_success_timestamp_seconds{namespace=%q})) / 3600`, ns)},
-		},
-		Mitigation: []string{
-			"Look at the AWS Backup console (or aws backup list-backup-jobs --by-state FAILED) for the failed job and its reason.",
-			"Start an on-demand backup of the database from the service's backup plan, and watch it complete.",
-		},
-		Panel: PanelBackupAge,
-		Rules: []*Rule{{
-			Expr:        fmt.Sprintf(`time() - max(backup_last_success_timestamp_seconds{namespace=%q}) > %s`, ns, Num(maxAge.Value().Seconds())),
-			For:         10 * time.Minute,
-			Severity:    spec.SeverityTicket,
-			Description: fmt.Sprintf("No backup of %s's database has succeeded for more than %s.", s.Name, string(maxAge)),
 		}},
 	}
 }

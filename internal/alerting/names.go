@@ -21,6 +21,8 @@ const (
 	KindBackupTooOld          = "backup-too-old"
 	KindDatabaseStorageLow    = "database-storage-low"
 	KindDatabasePoolSaturated = "database-pool-saturated"
+	KindRestoreDrillFailed    = "restore-drill-failed"
+	KindRestoreDrillOverdue   = "restore-drill-overdue"
 	KindSpec                  = "spec" // written in the service spec
 )
 

@@ -12,6 +12,14 @@ const (
 	PanelReplicas     = "Replicas reporting"   // every service
 	PanelDatabasePool = "Database pool in use" // services with a database
 	PanelBackupAge    = "Newest backup age"    // services with a database
+	// The restore drill's panels, beside the backup's, for services with
+	// a database.
+	PanelBackupSize    = "Backup size"
+	PanelBackupTime    = "Backup duration"
+	PanelDrillAge      = "Newest restore drill age"
+	PanelDrillResult   = "Restore drill result"
+	PanelDrillDuration = "Restore drill duration (RTO)"
+	PanelDrillRPO      = "Restored data age (RPO)"
 )
 
 // PanelSLI shows an SLO's error ratio against its budget.

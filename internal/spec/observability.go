@@ -23,6 +23,8 @@ const (
 	AlertBackupTooOld          = "BackupTooOld"
 	AlertDatabaseStorageLow    = "DatabaseStorageLow"
 	AlertDatabasePoolSaturated = "DatabasePoolSaturated"
+	AlertRestoreDrillFailed    = "RestoreDrillFailed"
+	AlertRestoreDrillOverdue   = "RestoreDrillOverdue"
 	alertBurnSuffix            = "ErrorBudgetBurn"
 )
 
@@ -74,7 +76,9 @@ func GeneratedAlertNames(s *Service) []string {
 		names = append(names,
 			PlatformAlertName(s, AlertBackupTooOld),
 			PlatformAlertName(s, AlertDatabaseStorageLow),
-			PlatformAlertName(s, AlertDatabasePoolSaturated))
+			PlatformAlertName(s, AlertDatabasePoolSaturated),
+			PlatformAlertName(s, AlertRestoreDrillFailed),
+			PlatformAlertName(s, AlertRestoreDrillOverdue))
 	}
 	for _, o := range s.SLOs {
 		if len(o.Tiers()) > 0 { // an SLO with every tier off alerts on nothing
@@ -91,6 +95,21 @@ const RunbooksDir = "runbooks"
 func RunbookPath(s *Service, alert string) string {
 	return RunbooksDir + "/" + s.Name + "/" + alert + ".md"
 }
+
+// DatabaseRunbookPath is the generated page, beside service s's runbooks,
+// that says where each environment keeps the backups of its database and
+// gives the commands to list them, take one, run the restore drill and
+// restore. Its name holds a '-', which no alert name can (they are
+// UpperCamelCase), so that no alert's runbook can take its path, not even
+// on a case-insensitive file system.
+func DatabaseRunbookPath(s *Service) string {
+	return RunbooksDir + "/" + s.Name + "/database-recovery.md"
+}
+
+// RestoreDrillDoc is the hand-written procedure of a restore: when to
+// restore, from which copy, who decides, how to cut over, and what the
+// restore drill proves. The database runbooks link it.
+const RestoreDrillDoc = "docs/restore-drill.md"
 
 // DefaultBranch is the branch whose files alert links point at.
 const DefaultBranch = "main"

@@ -15,15 +15,20 @@
 //   - the recorded availability, latency and checkout error ratios agree
 //     with the service's own counters and with what the test sent, and the
 //     burn-rate alerts go pending;
+//   - the alerts of the database jobs (BackupTooOld, RestoreDrillFailed,
+//     RestoreDrillOverdue) read the series the jobs push, as Prometheus
+//     scrapes them from the Pushgateway, and stay quiet while they are
+//     fresh;
 //   - the SLO period groups record the error budget remaining;
 //   - every query of dashboards/api.json, and of the api row of
 //     dashboards/overview.json, returns data.
 //
 // Stood in: the scrape configuration (a static one with the labels the
 // generated ServiceMonitor gives: job and namespace api, scraped every
-// second rather than every 30s) and the database's backup job, whose
-// backup_last_success_timestamp_seconds a small exporter in the test
-// reports (job api-backup). Run it with
+// second rather than every 30s) and the Pushgateway, to which the
+// database's backup and drill jobs push: a small exporter in the test
+// exposes their series as the Pushgateway would (the backup's registered by
+// backend/metrics), and Prometheus scrapes it with honor_labels. Run it with
 //
 //	go test -tags e2e ./tests/observability -count=1 -v
 //
@@ -83,8 +88,8 @@ func TestSLOsEndToEnd(t *testing.T) {
 	rf := readRules(t)
 	db := startPostgres(t)
 	api := startAPI(t, db.url)
-	backup := startBackupExporter(t)
-	p := startPrometheus(t, rf, strings.TrimPrefix(api, "http://"), backup, slowFrom, slowTo)
+	pushgateway := startPushgateway(t)
+	p := startPrometheus(t, rf, strings.TrimPrefix(api, "http://"), pushgateway, slowFrom, slowTo)
 	t.Logf("up in %s; the SLO period groups should all have run %s after Prometheus started",
 		time.Since(began).Round(time.Millisecond), p.firstSlow.Sub(p.started).Round(time.Second))
 	slos, windows := sloNames(t, rf)
@@ -150,6 +155,7 @@ func TestSLOsEndToEnd(t *testing.T) {
 	}
 	checkSLIs(t, p, at, sent)
 	checkAlerts(t, p)
+	checkDatabaseAlerts(t, p, rf)
 
 	// The dashboards' short ranges need traffic in the last minute.
 	ctx, stop := context.WithCancel(context.Background())
@@ -163,7 +169,7 @@ func TestSLOsEndToEnd(t *testing.T) {
 
 	n := checkDashboard(t, p, dashboardPath, allRows)
 	n += checkDashboard(t, p, overviewPath, apiRows)
-	t.Logf("%d dashboard queries checked; the backup panel reads the stand-in backup exporter", n)
+	t.Logf("%d dashboard queries checked; the database panels read the Pushgateway stand-in", n)
 	t.Logf("done in %s", time.Since(began).Round(time.Second))
 }
 

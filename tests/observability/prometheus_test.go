@@ -21,6 +21,8 @@ import (
 	"github.com/cespare/xxhash/v2"
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
+
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // prometheusBin is Debian's Prometheus; the test fails without it, since it
@@ -38,7 +40,7 @@ type ruleFile struct {
 	Groups []struct {
 		Name     string
 		Interval string
-		Rules    []struct{ Record, Alert string }
+		Rules    []struct{ Record, Alert, Expr string }
 	}
 }
 
@@ -87,8 +89,9 @@ type prom struct {
 }
 
 // startPrometheus runs Prometheus on a free port, scraping the api as job
-// api and the backup stand-in as job api-backup, both in namespace api as a
-// ServiceMonitor would label them, with the committed rule file.
+// api in namespace api as a ServiceMonitor would label it, and the
+// Pushgateway stand-in with honor_labels, as the Pushgateway is scraped,
+// with the committed rule file.
 //
 // Prometheus runs a group first at the first slot of its interval after it
 // starts, the slot offset by a hash of the group's name and file
@@ -99,7 +102,7 @@ type prom struct {
 // slowFrom and slowTo after start: after the traffic, before the test is
 // out of time. Should the prediction miss (another Prometheus hashing
 // otherwise), the test waits for the real evaluation, only longer.
-func startPrometheus(t *testing.T, rf *ruleFile, apiAddr, backupAddr string, slowFrom, slowTo time.Duration) *prom {
+func startPrometheus(t *testing.T, rf *ruleFile, apiAddr, pushgatewayAddr string, slowFrom, slowTo time.Duration) *prom {
 	t.Helper()
 	if _, err := os.Stat(prometheusBin); err != nil {
 		t.Fatal("install Debian's prometheus package: apt-get install prometheus")
@@ -121,8 +124,9 @@ func startPrometheus(t *testing.T, rf *ruleFile, apiAddr, backupAddr string, slo
 		Labels  map[string]string `yaml:"labels"`
 	}
 	type job struct {
-		Name    string   `yaml:"job_name"`
-		Statics []static `yaml:"static_configs"`
+		Name        string   `yaml:"job_name"`
+		HonorLabels bool     `yaml:"honor_labels,omitempty"`
+		Statics     []static `yaml:"static_configs"`
 	}
 	ns := map[string]string{"namespace": service}
 	cfg, err := yaml.Marshal(struct {
@@ -138,7 +142,7 @@ func startPrometheus(t *testing.T, rf *ruleFile, apiAddr, backupAddr string, slo
 		RuleFiles: []string{rulesFile},
 		Scrape: []job{
 			{Name: service, Statics: []static{{Targets: []string{apiAddr}, Labels: ns}}},
-			{Name: service + "-backup", Statics: []static{{Targets: []string{backupAddr}, Labels: ns}}},
+			{Name: spec.PushgatewayName, HonorLabels: true, Statics: []static{{Targets: []string{pushgatewayAddr}, Labels: map[string]string{"namespace": "monitoring"}}}},
 		},
 	})
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/user"
@@ -19,10 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"gopkg.in/yaml.v3"
-
-	"github.com/groundwork-dev/groundwork/backend/metrics"
 )
 
 // postgres is a throwaway PostgreSQL cluster that the test can stop and
@@ -271,20 +267,6 @@ func deploymentEnv(t *testing.T) []string {
 		t.Fatalf("%s sets no SLO_LATENCY_THRESHOLDS for container %s; the latency SLO needs its threshold as a bucket", deploymentPath, service)
 	}
 	return env
-}
-
-// startBackupExporter stands in for the database's backup job, which in a
-// cluster reports backup_last_success_timestamp_seconds (backend/metrics
-// NewBackup) in the service's namespace: nothing in this test backs a
-// database up, and the dashboard's backup panel has nothing to show without
-// it. It reports a backup that succeeded an hour ago.
-func startBackupExporter(t *testing.T) string {
-	t.Helper()
-	reg := prometheus.NewRegistry()
-	metrics.NewBackup(reg).Succeeded(time.Now().Add(-time.Hour))
-	srv := httptest.NewServer(metrics.Handler(reg))
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://")
 }
 
 func freePort(t *testing.T) int {
