@@ -1,7 +1,6 @@
 package terraform
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -155,6 +154,10 @@ func secretsAndStorage(d *doc, m *spec.Model, e *spec.Environment, dir string) s
 			buckets.set(spec.BucketName(p, e, s, b), o.tokens())
 			st.buckets++
 		}
+		if s.Database != nil {
+			buckets.set(spec.BackupBucketName(p, e, s), backupBucket(s.Database).tokens())
+			st.buckets++
+		}
 	}
 	// Alertmanager's receivers (PagerDuty routing keys, Slack webhooks) are
 	// a secret of the platform's, synced into the monitoring namespace.
@@ -173,39 +176,6 @@ func secretsAndStorage(d *doc, m *spec.Model, e *spec.Environment, dir string) s
 	return st
 }
 
-// databases calls the database and backup modules for every service with a
-// database.
-func databases(d *doc, m *spec.Model, e *spec.Environment, dir string) {
-	for _, s := range m.Services {
-		if s.Database == nil {
-			continue
-		}
-		id := spec.DatabaseIdentifier(m.Platform, e, s)
-		db := module(d, "database_"+ident(s.Name), dir)
-		db.SetAttributeRaw("identifier", str(id))
-		db.SetAttributeRaw("engine_version", str(s.Database.Version))
-		db.SetAttributeRaw("instance_class", str(e.Database.InstanceClass))
-		db.SetAttributeRaw("allocated_storage", num(s.Database.StorageGB))
-		db.SetAttributeRaw("db_name", str(dbName(s.Name)))
-		db.SetAttributeRaw("vpc_id", ref("module", "network", "vpc_id"))
-		db.SetAttributeRaw("db_subnet_group_name", ref("module", "network", "database_subnet_group_name"))
-		db.SetAttributeRaw("allowed_security_group_id", ref("module", "cluster", "cluster_security_group_id"))
-		db.SetAttributeRaw("multi_az", boolean(e.Database.MultiAZ))
-		db.SetAttributeRaw("deletion_protection", boolean(e.Database.DeletionProtection))
-		db.SetAttributeRaw("backup_retention_period", num(e.Database.BackupRetentionDays))
-		db.SetAttributeRaw("backup_tag_value", str(id))
-
-		bk := module(d, "backup_"+ident(s.Name), dir)
-		bk.SetAttributeRaw("name", str(id))
-		bk.SetAttributeRaw("schedule", str(s.Database.Backup.AWSSchedule()))
-		bk.SetAttributeRaw("retention_days", num(s.Database.Backup.RetentionDays))
-		bk.SetAttributeRaw("selection_tag_value", str(id))
-		// A vault lock cannot be undone: only where the environment pages,
-		// that is where losing backups would be an incident.
-		bk.SetAttributeRaw("vault_lock", boolean(e.Alerting.Page))
-	}
-}
-
 // iamModule calls the iam module: the plan and apply roles of the
 // environment, and a role per service scoped to its own secrets and buckets.
 func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, st stores) {
@@ -220,6 +190,7 @@ func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, st stores
 	envs.set(spec.DeployEnvironment(e), roles.tokens())
 	iam.SetAttributeRaw("environments", envs.tokens())
 	iam.SetAttributeRaw("state_bucket_arn", str("arn:aws:s3:::"+p.Cloud.StateBucket))
+	planReadableConnections(iam, m)
 	iam.SetAttributeRaw("eks_oidc_provider_arn", ref("module", "cluster", "oidc_provider_arn"))
 	iam.SetAttributeRaw("eks_oidc_issuer", ref("module", "cluster", "oidc_issuer"))
 	svcs := &object{}
@@ -237,15 +208,29 @@ func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, st stores
 		}
 		o.set("secret_arns", tuple(secrets...))
 		o.set("bucket_arns", tuple(buckets...))
+		if s.Database != nil {
+			// The service signs in to its database as its own user, with
+			// an IAM token; the connection reaches it through External
+			// Secrets, so it reads no secret of the database.
+			o.set("db_connect_arns", tuple(ref("module", databaseModule(s), "iam_connect_arn")))
+		}
 		svcs.set(s.Name, o.tokens())
 	}
-	if len(st.secretNames) > 0 {
-		// External Secrets Operator syncs every declared secret into the
-		// cluster: it may read exactly those, and nothing else.
+	var connections []expr
+	for _, s := range m.Services {
+		if s.Database != nil {
+			connections = append(connections, ref("module", databaseModule(s), "connection_secret_arn"))
+		}
+	}
+	if len(st.secretNames)+len(connections) > 0 {
+		// External Secrets Operator syncs every declared secret and every
+		// database's connection into the cluster: it may read exactly
+		// those, and nothing else (not the databases' master secrets).
 		var all []expr
 		for _, n := range st.secretNames {
 			all = append(all, ref("module", "secrets", "secret_arns", index(n)))
 		}
+		all = append(all, connections...)
 		o := &object{}
 		o.set("role_name", str(spec.ExternalSecretsRoleName(p, e)))
 		o.set("namespace", str(spec.ExternalSecretsNamespace))
@@ -255,6 +240,9 @@ func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, st stores
 		svcs.set(spec.ExternalSecretsNamespace, o.tokens())
 	}
 	iam.SetAttributeRaw("services", svcs.tokens())
+	if jobs := databaseJobs(m, e); jobs != nil {
+		iam.SetAttributeRaw("database_jobs", jobs)
+	}
 	if len(st.secretNames) > 0 {
 		iam.SetAttributeRaw("secrets_kms_key_arn", ref("module", "secrets", "kms_key_arn"))
 	}
@@ -296,16 +284,6 @@ func firstInAccount(m *spec.Model, e *spec.Environment) bool {
 // ident turns a DNS label into a Terraform identifier part.
 func ident(name string) string { return strings.ReplaceAll(name, "-", "_") }
 
-// dbName is the service's PostgreSQL database: letters, digits and
-// underscores, starting with a letter.
-func dbName(service string) string {
-	n := ident(service)
-	if n[0] >= '0' && n[0] <= '9' {
-		n = "db_" + n
-	}
-	return n
-}
-
 func outputs(m *spec.Model, e *spec.Environment) *doc {
 	d := &doc{}
 	out := func(name, desc string, value expr) {
@@ -321,7 +299,7 @@ func outputs(m *spec.Model, e *spec.Environment) *doc {
 	out("service_role_arns", "IRSA role of each service, for its ServiceAccount.", ref("module", "iam", "service_role_arns"))
 	for _, s := range m.Services {
 		if s.Database != nil {
-			out("database_"+ident(s.Name)+"_endpoint", fmt.Sprintf("PostgreSQL endpoint of %s.", s.Name), ref("module", "database_"+ident(s.Name), "endpoint"))
+			databaseOutputs(out, m.Platform, e, s)
 		}
 	}
 	return d

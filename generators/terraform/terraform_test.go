@@ -1,6 +1,7 @@
 package terraform_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -178,26 +179,91 @@ func tfFiles(t *testing.T, dir string) []string {
 // limits, and never reference a module output that is not there.
 func TestNamesAndReferences(t *testing.T) {
 	out := render(t, repoRoot)
-	main := string(out.File("environments/prod/terraform/main.tf").Data)
+	main := squeeze(out.File("environments/prod/terraform/main.tf").Data)
+	providers := squeeze(out.File("environments/prod/terraform/providers.tf").Data)
 	for _, want := range []string{
-		`identifier                = "acme-prod-api"`,
+		`identifier = "acme-prod-api"`,
 		`"acme-prod-api-invoices"`,
 		`module.secrets.secret_arns["prod/api/stripe-api-key"]`,
-		`vault_lock          = true`,
+		`vault_lock = true`,
 		`allowed_account_ids = ["210987654321"]`,
 	} {
-		if !strings.Contains(main, want) && !strings.Contains(string(out.File("environments/prod/terraform/providers.tf").Data), want) {
+		if !strings.Contains(main, want) && !strings.Contains(providers, want) {
 			t.Errorf("prod root lacks %s", want)
 		}
 	}
-	dev := string(out.File("environments/dev/terraform/main.tf").Data)
-	if !strings.Contains(dev, "vault_lock          = false") {
+	dev := squeeze(out.File("environments/dev/terraform/main.tf").Data)
+	if !strings.Contains(dev, "vault_lock = false") {
 		t.Error("dev, which does not page, locks its backup vault")
 	}
 	backend := string(out.File("environments/prod/terraform/backend.tf").Data)
 	for _, want := range []string{`use_lockfile = true`, `encrypt      = true`, `key          = "environments/prod/terraform.tfstate"`} {
 		if !strings.Contains(backend, want) {
 			t.Errorf("backend.tf lacks %s:\n%s", want, backend)
+		}
+	}
+}
+
+// squeeze collapses runs of white space into one space, so that a check
+// depends neither on how terraform fmt aligns a block's arguments nor on
+// line breaks.
+func squeeze(b []byte) string { return strings.Join(strings.Fields(string(b)), " ") }
+
+// A service's database is wired in every environment by the names that the
+// Flux tree and the jobs use (internal/spec/naming_database.go): the
+// connection secret, the login role, the backup bucket, the jobs' role and
+// ServiceAccount.
+func TestDatabaseWiring(t *testing.T) {
+	out := render(t, repoRoot)
+	m, err := spec.Load(repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := m.Service("api")
+	if api == nil || api.Database == nil {
+		t.Fatal("the sample organisation's api has no database")
+	}
+	for _, e := range m.Environments {
+		main := squeeze(out.File(spec.TerraformDir(e) + "/main.tf").Data)
+		outputs := squeeze(out.File(spec.TerraformDir(e) + "/outputs.tf").Data)
+		backups := spec.BackupBucketName(m.Platform, e, api)
+		for _, want := range []string{
+			`db_name = "` + spec.DatabaseName(api) + `"`,
+			`iam_username = "` + spec.DatabaseUser(api) + `"`,
+			`connection_secret_name = "` + spec.DatabaseSecretName(e, api) + `"`,
+			// Pull-request plans refresh the connection version: the plan
+			// role may read it.
+			`plan_readable_secret_arns = [module.database_api.connection_secret_arn_pattern]`,
+			`plan_readable_kms_key_arns = [module.database_api.connection_secret_kms_key_arn]`,
+			// The backup bucket: versioned, expiring after retentionDays,
+			// its expired versions gone within a week.
+			fmt.Sprintf("%s = { versioning = true expire_days = %d noncurrent_expire_days = 7 }", backups, api.Database.Backup.RetentionDays),
+			// The service connects, as its own user, and reads no secret of
+			// its database.
+			`bucket_arns = [module.storage.bucket_arns["` + spec.BucketName(m.Platform, e, api, api.Buckets[0]) + `"]] db_connect_arns = [module.database_api.iam_connect_arn] }`,
+			// External Secrets copies the connection into the cluster.
+			`module.secrets.secret_arns["` + spec.AlertmanagerSecretName(e) + `"], module.database_api.connection_secret_arn]`,
+			`database_jobs = { api = { role_name = "` + spec.DatabaseJobsRoleName(m.Platform, e, api) + `" namespace = "` + spec.Namespace(api) +
+				`" service_account = "` + spec.DatabaseJobsServiceAccount(api) + `"`,
+			`master_secret_arn = module.database_api.master_user_secret_arn`,
+			`backup_bucket_arn = module.storage.bucket_arns["` + backups + `"]`,
+		} {
+			if !strings.Contains(main, want) {
+				t.Errorf("%s: main.tf lacks %s", e.Name, want)
+			}
+		}
+		for _, want := range []string{
+			`output "database_api_connection_secret_name" {`,
+			`value = module.storage.bucket_ids["` + backups + `"]`,
+			`value = module.iam.database_jobs_role_arns["api"]`,
+		} {
+			if !strings.Contains(outputs, want) {
+				t.Errorf("%s: outputs.tf lacks %s", e.Name, want)
+			}
+		}
+		// Only the service with a database connects to one.
+		if n := strings.Count(main, "db_connect_arns"); n != 1 {
+			t.Errorf("%s: %d services with db_connect_arns, want 1 (api)", e.Name, n)
 		}
 	}
 }

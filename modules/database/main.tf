@@ -1,3 +1,15 @@
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+# The AWS managed key of Secrets Manager, which encrypts the connection
+# secret (see below). DescribeKey of this alias creates the key in an
+# account that has none yet, so the lookup never fails, and its ARN is known
+# when the plan is made.
+data "aws_kms_key" "secretsmanager" {
+  key_id = "alias/aws/secretsmanager"
+}
+
 locals {
   major_version = split(".", var.engine_version)[0]
   family        = "postgres${local.major_version}"
@@ -77,6 +89,11 @@ resource "aws_db_instance" "this" {
   manage_master_user_password   = true
   master_user_secret_kms_key_id = aws_kms_key.this.arn
 
+  # Services sign in as their own login role with a 15-minute token made per
+  # connection (rds-db:connect on exactly that role), so no password of
+  # theirs exists anywhere. The master password stays with RDS.
+  iam_database_authentication_enabled = true
+
   storage_type          = "gp3"
   allocated_storage     = var.allocated_storage
   max_allocated_storage = var.max_allocated_storage
@@ -115,6 +132,54 @@ resource "aws_db_instance" "this" {
     precondition {
       condition     = var.max_allocated_storage == 0 || var.max_allocated_storage > var.allocated_storage
       error_message = "max_allocated_storage must be 0 (no autoscaling) or greater than allocated_storage."
+    }
+  }
+}
+
+# --- The connection, for the service and its database jobs -----------------
+
+# A predictable name (the RDS-managed master secret is "rds!db-<id>", known
+# only after apply), so that an ExternalSecret can name it when the manifests
+# are generated.
+#
+# Encrypted with aws/secretsmanager, not a customer-managed key: Terraform
+# reads the version back (GetSecretValue) on every refresh, and pull-request
+# plans refresh with a plan role that may decrypt with no customer-managed
+# key but the state's (modules/iam). That role may read exactly the
+# connection secrets (connection_secret_arn_pattern) with exactly this key,
+# whose ARN is known when the plan is made, as a new key's would not be. It
+# learns nothing the state it reads does not hold already. External Secrets
+# and the database jobs decrypt through Secrets Manager too, which the AWS
+# managed key's policy lets every principal of the account do; none of them
+# needs the database key for it, which guards the master password alone.
+resource "aws_secretsmanager_secret" "connection" {
+  name                    = var.connection_secret_name
+  description             = "Connection to ${var.identifier} (no password: RDS IAM authentication). Managed by Terraform."
+  recovery_window_in_days = var.connection_secret_recovery_window_days
+
+  tags = var.tags
+}
+
+# The one secret version Terraform writes (policies/terraform allows exactly
+# this address): it is kept in the state, which plan roles read, and that is
+# harmless because it holds where the database is and who signs in, never a
+# password. Add no key to it that is a credential. Every value is a string,
+# as the Kubernetes Secret that External Secrets fills from it will hold.
+resource "aws_secretsmanager_secret_version" "connection" {
+  secret_id = aws_secretsmanager_secret.connection.id
+  secret_string = jsonencode({
+    host              = aws_db_instance.this.address
+    port              = tostring(aws_db_instance.this.port)
+    dbname            = aws_db_instance.this.db_name
+    username          = var.iam_username
+    sslmode           = "require"
+    master_secret_arn = aws_db_instance.this.master_user_secret[0].secret_arn
+  })
+
+  lifecycle {
+    precondition {
+      condition     = lower(var.iam_username) != lower(var.master_username)
+      error_message = "iam_username must not be the master user: services sign in as a login role of their own."
     }
   }
 }

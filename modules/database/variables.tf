@@ -74,6 +74,37 @@ variable "master_username" {
   }
 }
 
+variable "iam_username" {
+  description = "Login role the service signs in as with RDS IAM authentication (it needs GRANT rds_iam, which the service's grant job gives it). Written to the connection secret, and the last part of iam_connect_arn."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_]{0,62}$", var.iam_username)) && lower(var.iam_username) != "rdsadmin" && !startswith(lower(var.iam_username), "pg_")
+    error_message = "iam_username must start with a letter, hold at most 63 letters, digits and underscores, and must not be rdsadmin or start with pg_ (PostgreSQL reserves it)."
+  }
+}
+
+variable "connection_secret_name" {
+  description = "Name of the Secrets Manager secret this module writes the connection to, e.g. \"prod/api/database\": JSON with host, port, dbname, username, sslmode and master_secret_arn, and no password."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", var.connection_secret_name)) && !startswith(var.connection_secret_name, "rds!")
+    error_message = "connection_secret_name must be 1-512 characters of letters, digits and /_+=.@-, and must not start with rds! (RDS's own secrets)."
+  }
+}
+
+variable "connection_secret_recovery_window_days" {
+  description = "Days a deleted connection secret can still be restored. 0 deletes at once (test environments only); otherwise 7 to 30."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.connection_secret_recovery_window_days == 0 || (var.connection_secret_recovery_window_days >= 7 && var.connection_secret_recovery_window_days <= 30 && var.connection_secret_recovery_window_days == floor(var.connection_secret_recovery_window_days))
+    error_message = "connection_secret_recovery_window_days must be 0 or a whole number between 7 and 30."
+  }
+}
+
 variable "vpc_id" {
   description = "ID of the VPC the database security group belongs to."
   type        = string

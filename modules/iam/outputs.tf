@@ -17,3 +17,8 @@ output "service_role_arns" {
   description = "IRSA role ARN per service, for the eks.amazonaws.com/role-arn annotation of its ServiceAccount."
   value       = { for svc, r in aws_iam_role.service : svc => r.arn }
 }
+
+output "database_jobs_role_arns" {
+  description = "IRSA role ARN of each service's database jobs (grant, backup, restore drill), for the eks.amazonaws.com/role-arn annotation of their ServiceAccount."
+  value       = { for svc, r in aws_iam_role.database_jobs : svc => r.arn }
+}

@@ -67,6 +67,28 @@ variable "state_kms_key_arn" {
   }
 }
 
+variable "plan_readable_secret_arns" {
+  description = "Secrets the plan roles may read: only secrets that hold no credential and whose value Terraform keeps in the state anyway, which a refresh reads back with GetSecretValue (the database module's connection_secret_arn_pattern). Each a full ARN, or one whose last six characters (the random suffix Secrets Manager adds) are \"??????\", so that it is known before the secret exists. Every other secret stays denied."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.plan_readable_secret_arns : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+-([A-Za-z0-9]{6}|[?]{6})$", a))])
+    error_message = "plan_readable_secret_arns must be Secrets Manager secret ARNs, with no wildcard but a \"??????\" suffix."
+  }
+}
+
+variable "plan_readable_kms_key_arns" {
+  description = "Keys encrypting plan_readable_secret_arns (the database module's connection_secret_kms_key_arn: aws/secretsmanager). The plan roles may decrypt with them through Secrets Manager only; with the deny on every other secret, that yields plan_readable_secret_arns and nothing else. Never a key that encrypts anything but those secrets and other AWS managed-key secrets."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for k in var.plan_readable_kms_key_arns : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$", k))])
+    error_message = "plan_readable_kms_key_arns must be KMS key ARNs."
+  }
+}
+
 variable "apply_role_policy_arns" {
   description = "Managed policies attached to every apply role. Apply creates IAM roles, KMS keys and networks, so it needs broad rights; narrow them with apply_role_permissions_boundary_arn."
   type        = list(string)
@@ -123,12 +145,13 @@ variable "eks_oidc_issuer" {
 }
 
 variable "services" {
-  description = "IRSA roles keyed by service name. Each role is trusted only by system:serviceaccount:<namespace>:<service_account> and may read exactly the listed secrets and read/write objects in exactly the listed buckets. role_name defaults to the key."
+  description = "IRSA roles keyed by service name. Each role is trusted only by system:serviceaccount:<namespace>:<service_account> and may read exactly the listed secrets, read/write objects in exactly the listed buckets, and sign in to a database as exactly the dbusers of db_connect_arns (database module output iam_connect_arn). role_name defaults to the key."
   type = map(object({
     namespace       = string
     service_account = string
     secret_arns     = list(string)
     bucket_arns     = list(string)
+    db_connect_arns = optional(list(string), [])
     role_name       = optional(string)
   }))
   default = {}
@@ -156,8 +179,64 @@ variable "services" {
   }
 
   validation {
+    condition = alltrue(flatten([for s in values(var.services) : [
+      for a in s.db_connect_arns : can(regex("^arn:aws[a-z-]*:rds-db:[a-z0-9-]+:[0-9]{12}:dbuser:[A-Za-z0-9-]+/[A-Za-z][A-Za-z0-9_]{0,62}$", a))
+    ]]))
+    error_message = "db_connect_arns must be rds-db:connect resources of one user on one instance (arn:aws:rds-db:<region>:<account>:dbuser:<resource id>/<user>), without wildcards."
+  }
+
+  validation {
     condition     = alltrue([for k, s in var.services : can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", coalesce(s.role_name, k)))])
     error_message = "Each service's role name (role_name, or the map key) must be 1-64 characters of letters, digits and +=,.@_-."
+  }
+}
+
+variable "database_jobs" {
+  description = "IRSA roles of the database jobs (grant, backup, restore drill), keyed by service name. Each is trusted only by system:serviceaccount:<namespace>:<service_account> and may: secretsmanager:GetSecretValue on exactly connection_secret_arn and master_secret_arn, kms:Decrypt on secret_kms_key_arns via Secrets Manager, rds-db:connect on exactly db_connect_arn, s3:ListBucket on backup_bucket_arn and s3:GetObject/PutObject on its objects (never delete: an explicit Deny), and use storage_kms_key_arn via S3."
+  type = map(object({
+    role_name             = string
+    namespace             = string
+    service_account       = string
+    connection_secret_arn = string
+    master_secret_arn     = string
+    secret_kms_key_arns   = list(string)
+    db_connect_arn        = string
+    backup_bucket_arn     = string
+  }))
+  default = {}
+
+  validation {
+    condition = alltrue([for k, j in var.database_jobs :
+      can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", j.namespace)) &&
+      can(regex("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", j.service_account)) &&
+      can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", j.role_name))
+    ])
+    error_message = "namespace and service_account must be valid Kubernetes names, and role_name 1-64 characters of letters, digits and +=,.@_-."
+  }
+
+  validation {
+    condition = alltrue([for j in values(var.database_jobs) :
+      can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[^*?]+$", j.connection_secret_arn)) &&
+      can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[^*?]+$", j.master_secret_arn))
+    ])
+    error_message = "connection_secret_arn and master_secret_arn must be full Secrets Manager secret ARNs, without wildcards."
+  }
+
+  validation {
+    condition = alltrue(flatten([for j in values(var.database_jobs) : [
+      for k in j.secret_kms_key_arns : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$", k))
+    ]])) && alltrue([for j in values(var.database_jobs) : length(j.secret_kms_key_arns) > 0])
+    error_message = "secret_kms_key_arns must list the KMS key ARNs of the two secrets (at least one)."
+  }
+
+  validation {
+    condition     = alltrue([for j in values(var.database_jobs) : can(regex("^arn:aws[a-z-]*:rds-db:[a-z0-9-]+:[0-9]{12}:dbuser:[A-Za-z0-9-]+/[A-Za-z][A-Za-z0-9_]{0,62}$", j.db_connect_arn))])
+    error_message = "db_connect_arn must be the rds-db:connect resource of one user on one instance (arn:aws:rds-db:<region>:<account>:dbuser:<resource id>/<user>), without wildcards."
+  }
+
+  validation {
+    condition     = alltrue([for j in values(var.database_jobs) : can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", j.backup_bucket_arn))])
+    error_message = "backup_bucket_arn must be an S3 bucket ARN (arn:aws:s3:::<bucket>), without wildcards or object paths."
   }
 }
 
@@ -173,7 +252,7 @@ variable "secrets_kms_key_arn" {
 }
 
 variable "storage_kms_key_arn" {
-  description = "ARN of the KMS key encrypting the services' buckets (storage module output kms_key_arn). Required when any service lists bucket_arns, because writing to an SSE-KMS bucket needs kms:GenerateDataKey."
+  description = "ARN of the KMS key encrypting the services' buckets (storage module output kms_key_arn). Required when any service lists bucket_arns, or database_jobs is not empty, because writing to an SSE-KMS bucket needs kms:GenerateDataKey."
   type        = string
   default     = null
 

@@ -144,8 +144,11 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 
       filter {}
 
+      # On a versioned bucket, expiring a current object only hides it
+      # behind a delete marker: its data stays, noncurrent, until this rule
+      # removes it. So expire_days is kept only within this many days more.
       noncurrent_version_expiration {
-        noncurrent_days = var.noncurrent_version_expire_days
+        noncurrent_days = coalesce(var.buckets[each.key].noncurrent_expire_days, var.noncurrent_version_expire_days)
       }
 
       # Once its last noncurrent version is gone, a delete marker is clutter

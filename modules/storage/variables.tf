@@ -1,8 +1,9 @@
 variable "buckets" {
-  description = "Buckets keyed by full (globally unique) bucket name. versioning: keep object versions (Enabled) or not (Suspended). expire_days: delete current objects this many days after creation; 0 keeps them forever."
+  description = "Buckets keyed by full (globally unique) bucket name. versioning: keep object versions (Enabled) or not (Suspended). expire_days: delete current objects this many days after creation; 0 keeps them forever. noncurrent_expire_days: on a versioned bucket, remove a replaced, deleted or expired version this many days after it stopped being current (default noncurrent_version_expire_days); keep it short where expire_days is a retention promise, since an expired object lives on as a noncurrent version until then."
   type = map(object({
-    versioning  = bool
-    expire_days = number
+    versioning             = bool
+    expire_days            = number
+    noncurrent_expire_days = optional(number)
   }))
 
   validation {
@@ -17,10 +18,22 @@ variable "buckets" {
     condition     = alltrue([for b in values(var.buckets) : b.expire_days >= 0 && b.expire_days == floor(b.expire_days)])
     error_message = "expire_days must be a whole number >= 0."
   }
+
+  validation {
+    condition = alltrue([for b in values(var.buckets) :
+      b.noncurrent_expire_days == null ? true : b.noncurrent_expire_days >= 1 && b.noncurrent_expire_days == floor(b.noncurrent_expire_days)
+    ])
+    error_message = "noncurrent_expire_days must be null or a whole number >= 1."
+  }
+
+  validation {
+    condition     = alltrue([for b in values(var.buckets) : b.noncurrent_expire_days == null || b.versioning])
+    error_message = "noncurrent_expire_days only applies to a versioned bucket; set versioning = true or leave it out."
+  }
 }
 
 variable "noncurrent_version_expire_days" {
-  description = "For versioned buckets: days a replaced or deleted object version is kept before it is removed. Bounds how long an overwrite or delete can be undone, and what old versions cost."
+  description = "For versioned buckets without their own noncurrent_expire_days: days a replaced, deleted or expired object version is kept before it is removed. Bounds how long an overwrite or delete can be undone, and what old versions cost."
   type        = number
   default     = 90
 

@@ -75,6 +75,14 @@ deny contains msg if {
 	msg := sprintf("%s: skips the final snapshot", [r.address])
 }
 
+# Services sign in with RDS IAM tokens (no password of theirs exists); an
+# instance without IAM authentication refuses them.
+deny contains msg if {
+	some r in creates("aws_db_instance")
+	not r.change.after.iam_database_authentication_enabled
+	msg := sprintf("%s: IAM authentication is off; services sign in with IAM tokens", [r.address])
+}
+
 # --- Buckets -----------------------------------------------------------------
 
 # bucket_part is the resource of another type that configures the same
@@ -174,9 +182,9 @@ allowed_subjects := {
 	sprintf("repo:%s:environment:%s-plan", [input.repository, input.environment.name]),
 }
 
-# Service roles name the secrets and buckets they use: no wildcard resource
-# on an action that reads data.
-data_actions := {"secretsmanager:GetSecretValue", "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"}
+# Service roles name the secrets, buckets and database users they use: no
+# wildcard resource on an action that reads data.
+data_actions := {"secretsmanager:GetSecretValue", "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "rds-db:connect"}
 
 deny contains msg if {
 	some d in documents
@@ -189,12 +197,33 @@ deny contains msg if {
 	msg := sprintf("%s: %s on every resource; name the ARNs", [d.address, a])
 }
 
+# rds-db:connect names one user on one instance
+# (dbuser:<resource id>/<user>): a wildcard anywhere in it would let a role
+# sign in as another user (the master among them, once it has rds_iam) or
+# to another database.
+deny contains msg if {
+	some d in documents
+	some s in d.statements
+	object.get(s, "effect", null) != "Deny"
+	some a in s.actions
+	glob.match(lower(a), [], "rds-db:connect") # the statement's action is the pattern
+	some res in s.resources
+	res != "*" # reported above
+	not exact_db_user(res)
+	msg := sprintf("%s: %s on %s; name one database user on one instance", [d.address, a, res])
+}
+
+exact_db_user(res) if regex.match(`^arn:aws[a-z-]*:rds-db:[a-z0-9-]+:[0-9]{12}:dbuser:[A-Za-z0-9-]+/[A-Za-z0-9_]+$`, res)
+
 # --- Secret values -------------------------------------------------------------
 
 # Pull requests plan with the plan role, running the branch's Terraform: what
 # that role can read, any branch author can. Its inline policies must deny
-# every way of reading a secret's plaintext, on every resource (NotResource
-# may exempt the state key, named exactly).
+# every way of reading a secret's plaintext, on every resource. NotResource
+# may exempt keys named exactly (the state key, the connection secrets' key)
+# and, from the secret denies, the environment's database connection
+# secrets: they hold no password, Terraform keeps their values in the state
+# the role reads anyway, and refreshes them with GetSecretValue.
 plan_role_denied_actions := {
 	"secretsmanager:GetSecretValue",
 	"secretsmanager:BatchGetSecretValue",
@@ -239,18 +268,33 @@ plan_role_denies(role, action) if {
 	not s.Condition
 	some pattern in as_array(s.Action)
 	glob.match(lower(pattern), [], lower(action))
-	every_resource(s)
+	every_resource(s, action)
 }
 
-every_resource(s) if "*" in as_array(object.get(s, "Resource", []))
+every_resource(s, _) if "*" in as_array(object.get(s, "Resource", []))
 
-every_resource(s) if {
+every_resource(s, action) if {
 	count(as_array(object.get(s, "NotResource", []))) > 0
 	every r in as_array(s.NotResource) {
-		not contains(r, "*")
-		not contains(r, "?")
+		may_exempt(action, r)
 	}
 }
+
+may_exempt(action, r) if {
+	not startswith(action, "secretsmanager:")
+	not contains(r, "*")
+	not contains(r, "?")
+}
+
+# A connection secret of this environment: <env>/<service>/database, with
+# Secrets Manager's six-character suffix, or "??????" for it (the ARN is
+# not known before the secret exists, and the plan must be).
+may_exempt(action, r) if {
+	startswith(action, "secretsmanager:")
+	regex.match(connection_secret_arn, r)
+}
+
+connection_secret_arn := sprintf(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:%s/[a-z0-9-]+/database-([A-Za-z0-9]{6}|\?{6})$`, [input.environment.name])
 
 as_array(x) := x if is_array(x)
 
@@ -271,16 +315,73 @@ deny contains msg if {
 	some r in input.plan.resource_changes
 	r.type in secret_value_types
 	not "delete" in r.change.actions
+	not connection_version(r)
 	msg := sprintf("%s: keeps a secret value in the Terraform state, which plan roles read", [r.address])
 }
 
 deny contains msg if {
+	some v in prior_resources
+	v.type in secret_value_types
+	not planned(v.address)
+	not connection_version(v)
+	msg := sprintf("%s: keeps a secret value in the Terraform state, which plan roles read", [v.address])
+}
+
+prior_resources contains v if {
 	walk(object.get(input.plan, "prior_state", {}), [_, v])
 	is_object(v)
-	v.type in secret_value_types
+	is_string(v.type)
 	is_string(v.address)
+}
+
+# The one exemption: the connection secret of the database module, which
+# Terraform must write (the RDS-managed master secret's name is known only
+# after apply, so nothing else could point the service at its database). It
+# is in the state, and that is harmless because it holds where the database
+# is and who signs in, never a password: services sign in with RDS IAM
+# tokens. Exactly that address, a managed resource, and only the connection's
+# keys (checked below whenever the plan or the state knows the value).
+connection_version(r) if {
+	r.type == "aws_secretsmanager_secret_version"
+	r.mode == "managed"
+	regex.match(`^module\.database_[a-z0-9_]+\.aws_secretsmanager_secret_version\.connection$`, r.address)
+}
+
+connection_keys := {"host", "port", "dbname", "username", "sslmode", "master_secret_arn"}
+
+deny contains msg if {
+	some r in input.plan.resource_changes
+	connection_version(r)
+	not "delete" in r.change.actions
+	some problem in connection_problems(object.get(r.change, "after", {}))
+	msg := sprintf("%s: %s; only the connection may be kept in the state, which plan roles read", [r.address, problem])
+}
+
+deny contains msg if {
+	some v in prior_resources
+	connection_version(v)
 	not planned(v.address)
-	msg := sprintf("%s: keeps a secret value in the Terraform state, which plan roles read", [v.address])
+	some problem in connection_problems(object.get(v, "values", {}))
+	msg := sprintf("%s: %s; only the connection may be kept in the state, which plan roles read", [v.address, problem])
+}
+
+# An unknown value (a first plan) is absent from the plan's "after".
+connection_problems(after) := {problem |
+	s := object.get(after, "secret_string", null)
+	is_string(s)
+	some problem in string_problems(s)
+} | {"holds a secret_binary" |
+	b := object.get(after, "secret_binary", null)
+	not b in {null, ""}
+}
+
+string_problems(s) := {"its secret_string is not a JSON object"} if {
+	not json.is_valid(s)
+} else := {"its secret_string is not a JSON object"} if {
+	not is_object(json.unmarshal(s))
+} else := {sprintf("its secret_string holds %s besides the connection", [concat(", ", sort(extra))]) |
+	extra := {k | some k, _ in json.unmarshal(s); not k in connection_keys}
+	count(extra) > 0
 }
 
 planned(address) if {

@@ -19,7 +19,7 @@ db(after) := {
 good_db := {
 	"storage_encrypted": true, "publicly_accessible": false, "deletion_protection": true,
 	"multi_az": true, "backup_retention_period": 35, "skip_final_snapshot": false,
-	"manage_master_user_password": true,
+	"manage_master_user_password": true, "iam_database_authentication_enabled": true,
 }
 
 part(type, after) := {
@@ -71,10 +71,31 @@ plan_denies := iam("aws_iam_role_policy", "plan_deny_secrets", {"policy": json.m
 
 role_policy(statements) := iam("aws_iam_role_policy", "plan_deny_secrets", {"policy": json.marshal({"Version": "2012-10-17", "Statement": statements})})
 
+# What modules/database writes to its connection secret: no password.
+connection := {
+	"host": "acme-prod-api.abc.eu-west-1.rds.amazonaws.com", "port": "5432", "dbname": "api",
+	"username": "api", "sslmode": "require",
+	"master_secret_arn": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rds!db-0123-AbCdEf",
+}
+
+version(address, after) := {
+	"address": address,
+	"module_address": "module.database_api",
+	"type": "aws_secretsmanager_secret_version", "mode": "managed",
+	"change": {"actions": ["create"], "after": after},
+}
+
+connection_version := version(
+	"module.database_api.aws_secretsmanager_secret_version.connection",
+	{"secret_string": json.marshal(connection), "secret_binary": null},
+)
+
+connect_doc := doc("service", [{"actions": ["rds-db:connect"], "resources": ["arn:aws:rds-db:eu-west-1:111111111111:dbuser:db-ABCDEFGHIJKL01234/api"]}])
+
 good_resources := [
 	db({}), bucket, pab, ownership, sse, bucket_policy, tls_doc,
 	trust("StringEquals", "repo:acme/platform:environment:prod"),
-	plan_role, plan_denies,
+	plan_role, plan_denies, connection_version, connect_doc,
 ]
 
 plan(resources) := {"environment": env, "backend": backend, "repository": "acme/platform", "plan": {"resource_changes": resources}}
@@ -232,3 +253,138 @@ test_deleting_secret_version_passes if {
 	}]}]}}}
 	count(terraform.deny) == 0 with input as object.union(plan(resources), {"plan": {"resource_changes": resources, "prior_state": prior}})
 }
+
+test_database_without_iam_authentication if denied(
+	plan(replace("aws_db_instance", db({"iam_database_authentication_enabled": false}))),
+	"IAM authentication is off",
+)
+
+# --- The database module's connection secret: the one version allowed ---------
+
+# In a first plan the value is unknown (absent from "after"): allowed, the
+# source is checked by tests/terraform.
+test_good_connection_version_unknown_passes if {
+	unknown := version(connection_version.address, {})
+	count(terraform.deny) == 0 with input as plan(replace("aws_secretsmanager_secret_version", unknown))
+}
+
+test_good_connection_version_of_another_database_passes if {
+	other := version("module.database_billing_v2.aws_secretsmanager_secret_version.connection", connection_version.change.after)
+	count(terraform.deny) == 0 with input as plan(array.concat(good_resources, [other]))
+}
+
+test_secret_version_elsewhere_in_database_module if denied(
+	plan(array.concat(good_resources, [version("module.database_api.aws_secretsmanager_secret_version.password", {"secret_string": "s3cr3t"})])),
+	"module.database_api.aws_secretsmanager_secret_version.password: keeps a secret value",
+)
+
+test_connection_version_outside_database_module if denied(
+	plan(array.concat(good_resources, [version("module.secrets.aws_secretsmanager_secret_version.connection", connection_version.change.after)])),
+	"module.secrets.aws_secretsmanager_secret_version.connection: keeps a secret value",
+)
+
+test_connection_version_in_root if denied(
+	plan(array.concat(good_resources, [version("aws_secretsmanager_secret_version.connection", connection_version.change.after)])),
+	"aws_secretsmanager_secret_version.connection: keeps a secret value",
+)
+
+test_connection_version_read_as_data if denied(
+	plan(array.concat(good_resources, [object.union(
+		version("module.database_api.data.aws_secretsmanager_secret_version.connection", connection_version.change.after),
+		{"mode": "data", "change": {"actions": ["read"]}},
+	)])),
+	"data.aws_secretsmanager_secret_version.connection: keeps a secret value",
+)
+
+test_connection_version_with_password if denied(
+	plan(replace("aws_secretsmanager_secret_version", version(
+		connection_version.address,
+		{"secret_string": json.marshal(object.union(connection, {"password": "s3cr3t"}))},
+	))),
+	"holds password besides the connection",
+)
+
+test_connection_version_not_json if denied(
+	plan(replace("aws_secretsmanager_secret_version", version(connection_version.address, {"secret_string": "postgres://api:s3cr3t@db/api"}))),
+	"not a JSON object",
+)
+
+test_connection_version_with_binary if denied(
+	plan(replace("aws_secretsmanager_secret_version", version(connection_version.address, {"secret_binary": "czNjcjN0"}))),
+	"holds a secret_binary",
+)
+
+test_connection_version_in_prior_state_with_password if denied(
+	object.union(plan(good_resources), {"plan": {
+		"resource_changes": [r | some r in good_resources; r != connection_version],
+		"prior_state": {"values": {"root_module": {"child_modules": [{"resources": [{
+			"address": connection_version.address, "mode": "managed", "type": "aws_secretsmanager_secret_version",
+			"values": {"secret_string": json.marshal(object.union(connection, {"master_password": "s3cr3t"}))},
+		}]}]}}},
+	}}),
+	"holds master_password besides the connection",
+)
+
+# After apply the version is in the prior state and in the plan as a no-op.
+test_good_connection_version_in_prior_state_passes if {
+	prior := {"values": {"root_module": {"child_modules": [{"resources": [{
+		"address": connection_version.address, "mode": "managed", "type": "aws_secretsmanager_secret_version",
+		"values": connection_version.change.after,
+	}]}]}}}
+	count(terraform.deny) == 0 with input as object.union(plan(good_resources), {"plan": {"resource_changes": good_resources, "prior_state": prior}})
+}
+
+# --- rds-db:connect names one user on one instance -------------------------------
+
+test_db_connect_on_every_resource if denied(
+	plan(array.concat(good_resources, [doc("jobs", [{"actions": ["rds-db:connect"], "resources": ["*"]}])])),
+	"rds-db:connect on every resource",
+)
+
+test_db_connect_as_any_user if denied(
+	plan(array.concat(good_resources, [doc("jobs", [{"actions": ["rds-db:connect"], "resources": ["arn:aws:rds-db:eu-west-1:111111111111:dbuser:db-ABCDEFGHIJKL01234/*"]}])])),
+	"name one database user on one instance",
+)
+
+test_db_connect_wildcard_action_on_any_instance if denied(
+	plan(array.concat(good_resources, [doc("jobs", [{"actions": ["rds-db:*"], "resources": ["arn:aws:rds-db:eu-west-1:111111111111:dbuser:*/api"]}])])),
+	"rds-db:* on arn:aws:rds-db:eu-west-1:111111111111:dbuser:*/api",
+)
+
+# --- The plan role's exemption: the environment's connection secrets -----------
+
+connection_key := "arn:aws:kms:eu-west-1:111111111111:key/6666aaaa-6666-4666-8666-666666666666"
+
+denies_but(secrets) := role_policy([
+	{"Sid": "NoSecretValues", "Effect": "Deny", "Action": "secretsmanager:GetSecretValue", "NotResource": secrets},
+	{"Sid": "NoBatchSecretValues", "Effect": "Deny", "Action": "secretsmanager:BatchGetSecretValue", "Resource": "*"},
+	{"Sid": "NoDecryptionButState", "Effect": "Deny", "Action": ["kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"], "NotResource": [state_key, connection_key]},
+])
+
+test_good_plan_role_reads_connection_secrets if {
+	denies := denies_but([
+		"arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/api/database-??????",
+		"arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/billing-v2/database-AbC123",
+	])
+	count(terraform.deny) == 0 with input as plan(replace("aws_iam_role_policy", denies))
+}
+
+test_plan_role_exempts_a_declared_secret if denied(
+	plan(replace("aws_iam_role_policy", denies_but(["arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/api/stripe-api-key-AbCdEf"]))),
+	"no inline policy denies secretsmanager:GetSecretValue on every resource",
+)
+
+test_plan_role_exempts_another_environments_connection if denied(
+	plan(replace("aws_iam_role_policy", denies_but(["arn:aws:secretsmanager:eu-west-1:111111111111:secret:staging/api/database-??????"]))),
+	"no inline policy denies secretsmanager:GetSecretValue on every resource",
+)
+
+test_plan_role_exempts_every_connection_by_wildcard if denied(
+	plan(replace("aws_iam_role_policy", denies_but(["arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/*/database-??????"]))),
+	"no inline policy denies secretsmanager:GetSecretValue on every resource",
+)
+
+test_plan_role_exempts_a_longer_name if denied(
+	plan(replace("aws_iam_role_policy", denies_but(["arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/api/database-extra-*"]))),
+	"no inline policy denies secretsmanager:GetSecretValue on every resource",
+)

@@ -3,8 +3,10 @@
 // Package e2e_test applies the dev root of the sample organisation against
 // moto_server, an AWS API emulator, on 127.0.0.1: it checks that every
 // resource exists (a second plan finds nothing to do), runs the production
-// guardrails on that plan and on the plans of every other environment, and
-// destroys everything. Run it with `make e2e`.
+// guardrails on that plan and on the plans of every other environment,
+// checks what a service with a database will find (IAM authentication on,
+// the connection secret holding the connection and no password, the root's
+// outputs), and destroys everything. Run it with `make e2e`.
 //
 // A test-only override file points the AWS provider at moto, keeps state
 // locally, and replaces two modules by stand-ins in stubs/: moto cannot run
@@ -21,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -107,6 +110,9 @@ func TestEnvironmentsAgainstMoto(t *testing.T) {
 				}
 			}
 			guardrails(t, m, e, work, planJSON)
+			// The plan's prior state is every resource as the refresh read
+			// it back from moto: what the services and jobs will find.
+			databaseWiring(t, m, e, refreshed(t, planJSON), run("output", "-json"))
 			start = time.Now()
 			run("destroy", "-input=false", "-no-color", "-auto-approve")
 			t.Logf("dev destroyed in %s (%d resources)", time.Since(start).Round(time.Second), len(resources))
@@ -248,6 +254,171 @@ func guardrails(t *testing.T, m *spec.Model, e *spec.Environment, work, planJSON
 		t.Errorf("guardrail: %v", d)
 	}
 	t.Logf("%s: %d guardrail denials on a plan of %d resource changes", e.Name, len(denials), len(plan.(map[string]any)["resource_changes"].([]any)))
+}
+
+// refreshed is the values of every managed resource in a plan's prior
+// state, by address.
+func refreshed(t *testing.T, planJSON string) map[string]map[string]any {
+	t.Helper()
+	type module struct {
+		Resources []struct {
+			Address string         `json:"address"`
+			Mode    string         `json:"mode"`
+			Values  map[string]any `json:"values"`
+		} `json:"resources"`
+		ChildModules []json.RawMessage `json:"child_modules"`
+	}
+	var plan struct {
+		PriorState struct {
+			Values struct {
+				RootModule json.RawMessage `json:"root_module"`
+			} `json:"values"`
+		} `json:"prior_state"`
+	}
+	if err := json.Unmarshal([]byte(planJSON), &plan); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]any{}
+	var walk func(raw json.RawMessage)
+	walk = func(raw json.RawMessage) {
+		var m module
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range m.Resources {
+			if r.Mode == "managed" {
+				out[r.Address] = r.Values
+			}
+		}
+		for _, c := range m.ChildModules {
+			walk(c)
+		}
+	}
+	walk(plan.PriorState.Values.RootModule)
+	return out
+}
+
+// databaseWiring checks, for every service with a database, what apply
+// made of it as moto returns it: the instance takes IAM authentication, the
+// connection secret holds the connection and nothing else (no password),
+// and the root's outputs name the secret, the backup bucket and the jobs'
+// role by the names of internal/spec.
+func databaseWiring(t *testing.T, m *spec.Model, e *spec.Environment, applied map[string]map[string]any, outputsJSON string) {
+	t.Helper()
+	var outputs map[string]struct {
+		Value any `json:"value"`
+	}
+	stdout, _, _ := strings.Cut(outputsJSON, "\n[stderr]\n")
+	if err := json.Unmarshal([]byte(stdout), &outputs); err != nil {
+		t.Fatalf("terraform output -json: %v\n%s", err, outputsJSON)
+	}
+	checked := 0
+	for _, s := range m.Services {
+		if s.Database == nil {
+			continue
+		}
+		checked++
+		mod := "module.database_" + strings.ReplaceAll(s.Name, "-", "_")
+		db := applied[mod+".aws_db_instance.this"]
+		if db == nil {
+			t.Fatalf("%s: no database instance in the plan after apply", s.Name)
+		}
+		if db["iam_database_authentication_enabled"] != true {
+			t.Errorf("%s: the instance does not take IAM authentication", s.Name)
+		}
+		version := applied[mod+".aws_secretsmanager_secret_version.connection"]
+		raw, _ := version["secret_string"].(string)
+		var conn map[string]string
+		if err := json.Unmarshal([]byte(raw), &conn); err != nil {
+			t.Fatalf("%s: the connection secret is not a JSON object of strings: %v", s.Name, err)
+		}
+		masterARN := ""
+		if ms, _ := db["master_user_secret"].([]any); len(ms) == 1 {
+			masterARN, _ = ms[0].(map[string]any)["secret_arn"].(string)
+		}
+		want := map[string]string{
+			"host": fmt.Sprint(db["address"]), "port": "5432", "dbname": spec.DatabaseName(s),
+			"username": spec.DatabaseUser(s), "sslmode": "require", "master_secret_arn": masterARN,
+		}
+		if fmt.Sprint(conn) != fmt.Sprint(want) || masterARN == "" || want["host"] == "" {
+			t.Errorf("%s: the connection secret holds %v, want %v", s.Name, conn, want)
+		}
+		prefix := strings.TrimPrefix(mod, "module.")
+		for name, value := range map[string]string{
+			prefix + "_connection_secret_name": spec.DatabaseSecretName(e, s),
+			prefix + "_backup_bucket":          spec.BackupBucketName(m.Platform, e, s),
+			prefix + "_jobs_role_arn":          "arn:aws:iam::" + motoAccount + ":role/" + spec.DatabaseJobsRoleName(m.Platform, e, s),
+		} {
+			if got := fmt.Sprint(outputs[name].Value); got != value {
+				t.Errorf("output %s = %q, want %q", name, got, value)
+			}
+		}
+		planRoleMayRefresh(t, e, applied, fmt.Sprint(applied[mod+".aws_secretsmanager_secret.connection"]["arn"]))
+		t.Logf("%s: connection secret %s holds %v", s.Name, spec.DatabaseSecretName(e, s), conn)
+	}
+	if checked == 0 {
+		t.Fatalf("%s has no database to check", e.Name)
+	}
+}
+
+// planRoleMayRefresh checks the plan role's inline policies, as applied,
+// against the connection secret's real ARN: pull-request plans refresh its
+// version with GetSecretValue, which no Deny may block and an Allow must
+// grant (the role's managed ReadOnlyAccess does not). Moto does not enforce
+// IAM, so this is where a pattern that misses the real ARN (its account,
+// region or suffix) shows.
+func planRoleMayRefresh(t *testing.T, e *spec.Environment, applied map[string]map[string]any, secretARN string) {
+	t.Helper()
+	type statement struct {
+		Effect      string
+		Action      any
+		Resource    any
+		NotResource any
+	}
+	var denied, allowed bool
+	policies := 0
+	for address, values := range applied {
+		if !strings.HasPrefix(address, "module.iam.aws_iam_role_policy.plan_") || !strings.HasSuffix(address, fmt.Sprintf("[%q]", spec.DeployEnvironment(e))) {
+			continue
+		}
+		policies++
+		var doc struct{ Statement []statement }
+		if err := json.Unmarshal([]byte(fmt.Sprint(values["policy"])), &doc); err != nil {
+			t.Fatalf("%s: %v", address, err)
+		}
+		for _, st := range doc.Statement {
+			if !globAny(st.Action, "secretsmanager:GetSecretValue") {
+				continue
+			}
+			covers := globAny(st.Resource, secretARN) || (st.NotResource != nil && !globAny(st.NotResource, secretARN))
+			denied = denied || (covers && st.Effect == "Deny")
+			allowed = allowed || (covers && st.Effect == "Allow")
+		}
+	}
+	if policies < 2 || denied || !allowed {
+		t.Errorf("the plan role (%d inline policies) may not GetSecretValue on %s (denied %v, allowed %v): every pull-request plan would fail to refresh the connection", policies, secretARN, denied, allowed)
+	}
+}
+
+// globAny matches an IAM Action or Resource value (a string or a list) with
+// its * and ? wildcards against s.
+func globAny(patterns any, s string) bool {
+	var list []string
+	switch p := patterns.(type) {
+	case string:
+		list = []string{p}
+	case []any:
+		for _, v := range p {
+			list = append(list, fmt.Sprint(v))
+		}
+	}
+	for _, p := range list {
+		re := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(p)) + "$"
+		if regexp.MustCompile(re).MatchString(s) {
+			return true
+		}
+	}
+	return false
 }
 
 // backendSettings reads encrypt and use_lockfile from a generated backend.tf.

@@ -52,18 +52,27 @@ func TestPlanRoleCannotReadSecrets(t *testing.T) {
 	mirror := tftest.Mirror(t)
 
 	for _, tc := range []struct {
-		name     string
-		stateKey string // "" for SSE-S3 state
+		name        string
+		stateKey    string // "" for SSE-S3 state
+		connections bool   // the root has a database: its connection secret is plan-readable
 	}{
-		{"sse-s3-state", ""},
-		{"sse-kms-state", stateKey},
+		{"sse-s3-state", "", false},
+		{"sse-kms-state", stateKey, false},
+		{"connection-secrets", "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			plan := planIAM(t, tf, mirror, tc.stateKey)
+			extra := ""
+			if tc.connections {
+				extra = fmt.Sprintf("  plan_readable_secret_arns  = [%q]\n  plan_readable_kms_key_arns = [%q]\n", connectionPattern, secretsManagerKey)
+			}
+			plan := planIAM(t, tf, mirror, tc.stateKey, extra)
 			role, policies := planRolePolicies(t, plan, "prod")
 			t.Logf("%s: %d inline policies", role, len(policies))
 
+			if tc.connections {
+				checkConnectionExemption(t, role, policies)
+			}
 			for _, res := range secretResources {
 				for _, a := range []string{"secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"} {
 					if !explicitlyDenied(policies, a, res) {
@@ -114,9 +123,44 @@ func TestPlanRoleCannotReadSecrets(t *testing.T) {
 	}
 }
 
+// The database module's connection secret, as the plan roles may read it
+// (its ARN pattern, known before it exists), and its key, aws/secretsmanager.
+const (
+	connectionPattern = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/api/database-??????"
+	secretsManagerKey = "arn:aws:kms:eu-west-1:111111111111:key/7777abcd-7777-4777-8777-777777777777"
+)
+
+// checkConnectionExemption: the plan role may read the connection secret
+// (a refresh of its version calls GetSecretValue), decrypting with its key
+// and nothing more, and no other secret whose name merely starts alike.
+func checkConnectionExemption(t *testing.T, role string, policies []policyDoc) {
+	t.Helper()
+	connection := strings.TrimSuffix(connectionPattern, "??????") + "AbCdEf"
+	if !allowed(policies, "secretsmanager:GetSecretValue", connection) {
+		t.Errorf("%s cannot GetSecretValue on %s: refreshing the connection version fails", role, connection)
+	}
+	if !allowed(policies, "kms:Decrypt", secretsManagerKey) {
+		t.Errorf("%s cannot decrypt with aws/secretsmanager: refreshing the connection version fails", role)
+	}
+	for _, other := range []string{
+		strings.TrimSuffix(connectionPattern, "-??????") + "-extra-AbCdEf",
+		strings.Replace(connection, ":secret:prod/", ":secret:staging/", 1),
+	} {
+		if !explicitlyDenied(policies, "secretsmanager:GetSecretValue", other) {
+			t.Errorf("%s may read %s", role, other)
+		}
+	}
+	for _, a := range plaintextActions {
+		if a != "kms:Decrypt" && !explicitlyDenied(policies, a, secretsManagerKey) {
+			t.Errorf("%s may %s with aws/secretsmanager; only Decrypt is exempt", role, a)
+		}
+	}
+}
+
 // planIAM plans modules/iam for one environment, offline (dummy credentials,
-// no API call), and returns `terraform show -json` of the plan.
-func planIAM(t *testing.T, tf, mirror, stateKMSKey string) []byte {
+// no API call), with extra arguments for the module if any, and returns
+// `terraform show -json` of the plan.
+func planIAM(t *testing.T, tf, mirror, stateKMSKey, extra string) []byte {
 	t.Helper()
 	dir := t.TempDir()
 	tftest.Copy(t, filepath.Join(modulesRoot(t), "iam"), filepath.Join(dir, "modules", "iam"))
@@ -144,8 +188,9 @@ module "iam" {
   environments = {
     prod = { plan_role_name = "acme-prod-github-plan", apply_role_name = "acme-prod-github-apply" }
   }
+%s
 }
-`, stateBucket, key)
+`, stateBucket, key, extra)
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,17 @@ var secretArguments = []string{"password", "master_password", "secret_string", "
 // databaseTypes must let the service manage the master password.
 var databaseTypes = []string{"aws_db_instance", "aws_rds_cluster"}
 
+// The one exemption, as in policies/terraform: the database module writes
+// the connection to its database (services sign in with RDS IAM tokens, so
+// it holds no password). Exactly this file and resource, and a
+// secret_string that is jsonencode of an object of exactly these keys.
+const (
+	connectionFile     = "modules/database/main.tf"
+	connectionResource = "connection"
+)
+
+var connectionKeys = []string{"dbname", "host", "master_secret_arn", "port", "sslmode", "username"}
+
 func TestNoSecretValuesInTerraform(t *testing.T) {
 	repo := filepath.Join("..", "..")
 	dirs, err := filepath.Glob(filepath.Join(repo, "modules", "*"))
@@ -95,6 +106,12 @@ func secretValueFindings(t *testing.T, name string, src []byte) ([]string, int) 
 		}
 		typ := b.Labels[0]
 		at := fmt.Sprintf("%s:%d: %s %q %q", name, b.DefRange().Start.Line, b.Type, typ, b.Labels[1])
+		if name == connectionFile && b.Type == "resource" && typ == "aws_secretsmanager_secret_version" && b.Labels[1] == connectionResource {
+			if problem := connectionProblem(b.Body); problem != "" {
+				out = append(out, at+": "+problem)
+			}
+			continue
+		}
 		if why, bad := secretValueTypes[typ]; bad {
 			out = append(out, at+": "+why)
 		}
@@ -114,6 +131,48 @@ func secretValueFindings(t *testing.T, name string, src []byte) ([]string, int) 
 		}
 	}
 	return out, databases
+}
+
+// connectionProblem says what is wrong with the database module's
+// connection version, or "": its only value is secret_string =
+// jsonencode({...}) with exactly the connection's keys.
+func connectionProblem(body *hclsyntax.Body) string {
+	for name := range body.Attributes {
+		if slices.Contains(secretArguments, name) && name != "secret_string" {
+			return "sets " + name + "; the connection secret holds only secret_string"
+		}
+	}
+	attr, ok := body.Attributes["secret_string"]
+	if !ok {
+		return "sets no secret_string"
+	}
+	call, ok := attr.Expr.(*hclsyntax.FunctionCallExpr)
+	if !ok || call.Name != "jsonencode" || len(call.Args) != 1 {
+		return "secret_string must be jsonencode({...}) of the connection's keys"
+	}
+	obj, ok := call.Args[0].(*hclsyntax.ObjectConsExpr)
+	if !ok {
+		return "secret_string must be jsonencode of an object literal, whose keys can be checked"
+	}
+	var keys []string
+	for _, item := range obj.Items {
+		k, ok := item.KeyExpr.(*hclsyntax.ObjectConsKeyExpr)
+		key := ""
+		if ok {
+			key = hcl.ExprAsKeyword(k.Wrapped)
+		}
+		if key == "" {
+			if v, diags := item.KeyExpr.Value(nil); !diags.HasErrors() && v.Type() == cty.String {
+				key = v.AsString()
+			}
+		}
+		keys = append(keys, key)
+	}
+	slices.Sort(keys)
+	if !slices.Equal(keys, connectionKeys) {
+		return fmt.Sprintf("secret_string holds keys %v, want exactly %v (no password: IAM authentication)", keys, connectionKeys)
+	}
+	return ""
 }
 
 // ssmParameterIsSecret: a SecureString resource, or a data source that
@@ -239,5 +298,53 @@ ephemeral "aws_secretsmanager_secret_version" "read_at_apply_only" {
 	}
 	if findings, dbs := secretValueFindings(t, "good.tf", []byte(good)); len(findings) != 0 || dbs != 1 {
 		t.Errorf("good.tf: %d database resources, findings:\n%s", dbs, strings.Join(findings, "\n"))
+	}
+}
+
+// The database module's connection version is the one exemption, and only
+// there, with that name and the connection's keys.
+func TestConnectionVersionExemption(t *testing.T) {
+	version := func(label, object string) []byte {
+		return []byte(`resource "aws_secretsmanager_secret_version" "` + label + `" {
+  secret_id = aws_secretsmanager_secret.connection.id
+  secret_string = ` + object + `
+}
+`)
+	}
+	good := `jsonencode({
+    host              = aws_db_instance.this.address
+    port              = tostring(aws_db_instance.this.port)
+    dbname            = aws_db_instance.this.db_name
+    username          = var.iam_username
+    sslmode           = "require"
+    master_secret_arn = aws_db_instance.this.master_user_secret[0].secret_arn
+  })`
+	if f, _ := secretValueFindings(t, connectionFile, version(connectionResource, good)); len(f) != 0 {
+		t.Errorf("the connection version is refused:\n%s", strings.Join(f, "\n"))
+	}
+	withPassword := strings.Replace(good, `sslmode           = "require"`, `sslmode = "require"
+    "password" = var.password`, 1)
+	for _, c := range []struct {
+		file, label, object, want string
+	}{
+		{connectionFile, connectionResource, withPassword, "secret_string holds keys [dbname host master_secret_arn password port sslmode username]"},
+		{connectionFile, connectionResource, `jsonencode(local.connection)`, "jsonencode of an object literal"},
+		{connectionFile, connectionResource, `"postgres://api@db/api"`, "must be jsonencode"},
+		{connectionFile, "password", good, "the secret's value is kept in the state"},
+		{"modules/secrets/main.tf", connectionResource, good, "the secret's value is kept in the state"},
+		{"environments/dev/terraform/main.tf", connectionResource, good, "the secret's value is kept in the state"},
+	} {
+		f, _ := secretValueFindings(t, c.file, version(c.label, c.object))
+		if len(f) == 0 || !strings.Contains(strings.Join(f, "\n"), c.want) {
+			t.Errorf("%s %q with %s: findings %q, want one saying %q", c.file, c.label, c.object, f, c.want)
+		}
+	}
+	binary := []byte(`resource "aws_secretsmanager_secret_version" "connection" {
+  secret_id     = "x"
+  secret_binary = "czNjcjN0"
+}
+`)
+	if f, _ := secretValueFindings(t, connectionFile, binary); len(f) != 1 || !strings.Contains(f[0], "sets secret_binary") {
+		t.Errorf("a binary connection version: findings %q", f)
 	}
 }
