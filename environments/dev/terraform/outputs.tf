@@ -33,3 +33,23 @@ output "database_api_endpoint" {
   description = "PostgreSQL endpoint of api."
   value       = module.database_api.endpoint
 }
+
+output "database_api_connection_secret_name" {
+  description = "Secrets Manager secret holding the connection to api's database (no password: IAM authentication)."
+  value       = module.database_api.connection_secret_name
+}
+
+output "database_api_connection_secret_arn" {
+  description = "ARN of the connection secret of api's database."
+  value       = module.database_api.connection_secret_arn
+}
+
+output "database_api_backup_bucket" {
+  description = "S3 bucket of the logical backups of api's database."
+  value       = module.storage.bucket_ids["acme-dev-api-backups"]
+}
+
+output "database_api_jobs_role_arn" {
+  description = "IRSA role of api's database jobs (grant, backup, restore drill), for their ServiceAccount."
+  value       = module.iam.database_jobs_role_arns["api"]
+}

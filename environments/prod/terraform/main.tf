@@ -39,6 +39,11 @@ module "storage" {
       versioning  = true
       expire_days = 2555
     }
+    acme-prod-api-backups = {
+      versioning             = true
+      expire_days            = 30
+      noncurrent_expire_days = 7
+    }
   }
   kms_key_alias = "acme-prod-storage"
 }
@@ -46,18 +51,21 @@ module "storage" {
 module "database_api" {
   source = "../../../modules/database"
 
-  identifier                = "acme-prod-api"
-  engine_version            = "16"
-  instance_class            = "db.r6g.large"
-  allocated_storage         = 20
-  db_name                   = "api"
-  vpc_id                    = module.network.vpc_id
-  db_subnet_group_name      = module.network.database_subnet_group_name
-  allowed_security_group_id = module.cluster.cluster_security_group_id
-  multi_az                  = true
-  deletion_protection       = true
-  backup_retention_period   = 35
-  backup_tag_value          = "acme-prod-api"
+  identifier                             = "acme-prod-api"
+  engine_version                         = "16"
+  instance_class                         = "db.r6g.large"
+  allocated_storage                      = 20
+  db_name                                = "api"
+  iam_username                           = "api"
+  vpc_id                                 = module.network.vpc_id
+  db_subnet_group_name                   = module.network.database_subnet_group_name
+  allowed_security_group_id              = module.cluster.cluster_security_group_id
+  multi_az                               = true
+  deletion_protection                    = true
+  backup_retention_period                = 35
+  backup_tag_value                       = "acme-prod-api"
+  connection_secret_name                 = "prod/api/database"
+  connection_secret_recovery_window_days = 30
 }
 
 module "backup_api" {
@@ -81,9 +89,11 @@ module "iam" {
       apply_role_name = "acme-prod-github-apply"
     }
   }
-  state_bucket_arn      = "arn:aws:s3:::acme-terraform-state"
-  eks_oidc_provider_arn = module.cluster.oidc_provider_arn
-  eks_oidc_issuer       = module.cluster.oidc_issuer
+  state_bucket_arn           = "arn:aws:s3:::acme-terraform-state"
+  plan_readable_secret_arns  = [module.database_api.connection_secret_arn_pattern]
+  plan_readable_kms_key_arns = [module.database_api.connection_secret_kms_key_arn]
+  eks_oidc_provider_arn      = module.cluster.oidc_provider_arn
+  eks_oidc_issuer            = module.cluster.oidc_issuer
   services = {
     api = {
       role_name       = "acme-prod-api"
@@ -91,6 +101,7 @@ module "iam" {
       service_account = "api"
       secret_arns     = [module.secrets.secret_arns["prod/api/stripe-api-key"], module.secrets.secret_arns["prod/api/webhook-signing-key"]]
       bucket_arns     = [module.storage.bucket_arns["acme-prod-api-invoices"]]
+      db_connect_arns = [module.database_api.iam_connect_arn]
     }
     web = {
       role_name       = "acme-prod-web"
@@ -110,8 +121,20 @@ module "iam" {
       role_name       = "acme-prod-external-secrets"
       namespace       = "external-secrets"
       service_account = "external-secrets"
-      secret_arns     = [module.secrets.secret_arns["prod/api/stripe-api-key"], module.secrets.secret_arns["prod/api/webhook-signing-key"], module.secrets.secret_arns["prod/worker/queue-credentials"], module.secrets.secret_arns["prod/platform/alertmanager"]]
+      secret_arns     = [module.secrets.secret_arns["prod/api/stripe-api-key"], module.secrets.secret_arns["prod/api/webhook-signing-key"], module.secrets.secret_arns["prod/worker/queue-credentials"], module.secrets.secret_arns["prod/platform/alertmanager"], module.database_api.connection_secret_arn]
       bucket_arns     = []
+    }
+  }
+  database_jobs = {
+    api = {
+      role_name             = "acme-prod-api-db"
+      namespace             = "api"
+      service_account       = "api-database"
+      connection_secret_arn = module.database_api.connection_secret_arn
+      master_secret_arn     = module.database_api.master_user_secret_arn
+      secret_kms_key_arns   = [module.database_api.connection_secret_kms_key_arn, module.database_api.kms_key_arn]
+      db_connect_arn        = module.database_api.iam_connect_arn
+      backup_bucket_arn     = module.storage.bucket_arns["acme-prod-api-backups"]
     }
   }
   secrets_kms_key_arn = module.secrets.kms_key_arn
