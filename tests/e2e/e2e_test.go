@@ -112,7 +112,9 @@ func TestEnvironmentsAgainstMoto(t *testing.T) {
 			guardrails(t, m, e, work, planJSON)
 			// The plan's prior state is every resource as the refresh read
 			// it back from moto: what the services and jobs will find.
-			databaseWiring(t, m, e, refreshed(t, planJSON), run("output", "-json"))
+			applied := refreshed(t, planJSON)
+			databaseWiring(t, m, e, applied, run("output", "-json"))
+			databaseChain(t, m, e, out, applied)
 			start = time.Now()
 			run("destroy", "-input=false", "-no-color", "-auto-approve")
 			t.Logf("dev destroyed in %s (%d resources)", time.Since(start).Round(time.Second), len(resources))
