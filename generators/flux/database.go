@@ -1,7 +1,6 @@
 package flux
 
 import (
-	"fmt"
 	"maps"
 	"time"
 
@@ -103,10 +102,6 @@ const (
 	// Runs kept, so that the logs of the last failures (the drill's report
 	// is its log) can be read.
 	jobHistory = 3
-
-	// maxCronJobName: the CronJob controller names each Job it starts
-	// <name>-<11 characters>, and that name, a pod label, must fit 63.
-	maxCronJobName = 52
 )
 
 // The pgops subcommands.
@@ -152,12 +147,6 @@ func (g *envGen) database(f *folder, v svc) error {
 		return nil
 	}
 	name := spec.DatabaseK8sSecret(v.Service)
-	for _, s := range v.Secrets {
-		// The spec reserves "database"; this name is made from it.
-		if s == name {
-			return fmt.Errorf("secret %q has the name of the Secret that holds the connection to the service's database; rename the secret", s)
-		}
-	}
 	f.add("externalsecret-"+name+".yaml", g.databaseExternalSecret(v))
 	f.add("serviceaccount-"+spec.DatabaseJobsServiceAccount(v.Service)+".yaml", &corev1.ServiceAccount{
 		TypeMeta: typeMeta("v1", "ServiceAccount"),
@@ -168,11 +157,6 @@ func (g *envGen) database(f *folder, v svc) error {
 		AutomountServiceAccountToken: ptr(false), // the jobs' pods opt in
 	})
 
-	for _, n := range []string{spec.BackupJobName(v.Service), spec.DrillJobName(v.Service)} {
-		if len(n) > maxCronJobName {
-			return fmt.Errorf("CronJob name %q is %d characters; Kubernetes allows %d: shorten the service name", n, len(n), maxCronJobName)
-		}
-	}
 	digest := g.m.PgopsDigest(g.e)
 	if digest == "" {
 		return nil

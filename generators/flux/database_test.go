@@ -17,8 +17,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
-	"github.com/groundwork-dev/groundwork/generators/flux"
-	"github.com/groundwork-dev/groundwork/internal/engine"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
@@ -455,25 +453,4 @@ func selects(t *testing.T, sel *metav1.LabelSelector, set labels.Set) bool {
 		t.Fatal(err)
 	}
 	return s.Matches(set)
-}
-
-// A service whose name would make its CronJobs' names too long for
-// Kubernetes, or whose secret takes the name of its database's Secret, is
-// refused, not written.
-func TestDatabaseNamesRefused(t *testing.T) {
-	for name, change := range map[string]func(s *spec.Service){
-		"long name":    func(s *spec.Service) { s.Name = strings.Repeat("a", 40) },
-		"secret clash": func(s *spec.Service) { s.Secrets = append(s.Secrets, spec.DatabaseK8sSecret(s)) },
-	} {
-		t.Run(name, func(t *testing.T) {
-			m := load(t, repoRoot)
-			s := m.Service("api")
-			change(s)
-			_, err := flux.Generator{}.Generate(engine.NewInput(m))
-			if err == nil || !strings.Contains(err.Error(), "service "+s.Name) {
-				t.Fatalf("got %v, want an error about service %s", err, s.Name)
-			}
-			t.Log(err)
-		})
-	}
 }

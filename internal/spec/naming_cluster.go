@@ -1,6 +1,9 @@
 package spec
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Names in the cluster that more than one generator writes: the flux
 // generator installs the controllers and their values, the alertmanager and
@@ -62,7 +65,8 @@ func Labels(p *Platform, name string) map[string]string {
 // Undeployed lists, one line each, the services that an environment does
 // not run yet because its release record names no digest for them: their
 // namespaces, identities, policies and secrets are generated, their
-// workloads are not. Sorted by environment, then service.
+// workloads are not; and, per environment, the database jobs when pgops has
+// no digest there. Sorted by environment, then service.
 func Undeployed(m *Model) []string {
 	var out []string
 	for _, e := range m.Environments {
@@ -75,6 +79,25 @@ func Undeployed(m *Model) []string {
 			} else {
 				out = append(out, fmt.Sprintf("%s is not deployed in %s yet (no release record %s)", s.Name, e.Name, ReleaseFile(e)))
 			}
+		}
+		if dbs := servicesWithDatabase(m); len(dbs) > 0 && m.PgopsDigest(e) == "" {
+			why := fmt.Sprintf("no release record %s", ReleaseFile(e))
+			if r := m.Releases[e.Name]; r != nil && r.Source != nil {
+				why = fmt.Sprintf("no %s digest in %s", PgopsRelease, r.Source.Path)
+			}
+			out = append(out, fmt.Sprintf("the database jobs (grant, backup, restore drill) of %s are not deployed in %s yet (%s); BackupTooOld fires there until a backup runs",
+				strings.Join(dbs, ", "), e.Name, why))
+		}
+	}
+	return out
+}
+
+// servicesWithDatabase names the services that have a database.
+func servicesWithDatabase(m *Model) []string {
+	var out []string
+	for _, s := range m.Services {
+		if s.Database != nil {
+			out = append(out, s.Name)
 		}
 	}
 	return out

@@ -15,6 +15,14 @@ import (
 
 var supportedPG = []string{"14", "15", "16", "17"}
 
+// reservedRoles are login roles a service's database cannot have: the
+// master user the database module creates, RDS's own and its IAM role.
+var reservedRoles = []string{"dbadmin", "rdsadmin", "rds_iam", "rds_superuser", "rds_replication", "rds_password", "postgres"}
+
+// maxCronJobName is Kubernetes' limit for a CronJob's name: its Jobs get
+// an 11-character suffix and must stay 63.
+const maxCronJobName = 52
+
 func (c *checker) database(s *Service) {
 	src, db := s.Source, s.Database
 	if db.Engine != defaultEngine {
@@ -70,11 +78,24 @@ func (c *checker) schedule(src *Source, field, schedule string, maxAge Duration,
 }
 
 // databaseNames refuses the names a database takes from the service's
-// own: its connection secret and its backup bucket.
+// own (its connection secrets and its backup bucket), a login role
+// PostgreSQL or RDS keeps for themselves, and job names Kubernetes would
+// refuse.
 func (c *checker) databaseNames(s *Service) {
+	if u := DatabaseUser(s); strings.HasPrefix(u, "pg_") || slices.Contains(reservedRoles, u) {
+		c.errorf(s.Source, KindValue, "database", "the login role of %s's database would be %q, which PostgreSQL or RDS keeps for itself; rename the service", s.Name, u)
+	}
+	if n := DrillJobName(s); len(n) > maxCronJobName {
+		c.errorf(s.Source, KindValue, "database", "the restore drill's CronJob would be named %q, %d characters; Kubernetes allows %d for a CronJob: shorten the service name", n, len(n), maxCronJobName)
+	}
 	for i, n := range s.Secrets {
 		if n == DatabaseSecret {
 			c.errorf(s.Source, KindValue, fmt.Sprintf("secrets[%d]", i), "%q is the secret Groundwork makes for the connection to %s's database; give this one another name", n, s.Name)
+		}
+	}
+	for i, n := range s.Secrets {
+		if n == DatabaseK8sSecret(s) {
+			c.errorf(s.Source, KindValue, fmt.Sprintf("secrets[%d]", i), "%q is the Kubernetes Secret that holds the connection to %s's database; give this one another name", n, s.Name)
 		}
 	}
 	for i, b := range s.Buckets {
