@@ -217,7 +217,10 @@ func startAPI(t *testing.T, databaseURL string) string {
 	port := freePort(t)
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), deploymentEnv(t)...)
-	cmd.Env = append(cmd.Env, fmt.Sprintf("PORT=%d", port), "DATABASE_URL="+databaseURL)
+	// The local PostgreSQL has no IAM and no TLS: the password in the URL
+	// stands in for the RDS IAM token the Deployment signs in with
+	// (tests/e2e follows that chain to the applied Terraform root).
+	cmd.Env = append(cmd.Env, fmt.Sprintf("PORT=%d", port), "DATABASE_URL="+databaseURL, "DATABASE_AUTH=password")
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	// /healthz, not /readyz: the SLIs leave the probe path out, and the
 	// kubelet probes /healthz only; a /readyz request would count as a user's.

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"net"
 	"net/url"
@@ -154,40 +153,6 @@ func setup(t *testing.T) (string, *s3.Client, *opstest.Pushgateway) {
 	return dbURL, client, pgw
 }
 
-func get(t *testing.T, client *s3.Client, key string) []byte {
-	t.Helper()
-	out, err := client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: &key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Body.Close()
-	b, err := io.ReadAll(out.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func put(t *testing.T, client *s3.Client, key string, body []byte) {
-	t.Helper()
-	if _, err := client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: &key, Body: bytes.NewReader(body)}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func keys(t *testing.T, client *s3.Client) []string {
-	t.Helper()
-	out, err := client.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ks []string
-	for _, o := range out.Contents {
-		ks = append(ks, *o.Key)
-	}
-	return ks
-}
-
 func near(v float64, t time.Time, within time.Duration) bool {
 	return math.Abs(v-float64(t.UnixNano())/1e9) < within.Seconds()
 }
@@ -220,16 +185,16 @@ func TestBackupAndDrill(t *testing.T) {
 	if r.code != exitOK || r.stderr != "" {
 		t.Fatalf("backup: exit %d, stderr %q", r.code, r.stderr)
 	}
-	ks := keys(t, client)
+	ks := backups(client).Keys(t)
 	if len(ks) != 2 || !strings.HasSuffix(ks[0], ".dump") || !strings.HasSuffix(ks[1], ".json") || !strings.HasPrefix(ks[0], prefix) {
 		t.Fatalf("bucket holds %v, want api/<stamp>.dump and api/<stamp>.json", ks)
 	}
 	manifestKey, dumpKey := ks[1], ks[0]
 	var m pgops.Manifest
-	if err := json.Unmarshal(get(t, client, manifestKey), &m); err != nil {
+	if err := json.Unmarshal(backups(client).Get(t, manifestKey), &m); err != nil {
 		t.Fatal(err)
 	}
-	dump := get(t, client, dumpKey)
+	dump := backups(client).Get(t, dumpKey)
 	if m.Dump.Key != dumpKey || m.Dump.Size != int64(len(dump)) || !bytes.HasPrefix(dump, []byte("PGDMP")) {
 		t.Errorf("manifest dump %+v; the object is %d bytes starting %q", m.Dump, len(dump), dump[:min(5, len(dump))])
 	}
@@ -326,8 +291,8 @@ func TestBackupAndDrill(t *testing.T) {
 		for i := len(bad) / 2; i < len(bad)/2+16; i++ {
 			bad[i] ^= 0xff
 		}
-		put(t, client, dumpKey, bad)
-		defer put(t, client, dumpKey, dump)
+		backups(client).Put(t, dumpKey, bad)
+		defer backups(client).Put(t, dumpKey, dump)
 		fails(t, "the dump is corrupt")
 	})
 
@@ -338,10 +303,10 @@ func TestBackupAndDrill(t *testing.T) {
 		cut := dump[:len(dump)*6/10]
 		tm := m
 		tm.Dump.Size, tm.Dump.SHA256 = int64(len(cut)), sha256hex(cut)
-		put(t, client, dumpKey, cut)
-		put(t, client, manifestKey, mustJSON(t, tm))
-		defer put(t, client, manifestKey, mustJSON(t, m))
-		defer put(t, client, dumpKey, dump)
+		backups(client).Put(t, dumpKey, cut)
+		backups(client).PutJSON(t, manifestKey, tm)
+		defer backups(client).PutJSON(t, manifestKey, m)
+		defer backups(client).Put(t, dumpKey, dump)
 		r := fails(t, "pg_restore failed")
 		if !strings.Contains(r.stderr, "does not restore") {
 			t.Errorf("stderr %q does not say the dump does not restore", r.stderr)
@@ -360,8 +325,8 @@ func TestBackupAndDrill(t *testing.T) {
 				tm.Tables[i].SampleMD5 = strings.Repeat("0", 32)
 			}
 		}
-		put(t, client, manifestKey, mustJSON(t, tm))
-		defer put(t, client, manifestKey, mustJSON(t, m))
+		backups(client).PutJSON(t, manifestKey, tm)
+		defer backups(client).PutJSON(t, manifestKey, m)
 		r := fails(t, "the restored data differs from what backup s3://acme-dev-api-backups/api/")
 		for _, want := range []string{"migration version 2 (schema_migrations) restored, the backup recorded 3", "public.orders has 1500 rows, the backup had 1501", "billing.accounts: the first 1000 rows by primary key differ"} {
 			if !strings.Contains(r.stderr, want) {
@@ -375,7 +340,7 @@ func TestBackupAndDrill(t *testing.T) {
 		newer := prefix + "29991231T235959Z.json"
 		tm := m
 		tm.Dump.Key = prefix + "29991231T235959Z.dump"
-		put(t, client, newer, mustJSON(t, tm))
+		backups(client).PutJSON(t, newer, tm)
 		defer client.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: &newer})
 		fails(t, "download s3://acme-dev-api-backups/api/29991231T235959Z.dump")
 	})
@@ -413,7 +378,7 @@ func TestBackupFailurePushesItsTime(t *testing.T) {
 	if len(pushed) != 1 || !near(pushed["backup_last_failure_timestamp_seconds"], time.Now(), time.Minute) {
 		t.Errorf("pushed %v, want the failure time alone", pushed)
 	}
-	if ks := keys(t, client); len(ks) != 0 {
+	if ks := backups(client).Keys(t); len(ks) != 0 {
 		t.Errorf("a failed backup left %v in the bucket", ks)
 	}
 }
@@ -449,16 +414,10 @@ func TestUsageAndConfiguration(t *testing.T) {
 	}
 }
 
-func mustJSON(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func sha256hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// backups is the test's backup bucket.
+func backups(c *s3.Client) opstest.Bucket { return opstest.Bucket{Client: c, Name: bucket} }

@@ -136,13 +136,13 @@ func TestDrill(t *testing.T) {
 	if rep.backup.code != 0 {
 		t.Fatalf("backup failed: %s", rep.backup.stderr)
 	}
-	ks := listKeys(t, client)
+	ks := backups(client).Keys(t)
 	if len(ks) != 2 {
 		t.Fatalf("bucket holds %v, want a dump and its manifest", ks)
 	}
 	dumpKey, manifestKey := ks[0], ks[1]
-	dump := get(t, client, dumpKey)
-	manifest := get(t, client, manifestKey)
+	dump := backups(client).Get(t, dumpKey)
+	manifest := backups(client).Get(t, manifestKey)
 	if err := json.Unmarshal(manifest, &rep.manifest); err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestDrill(t *testing.T) {
 	for i := len(bad) / 2; i < len(bad)/2+32; i++ {
 		bad[i] ^= 0xff
 	}
-	put(t, client, dumpKey, bad)
+	backups(client).Put(t, dumpKey, bad)
 	rep.failures = append(rep.failures, run("corrupt dump: 32 bytes flipped in the middle", "restore-drill", "drill"))
 
 	// A truncated dump whose manifest was rewritten to match it, so that
@@ -173,8 +173,8 @@ func TestDrill(t *testing.T) {
 	cut := dump[:len(dump)*6/10]
 	tm := rep.manifest
 	tm.Dump.Size, tm.Dump.SHA256 = int64(len(cut)), pgopsSHA256(cut)
-	put(t, client, dumpKey, cut)
-	put(t, client, manifestKey, mustJSON(t, tm))
+	backups(client).Put(t, dumpKey, cut)
+	backups(client).PutJSON(t, manifestKey, tm)
 	rep.failures = append(rep.failures, run(fmt.Sprintf("truncated dump: the first %d of %d bytes, manifest rewritten to match", len(cut), len(dump)), "restore-drill", "drill"))
 
 	for i, want := range []string{"the dump is corrupt", "pg_restore failed"} {
@@ -189,8 +189,8 @@ func TestDrill(t *testing.T) {
 	}
 
 	// The good objects back: the drill passes again.
-	put(t, client, dumpKey, dump)
-	put(t, client, manifestKey, manifest)
+	backups(client).Put(t, dumpKey, dump)
+	backups(client).Put(t, manifestKey, manifest)
 	rep.again = run("the good dump put back", "restore-drill", "drill")
 	if rep.again.code != 0 {
 		t.Errorf("drill after putting the good dump back: exit %d, %s", rep.again.code, rep.again.stderr)
@@ -311,49 +311,6 @@ func buildPgops(t *testing.T) string {
 	return bin
 }
 
-func listKeys(t *testing.T, client *s3.Client) []string {
-	t.Helper()
-	out, err := client.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ks []string
-	for _, o := range out.Contents {
-		ks = append(ks, *o.Key)
-	}
-	return ks
-}
-
-func get(t *testing.T, client *s3.Client, key string) []byte {
-	t.Helper()
-	out, err := client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: &key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Body.Close()
-	b, err := io.ReadAll(out.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func put(t *testing.T, client *s3.Client, key string, body []byte) {
-	t.Helper()
-	if _, err := client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: &key, Body: bytes.NewReader(body)}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func mustJSON(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func rowsOf(m pgops.Manifest, table string) int64 {
 	for _, tb := range m.Tables {
 		if tb.String() == table {
@@ -381,3 +338,6 @@ func pgopsSHA256(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// backups is the test's backup bucket.
+func backups(c *s3.Client) opstest.Bucket { return opstest.Bucket{Client: c, Name: bucket} }
