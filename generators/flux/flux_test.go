@@ -139,10 +139,9 @@ func TestUndeployed(t *testing.T) {
 	want := []string{
 		"web is not deployed in dev yet (no digest in specs/releases/dev.yaml)",
 		"worker is not deployed in dev yet (no digest in specs/releases/dev.yaml)",
-		"api is not deployed in sandbox yet (no release record specs/releases/sandbox.yaml)",
-		"web is not deployed in sandbox yet (no release record specs/releases/sandbox.yaml)",
-		"worker is not deployed in sandbox yet (no release record specs/releases/sandbox.yaml)",
-		"the database jobs (grant, backup, restore drill) of api are not deployed in sandbox yet (no release record specs/releases/sandbox.yaml); BackupTooOld fires there until a backup runs",
+		"api is not deployed in sandbox yet (no digest in specs/releases/sandbox.yaml)",
+		"web is not deployed in sandbox yet (no digest in specs/releases/sandbox.yaml)",
+		"worker is not deployed in sandbox yet (no digest in specs/releases/sandbox.yaml)",
 	}
 	if diff := cmp.Diff(want, spec.Undeployed(m)); diff != "" {
 		t.Errorf("Undeployed (-want +got):\n%s", diff)
