@@ -40,7 +40,16 @@ diff: $(BIN)
 PINNED := bin/tools/promtool bin/tools/amtool
 TOOLS  := $(PINNED) bin/tools/kube-score
 
-tools: $(TOOLS)
+# The npm validators (flagd's evaluator, TypeScript and k6's types), at the
+# versions pinned in tools/npm/package-lock.json, installed with npm ci.
+NPM_TOOLS := tools/npm/node_modules/.installed
+
+tools: $(TOOLS) $(NPM_TOOLS)
+
+$(NPM_TOOLS): tools/npm/package.json tools/npm/package-lock.json
+	@echo "installing the npm validators (tools/npm)"
+	npm ci --prefix tools/npm --ignore-scripts --no-audit --no-fund
+	touch $@
 
 $(PINNED) &: tools/pinned/go.mod tools/pinned/go.sum
 	@echo "building promtool and amtool (tools/pinned; several minutes the first time)"
@@ -55,7 +64,7 @@ bin/tools/kube-score: tools/kubescore/go.mod tools/kubescore/go.sum
 # request controls.
 # backend/ is its own module (services build from it alone); its tests start
 # a real PostgreSQL.
-test: $(TOOLS)
+test: $(TOOLS) $(NPM_TOOLS)
 	$(GO) test ./...
 	cd backend && $(GO) test ./...
 	$(GO) test ./internal/spec -run '^$$' -fuzz FuzzLoadService -fuzztime $(FUZZTIME)
