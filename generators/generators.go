@@ -8,6 +8,7 @@ import (
 	"github.com/groundwork-dev/groundwork/generators/codeowners"
 	"github.com/groundwork-dev/groundwork/generators/dashboards"
 	"github.com/groundwork-dev/groundwork/generators/flux"
+	"github.com/groundwork-dev/groundwork/generators/loadtests"
 	"github.com/groundwork-dev/groundwork/generators/runbooks"
 	"github.com/groundwork-dev/groundwork/generators/schemas"
 	"github.com/groundwork-dev/groundwork/generators/terraform"
@@ -23,6 +24,7 @@ func all() []engine.Generator {
 		alerts.Generator{},
 		dashboards.Generator{},
 		flux.Generator{},
+		loadtests.Generator{},
 		runbooks.Generator{},
 		schemas.Generator{},
 		terraform.Generator{},

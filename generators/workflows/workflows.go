@@ -73,6 +73,7 @@ func generate(m *spec.Model, table map[string]pin) ([]engine.File, error) {
 	g.releases()
 	g.drift()
 	g.safety()
+	g.loadtests()
 	g.dependabot()
 	if err := errors.Join(g.errs...); err != nil {
 		return nil, err

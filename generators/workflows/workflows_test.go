@@ -129,7 +129,7 @@ func TestGeneratedWorkflowsLintClean(t *testing.T) {
 	for name, c := range map[string]struct {
 		m         *spec.Model
 		workflows int
-	}{"sample": {load(t, "../.."), 7}, "qa": {withQA(t), 7}, "minimal": {minimal(t), 2}, "one environment": {minimal(t, "live"), 5}} {
+	}{"sample": {load(t, "../.."), 8}, "qa": {withQA(t), 8}, "minimal": {minimal(t), 2}, "one environment": {minimal(t, "live"), 5}} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			n := 0

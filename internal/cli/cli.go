@@ -108,6 +108,7 @@ func Main(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	run, writes := map[string]func([]string) int{
 		"generate": c.generate, "verify": c.verify, "diff": c.diff, "explain": c.explain, "release": c.release,
+		"loadtest": c.loadtest,
 	}[name], name == "generate" || name == "release"
 	if run != nil {
 		if code := c.open(writes); code != ExitOK {

@@ -17,6 +17,7 @@ var Owned = []string{
 	"alerts/",
 	"dashboards/",
 	"environments/",
+	"loadtests/",
 	"runbooks/",
 	"schemas/",
 	"terraform/",

@@ -42,6 +42,7 @@ const (
 	maxFlagEnvironments = 100
 	// maxRequests: a load test cycles through a handful of requests.
 	maxRequests = 100
+	maxHeaders  = 20
 	// maxAlerts: each spec alert makes a rule, a promtool test, a runbook
 	// and a panel.
 	maxAlerts = 200
@@ -71,16 +72,17 @@ type bound struct {
 // field path with [] for any index and * for any key. TestEveryListBounded
 // makes sure that a list added to the types gets a bound here.
 var listBounds = map[string]bound{
-	"teams":              {maxTeams, "teams in a platform"},
-	"delivery.reviewers": {maxReviewers, "reviewers in an environment"},
-	"replicas":           {maxReplicaOverrides, "replica overrides in a service"},
-	"slos":               {maxSLOs, "SLOs in a service"},
-	"buckets":            {maxBuckets, "buckets in a service"},
-	"secrets":            {maxSecrets, "secrets in a service"},
-	"flags":              {maxFlags, "flags in a service"},
-	"flags[].enabledIn":  {maxFlagEnvironments, "environments in a flag's enabledIn"},
-	"loadtest.requests":  {maxRequests, "requests in a load test"},
-	"alerts":             {maxAlerts, "alerts in a service"},
+	"teams":                       {maxTeams, "teams in a platform"},
+	"delivery.reviewers":          {maxReviewers, "reviewers in an environment"},
+	"replicas":                    {maxReplicaOverrides, "replica overrides in a service"},
+	"slos":                        {maxSLOs, "SLOs in a service"},
+	"buckets":                     {maxBuckets, "buckets in a service"},
+	"secrets":                     {maxSecrets, "secrets in a service"},
+	"flags":                       {maxFlags, "flags in a service"},
+	"flags[].enabledIn":           {maxFlagEnvironments, "environments in a flag's enabledIn"},
+	"loadtest.requests":           {maxRequests, "requests in a load test"},
+	"loadtest.requests[].headers": {maxHeaders, "headers in a load-test request"},
+	"alerts":                      {maxAlerts, "alerts in a service"},
 }
 
 // stringBounds are the strings allowed more than maxString bytes.

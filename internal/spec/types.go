@@ -187,6 +187,9 @@ type Request struct {
 	Method string `json:"method,omitempty" jsonschema:"enum=GET,enum=HEAD,enum=POST,enum=PUT,enum=PATCH,enum=DELETE" jsonschema_description:"Default GET."`
 	Path   string `json:"path" jsonschema:"required"`
 	Body   string `json:"body,omitempty"`
+	// Headers are sent with the request; credentials are not, as no secret
+	// value enters the repository.
+	Headers map[string]string `json:"headers,omitempty" jsonschema:"maxProperties=20" jsonschema_description:"HTTP headers, e.g. {Content-Type: application/json}. Not Authorization, Cookie or Host."`
 }
 
 // Alert is an alert beside the generated ones.

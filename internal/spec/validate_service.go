@@ -221,37 +221,6 @@ func (c *checker) quantity(src *Source, path, q string) {
 	}
 }
 
-var httpMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
-
-func (c *checker) loadtest(s *Service) {
-	src, lt := s.Source, s.Loadtest
-	if !s.HTTP() {
-		c.errorf(src, KindValue, "loadtest", "a load test sends HTTP requests and %s has no port", s.Name)
-	}
-	if lt.Rate < 1 || lt.Rate > 10000 {
-		c.errorf(src, KindValue, "loadtest.rate", "%d requests per second is outside 1 to 10000", lt.Rate)
-	}
-	c.duration(src, "loadtest.duration", lt.Duration)
-	if len(lt.Requests) == 0 {
-		c.required(src, "loadtest.requests", "at least one request")
-	}
-	for i, r := range lt.Requests {
-		path := fmt.Sprintf("loadtest.requests[%d]", i)
-		if !slices.Contains(httpMethods, r.Method) {
-			c.enum(src, path+".method", r.Method, httpMethods...)
-		}
-		if !strings.HasPrefix(r.Path, "/") {
-			c.errorf(src, KindValue, path+".path", "%q is not an HTTP path starting with /", r.Path)
-		} else if !requestPathRE.MatchString(r.Path) {
-			c.errorf(src, KindValue, path+".path", "%q is not a plain request path: '/' then letters, digits and . _ ~ %% - /, and an optional query of the same with & = + , :; percent-encode anything else, e.g. /v1/orders?limit=10", r.Path)
-		}
-		c.text(src, path+".body", r.Body)
-		if r.Body != "" && (r.Method == "GET" || r.Method == "HEAD" || r.Method == "DELETE") {
-			c.errorf(src, KindValue, path+".body", "a %s request has no body", r.Method)
-		}
-	}
-}
-
 func (c *checker) alert(src *Source, a *Alert, path string, seen map[string]string) {
 	if !alertNameRE.MatchString(a.Name) {
 		c.errorf(src, KindValue, path+".name", "%q is not an alert name: UpperCamelCase letters and digits, e.g. OrderQueueBacklog", a.Name)
