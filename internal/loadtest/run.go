@@ -143,8 +143,8 @@ func Run(ctx context.Context, p *Plan, target string, o Options) (*Result, error
 		}
 	}
 	atk := vegeta.NewAttacker(vegeta.Timeout(o.Timeout), vegeta.KeepAlive(true), vegeta.Redirects(vegeta.NoFollow))
-	rate := vegeta.Rate{Freq: p.Rate, Per: time.Second}
-	results := atk.Attack(vegeta.NewStaticTargeter(targets...), rate, p.Duration, p.Service)
+	pacer := planned{vegeta.Rate{Freq: p.Rate, Per: time.Second}, uint64(p.Total())}
+	results := atk.Attack(vegeta.NewStaticTargeter(targets...), pacer, 0, p.Service)
 	tick := time.NewTicker(o.ProgressEvery)
 	defer tick.Stop()
 	var first, last time.Time
@@ -192,6 +192,22 @@ func Run(ctx context.Context, p *Plan, target string, o Options) (*Result, error
 		fmt.Fprintln(o.Progress)
 	}
 	return res, nil
+}
+
+// planned paces the plan's requests at its rate and stops after the last
+// of them, not at a deadline: a runner that falls behind (a slow target, a
+// busy machine) still sends every request, late, and the report's rate says
+// so, where a deadline would cut the run to fewer requests than planned.
+type planned struct {
+	vegeta.Pacer
+	hits uint64
+}
+
+func (p planned) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	if hits >= p.hits {
+		return 0, true
+	}
+	return p.Pacer.Pace(elapsed, hits)
 }
 
 // progress rewrites the progress line.

@@ -42,7 +42,8 @@ const (
 	maxFlagEnvironments = 100
 	// maxRequests: a load test cycles through a handful of requests.
 	maxRequests = 100
-	maxHeaders  = 20
+	// maxHeaders: a load-test request names a few headers.
+	maxHeaders = 20
 	// maxAlerts: each spec alert makes a rule, a promtool test, a runbook
 	// and a panel.
 	maxAlerts = 200
@@ -72,17 +73,18 @@ type bound struct {
 // field path with [] for any index and * for any key. TestEveryListBounded
 // makes sure that a list added to the types gets a bound here.
 var listBounds = map[string]bound{
-	"teams":                       {maxTeams, "teams in a platform"},
-	"delivery.reviewers":          {maxReviewers, "reviewers in an environment"},
-	"replicas":                    {maxReplicaOverrides, "replica overrides in a service"},
-	"slos":                        {maxSLOs, "SLOs in a service"},
-	"buckets":                     {maxBuckets, "buckets in a service"},
-	"secrets":                     {maxSecrets, "secrets in a service"},
-	"flags":                       {maxFlags, "flags in a service"},
-	"flags[].enabledIn":           {maxFlagEnvironments, "environments in a flag's enabledIn"},
-	"loadtest.requests":           {maxRequests, "requests in a load test"},
+	"teams":              {maxTeams, "teams in a platform"},
+	"delivery.reviewers": {maxReviewers, "reviewers in an environment"},
+	"replicas":           {maxReplicaOverrides, "replica overrides in a service"},
+	"slos":               {maxSLOs, "SLOs in a service"},
+	"buckets":            {maxBuckets, "buckets in a service"},
+	"secrets":            {maxSecrets, "secrets in a service"},
+	"flags":              {maxFlags, "flags in a service"},
+	"flags[].enabledIn":  {maxFlagEnvironments, "environments in a flag's enabledIn"},
+	"loadtest.requests":  {maxRequests, "requests in a load test"},
+	"alerts":             {maxAlerts, "alerts in a service"},
+
 	"loadtest.requests[].headers": {maxHeaders, "headers in a load-test request"},
-	"alerts":                      {maxAlerts, "alerts in a service"},
 }
 
 // stringBounds are the strings allowed more than maxString bytes.
