@@ -29,6 +29,22 @@ func requestsByRoute(s *spec.Service) query {
 	}
 }
 
+// flagEvaluations is the rate of flag evaluations of s by flag and variant.
+func flagEvaluations(s *spec.Service) query {
+	return query{
+		expr:   fmt.Sprintf("sum by (flag, variant) (rate(%s%s[%s]))", spec.MetricFlagEvaluations, alerting.ServiceSelector(s), rateInterval),
+		legend: "{{flag}}: {{variant}}",
+	}
+}
+
+// flagErrors is the rate of flag evaluations of s that failed, by flag.
+func flagErrors(s *spec.Service) query {
+	return query{
+		expr:   fmt.Sprintf("sum by (flag) (rate(%s%s[%s]))", spec.MetricFlagEvaluations, alerting.ServiceSelector(s, `reason="ERROR"`), rateInterval),
+		legend: "{{flag}}",
+	}
+}
+
 // requestsTotal is the request rate of s, every route together.
 func requestsTotal(s *spec.Service) query {
 	return query{

@@ -56,6 +56,10 @@ const (
 	FlagsFileEnv  = "FLAGS_FILE"
 )
 
+// MetricFlagEvaluations counts a service's flag evaluations by flag,
+// variant and reason (backend/metrics, counted by backend/flags' hook).
+const MetricFlagEvaluations = "feature_flag_evaluations_total"
+
 // FlagsConfigMap is the ConfigMap of service s's flagd file.
 func FlagsConfigMap(s *Service) string { return s.Name + "-flags" }
 
