@@ -46,6 +46,10 @@
 //	restore_drill_duration_seconds                     gauge (RTO)
 //	restore_drill_rpo_seconds                          gauge (RPO)
 //
+// # Feature flags ([NewFlagEvaluations]; counted by package flags)
+//
+//	feature_flag_evaluations_total{flag,variant,reason} counter
+//
 // # Runtime ([NewRegistry])
 //
 // The standard Go and process collectors of client_golang, listed in
@@ -82,6 +86,7 @@ var Names = []string{
 	"db_pool_acquired_connections",
 	"db_pool_idle_connections",
 	"db_pool_max_connections",
+	"feature_flag_evaluations_total",
 	"http_request_duration_seconds",
 	"http_requests_in_flight",
 	"http_requests_total",

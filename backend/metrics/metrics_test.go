@@ -32,6 +32,7 @@ func newService(t *testing.T) (*prometheus.Registry, http.Handler) {
 	reg.MustRegister(metrics.NewPoolCollector(pool))
 	metrics.NewBackup(reg).Succeeded(time.Unix(1700000000, 0))
 	metrics.NewDrill(reg)
+	metrics.NewFlagEvaluations(reg).WithLabelValues("new-checkout", "on", "STATIC").Inc()
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/orders/{id}", func(w http.ResponseWriter, r *http.Request) {

@@ -21,12 +21,13 @@ const DatasourceVariable = "datasource"
 
 // Grafana's units, as its unit picker names them.
 const (
-	unitRatio    = "percentunit" // 0.01 shows as 1%
-	unitSeconds  = "s"
-	unitReqps    = "reqps"
-	unitBurnRate = "suffix:x" // 14.4x: how many times the sustainable rate
-	unitCount    = "short"
-	unitBytes    = "bytes" // IEC: 1 KiB is 1024 bytes
+	unitRatio     = "percentunit" // 0.01 shows as 1%
+	unitSeconds   = "s"
+	unitReqps     = "reqps"
+	unitBurnRate  = "suffix:x" // 14.4x: how many times the sustainable rate
+	unitCount     = "short"
+	unitBytes     = "bytes" // IEC: 1 KiB is 1024 bytes
+	unitPerSecond = "ops"   // evaluations per second
 )
 
 // Colours of thresholds: a page-severity line is red, a ticket one orange,

@@ -29,6 +29,23 @@ func requestsByRoute(s *spec.Service) query {
 	}
 }
 
+// flagEvaluations is the rate of flag evaluations of s by flag and variant.
+func flagEvaluations(s *spec.Service) query {
+	return query{
+		expr:   fmt.Sprintf("sum by (flag, variant) (rate(%s%s[%s]))", spec.MetricFlagEvaluations, alerting.ServiceSelector(s), rateInterval),
+		legend: "{{flag}}: {{variant}}",
+	}
+}
+
+// flagErrors is the rate of flag evaluations of s that failed, by flag:
+// 0 for a flag evaluated without errors, rather than no series, so that the
+// panel shows the flags that are fine too.
+func flagErrors(s *spec.Service) query {
+	errs := fmt.Sprintf("sum by (flag) (rate(%s%s[%s]))", spec.MetricFlagEvaluations, alerting.ServiceSelector(s, `reason="ERROR"`), rateInterval)
+	all := fmt.Sprintf("0 * sum by (flag) (rate(%s%s[%s]))", spec.MetricFlagEvaluations, alerting.ServiceSelector(s), rateInterval)
+	return query{expr: errs + " or " + all, legend: "{{flag}}"}
+}
+
 // requestsTotal is the request rate of s, every route together.
 func requestsTotal(s *spec.Service) query {
 	return query{

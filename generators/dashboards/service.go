@@ -50,6 +50,12 @@ func serviceDashboard(m *spec.Model, svc *alerting.Service) (dashboard.Dashboard
 			b.WithPanel(panel)
 		}
 	}
+	if len(s.Flags) > 0 {
+		b.WithRow(dashboard.NewRowBuilder("Feature flags"))
+		for _, panel := range flagPanels(s) {
+			b.WithPanel(panel)
+		}
+	}
 	if len(s.Alerts) > 0 {
 		b.WithRow(dashboard.NewRowBuilder("Alerts of the spec"))
 		for i, a := range s.Alerts {
@@ -66,6 +72,27 @@ func serviceDashboard(m *spec.Model, svc *alerting.Service) (dashboard.Dashboard
 	b.WithRow(dashboard.NewRowBuilder("Runbooks"))
 	b.WithPanel(runbooks(m, s, as))
 	return build(b)
+}
+
+// flagPanels show what the service's flags give: evaluations per second
+// by flag and variant (a flip, a rollout or a targeting rule shows as one
+// variant's share moving) and the evaluations that failed and fell back
+// to the code's default.
+func flagPanels(s *spec.Service) []cog.Builder[dashboard.Panel] {
+	names := make([]string, len(s.Flags))
+	for i, f := range s.Flags {
+		names[i] = f.Name
+	}
+	half := uint32(gridWidth / 2)
+	return []cog.Builder[dashboard.Panel]{
+		graph(alerting.PanelFlagEvaluations,
+			fmt.Sprintf("Evaluations per second of each flag of %s (%s) by the variant they gave (%s, counted by backend/flags). What each environment serves is environments/<env>/flags/%s.flagd.json, generated from the flags of %s.",
+				s.Name, strings.Join(names, ", "), spec.MetricFlagEvaluations, s.Name, s.Source.Path),
+			unitPerSecond, []query{flagEvaluations(s)}).Span(half).Min(0),
+		graph("Flag evaluation errors",
+			fmt.Sprintf("Evaluations per second that failed (reason ERROR: a flag missing from the file, a variant of the wrong type, targeting that failed) and gave the code's default. Above zero after a change of %s or of the code, check the flag file against the code.", s.Source.Path),
+			unitPerSecond, []query{flagErrors(s)}).Span(half).Min(0),
+	}
 }
 
 // workload shows whether s is up and serving: for an HTTP service its

@@ -128,6 +128,9 @@ func (g *envGen) service(s *spec.Service) error {
 	if err := g.database(f, v); err != nil {
 		return err
 	}
+	if err := g.flags(f, v); err != nil {
+		return err
+	}
 	// The service's alert and recording rules, whether or not it is
 	// deployed yet: its database and backups exist before its workload.
 	f.origins = append(f.origins, g.envOrigin("alerting"), g.platformOrigin("repository"))
@@ -166,6 +169,8 @@ func (g *envGen) deployment(v svc, digest string) (*appsv1.Deployment, error) {
 	if err != nil {
 		return nil, err
 	}
+	pod := podSpec(v, c)
+	mountFlags(v, &pod)
 	return &appsv1.Deployment{
 		TypeMeta:   typeMeta("apps/v1", "Deployment"),
 		ObjectMeta: meta(v.Name, v.ns, v.labels),
@@ -182,7 +187,7 @@ func (g *envGen) deployment(v svc, digest string) (*appsv1.Deployment, error) {
 			},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: v.labels},
-				Spec:       podSpec(v, c),
+				Spec:       pod,
 			},
 		},
 	}, nil

@@ -184,6 +184,9 @@ func decodeStrict(o object) []error {
 		}
 		return errs
 	}
+	if errs, ok := checkCRD(o.gvk, o.json); ok {
+		return errs
+	}
 	newType, ok := crdTypes[o.gvk]
 	if !ok {
 		return []error{fmt.Errorf("no Go type known for %s: add it to crdTypes", o.gvk)}

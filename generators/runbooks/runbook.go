@@ -52,6 +52,7 @@ func runbook(m *spec.Model, a *alerting.Alert) []byte {
 
 	d.heading(2, sectionMitigation)
 	mitigation(&d, a)
+	killSwitches(&d, m, a)
 	if databaseAlertKinds[a.Kind] {
 		recoveryLinks(&d, a)
 	}

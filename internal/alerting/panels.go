@@ -20,6 +20,9 @@ const (
 	PanelDrillResult   = "Restore drill result"
 	PanelDrillDuration = "Restore drill duration (RTO)"
 	PanelDrillRPO      = "Restored data age (RPO)"
+	// PanelFlagEvaluations shows, for services with flags, which variant
+	// each flag gives: where a flag is switched, its effect shows here.
+	PanelFlagEvaluations = "Flag evaluations by variant"
 )
 
 // PanelSLI shows an SLO's error ratio against its budget.

@@ -48,8 +48,10 @@ func writeMarkdown(w io.Writer, p *engine.Plan) {
 	s := summarise(p)
 	s.writeCounts(w)
 	alertChs := alertChanges(p)
-	s.writeWarnings(w, p, alertChs)
+	flagChs := flagChanges(p)
+	s.writeWarnings(w, p, alertChs, flagChs)
 	writeAlertChanges(w, alertChs)
+	writeFlagChanges(w, flagChs)
 	writeFiles(w, p)
 }
 
@@ -98,15 +100,16 @@ func (s *summary) writeCounts(w io.Writer) {
 	}
 }
 
-// writeWarnings calls out production, IAM, paging, deletions and blocked
-// files, when there are any.
-func (s *summary) writeWarnings(w io.Writer, p *engine.Plan, alertChs []alertChange) {
+// writeWarnings calls out production, IAM, paging, flags served in
+// production, deletions and blocked files, when there are any.
+func (s *summary) writeWarnings(w io.Writer, p *engine.Plan, alertChs []alertChange, flagChs []flagChange) {
 	var paging []alertChange
 	for _, c := range alertChs {
 		if c.pages {
 			paging = append(paging, c)
 		}
 	}
+	prodFlags := productionFlags(flagChs)
 	if len(s.prod) == 0 && len(s.removed) == 0 && len(s.iam) == 0 && len(paging) == 0 && len(p.Unowned) == 0 {
 		return
 	}
@@ -125,6 +128,10 @@ func (s *summary) writeWarnings(w io.Writer, p *engine.Plan, alertChs []alertCha
 		}
 		fmt.Fprintf(w, "> **Paging:** %d alerting %s that page on-call %s (%s); see the alerting rules below.\n",
 			len(paging), plural(len(paging), "rule", "rules"), plural(len(paging), "changes", "change"), strings.Join(slices.Sorted(maps.Keys(envs)), ", "))
+	}
+	if len(prodFlags) > 0 {
+		fmt.Fprintf(w, "> **Flags:** %d feature %s what production serves: %s; see the feature flags below.\n",
+			len(prodFlags), plural(len(prodFlags), "flag changes", "flags change"), strings.Join(prodFlags, ", "))
 	}
 	if len(s.removed) > 0 {
 		fmt.Fprintf(w, "> **Deletions:** %d generated %s removed.\n", len(s.removed), plural(len(s.removed), "file is", "files are"))

@@ -56,6 +56,7 @@ func nodePos(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
 var (
 	durationType = reflect.TypeFor[Duration]()
 	sliType      = reflect.TypeFor[SLI]()
+	flagValType  = reflect.TypeFor[FlagValue]()
 )
 
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
@@ -84,6 +85,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	switch {
 	case v.Type() == sliType:
 		d.decodeSLI(n, v.Addr().Interface().(*SLI), path)
+		return
+	case v.Type() == flagValType:
+		d.decodeFlagValue(n, v.Addr().Interface().(*FlagValue), path)
 		return
 	case v.Type() == durationType:
 		if s, ok := d.scalar(n, path, "!!str", "a duration such as 5m or 26h"); ok {
@@ -257,6 +261,50 @@ func (d *decoder) decodeSLI(n *yaml.Node, s *SLI, path string) {
 		return
 	}
 	d.decodeStruct(n, reflect.ValueOf(s).Elem(), path)
+}
+
+// decodeFlagValue keeps any scalar, sequence or mapping as plain Go values
+// (bool, int, float64, string, []any, map[string]any); which kind a flag
+// wants is checked by validation, which knows the flag's type.
+func (d *decoder) decodeFlagValue(n *yaml.Node, f *FlagValue, path string) {
+	var v any
+	if err := n.Decode(&v); err != nil {
+		d.errorf(d.at(n, path), KindSchema, path, "want a boolean, number, string or mapping, got %s", describe(n))
+		return
+	}
+	f.V, f.Set = normalizeFlagValue(v), true
+}
+
+// normalizeFlagValue makes numbers float64 and maps map[string]any, as
+// JSON decoding would, so that YAML and Jsonnet specs give the same values.
+func normalizeFlagValue(v any) any {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case uint64:
+		return float64(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalizeFlagValue(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = normalizeFlagValue(e)
+		}
+		return out
+	case map[any]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[fmt.Sprint(k)] = normalizeFlagValue(e)
+		}
+		return out
+	}
+	return v
 }
 
 func isNull(n *yaml.Node) bool {

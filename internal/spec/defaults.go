@@ -152,13 +152,3 @@ func (o *SLO) PageEnabled() bool {
 func (o *SLO) TicketEnabled() bool {
 	return o.Alerting == nil || o.Alerting.Ticket == nil || *o.Alerting.Ticket
 }
-
-// FlagOn reports the flag's value in environment env.
-func (f *Flag) FlagOn(env string) bool {
-	for _, e := range f.EnabledIn {
-		if e == env {
-			return true
-		}
-	}
-	return f.Default
-}

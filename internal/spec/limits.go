@@ -73,16 +73,21 @@ type bound struct {
 // field path with [] for any index and * for any key. TestEveryListBounded
 // makes sure that a list added to the types gets a bound here.
 var listBounds = map[string]bound{
-	"teams":              {maxTeams, "teams in a platform"},
-	"delivery.reviewers": {maxReviewers, "reviewers in an environment"},
-	"replicas":           {maxReplicaOverrides, "replica overrides in a service"},
-	"slos":               {maxSLOs, "SLOs in a service"},
-	"buckets":            {maxBuckets, "buckets in a service"},
-	"secrets":            {maxSecrets, "secrets in a service"},
-	"flags":              {maxFlags, "flags in a service"},
-	"flags[].enabledIn":  {maxFlagEnvironments, "environments in a flag's enabledIn"},
-	"loadtest.requests":  {maxRequests, "requests in a load test"},
-	"alerts":             {maxAlerts, "alerts in a service"},
+	"teams":                             {maxTeams, "teams in a platform"},
+	"delivery.reviewers":                {maxReviewers, "reviewers in an environment"},
+	"replicas":                          {maxReplicaOverrides, "replica overrides in a service"},
+	"slos":                              {maxSLOs, "SLOs in a service"},
+	"buckets":                           {maxBuckets, "buckets in a service"},
+	"secrets":                           {maxSecrets, "secrets in a service"},
+	"flags":                             {maxFlags, "flags in a service"},
+	"flags[].enabledIn":                 {maxFlagEnvironments, "environments in a flag's enabledIn"},
+	"flags[].variants":                  {maxFlagVariants, "variants in a flag"},
+	"flags[].environments":              {maxFlagEnvironments, "environments in a flag"},
+	"flags[].environments.*.rules":      {maxFlagRules, "rules in a flag's environment"},
+	"flags[].environments.*.rules[].in": {maxFlagRuleValues, "values in a flag rule"},
+	"flags[].environments.*.rollout":    {maxFlagVariants, "variants in a rollout"},
+	"loadtest.requests":                 {maxRequests, "requests in a load test"},
+	"alerts":                            {maxAlerts, "alerts in a service"},
 
 	"loadtest.requests[].headers": {maxHeaders, "headers in a load-test request"},
 }

@@ -168,11 +168,39 @@ type Bucket struct {
 	ExpireDays int    `json:"expireDays,omitempty" jsonschema:"minimum=1" jsonschema_description:"Expire objects after this many days; never when omitted."`
 }
 
-// Flag is a feature flag.
+// Flag is a feature flag, served to the service by flagd's file format in
+// every environment. The short form is a boolean switched on in a few
+// environments: {name, default, enabledIn}.
 type Flag struct {
-	Name      string   `json:"name" jsonschema:"required"`
-	Default   bool     `json:"default,omitempty"`
-	EnabledIn []string `json:"enabledIn,omitempty" jsonschema:"maxItems=100" jsonschema_description:"Environments where the flag is on whatever its default."`
+	Name         string                      `json:"name" jsonschema:"required"`
+	Description  string                      `json:"description,omitempty" jsonschema_description:"What the flag switches, and when it can be removed."`
+	Type         string                      `json:"type,omitempty" jsonschema:"enum=boolean,enum=string,enum=number,enum=object" jsonschema_description:"Default boolean, whose variants are on (true) and off (false)."`
+	Variants     map[string]FlagValue        `json:"variants,omitempty" jsonschema_description:"Variant name to value, for string, number and object flags."`
+	Default      FlagValue                   `json:"default,omitempty" jsonschema_description:"The value everywhere unless enabledIn or environments say otherwise: true or false for a boolean flag, a variant name otherwise. Default false, or the first variant by name."`
+	EnabledIn    []string                    `json:"enabledIn,omitempty" jsonschema:"maxItems=100" jsonschema_description:"Boolean flags: environments where the flag is on whatever its default."`
+	Environments map[string]*FlagEnvironment `json:"environments,omitempty" jsonschema_description:"Per environment name: its value and targeting."`
+}
+
+// FlagEnvironment is a flag's value and targeting in one environment.
+type FlagEnvironment struct {
+	Value   FlagValue      `json:"value,omitempty" jsonschema_description:"The default value here: true or false, or a variant name."`
+	Rules   []*FlagRule    `json:"rules,omitempty" jsonschema:"maxItems=20" jsonschema_description:"Evaluated in order; the first that matches gives its variant."`
+	Rollout map[string]int `json:"rollout,omitempty" jsonschema_description:"Fractional rollout, variant name (on/off for a boolean) to weight, bucketed by the evaluation's targeting key; applies when no rule matches."`
+}
+
+// FlagRule gives a variant to evaluations whose context attribute is one of
+// the listed values (for example partner: [acme-bank]).
+type FlagRule struct {
+	Attribute string    `json:"attribute" jsonschema:"required" jsonschema_description:"An evaluation context attribute, e.g. partner."`
+	In        []string  `json:"in" jsonschema:"required,maxItems=100"`
+	Variant   FlagValue `json:"variant" jsonschema:"required" jsonschema_description:"true or false for a boolean flag, a variant name otherwise."`
+}
+
+// FlagValue is a value written in a flag: a boolean, number, string or
+// object, kept as decoded from YAML or JSON.
+type FlagValue struct {
+	V   any
+	Set bool
 }
 
 // Loadtest describes a load test that runs against the service.

@@ -158,19 +158,7 @@ func (c *checker) secretsAndFlags(m *Model, s *Service) {
 			c.unique(src, seen, path, "secret", name)
 		}
 	}
-	seen = map[string]string{}
-	for i, f := range s.Flags {
-		path := fmt.Sprintf("flags[%d]", i)
-		if f.Name == "" {
-			c.required(src, path+".name", "the flag key")
-		} else if c.dnsLabel(src, path+".name", f.Name) {
-			c.unique(src, seen, path+".name", "flag", f.Name)
-		}
-		for j, env := range f.EnabledIn {
-			p := fmt.Sprintf("%s.enabledIn[%d]", path, j)
-			c.envRef(m, src, src.Pos(p), p, env)
-		}
-	}
+	c.flags(m, s)
 }
 
 // repoPath checks a path inside the repository. Build paths end up in

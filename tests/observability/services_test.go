@@ -221,6 +221,9 @@ func startAPI(t *testing.T, databaseURL string) string {
 	// stands in for the RDS IAM token the Deployment signs in with
 	// (tests/e2e follows that chain to the applied Terraform root).
 	cmd.Env = append(cmd.Env, fmt.Sprintf("PORT=%d", port), "DATABASE_URL="+databaseURL, "DATABASE_AUTH=password")
+	// The Deployment mounts its flag file from a ConfigMap; here it is the
+	// generated file itself.
+	cmd.Env = append(cmd.Env, "FLAGS_FILE="+filepath.Join(repoRoot, "environments", "dev", "flags", "api.flagd.json"))
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	// /healthz, not /readyz: the SLIs leave the probe path out, and the
 	// kubelet probes /healthz only; a /readyz request would count as a user's.

@@ -6,12 +6,15 @@
 // PGSSLMODE; DATABASE_AUTH=rds-iam with AWS_REGION signs in with RDS IAM
 // tokens, see backend/database) and SLO_LATENCY_THRESHOLDS (comma-separated
 // durations, such as "300ms,1s", that become exact latency histogram
-// buckets). It applies its
+// buckets) and FLAGS_FILE (its flagd file, which the generated Deployment
+// mounts from a ConfigMap; reread when it changes, see backend/flags). It
+// applies its
 // migrations at start and drains requests in flight on SIGTERM.
 //
 // Besides the families of backend/metrics it exports those its spec names,
 // checkout_attempts_total, checkout_failures_total and orders_queue_depth
-// (see orders.Metrics).
+// (see orders.Metrics), and feature_flag_evaluations_total by flag and
+// variant (see flags.MetricsHook).
 package main
 
 import (

@@ -7,6 +7,7 @@ package orders
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -47,6 +48,44 @@ func (o NewOrder) Validate() error {
 		errs = append(errs, fmt.Errorf("qty must be between 1 and %d", MaxQty))
 	}
 	return errors.Join(errs...)
+}
+
+// Limits of the new checkout (the flag new-checkout): at most
+// MaxCheckoutQty of a catalogue SKU, lowercase letters and digits in
+// dash-separated words, as the catalogue writes them.
+const MaxCheckoutQty = 100
+
+// ValidateCheckout is Validate with the new checkout's rules on top. It
+// runs where the flag new-checkout is on, so that the rules reach
+// production a share of customers at a time and can be switched off
+// without a release.
+func (o NewOrder) ValidateCheckout() error {
+	var errs []error
+	if err := o.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if o.SKU != "" && len(o.SKU) <= MaxSKULen && !catalogueSKU(o.SKU) {
+		errs = append(errs, errors.New("sku must be a catalogue SKU: lowercase letters and digits, words joined by '-', such as demo or red-mug-350"))
+	}
+	if o.Qty > MaxCheckoutQty && o.Qty <= MaxQty {
+		errs = append(errs, fmt.Errorf("qty must be at most %d per order", MaxCheckoutQty))
+	}
+	return errors.Join(errs...)
+}
+
+// catalogueSKU reports whether s is written as the catalogue writes SKUs.
+func catalogueSKU(s string) bool {
+	for _, word := range strings.Split(s, "-") {
+		if word == "" {
+			return false
+		}
+		for i := 0; i < len(word); i++ {
+			if c := word[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func skuChars(s string) bool {

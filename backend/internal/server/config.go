@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/groundwork-dev/groundwork/backend/database"
+	"github.com/groundwork-dev/groundwork/backend/flags"
 	"github.com/groundwork-dev/groundwork/backend/metrics"
 )
 
@@ -25,6 +26,11 @@ type Config struct {
 	// ReadyTimeout bounds the database ping of /readyz, so that a hung
 	// database fails the probe instead of hanging it.
 	ReadyTimeout time.Duration
+	// FlagsFile is the service's flagd file (FLAGS_FILE), which the
+	// generated Deployment mounts from its ConfigMap; with none, every flag
+	// is off. FlagsRefresh is how often it is reread (default 1s).
+	FlagsFile    string
+	FlagsRefresh time.Duration
 	// ShutdownTimeout bounds the drain of in-flight requests after SIGTERM;
 	// it must be shorter than the pod's termination grace period.
 	ShutdownTimeout time.Duration
@@ -36,6 +42,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ReadyTimeout == 0 {
 		c.ReadyTimeout = 2 * time.Second
+	}
+	if c.FlagsRefresh == 0 {
+		c.FlagsRefresh = flags.DefaultRefresh
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 20 * time.Second
@@ -65,6 +74,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if db.URL == "" && getenv("PGHOST") == "" {
 		errs = append(errs, errors.New("DATABASE_URL or PGHOST is required: the database's URL, or the libpq variables PGHOST, PGPORT, PGDATABASE, PGUSER and PGSSLMODE"))
 	}
+	c.FlagsFile = getenv("FLAGS_FILE")
 	t, err := metrics.ParseThresholds(getenv("SLO_LATENCY_THRESHOLDS"))
 	if err != nil {
 		errs = append(errs, fmt.Errorf("SLO_LATENCY_THRESHOLDS: %w", err))

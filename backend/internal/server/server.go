@@ -30,8 +30,9 @@ type Server struct {
 }
 
 // New builds the service on pool, which it does not migrate or close. Each
-// Server has a registry of its own, so tests can build several.
-func New(pool *pgxpool.Pool, logger *slog.Logger, cfg Config) *Server {
+// Server has a registry and an OpenFeature API of its own, so tests can
+// build several. It fails when cfg names a flag file it cannot read.
+func New(pool *pgxpool.Pool, logger *slog.Logger, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg.withDefaults(), log: logger, pool: pool}
 
 	reg := metrics.NewRegistry(metrics.BuildInfo{})
@@ -42,14 +43,18 @@ func New(pool *pgxpool.Pool, logger *slog.Logger, cfg Config) *Server {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", metrics.Handler(reg))
+	ff, err := newFeatureFlags(s.cfg, reg, logger)
+	if err != nil {
+		return nil, err
+	}
 	store := orders.NewStore(pool)
-	orders.Register(mux, store, orders.NewMetrics(reg, store), logger)
+	orders.Register(mux, store, orders.NewMetrics(reg, store), ff, logger)
 
 	// Logging outermost: it sets the request ID every inner log line needs.
 	// Metrics next, handing the mux the same request, so that both read the
 	// pattern the mux matched.
 	s.handler = logging.Middleware(logger)(httpMetrics.Middleware(mux))
-	return s
+	return s, nil
 }
 
 // Handler is the whole service as one handler.
@@ -131,6 +136,11 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	s, err := New(pool, logger, cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	logger.Info("serving", "addr", ln.Addr().String())
-	return New(pool, logger, cfg).Serve(ctx, ln)
+	return s.Serve(ctx, ln)
 }

@@ -82,7 +82,10 @@ func newService(t *testing.T, cfg server.Config) *service {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	s := server.New(pool, logging.New(logs, slog.LevelInfo), cfg)
+	s, err := server.New(pool, logging.New(logs, slog.LevelInfo), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &service{Handler: s.Handler(), pool: pool, logs: logs}
 }
 
@@ -214,7 +217,11 @@ func TestHealth(t *testing.T) {
 	// A database that is down: a pool pointed at a port nothing listens on.
 	down := newPool(t, "postgres://postgres@127.0.0.1:"+closedPort(t)+"/postgres?sslmode=disable")
 	logs := &syncBuffer{}
-	dead := server.New(down, logging.New(logs, slog.LevelInfo), server.Config{ReadyTimeout: time.Second}).Handler()
+	deadServer, err := server.New(down, logging.New(logs, slog.LevelInfo), server.Config{ReadyTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := deadServer.Handler()
 	start := time.Now()
 	for path, want := range map[string]int{"/readyz": 503, "/healthz": 200} {
 		rec := httptest.NewRecorder()
