@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -21,21 +20,11 @@ import (
 
 const repoRoot = "../.."
 
-// flagdCore finds Node and flagd's evaluator pinned in tools/npm. Under
-// -short it skips; otherwise a missing one fails the test with how to get it.
+// flagdCore finds Node and flagd's evaluator pinned in tools/npm.
 func flagdCore(t *testing.T) (node, root string) {
 	t.Helper()
-	bins.SkipShort(t, "node and @openfeature/flagd-core")
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node is not on PATH: install Node.js 20 or later (Debian: apt-get install nodejs npm; .ci/run does), then `make tools`")
-	}
-	root = bins.Root()
-	pkg := filepath.Join(root, "tools", "npm", "node_modules", "@openfeature", "flagd-core", "package.json")
-	if _, err := os.Stat(pkg); err != nil {
-		t.Fatalf("flagd's evaluator is not installed: run `make tools` (or `npm ci --prefix tools/npm --ignore-scripts`), which installs @openfeature/flagd-core as pinned in tools/npm/package-lock.json")
-	}
-	return node, root
+	node, _ = bins.NPM(t, "@openfeature/flagd-core", "@openfeature/flagd-core/package.json")
+	return node, bins.Root()
 }
 
 // evalCase is one evaluation, and the value it must give.

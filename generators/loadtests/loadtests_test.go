@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/groundwork-dev/groundwork/generators"
@@ -68,27 +67,9 @@ func TestScriptsTypeCheck(t *testing.T) {
 	}
 }
 
-// typescript finds node, tsc and @types/k6 as `make tools` installs them
-// (npm ci in tools/npm), or fails saying so; -short skips, as bins does
-// for the other validators.
+// typescript finds node, tsc and @types/k6 as `make tools` installs them.
 func typescript(t *testing.T) (node, tsc, types string) {
 	t.Helper()
-	bins.SkipShort(t, "node with typescript and @types/k6")
-	node = os.Getenv("NODE")
-	if node == "" {
-		p, err := exec.LookPath("node")
-		if err != nil {
-			t.Fatal("node is not on PATH (nor named by NODE): install Node.js 20 or later (apt-get install nodejs npm), then run `make tools`")
-		}
-		node = p
-	}
-	modules := filepath.Join(bins.Root(), "tools", "npm", "node_modules")
-	tsc = filepath.Join(modules, "typescript", "bin", "tsc")
-	types = filepath.Join(modules, "@types")
-	for _, p := range []string{tsc, filepath.Join(types, "k6", "index.d.ts")} {
-		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("%s is missing: run `make tools` (npm ci in tools/npm installs the pinned typescript and @types/k6)", strings.TrimPrefix(p, bins.Root()+"/"))
-		}
-	}
-	return node, tsc, types
+	node, modules := bins.NPM(t, "typescript and @types/k6", "typescript/bin/tsc", "@types/k6/index.d.ts")
+	return node, filepath.Join(modules, "typescript", "bin", "tsc"), filepath.Join(modules, "@types")
 }

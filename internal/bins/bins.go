@@ -1,6 +1,7 @@
 // Package bins finds the third-party command-line validators that tests run:
 // the pinned builds in bin/tools that `make tools` makes from tools/pinned,
-// or a binary named by an environment variable. Under `go test -short` a
+// or a binary named by an environment variable, and the npm validators of
+// tools/npm. Under `go test -short` a
 // test that needs one is skipped, saying which; otherwise a missing
 // validator fails the test with the command that installs it, so that
 // `make test` never passes without it.
@@ -8,6 +9,7 @@ package bins
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -65,4 +67,29 @@ func SkipShort(t testing.TB, tool string) {
 func Root() string {
 	_, file, _, _ := runtime.Caller(0)
 	return strings.TrimSuffix(filepath.Dir(file), filepath.FromSlash("/internal/bins"))
+}
+
+// NPM finds Node.js (on PATH, or named by NODE) and the npm validators
+// pinned in tools/npm that `make tools` installs with npm ci, and returns
+// node and the node_modules folder. pkgs are paths inside node_modules that
+// must exist (e.g. "@openfeature/flagd-core/package.json"). Under -short it
+// skips; otherwise anything missing fails t with how to install it.
+func NPM(t testing.TB, what string, pkgs ...string) (node, modules string) {
+	t.Helper()
+	SkipShort(t, "node with "+what)
+	node = os.Getenv("NODE")
+	if node == "" {
+		p, err := exec.LookPath("node")
+		if err != nil {
+			t.Fatal("node is not on PATH (nor named by NODE): install Node.js 20 or later (Debian: apt-get install nodejs npm; .ci/run does), then run `make tools`")
+		}
+		node = p
+	}
+	modules = filepath.Join(Root(), "tools", "npm", "node_modules")
+	for _, p := range pkgs {
+		if _, err := os.Stat(filepath.Join(modules, filepath.FromSlash(p))); err != nil {
+			t.Fatalf("%s is not installed: run `make tools` (npm ci in tools/npm installs the versions pinned in tools/npm/package-lock.json)", p)
+		}
+	}
+	return node, modules
 }
