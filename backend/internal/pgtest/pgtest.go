@@ -11,7 +11,9 @@ package pgtest
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -56,4 +58,28 @@ func (s *Server) NewDatabase(t testing.TB) string {
 		t.Fatalf("pgtest: create database %s: %v", name, err)
 	}
 	return strings.Replace(s.URL, "/postgres?", "/"+name+"?", 1)
+}
+
+// Main runs a test binary's tests (call it from TestMain) with one server,
+// started before them and stopped after, which it hands to set. Under -short
+// it starts none: the tests that need it skip. A server that does not start
+// fails the binary rather than skipping it: these tests are the only proof
+// that the code works on a real database.
+func Main(m *testing.M, set func(*Server)) {
+	flag.Parse()
+	if testing.Short() {
+		os.Exit(m.Run())
+	}
+	s, err := Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	set(s)
+	code := m.Run()
+	if err := s.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	os.Exit(code)
 }

@@ -2,9 +2,6 @@ package pgtest_test
 
 import (
 	"context"
-	"flag"
-	"fmt"
-	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -14,24 +11,7 @@ import (
 
 var server *pgtest.Server
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	if testing.Short() {
-		// The tests that need the server skip (newDatabase); the rest run.
-		os.Exit(m.Run())
-	}
-	var err error
-	if server, err = pgtest.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	if err := server.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { pgtest.Main(m, func(s *pgtest.Server) { server = s }) }
 
 func TestDatabasesAreSeparate(t *testing.T) {
 	t.Parallel()

@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -29,26 +27,7 @@ import (
 // database of its own on it.
 var db *pgtest.Server
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	if testing.Short() {
-		// The tests that need the server skip (newDatabase); the rest run.
-		os.Exit(m.Run())
-	}
-	var err error
-	if db, err = pgtest.Start(); err != nil {
-		// Fail, not skip: these tests are the only proof the service works
-		// on a real database.
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	if err := db.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { pgtest.Main(m, func(s *pgtest.Server) { db = s }) }
 
 // syncBuffer is a log destination that tests can read while handlers write.
 type syncBuffer struct {
