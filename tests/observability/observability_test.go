@@ -269,8 +269,9 @@ func countsAgree(t *testing.T, p *prom, sent counts) time.Time {
 // same ratio computed from the service's counters over the same range, and
 // with what the test sent.
 //
-// The recording and the query of the counters agree within a few percent,
-// not exactly: rate() extrapolates each series to the ends of the range by
+// The counters are queried at the time the rule last ran, not at at: a
+// scrape between the two (slow requests under load) would be in one and not
+// the other. They still agree within a few percent, not exactly: rate() extrapolates each series to the ends of the range by
 // how far its samples are from them, and a scrape that lands just after the
 // rule ran is in the query but was not in the rule's evaluation; series that
 // started at different times (the 5xx ones mid-outage) shift by different
@@ -303,7 +304,14 @@ func checkSLIs(t *testing.T, p *prom, at time.Time, sent counts) {
 			t.Errorf("SLO %s: the 5m error ratio at %s is %v %v, want a number", c.slo, at, rec, err)
 			continue
 		}
-		cnt, err := p.one(c.counters, at)
+		// The counters at the moment the rule last ran (the recorded
+		// sample's own time), so that both read the same scrapes.
+		ran, err := p.one("timestamp("+sel("slo:sli_error:ratio_rate5m", c.slo)+")", at)
+		if err != nil {
+			t.Errorf("SLO %s: when the rule last ran: %v", c.slo, err)
+			continue
+		}
+		cnt, err := p.one(c.counters, time.Unix(0, int64(ran.Value*1e9)))
 		if err != nil {
 			t.Errorf("SLO %s: %s: %v", c.slo, c.counters, err)
 			continue
