@@ -18,7 +18,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -111,29 +110,11 @@ func setup(t *testing.T) (string, *s3.Client, *opstest.Pushgateway) {
 		t.Skip("needs PostgreSQL; -short skips it")
 	}
 	endpoint := opstest.StartS3(t)
-	opstest.AWSEnv(t, endpoint, "eu-west-1")
-	client := opstest.S3(t)
-	if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket),
-		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintEuWest1}}); err != nil {
-		t.Fatal(err)
-	}
+	b, pgw := opstest.JobEnv(t, endpoint, bucket, prefix, namespace)
 	dbURL := db.NewDatabase(t)
 	seed(t, dbURL)
 	libpqEnv(t, dbURL)
-	pgw := opstest.NewPushgateway(t)
-	scratch, err := os.MkdirTemp("", "pgops-test-scratch-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(scratch) })
-	os.Chmod(scratch, 0o755) // the scratch server runs as postgres when we are root
-	for k, v := range map[string]string{
-		"BACKUP_BUCKET": bucket, "BACKUP_PREFIX": prefix, "PUSHGATEWAY_URL": pgw.URL,
-		"POD_NAMESPACE": namespace, "DRILL_SCRATCH": scratch,
-	} {
-		t.Setenv(k, v)
-	}
-	return dbURL, client, pgw
+	return dbURL, b.Client, pgw
 }
 
 func near(v float64, t time.Time, within time.Duration) bool {

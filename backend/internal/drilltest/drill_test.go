@@ -25,9 +25,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/groundwork-dev/groundwork/backend/internal/opstest"
@@ -94,25 +92,8 @@ func TestDrill(t *testing.T) {
 
 	// moto_server, the Pushgateway stand-in, pgops built as its image builds it.
 	endpoint := opstest.StartMoto(t)
-	opstest.AWSEnv(t, endpoint, "eu-west-1")
-	client := opstest.S3(t)
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket),
-		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintEuWest1}}); err != nil {
-		t.Fatal(err)
-	}
-	pgw := opstest.NewPushgateway(t)
-	scratch, err := os.MkdirTemp("", "drill-scratch-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(scratch) })
-	os.Chmod(scratch, 0o755) // the scratch server runs as postgres when we are root
-	for k, v := range map[string]string{
-		"BACKUP_BUCKET": bucket, "BACKUP_PREFIX": prefix, "PUSHGATEWAY_URL": pgw.URL,
-		"POD_NAMESPACE": namespace, "DRILL_SCRATCH": scratch,
-	} {
-		t.Setenv(k, v)
-	}
+	b, pgw := opstest.JobEnv(t, endpoint, bucket, prefix, namespace)
+	client := b.Client
 	pgops := buildPgops(t)
 	run := func(name, job, arg string) step {
 		t.Helper()
@@ -195,7 +176,7 @@ func TestDrill(t *testing.T) {
 	if rep.again.code != 0 {
 		t.Errorf("drill after putting the good dump back: exit %d, %s", rep.again.code, rep.again.stderr)
 	}
-	if left, _ := os.ReadDir(scratch); len(left) != 0 {
+	if left, _ := os.ReadDir(os.Getenv("DRILL_SCRATCH")); len(left) != 0 {
 		t.Errorf("the drills left %v in DRILL_SCRATCH", left)
 	}
 	rep.pgDump = toolVersion("pg_dump")
