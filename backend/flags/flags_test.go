@@ -3,7 +3,6 @@ package flags
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/groundwork-dev/groundwork/backend/flags/flagstest"
 	"github.com/groundwork-dev/groundwork/backend/logging"
 )
 
@@ -119,30 +119,6 @@ func TestMurmur3(t *testing.T) {
 	}
 }
 
-// flip rewrites the flag file at path with new-checkout's default variant
-// set to variant.
-func flip(t *testing.T, path, variant string) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	doc["flags"].(map[string]any)["new-checkout"].(map[string]any)["defaultVariant"] = variant
-	out, _ := json.Marshal(doc)
-	// As the kubelet updates a ConfigMap: a new file renamed into place.
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // A flipped file takes effect on the next evaluation after the refresh,
 // without a new provider; a broken file leaves the last good flags; the
 // hook counts each evaluation by variant and logs it with the request ID.
@@ -178,7 +154,7 @@ func TestReloadAndHook(t *testing.T) {
 	if !eval() {
 		t.Fatal("dev: new-checkout is off, want on")
 	}
-	flip(t, path, "off")
+	flagstest.SetDefault(t, path, "new-checkout", "off")
 	if !eval() {
 		t.Error("the file was reread before the refresh interval")
 	}

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -9,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groundwork-dev/groundwork/backend/flags/flagstest"
 	"github.com/groundwork-dev/groundwork/backend/internal/server"
 )
 
@@ -25,28 +25,6 @@ func devFlags(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// setDefault sets new-checkout's default variant in the file at path.
-func setDefault(t *testing.T, path, variant string) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	doc["flags"].(map[string]any)["new-checkout"].(map[string]any)["defaultVariant"] = variant
-	out, _ := json.Marshal(doc)
-	tmp := path + ".new"
-	if err := os.WriteFile(tmp, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // new-checkout switches the order validation of the running service: on
@@ -67,12 +45,12 @@ func TestNewCheckoutFlips(t *testing.T) {
 		t.Errorf("new-checkout on: POST sku Demo_1 = %d %s, want 400", code, body)
 	}
 
-	setDefault(t, path, "off")
+	flagstest.SetDefault(t, path, "new-checkout", "off")
 	if code, body := s.do(t, "POST", "/v1/orders", order); code != 201 {
 		t.Fatalf("new-checkout flipped off: POST qty 500 = %d %s, want 201", code, body)
 	}
 
-	setDefault(t, path, "on")
+	flagstest.SetDefault(t, path, "new-checkout", "on")
 	if code, _ := s.do(t, "POST", "/v1/orders", order); code != 400 {
 		t.Errorf("new-checkout flipped on again: POST qty 500 = %d, want 400", code)
 	}
