@@ -67,6 +67,9 @@ func fileBase(src *Source) string {
 func (p *Platform) applyDefaults() {
 	setDefault(&p.Cloud.Provider, defaultProvider)
 	setDefault(&p.Owner, defaultOwner)
+	setDefault(&p.Data.PersonalMaxDays, defaultPersonalMaxDays)
+	setDefault(&p.Data.LogDays, defaultLogDays)
+	setDefault(&p.Data.MetricsDays, defaultMetricsDays)
 }
 
 func (e *Environment) applyDefaults(p *Platform) {
@@ -87,6 +90,15 @@ func (e *Environment) applyDefaults(p *Platform) {
 	setDefault(&e.Database.InstanceClass, defaultInstanceClass)
 	setDefault(&e.Database.BackupRetentionDays, defaultRDSRetention)
 	setDefault(&e.Replicas, defaultReplicas)
+	if e.Ingress != nil {
+		setDefault(&e.Ingress.Class, defaultIngress)
+	}
+}
+
+func (p *Partner) applyDefaults() {
+	setDefault(&p.Name, fileBase(p.Source))
+	setDefault(&p.RateLimit.PerMinute, defaultPerMinute)
+	setDefault(&p.RateLimit.Burst, defaultBurst)
 }
 
 func (s *Service) applyDefaults() {
@@ -101,6 +113,9 @@ func (s *Service) applyDefaults() {
 	}
 	setDefault(&s.Resources.CPU, defaultCPU)
 	setDefault(&s.Resources.Memory, defaultMemory)
+	if s.PartnerAPI != nil {
+		setDefault(&s.PartnerAPI.BasePath, defaultBasePath)
+	}
 	for _, o := range s.SLOs {
 		setDefault(&o.Window, defaultWindow)
 	}

@@ -47,6 +47,14 @@ const (
 	// maxAlerts: each spec alert makes a rule, a promtool test, a runbook
 	// and a panel.
 	maxAlerts = 200
+	// maxClasses: there are four data classes.
+	maxClasses = 4
+	// maxScopes, maxExamples, maxPartnerServices: a partner API has a few
+	// scopes and a playbook a few worked examples; a partner calls a few
+	// services.
+	maxScopes          = 50
+	maxExamples        = 20
+	maxPartnerServices = 20
 	// maxReleaseEntries: a release record has one line per service deployed
 	// in the environment; we target thousands of services, so this is the
 	// only bound counted in tens of thousands.
@@ -88,6 +96,13 @@ var listBounds = map[string]bound{
 	"flags[].environments.*.rollout":    {maxFlagVariants, "variants in a rollout"},
 	"loadtest.requests":                 {maxRequests, "requests in a load test"},
 	"alerts":                            {maxAlerts, "alerts in a service"},
+	"database.classification":           {maxClasses, "classes in a classification"},
+	"buckets[].classification":          {maxClasses, "classes in a classification"},
+	"partnerApi.scopes":                 {maxScopes, "scopes in a partner API"},
+	"partnerApi.examples":               {maxExamples, "examples in a partner API"},
+	"access":                            {maxPartnerServices, "services a partner calls"},
+	"access[].scopes":                   {maxScopes, "scopes of a partner"},
+	"environments":                      {maxFlagEnvironments, "environments of a partner"},
 
 	"loadtest.requests[].headers": {maxHeaders, "headers in a load-test request"},
 }

@@ -23,6 +23,9 @@ import (
 // Dir is where specs live, relative to the repository root.
 const Dir = "specs"
 
+// PartnersDir holds one spec per partner organisation.
+const PartnersDir = Dir + "/partners"
+
 // LibDir holds shared Jsonnet that specs import; it is not a spec itself.
 const LibDir = Dir + "/lib"
 
@@ -32,6 +35,7 @@ type Model struct {
 	Environments []*Environment      // sorted by name
 	Services     []*Service          // sorted by name
 	Releases     map[string]*Release // by environment name
+	Partners     []*Partner          // sorted by name
 }
 
 // Environment returns the environment of that name, or nil.
@@ -64,6 +68,9 @@ func (m *Model) Sources() []string {
 	for _, r := range m.Releases {
 		out = append(out, r.Source.Path)
 	}
+	for _, p := range m.Partners {
+		out = append(out, p.Source.Path)
+	}
 	slices.Sort(out)
 	return out
 }
@@ -76,6 +83,7 @@ const (
 	kindEnvironment
 	kindService
 	kindRelease
+	kindPartner
 )
 
 type specFile struct {
@@ -131,6 +139,8 @@ func LoadFiles(files *Files) (*Model, error) {
 				m.Releases = map[string]*Release{}
 			}
 			m.Releases[v.Env] = v
+		case *Partner:
+			m.Partners = append(m.Partners, v)
 		case nil:
 			// the file did not decode; its diagnostics say why
 		default:
@@ -182,11 +192,12 @@ func listSpecs(files *Files) ([]specFile, Diagnostics) {
 	add(Dir+"/environments", kindEnvironment, "")
 	add(Dir+"/services", kindService, "")
 	add(ReleasesDir, kindRelease, "")
+	add(PartnersDir, kindPartner, "")
 	return specs, diags
 }
 
 func kindName(k specKind) string {
-	return [...]string{"platform", "environment", "service", "release record"}[k]
+	return [...]string{"platform", "environment", "service", "release record", "partner"}[k]
 }
 
 // decodeFile decodes one spec's bytes into its type.
@@ -210,6 +221,8 @@ func decodeFile(files *Files, f specFile, data []byte) (any, Diagnostics) {
 		v = &Environment{Source: src}
 	case kindService:
 		v = &Service{Source: src}
+	case kindPartner:
+		v = &Partner{Source: src}
 	case kindRelease:
 		r := &Release{Env: fileBase(src), Source: src}
 		if node.Kind == yaml.MappingNode {

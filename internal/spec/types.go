@@ -14,6 +14,7 @@ type Platform struct {
 	Teams      map[string]*Team `json:"teams" jsonschema:"required" jsonschema_description:"Teams by name; services, reviewers and alert routing refer to these names."`
 	Owner      string           `json:"owner,omitempty" jsonschema_description:"Team that owns the platform and environment specs and every generated file not made for one service. Default platform."`
 	ArgoCD     bool             `json:"argocd,omitempty" jsonschema_description:"Also emit an Argo CD ApplicationSet per environment over the same folders Flux syncs, for teams on Argo CD. Default false."`
+	Data       DataPolicy       `json:"data,omitempty"`
 
 	Source *Source `json:"-"`
 }
@@ -23,6 +24,14 @@ type Cloud struct {
 	Provider    string `json:"provider,omitempty" jsonschema:"enum=aws" jsonschema_description:"Cloud provider; only aws for now. Default aws."`
 	Region      string `json:"region" jsonschema:"required" jsonschema_description:"Default region of every environment, e.g. eu-west-1."`
 	StateBucket string `json:"stateBucket" jsonschema:"required" jsonschema_description:"S3 bucket that holds Terraform state for every environment."`
+}
+
+// DataPolicy is the organisation's retention policy: what docs/data-retention.md
+// holds every store to, and what the platform's own stores keep.
+type DataPolicy struct {
+	PersonalMaxDays int `json:"personalMaxDays,omitempty" jsonschema:"minimum=1,maximum=36500" jsonschema_description:"Longest any copy of personal data may be kept: a database's backups, a bucket's objects with their old versions, logs. A store classified personal that keeps data longer is a spec error. Default 400."`
+	LogDays         int `json:"logDays,omitempty" jsonschema:"enum=1,enum=3,enum=5,enum=7,enum=14,enum=30,enum=60,enum=90,enum=120,enum=150,enum=180,enum=365,enum=400,enum=545,enum=731,enum=1096,enum=1827,enum=2192,enum=2557,enum=2922,enum=3288,enum=3653" jsonschema_description:"Days the cluster's control-plane and audit logs are kept in CloudWatch (one of CloudWatch's retention values). They name people and addresses, so they are personal data. Default 90."`
+	MetricsDays     int `json:"metricsDays,omitempty" jsonschema:"minimum=1,maximum=365" jsonschema_description:"Days Prometheus keeps metrics in each environment. Default 15."`
 }
 
 // Team is who owns services and who is told when they break.
@@ -44,8 +53,18 @@ type Environment struct {
 	Alerting   Alerting    `json:"alerting,omitempty"`
 	Database   EnvDatabase `json:"database,omitempty"`
 	Replicas   int         `json:"replicas,omitempty" jsonschema:"minimum=1" jsonschema_description:"Default replicas of every service here. Default 1."`
+	Ingress    *Ingress    `json:"ingress,omitempty"`
+	DemoData   bool        `json:"demoData,omitempty" jsonschema_description:"Services with a partner API start with the demo data their partner playbooks cite. For a partner sandbox; never in production. Default false."`
 
 	Source *Source `json:"-"`
+}
+
+// Ingress is how services of the environment are published outside the
+// cluster. Groundwork writes the Ingress objects; the ingress controller
+// (and its certificates) is the cluster's.
+type Ingress struct {
+	Domain string `json:"domain" jsonschema:"required" jsonschema_description:"DNS name under which services are published: a service is https://<service>.<domain>, e.g. sandbox.acme.example."`
+	Class  string `json:"class,omitempty" jsonschema_description:"IngressClass of the cluster's ingress controller, e.g. alb (AWS Load Balancer Controller) or nginx. Default alb."`
 }
 
 // Network is the environment's VPC.
@@ -85,21 +104,22 @@ type EnvDatabase struct {
 
 // Service is specs/services/<name>.yaml: one deployable and what it needs.
 type Service struct {
-	Name      string         `json:"name" jsonschema_description:"DNS label; defaults to the file name and must match it."`
-	Team      string         `json:"team" jsonschema:"required" jsonschema_description:"Owning team, a key of the platform's teams."`
-	Port      int            `json:"port,omitempty" jsonschema:"minimum=1,maximum=65535" jsonschema_description:"HTTP port. Omit for a service that serves no HTTP (a worker)."`
-	Health    string         `json:"health,omitempty" jsonschema_description:"HTTP path of the health probe. Default /healthz when port is set."`
-	Metrics   Metrics        `json:"metrics,omitempty"`
-	Build     *Build         `json:"build,omitempty" jsonschema_description:"How CI builds the service's image from this repository. Omit for an image built elsewhere."`
-	Replicas  map[string]int `json:"replicas,omitempty" jsonschema_description:"Replicas per environment name; the environment's default elsewhere."`
-	Resources Resources      `json:"resources,omitempty"`
-	SLOs      []*SLO         `json:"slos,omitempty" jsonschema:"maxItems=50"`
-	Database  *Database      `json:"database,omitempty"`
-	Buckets   []*Bucket      `json:"buckets,omitempty" jsonschema:"maxItems=50"`
-	Secrets   []string       `json:"secrets,omitempty" jsonschema:"maxItems=100" jsonschema_description:"Secret names; values never enter the repository."`
-	Flags     []*Flag        `json:"flags,omitempty" jsonschema:"maxItems=200"`
-	Loadtest  *Loadtest      `json:"loadtest,omitempty"`
-	Alerts    []*Alert       `json:"alerts,omitempty" jsonschema:"maxItems=200"`
+	Name       string         `json:"name" jsonschema_description:"DNS label; defaults to the file name and must match it."`
+	Team       string         `json:"team" jsonschema:"required" jsonschema_description:"Owning team, a key of the platform's teams."`
+	Port       int            `json:"port,omitempty" jsonschema:"minimum=1,maximum=65535" jsonschema_description:"HTTP port. Omit for a service that serves no HTTP (a worker)."`
+	Health     string         `json:"health,omitempty" jsonschema_description:"HTTP path of the health probe. Default /healthz when port is set."`
+	Metrics    Metrics        `json:"metrics,omitempty"`
+	Build      *Build         `json:"build,omitempty" jsonschema_description:"How CI builds the service's image from this repository. Omit for an image built elsewhere."`
+	Replicas   map[string]int `json:"replicas,omitempty" jsonschema_description:"Replicas per environment name; the environment's default elsewhere."`
+	Resources  Resources      `json:"resources,omitempty"`
+	SLOs       []*SLO         `json:"slos,omitempty" jsonschema:"maxItems=50"`
+	Database   *Database      `json:"database,omitempty"`
+	Buckets    []*Bucket      `json:"buckets,omitempty" jsonschema:"maxItems=50"`
+	Secrets    []string       `json:"secrets,omitempty" jsonschema:"maxItems=100" jsonschema_description:"Secret names; values never enter the repository."`
+	Flags      []*Flag        `json:"flags,omitempty" jsonschema:"maxItems=200"`
+	Loadtest   *Loadtest      `json:"loadtest,omitempty"`
+	Alerts     []*Alert       `json:"alerts,omitempty" jsonschema:"maxItems=200"`
+	PartnerAPI *PartnerAPI    `json:"partnerApi,omitempty" jsonschema_description:"The routes partners call with API keys (specs/partners); the service must implement them."`
 
 	Source *Source `json:"-"`
 }
@@ -145,6 +165,9 @@ type Database struct {
 	StorageGB int     `json:"storageGB,omitempty" jsonschema:"minimum=20,maximum=65536" jsonschema_description:"Default 20."`
 	Backup    *Backup `json:"backup,omitempty"`
 	Drill     *Drill  `json:"drill,omitempty"`
+	// Classification is what the data is, for the retention policy and
+	// the data inventory.
+	Classification []string `json:"classification,omitempty" jsonschema:"maxItems=4,uniqueItems=true,enum=personal,enum=payment,enum=internal,enum=public" jsonschema_description:"What the data is: personal, payment, internal, public. Personal data is held to the platform's data.personalMaxDays."`
 }
 
 // Backup is the service's backup policy, beside the environment's RDS retention.
@@ -165,7 +188,11 @@ type Drill struct {
 type Bucket struct {
 	Name       string `json:"name" jsonschema:"required"`
 	Versioning bool   `json:"versioning,omitempty"`
-	ExpireDays int    `json:"expireDays,omitempty" jsonschema:"minimum=1" jsonschema_description:"Expire objects after this many days; never when omitted."`
+	ExpireDays int    `json:"expireDays,omitempty" jsonschema:"minimum=1" jsonschema_description:"Expire objects after this many days. A bucket states expireDays or keepForever."`
+	// KeepForever is the reason a bucket has no expiry, so that keeping
+	// data forever is a decision someone wrote down.
+	KeepForever    string   `json:"keepForever,omitempty" jsonschema:"maxLength=200" jsonschema_description:"Why objects never expire (e.g. 'public release artifacts'), instead of expireDays."`
+	Classification []string `json:"classification,omitempty" jsonschema:"maxItems=4,uniqueItems=true,enum=personal,enum=payment,enum=internal,enum=public" jsonschema_description:"What the objects are: personal, payment, internal, public."`
 }
 
 // Flag is a feature flag, served to the service by flagd's file format in
@@ -228,4 +255,63 @@ type Alert struct {
 	Severity string   `json:"severity,omitempty" jsonschema:"enum=page,enum=ticket" jsonschema_description:"Default ticket."`
 	Summary  string   `json:"summary" jsonschema:"required"`
 	Runbook  string   `json:"runbook,omitempty" jsonschema_description:"Markdown included in the alert's runbook."`
+}
+
+// PartnerAPI is the part of a service partners call, by API key, under
+// basePath: the scopes a key may hold and worked examples that the
+// generated partner playbooks print and the tests replay.
+type PartnerAPI struct {
+	BasePath string            `json:"basePath,omitempty" jsonschema_description:"Path prefix of the partner routes; only these are published. Default /partner/v1."`
+	Scopes   map[string]string `json:"scopes" jsonschema:"required,maxProperties=50" jsonschema_description:"Scopes by name (resource:action, e.g. orders:read) with what each allows."`
+	Examples []*PartnerExample `json:"examples,omitempty" jsonschema:"maxItems=20" jsonschema_description:"Requests that work against the sandbox's demo data, in playbook order."`
+}
+
+// PartnerExample is one request a partner playbook shows.
+type PartnerExample struct {
+	Title  string `json:"title" jsonschema:"required" jsonschema_description:"What the request does, e.g. List your orders."`
+	Method string `json:"method" jsonschema:"required,enum=GET,enum=HEAD,enum=POST,enum=PUT,enum=PATCH,enum=DELETE"`
+	Path   string `json:"path" jsonschema:"required" jsonschema_description:"Path below basePath, e.g. /orders."`
+	Body   string `json:"body,omitempty" jsonschema_description:"JSON request body."`
+	Scope  string `json:"scope" jsonschema:"required" jsonschema_description:"The scope the request needs."`
+	Status int    `json:"status" jsonschema:"required,minimum=100,maximum=599" jsonschema_description:"The HTTP status the sandbox answers."`
+}
+
+// Partner is specs/partners/<name>.yaml: an outside organisation that calls
+// services' partner APIs with keys issued per environment.
+type Partner struct {
+	Name         string           `json:"name" jsonschema_description:"DNS label; defaults to the file name and must match it. Logged and counted with every request."`
+	Description  string           `json:"description,omitempty" jsonschema:"maxLength=200"`
+	Contact      Contact          `json:"contact" jsonschema:"required" jsonschema_description:"Who at the partner receives keys and notices."`
+	Team         string           `json:"team" jsonschema:"required" jsonschema_description:"Our team that sponsors the partner and answers their questions, a key of the platform's teams."`
+	Access       []*PartnerAccess `json:"access" jsonschema:"required,minItems=1,maxItems=20" jsonschema_description:"The services the partner calls and the scopes its keys hold."`
+	Environments []string         `json:"environments" jsonschema:"required,minItems=1,maxItems=20" jsonschema_description:"Environments the partner may call: a sandbox first; a production environment only with signOff."`
+	SignOff      *SignOff         `json:"signOff,omitempty" jsonschema_description:"The go-live approval a production environment needs."`
+	RateLimit    RateLimit        `json:"rateLimit,omitempty" jsonschema_description:"Requests per key."`
+
+	Source *Source `json:"-"`
+}
+
+// Contact is a person or mailbox at a partner.
+type Contact struct {
+	Name  string `json:"name" jsonschema:"required,maxLength=100"`
+	Email string `json:"email" jsonschema:"required,maxLength=254"`
+}
+
+// PartnerAccess is one service a partner calls.
+type PartnerAccess struct {
+	Service string   `json:"service" jsonschema:"required" jsonschema_description:"A service with a partnerApi."`
+	Scopes  []string `json:"scopes" jsonschema:"required,minItems=1,maxItems=50,uniqueItems=true" jsonschema_description:"Scopes of that service's partnerApi."`
+}
+
+// SignOff records who approved a partner for production, and when.
+type SignOff struct {
+	Date   string `json:"date" jsonschema:"required,pattern=^[0-9]{4}-[0-9]{2}-[0-9]{2}$" jsonschema_description:"YYYY-MM-DD."`
+	By     string `json:"by" jsonschema:"required" jsonschema_description:"GitHub user or team that signed off, e.g. @acme/payments."`
+	Ticket string `json:"ticket,omitempty" jsonschema:"maxLength=100" jsonschema_description:"Security review or contract reference."`
+}
+
+// RateLimit is a token bucket per API key.
+type RateLimit struct {
+	PerMinute int `json:"perMinute,omitempty" jsonschema:"minimum=1,maximum=100000" jsonschema_description:"Sustained requests per minute per key. Default 60."`
+	Burst     int `json:"burst,omitempty" jsonschema:"minimum=1,maximum=10000" jsonschema_description:"Requests a key may make at once above the sustained rate. Default 10."`
 }

@@ -131,6 +131,23 @@ func validate(m *Model) Diagnostics {
 			c.release(m, r)
 		}
 	}
+	for _, p := range m.Partners {
+		p.applyDefaults()
+	}
+	slices.SortFunc(m.Partners, func(a, b *Partner) int { return strings.Compare(a.Name, b.Name) })
+	withinLimits := !slices.Contains(slices.Collect(maps.Values(envOK)), false) && !slices.Contains(slices.Collect(maps.Values(serviceOK)), false)
+	for _, p := range m.Partners {
+		if c.limits(p.Source, p) {
+			c.partner(m, p)
+		} else {
+			withinLimits = false
+		}
+	}
+	// Retention walks every store of every service; a spec over a limit
+	// has its one diagnostic already and must not be walked.
+	if withinLimits {
+		c.retention(m)
+	}
 	return c.diags
 }
 

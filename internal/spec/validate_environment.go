@@ -12,6 +12,7 @@ func (c *checker) environment(p *Platform, e *Environment) {
 	if c.dnsLabel(src, "name", e.Name) {
 		c.nameMatchesFile(src, e.Name)
 	}
+	c.ingress(e)
 	if e.Account == "" {
 		c.required(src, "account", "the 12-digit AWS account id, quoted")
 	} else if !accountRE.MatchString(e.Account) {

@@ -37,6 +37,7 @@ func (c *checker) platform(p *Platform) {
 	} else if !regionRE.MatchString(p.Cloud.Region) {
 		c.errorf(src, KindValue, "cloud.region", "%q is not an AWS region, e.g. eu-west-1", p.Cloud.Region)
 	}
+	c.dataPolicy(p)
 	if p.Cloud.StateBucket == "" {
 		c.required(src, "cloud.stateBucket", "the S3 bucket for Terraform state")
 	} else {

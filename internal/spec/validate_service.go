@@ -25,11 +25,15 @@ func (c *checker) service(m *Model, s *Service) {
 	}
 	if s.Database != nil {
 		c.database(s)
+		c.dataClasses(s.Source, "database.classification", s.Database.Classification)
 	}
 	c.buckets(m, s)
 	c.secretsAndFlags(m, s)
 	if s.Loadtest != nil {
 		c.loadtest(s)
+	}
+	if s.PartnerAPI != nil {
+		c.partnerAPI(s)
 	}
 	seen = map[string]string{}
 	generated := GeneratedAlertNames(s)
@@ -144,6 +148,7 @@ func (c *checker) buckets(m *Model, s *Service) {
 		if b.ExpireDays < 0 {
 			c.errorf(src, KindValue, path+".expireDays", "%d days; objects expire after at least 1 day", b.ExpireDays)
 		}
+		c.bucketRetention(src, path, b)
 	}
 }
 

@@ -1,0 +1,199 @@
+package spec
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Retention: every place the platform keeps data, how long each copy lives,
+// and the policy check that personal data is not kept longer than the
+// platform allows. docs/data-retention.md prints DataStores; Terraform and
+// the Flux infrastructure set the same numbers, from the same functions, so
+// the document cannot say one thing and the platform do another.
+
+// Data classes a database or bucket may hold.
+const (
+	ClassPersonal = "personal"
+	ClassPayment  = "payment"
+	ClassInternal = "internal"
+	ClassPublic   = "public"
+)
+
+// DataClasses lists the classes in the order documents print them.
+var DataClasses = []string{ClassPersonal, ClassPayment, ClassInternal, ClassPublic}
+
+// Retention defaults and fixed periods of the platform's own stores.
+const (
+	defaultPersonalMaxDays = 400
+	defaultLogDays         = 90
+	defaultMetricsDays     = 15
+
+	// BackupNoncurrentDays is how long a logical backup the bucket's
+	// lifecycle expired (or a writer overwrote) lingers as a noncurrent
+	// version: long enough to undo a mistake, short enough that
+	// retentionDays is close to the truth.
+	BackupNoncurrentDays = 7
+	// BucketNoncurrentDays is the same for a service's versioned buckets:
+	// how long an overwrite or delete can be undone.
+	BucketNoncurrentDays = 90
+	// AlertmanagerRetentionHours is how long kube-prometheus-stack's
+	// Alertmanager keeps its notification log and expired silences (the
+	// chart's default, which groundwork does not change).
+	AlertmanagerRetentionHours = 120
+)
+
+// SecretRecoveryDays is how long a deleted secret of e can be restored:
+// longer in production, where deleting the wrong one is expensive.
+func SecretRecoveryDays(e *Environment) int {
+	if e.Production {
+		return 30
+	}
+	return 7
+}
+
+// ClusterLogGroup is the CloudWatch log group EKS writes the control-plane
+// and audit logs of e's cluster to.
+func ClusterLogGroup(e *Environment) string { return "/aws/eks/" + e.Cluster.Name + "/cluster" }
+
+// Forever is a DataStore's MaxDays when it keeps data until someone deletes
+// it.
+const Forever = -1
+
+// DataStore is one place data of an environment is kept.
+type DataStore struct {
+	Kind       string   // what AWS or Kubernetes calls it, e.g. "S3 bucket"
+	Name       string   // its name there
+	Service    *Service // whose data; nil for the platform's own
+	Holds      string   // what is in it, in words
+	Classes    []string // data classes; none when the spec does not say
+	Encryption string
+	Readers    []string // who may read it: IAM roles and what uses them
+	Retention  string   // how long, in words, naming the setting
+	// MaxDays is the longest any copy is kept, the number the policy
+	// checks: Forever, or 0 for live data whose life the service decides.
+	MaxDays int
+	// Src and Field are the spec value that sets the retention; errors
+	// about it point there.
+	Src   *Source
+	Field string
+}
+
+// Personal reports whether the store holds personal data.
+func (d DataStore) Personal() bool { return slices.Contains(d.Classes, ClassPersonal) }
+
+// DataStores lists every store of environment e: each service's database,
+// its backups (RDS automated, AWS Backup, logical dumps), buckets and
+// secrets, then the platform's logs, metrics and alert state.
+func (m *Model) DataStores(e *Environment) []DataStore {
+	p := m.Platform
+	eso := ExternalSecretsRoleName(p, e) + " (External Secrets Operator)"
+	var out []DataStore
+	for _, s := range m.Services {
+		role := ServiceRoleName(p, e, s) + " (the " + s.Name + " pods)"
+		if db := s.Database; db != nil {
+			jobs := DatabaseJobsRoleName(p, e, s) + " (grant, backup and restore-drill jobs)"
+			id := DatabaseIdentifier(p, e, s)
+			out = append(out,
+				DataStore{Kind: "RDS PostgreSQL " + db.Version, Name: id, Service: s, Holds: s.Name + "'s database", Classes: db.Classification,
+					Encryption: "KMS, key of the instance; TLS required",
+					Readers:    []string{role + ": rds-db:connect as " + DatabaseUser(s), jobs + ": the master user"},
+					Retention:  fmt.Sprintf("live rows: as long as %s keeps them; automated snapshots and point-in-time recovery %d days (environment database.backupRetentionDays)", s.Name, e.Database.BackupRetentionDays),
+					MaxDays:    e.Database.BackupRetentionDays, Src: e.Source, Field: "database.backupRetentionDays"},
+				DataStore{Kind: "AWS Backup vault", Name: id, Service: s, Holds: "daily recovery points of " + id, Classes: db.Classification,
+					Encryption: "KMS, key of the vault",
+					Readers:    []string{"AWS Backup (restores)"},
+					Retention:  fmt.Sprintf("%d days (database.backup.retentionDays)", db.Backup.RetentionDays),
+					MaxDays:    db.Backup.RetentionDays, Src: s.Source, Field: "database.backup.retentionDays"},
+				DataStore{Kind: "S3 bucket", Name: BackupBucketName(p, e, s), Service: s, Holds: "logical backups (pg_dump) of " + id + " and their manifests", Classes: db.Classification,
+					Encryption: "SSE-KMS, the environment's storage key",
+					Readers:    []string{jobs + ": put, get, list; never delete"},
+					Retention:  fmt.Sprintf("%d days (database.backup.retentionDays), then %d days as a noncurrent version", db.Backup.RetentionDays, BackupNoncurrentDays),
+					MaxDays:    db.Backup.RetentionDays + BackupNoncurrentDays, Src: s.Source, Field: "database.backup.retentionDays"},
+			)
+		}
+		for i, b := range s.Buckets {
+			d := DataStore{Kind: "S3 bucket", Name: BucketName(p, e, s, b), Service: s, Holds: "objects " + s.Name + " stores in " + b.Name, Classes: b.Classification,
+				Encryption: "SSE-KMS, the environment's storage key; TLS required",
+				Readers:    []string{role},
+				Src:        s.Source, Field: fmt.Sprintf("buckets[%d]", i)}
+			switch {
+			case b.ExpireDays == 0:
+				d.Retention, d.MaxDays, d.Field = "forever: "+b.KeepForever+" (keepForever)", Forever, d.Field+".keepForever"
+			case b.Versioning:
+				d.Retention = fmt.Sprintf("%d days (expireDays), then %d days as a noncurrent version", b.ExpireDays, BucketNoncurrentDays)
+				d.MaxDays, d.Field = b.ExpireDays+BucketNoncurrentDays, d.Field+".expireDays"
+			default:
+				d.Retention, d.MaxDays, d.Field = fmt.Sprintf("%d days (expireDays)", b.ExpireDays), b.ExpireDays, d.Field+".expireDays"
+			}
+			out = append(out, d)
+		}
+		secret := func(name, holds string, readers ...string) DataStore {
+			return DataStore{Kind: "Secrets Manager secret", Name: name, Service: s, Holds: holds, Classes: []string{"credentials"},
+				Encryption: "KMS, the environment's secrets key",
+				Readers:    readers,
+				Retention:  fmt.Sprintf("until replaced or deleted; a deleted secret can be restored for %d days", SecretRecoveryDays(e)),
+				MaxDays:    0, Src: s.Source, Field: "secrets"}
+		}
+		for _, n := range s.Secrets {
+			out = append(out, secret(SecretName(e, s, n), "the value of "+n+", which no one commits", eso))
+		}
+		if s.Database != nil {
+			out = append(out, secret(DatabaseSecretName(e, s), "how to reach the database: host, port, name, user; no password", eso, PlanRoleName(p, e)+" (pull-request plans)"))
+		}
+		if len(m.PartnersOf(e, s)) > 0 {
+			out = append(out, secret(PartnerKeysSecretName(e, s), "partner API keys as SHA-256 hashes, with partner, key id, creation and revocation times", eso))
+		}
+	}
+	out = append(out,
+		DataStore{Kind: "CloudWatch log group", Name: ClusterLogGroup(e), Holds: "the cluster's control-plane and audit logs: who called the Kubernetes API, from which address", Classes: []string{ClassPersonal},
+			Encryption: "KMS, the cluster's key",
+			Readers:    []string{"the account's administrators"},
+			Retention:  fmt.Sprintf("%d days (platform data.logDays)", p.Data.LogDays),
+			MaxDays:    p.Data.LogDays, Src: p.Source, Field: "data.logDays"},
+		DataStore{Kind: "Prometheus (kube-prometheus-stack)", Name: "monitoring/prometheus", Holds: "metrics: request counts and latencies by route, partner and key id; no request content", Classes: []string{ClassInternal},
+			Encryption: "the node's EBS volume encryption",
+			Readers:    []string{"Grafana and whoever may port-forward in the monitoring namespace"},
+			Retention:  fmt.Sprintf("%d days (platform data.metricsDays)", p.Data.MetricsDays),
+			MaxDays:    p.Data.MetricsDays, Src: p.Source, Field: "data.metricsDays"},
+		DataStore{Kind: "Alertmanager (kube-prometheus-stack)", Name: "monitoring/alertmanager", Holds: "silences and the notification log: alert names and labels", Classes: []string{ClassInternal},
+			Encryption: "the node's EBS volume encryption",
+			Readers:    []string{"whoever may reach Alertmanager in the monitoring namespace"},
+			Retention:  fmt.Sprintf("%d hours (the chart's default)", AlertmanagerRetentionHours),
+			MaxDays:    AlertmanagerRetentionHours / 24},
+		DataStore{Kind: "Container logs on nodes", Name: "kubelet", Holds: "each pod's stdout: JSON access logs with request id, route, status, partner and key id", Classes: []string{ClassPersonal},
+			Encryption: "the node's EBS volume encryption",
+			Readers:    []string{"kubectl logs, for whoever Kubernetes RBAC lets read pods' logs"},
+			Retention:  "until the kubelet rotates them (5 files of 10 MiB per container) or the node goes: hours to days, never shipped elsewhere by groundwork",
+			MaxDays:    0},
+	)
+	return out
+}
+
+// retention checks that every store of every environment holding personal
+// data keeps it no longer than the platform's data.personalMaxDays, and
+// that every bucket states how long it keeps objects.
+func (c *checker) retention(m *Model) {
+	if m.Platform == nil {
+		return
+	}
+	limit := m.Platform.Data.PersonalMaxDays
+	reported := map[string]bool{}
+	for _, e := range m.Environments {
+		for _, d := range m.DataStores(e) {
+			if d.Src == nil || !d.Personal() || (d.MaxDays != Forever && d.MaxDays <= limit) {
+				continue
+			}
+			key := d.Src.Path + "\x00" + d.Field
+			if reported[key] {
+				continue // one message per mistake, not one per environment
+			}
+			reported[key] = true
+			kept := "forever"
+			if d.MaxDays != Forever {
+				kept = fmt.Sprintf("%d days", d.MaxDays)
+			}
+			c.errorf(d.Src, KindValue, d.Field, "%s %s (in %s) holds personal data and keeps it %s (%s); the platform's data.personalMaxDays is %d: shorten the retention, or classify the data otherwise if it is not personal",
+				d.Kind, d.Name, e.Name, kept, d.Retention, limit)
+		}
+	}
+}
