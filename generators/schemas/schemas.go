@@ -38,6 +38,7 @@ func (Generator) Generate(engine.Input) ([]engine.File, error) {
 		{"platform", "Groundwork platform spec (specs/platform.yaml)", &spec.Platform{}},
 		{"environment", "Groundwork environment spec (specs/environments/<name>.yaml)", &spec.Environment{}},
 		{"service", "Groundwork service spec (specs/services/<name>.yaml)", &spec.Service{}},
+		{"partner", "Groundwork partner spec (specs/partners/<name>.yaml)", &spec.Partner{}},
 	}
 	files := []engine.File{releaseSchema()}
 	for _, k := range kinds {

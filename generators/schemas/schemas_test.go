@@ -85,6 +85,8 @@ func kindOf(name string) string {
 		return "service"
 	case strings.Contains(name, "/releases/"):
 		return "release"
+	case strings.Contains(name, "/partners/"):
+		return "partner"
 	}
 	return "platform"
 }

@@ -14,23 +14,13 @@ import (
 // rds-db:connect and the role of its database jobs (iam module, in
 // iamModule), and the outputs that name them.
 
-// backupNoncurrentDays is how long a backup the bucket's lifecycle expired,
-// or one a writer overwrote, is kept as a noncurrent version before it is
-// removed. Expiry on a versioned bucket only hides an object behind a
-// delete marker, so without this rule a backup would outlive retentionDays
-// by the storage module's default (90 days). A week bounds that, and is the
-// window in which an overwritten backup (the jobs may put, never delete)
-// can still be recovered: the weekly restore drill reads the newest backup
-// within it.
-const backupNoncurrentDays = 7
-
 // backupBucket is the storage module's entry of a database's backup bucket:
 // versioned, current objects expiring after retentionDays.
 func backupBucket(db *spec.Database) *object {
 	o := &object{}
 	o.set("versioning", boolean(true))
 	o.set("expire_days", num(db.Backup.RetentionDays))
-	o.set("noncurrent_expire_days", num(backupNoncurrentDays))
+	o.set("noncurrent_expire_days", num(spec.BackupNoncurrentDays))
 	return o
 }
 
@@ -60,7 +50,7 @@ func databases(d *doc, m *spec.Model, e *spec.Environment, dir string) {
 		db.SetAttributeRaw("backup_retention_period", num(e.Database.BackupRetentionDays))
 		db.SetAttributeRaw("backup_tag_value", str(id))
 		db.SetAttributeRaw("connection_secret_name", str(spec.DatabaseSecretName(e, s)))
-		db.SetAttributeRaw("connection_secret_recovery_window_days", num(recoveryWindow(e)))
+		db.SetAttributeRaw("connection_secret_recovery_window_days", num(spec.SecretRecoveryDays(e)))
 
 		bk := module(d, "backup_"+ident(s.Name), dir)
 		bk.SetAttributeRaw("name", str(id))

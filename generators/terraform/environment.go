@@ -16,11 +16,18 @@ func environmentRoot(m *spec.Model, e *spec.Environment) []engine.File {
 	p := m.Platform
 	dir := spec.TerraformDir(e)
 	envSpec := e.Source.Path
-	platform := engine.Origin{Spec: p.Source.Path, Fields: []string{"name", "cloud"}}
+	platform := engine.Origin{Spec: p.Source.Path, Fields: []string{"name", "cloud", "data"}}
 	services := servicesWithInfra(m)
 	var serviceOrigins []engine.Origin
 	for _, s := range services {
 		serviceOrigins = append(serviceOrigins, engine.Origin{Spec: s.Source.Path, Fields: []string{"database", "buckets", "secrets"}})
+	}
+	// A partner admitted here makes a partner-keys secret in main.tf.
+	mainOrigins := append([]engine.Origin{platform, {Spec: envSpec}}, serviceOrigins...)
+	for _, pa := range m.Partners {
+		if pa.Admits(e) {
+			mainOrigins = append(mainOrigins, engine.Origin{Spec: pa.Source.Path, Fields: []string{"access", "environments"}})
+		}
 	}
 
 	file := func(name string, f *doc, origins ...engine.Origin) engine.File {
@@ -33,8 +40,7 @@ func environmentRoot(m *spec.Model, e *spec.Environment) []engine.File {
 			platform, engine.Origin{Spec: envSpec, Fields: []string{"name"}}),
 		file("providers.tf", providers(p, e),
 			engine.Origin{Spec: p.Source.Path, Fields: []string{"name"}}, engine.Origin{Spec: envSpec, Fields: []string{"account", "region"}}),
-		file("main.tf", mainTF(m, e, dir),
-			append([]engine.Origin{platform, {Spec: envSpec}}, serviceOrigins...)...),
+		file("main.tf", mainTF(m, e, dir), mainOrigins...),
 		file("outputs.tf", outputs(m, e),
 			append([]engine.Origin{{Spec: envSpec}}, serviceOrigins...)...),
 	}
@@ -127,6 +133,7 @@ func networkAndCluster(d *doc, p *spec.Platform, e *spec.Environment, dir string
 	cl := module(d, "cluster", dir)
 	cl.SetAttributeRaw("name", str(e.Cluster.Name))
 	cl.SetAttributeRaw("subnet_ids", ref("module", "network", "private_subnet_ids"))
+	cl.SetAttributeRaw("cluster_log_retention_days", num(p.Data.LogDays))
 }
 
 // stores is what the secrets and storage modules of a root hold, for the
@@ -147,10 +154,20 @@ func secretsAndStorage(d *doc, m *spec.Model, e *spec.Environment, dir string) s
 		for _, n := range s.Secrets {
 			st.secretNames = append(st.secretNames, spec.SecretName(e, s, n))
 		}
+		if len(m.PartnersOf(e, s)) > 0 {
+			// Created empty: `groundwork partner key issue` writes the
+			// hashed keys, External Secrets syncs them to the service.
+			st.secretNames = append(st.secretNames, spec.PartnerKeysSecretName(e, s))
+		}
 		for _, b := range s.Buckets {
 			o := &object{}
 			o.set("versioning", boolean(b.Versioning))
 			o.set("expire_days", num(b.ExpireDays))
+			if b.Versioning {
+				// Said here, not left to the module's default, because
+				// docs/data-retention.md promises it.
+				o.set("noncurrent_expire_days", num(spec.BucketNoncurrentDays))
+			}
 			buckets.set(spec.BucketName(p, e, s, b), o.tokens())
 			st.buckets++
 		}
@@ -165,7 +182,7 @@ func secretsAndStorage(d *doc, m *spec.Model, e *spec.Environment, dir string) s
 	if len(st.secretNames) > 0 {
 		sec := module(d, "secrets", dir)
 		sec.SetAttributeRaw("names", strs(st.secretNames))
-		sec.SetAttributeRaw("recovery_window_in_days", num(recoveryWindow(e)))
+		sec.SetAttributeRaw("recovery_window_in_days", num(spec.SecretRecoveryDays(e)))
 		sec.SetAttributeRaw("kms_key_alias", str(name+"-secrets"))
 	}
 	if st.buckets > 0 {
@@ -259,15 +276,6 @@ func module(d *doc, label, dir string) *hclwrite.Body {
 	b.SetAttributeRaw("source", str(modulesFrom(dir, source)))
 	b.AppendNewline()
 	return b
-}
-
-// recoveryWindow keeps deleted secrets restorable for a month in production
-// and a week elsewhere.
-func recoveryWindow(e *spec.Environment) int {
-	if e.Production {
-		return 30
-	}
-	return 7
 }
 
 // firstInAccount reports whether e is the first environment (by name) in its

@@ -29,9 +29,13 @@ const (
 	defaultMetricsDays     = 15
 
 	// BackupNoncurrentDays is how long a logical backup the bucket's
-	// lifecycle expired (or a writer overwrote) lingers as a noncurrent
-	// version: long enough to undo a mistake, short enough that
-	// retentionDays is close to the truth.
+	// lifecycle expired, or one a writer overwrote, is kept as a noncurrent
+	// version before it is removed. Expiry on a versioned bucket only hides
+	// an object behind a delete marker, so without this rule a backup would
+	// outlive retentionDays by the storage module's default (90 days). A
+	// week bounds that, and is the window in which an overwritten backup
+	// (the jobs may put, never delete) can still be recovered: the weekly
+	// restore drill reads the newest backup within it.
 	BackupNoncurrentDays = 7
 	// BucketNoncurrentDays is the same for a service's versioned buckets:
 	// how long an overwrite or delete can be undone.

@@ -19,8 +19,9 @@ module "network" {
 module "cluster" {
   source = "../../../modules/cluster"
 
-  name       = "acme-dev"
-  subnet_ids = module.network.private_subnet_ids
+  name                       = "acme-dev"
+  subnet_ids                 = module.network.private_subnet_ids
+  cluster_log_retention_days = 90
 }
 
 module "secrets" {
@@ -36,8 +37,9 @@ module "storage" {
 
   buckets = {
     acme-dev-api-invoices = {
-      versioning  = true
-      expire_days = 2555
+      versioning             = true
+      expire_days            = 2555
+      noncurrent_expire_days = 90
     }
     acme-dev-api-backups = {
       versioning             = true

@@ -19,8 +19,9 @@ module "network" {
 module "cluster" {
   source = "../../../modules/cluster"
 
-  name       = "ledger-prod"
-  subnet_ids = module.network.private_subnet_ids
+  name                       = "ledger-prod"
+  subnet_ids                 = module.network.private_subnet_ids
+  cluster_log_retention_days = 90
 }
 
 module "secrets" {

@@ -19,8 +19,9 @@ module "network" {
 module "cluster" {
   source = "../../../modules/cluster"
 
-  name       = "edge-live"
-  subnet_ids = module.network.private_subnet_ids
+  name                       = "edge-live"
+  subnet_ids                 = module.network.private_subnet_ids
+  cluster_log_retention_days = 90
 }
 
 module "secrets" {
@@ -40,8 +41,9 @@ module "storage" {
       expire_days = 30
     }
     edge-live-files-archive = {
-      versioning  = true
-      expire_days = 0
+      versioning             = true
+      expire_days            = 0
+      noncurrent_expire_days = 90
     }
   }
   kms_key_alias = "edge-live-storage"
