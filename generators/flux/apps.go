@@ -131,6 +131,9 @@ func (g *envGen) service(s *spec.Service) error {
 	if err := g.flags(f, v); err != nil {
 		return err
 	}
+	if err := g.partners(f, v); err != nil {
+		return err
+	}
 	// The service's alert and recording rules, whether or not it is
 	// deployed yet: its database and backups exist before its workload.
 	f.origins = append(f.origins, g.envOrigin("alerting"), g.platformOrigin("repository"))
@@ -171,6 +174,7 @@ func (g *envGen) deployment(v svc, digest string) (*appsv1.Deployment, error) {
 	}
 	pod := podSpec(v, c)
 	mountFlags(v, &pod)
+	g.mountPartners(v, &pod)
 	return &appsv1.Deployment{
 		TypeMeta:   typeMeta("apps/v1", "Deployment"),
 		ObjectMeta: meta(v.Name, v.ns, v.labels),

@@ -139,9 +139,6 @@ func TestUndeployed(t *testing.T) {
 	want := []string{
 		"web is not deployed in dev yet (no digest in specs/releases/dev.yaml)",
 		"worker is not deployed in dev yet (no digest in specs/releases/dev.yaml)",
-		"api is not deployed in sandbox yet (no digest in specs/releases/sandbox.yaml)",
-		"web is not deployed in sandbox yet (no digest in specs/releases/sandbox.yaml)",
-		"worker is not deployed in sandbox yet (no digest in specs/releases/sandbox.yaml)",
 	}
 	if diff := cmp.Diff(want, spec.Undeployed(m)); diff != "" {
 		t.Errorf("Undeployed (-want +got):\n%s", diff)
@@ -167,9 +164,9 @@ func TestUndeployed(t *testing.T) {
 	if k := string(out.File(dir + "kustomization.yaml").Data); strings.Contains(k, "deployment.yaml") {
 		t.Errorf("%skustomization.yaml lists a deployment:\n%s", dir, k)
 	}
-	// The worker's secret is synced in sandbox, where nothing runs yet.
-	if out.File("environments/sandbox/flux/apps/worker/externalsecret-queue-credentials.yaml") == nil {
-		t.Error("sandbox: worker's ExternalSecret is missing")
+	// The worker's secret is synced in dev, where it does not run yet.
+	if out.File("environments/dev/flux/apps/worker/externalsecret-queue-credentials.yaml") == nil {
+		t.Error("dev: worker's ExternalSecret is missing")
 	}
 }
 

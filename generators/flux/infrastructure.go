@@ -2,6 +2,7 @@ package flux
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 
@@ -46,11 +47,11 @@ type component struct {
 // infrastructure makes infrastructure/: one folder per controller.
 func (g *envGen) infrastructure() error {
 	flagged := g.servicesWith(hasFlags)
-	f := g.folder(layerInfrastructure, g.platformOrigin("name"), g.envOrigin("account", "name"))
+	f := g.folder(layerInfrastructure, g.platformOrigin("name", "data"), g.envOrigin("account", "name"))
 	f.origins = append(f.origins, serviceOrigins(flagged, "flags")...)
 
 	databases := g.servicesWith(hasDatabase)
-	prometheus := prometheusStack()
+	prometheus := prometheusStack(g.p)
 	comps := []component{g.externalSecrets(), prometheus}
 	if len(databases) > 0 {
 		comps = append(comps, pushgateway(&prometheus, databases))
@@ -139,8 +140,10 @@ func (g *envGen) externalSecrets() component {
 // prometheusStack runs Prometheus, Alertmanager and Grafana. Prometheus
 // selects every ServiceMonitor and rule in the cluster, not only those
 // labelled for this release, and Grafana loads every ConfigMap labelled
-// grafana_dashboard, which is how generated dashboards arrive.
-func prometheusStack() component {
+// grafana_dashboard, which is how generated dashboards arrive. Prometheus
+// keeps metrics for the platform's data.metricsDays, the retention
+// docs/data-retention.md states.
+func prometheusStack(p *spec.Platform) component {
 	return component{
 		name:        prometheusChart,
 		namespace:   spec.MonitoringNamespace,
@@ -175,6 +178,7 @@ func prometheusStack() component {
 					"podMonitorSelectorNilUsesHelmValues":     false,
 					"ruleSelectorNilUsesHelmValues":           false,
 					"serviceMonitorSelectorNilUsesHelmValues": false,
+					"retention": fmt.Sprintf("%dd", p.Data.MetricsDays),
 				},
 			},
 		},

@@ -159,7 +159,6 @@ func (c *checker) partnerAPI(s *Service) {
 	}
 }
 
-
 func (c *checker) scopeRef(src *Source, path, got string, scopes []string) {
 	msg := fmt.Sprintf("%q is not a scope of the partner API", got)
 	if s := suggest(got, scopes); s != "" {
