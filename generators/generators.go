@@ -7,6 +7,7 @@ import (
 	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/codeowners"
 	"github.com/groundwork-dev/groundwork/generators/dashboards"
+	"github.com/groundwork-dev/groundwork/generators/docs"
 	"github.com/groundwork-dev/groundwork/generators/flags"
 	"github.com/groundwork-dev/groundwork/generators/flux"
 	"github.com/groundwork-dev/groundwork/generators/loadtests"
@@ -24,6 +25,7 @@ func all() []engine.Generator {
 		alertmanager.Generator{},
 		alerts.Generator{},
 		dashboards.Generator{},
+		docs.Generator{},
 		flags.Generator{},
 		flux.Generator{},
 		loadtests.Generator{},

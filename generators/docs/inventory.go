@@ -1,0 +1,170 @@
+package docs
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/groundwork-dev/groundwork/internal/markdown"
+	"github.com/groundwork-dev/groundwork/internal/spec"
+)
+
+// inventory is docs/threat-model-inventory.md: what docs/threat-model.md
+// reasons about, listed from the specs so that it cannot fall behind: the
+// trust boundaries, every entry point (published routes, GitHub's OIDC
+// roles, the pods' roles), every secret and every partner.
+func inventory(m *spec.Model) []byte {
+	var d markdown.Doc
+	p := m.Platform
+	d.Heading(1, "Threat model inventory")
+	generatedNote(&d, "the entry points, cloud roles, secrets and partners of every environment")
+	d.Para("The analysis (STRIDE per trust boundary, mitigations, residual risks) is " + markdown.Link("threat-model.md", threatModelDoc) +
+		"; the data stores, their readers and retention are in " + markdown.Link("data-retention.md", "data-retention.md") + ".")
+
+	d.Heading(2, "Trust boundaries")
+	d.Table([]string{"Boundary", "Crossed by", "Enforced by"}, [][]string{
+		{"Internet → cluster", "partners calling published partner APIs", "the Ingress publishes only each partner API's base path; API keys, scopes and per-key rate limits in the service"},
+		{"Pull request → generator", "specs, the lock and every file of a pull request", markdown.Code("internal/tree") + " (no symlink followed, nothing read outside " + markdown.Code("specs/") + "), " + markdown.Code("internal/spec") + " (limits, validation)"},
+		{"GitHub Actions → AWS", "OIDC tokens of " + markdown.Code(p.Repository) + "'s workflows", "IAM trust on the repository and GitHub environment (table below); GitHub environment protection"},
+		{"Pod → AWS", "IRSA tokens of service accounts", "IAM trust on namespace and service account; one role per service"},
+		{"Cluster → Secrets Manager", "External Secrets Operator", "one role that reads exactly the listed secrets"},
+		{"Pod → pod", "cluster network", "default-deny NetworkPolicies per namespace, with the allowed flows generated per service"},
+	})
+
+	d.Heading(2, "Entry points from the internet")
+	var published [][]string
+	for _, e := range m.Environments {
+		for _, s := range m.Services {
+			partners := m.PartnersOf(e, s)
+			if len(partners) == 0 {
+				continue
+			}
+			names := make([]string, len(partners))
+			for i, pa := range partners {
+				names[i] = pa.Name + " (" + strings.Join(pa.AccessTo(s).Scopes, ", ") + ")"
+			}
+			published = append(published, []string{markdown.Esc(e.Name), markdown.Code(spec.PartnerBaseURL(e, s)), owner(s),
+				markdown.Esc(strings.Join(names, "; ")), markdown.Code(e.Ingress.Class), markdown.Code(spec.PartnerKeyPrefix(e))})
+		}
+	}
+	if len(published) == 0 {
+		d.Para("None: no partner is admitted anywhere, so no route is published.")
+	} else {
+		d.Table([]string{"Environment", "URL (prefix)", "Service", "Partners (scopes)", "Ingress class", "Key prefix"}, published)
+		d.Para("Everything else of every service, health and metrics included, is reachable only inside the cluster.")
+	}
+
+	d.Heading(2, "Roles GitHub Actions assume")
+	var ci [][]string
+	for _, e := range m.Environments {
+		subject := func(env string) string { return markdown.Code("repo:" + p.Repository + ":environment:" + env) }
+		ci = append(ci,
+			[]string{markdown.Code(spec.PlanRoleName(p, e)), markdown.Esc(e.Name), subject(spec.PlanEnvironment(e)),
+				"pull-request plans and drift checks: AWS ReadOnlyAccess and the state bucket; denied every secret value but the databases' connection secrets (no password)",
+				"none: any pull request's workflow may run it"},
+			[]string{markdown.Code(spec.ApplyRoleName(p, e)), markdown.Esc(e.Name), subject(spec.DeployEnvironment(e)),
+				"applies Terraform and releases: administrator of the account",
+				approvals(e)},
+		)
+	}
+	d.Table([]string{"Role", "Environment", "OIDC subject it trusts", "May", "Approval before use"}, ci)
+
+	d.Heading(2, "Roles the cluster's pods assume")
+	for _, e := range m.Environments {
+		d.Heading(3, envTitle(e))
+		var rows [][]string
+		var synced []string
+		for _, s := range m.Services {
+			var may []string
+			for _, n := range s.Secrets {
+				may = append(may, "read secret "+markdown.Code(spec.SecretName(e, s, n)))
+			}
+			for _, b := range s.Buckets {
+				may = append(may, "read and write bucket "+markdown.Code(spec.BucketName(p, e, s, b)))
+			}
+			if s.Database != nil {
+				may = append(may, "connect to "+markdown.Code(spec.DatabaseIdentifier(p, e, s))+" as "+markdown.Code(spec.DatabaseUser(s)))
+			}
+			if len(may) == 0 {
+				may = []string{"nothing"}
+			}
+			rows = append(rows, []string{markdown.Code(spec.ServiceRoleName(p, e, s)), markdown.Code(spec.Namespace(s) + "/" + spec.ServiceAccount(s)), strings.Join(may, "; ")})
+			if s.Database != nil {
+				rows = append(rows, []string{markdown.Code(spec.DatabaseJobsRoleName(p, e, s)), markdown.Code(spec.Namespace(s) + "/" + spec.DatabaseJobsServiceAccount(s)),
+					"read the master secret and connection of " + markdown.Code(spec.DatabaseIdentifier(p, e, s)) + "; put, get and list (never delete) in " + markdown.Code(spec.BackupBucketName(p, e, s))})
+			}
+		}
+		for _, st := range m.DataStores(e) {
+			if st.Kind == "Secrets Manager secret" {
+				synced = append(synced, markdown.Code(st.Name))
+			}
+		}
+		synced = append(synced, markdown.Code(spec.AlertmanagerSecretName(e)))
+		rows = append(rows, []string{markdown.Code(spec.ExternalSecretsRoleName(p, e)), markdown.Code(spec.ExternalSecretsNamespace + "/" + spec.ExternalSecretsServiceAccount),
+			"read the secrets it syncs: " + strings.Join(synced, ", ")})
+		d.Table([]string{"Role", "Service account", "May"}, rows)
+	}
+
+	d.Heading(2, "Secrets")
+	d.Para("Values never enter the repository: Terraform creates each secret empty and people or jobs write it. Every secret below is synced into its service's namespace by External Secrets.")
+	var secrets [][]string
+	for _, e := range m.Environments {
+		for _, st := range m.DataStores(e) {
+			if st.Kind != "Secrets Manager secret" {
+				continue
+			}
+			secrets = append(secrets, []string{markdown.Code(st.Name), owner(st.Service), markdown.Esc(st.Holds), markdown.Esc(st.Retention)})
+		}
+		secrets = append(secrets, []string{markdown.Code(spec.AlertmanagerSecretName(e)), "platform", "Alertmanager's receivers: PagerDuty routing keys and Slack webhooks", fmt.Sprintf("until replaced or deleted; a deleted secret can be restored for %d days", spec.SecretRecoveryDays(e))})
+	}
+	d.Table([]string{"Secret", "Owner", "Holds", "Lifetime"}, secrets)
+
+	d.Heading(2, "Partners")
+	if len(m.Partners) == 0 {
+		d.Para("None.")
+	} else {
+		var rows [][]string
+		for _, pa := range m.Partners {
+			var access []string
+			for _, a := range pa.Access {
+				access = append(access, a.Service+": "+strings.Join(a.Scopes, ", "))
+			}
+			signed := "not signed off: sandbox only"
+			if pa.SignOff != nil {
+				signed = pa.SignOff.Date + " by " + pa.SignOff.By
+				if pa.SignOff.Ticket != "" {
+					signed += " (" + pa.SignOff.Ticket + ")"
+				}
+			}
+			rows = append(rows, []string{markdown.Link(pa.Name, "partners/"+pa.Name+".md"), markdown.Esc(pa.Team), markdown.Esc(strings.Join(pa.Environments, ", ")),
+				markdown.Esc(strings.Join(access, "; ")), fmt.Sprintf("%d/min, burst %d per key", pa.RateLimit.PerMinute, pa.RateLimit.Burst), markdown.Esc(signed)})
+		}
+		d.Table([]string{"Partner", "Sponsor team", "Environments", "Scopes", "Rate limit", "Production sign-off"}, rows)
+	}
+	return d.Bytes()
+}
+
+// approvals says what GitHub asks before the deploy environment's jobs run.
+func approvals(e *spec.Environment) string {
+	dl := e.Delivery
+	if dl.Approvals == 0 && len(dl.Reviewers) == 0 {
+		return markdown.Esc("none: " + triggerText(dl))
+	}
+	teams := slices.Clone(dl.Reviewers)
+	slices.Sort(teams)
+	s := fmt.Sprintf("%d approval(s) from %s", max(dl.Approvals, 1), strings.Join(teams, ", "))
+	if dl.WaitMinutes > 0 {
+		s += fmt.Sprintf(", then a %d-minute wait", dl.WaitMinutes)
+	}
+	return markdown.Esc(s + "; " + triggerText(dl))
+}
+
+func triggerText(dl spec.Delivery) string {
+	switch dl.Trigger {
+	case spec.TriggerMerge:
+		return "runs on every push to " + dl.Branch
+	case spec.TriggerTag:
+		return "runs on a release tag"
+	}
+	return "runs when started by hand"
+}
