@@ -133,7 +133,7 @@ func (a *Auth) Require(scope string, next http.Handler) http.Handler {
 		}
 		if !slices.Contains(c.partner.Scopes, scope) {
 			rec.Header().Set("WWW-Authenticate", `Bearer realm="partner", error="insufficient_scope", scope="`+scope+`"`)
-			WriteError(rec, http.StatusForbidden, fmt.Sprintf("partner %s may not call %s %s: it needs %s", c.id.Partner, r.Method, r.Pattern, scope))
+			WriteError(rec, http.StatusForbidden, fmt.Sprintf("partner %s may not call %s: it needs %s", c.id.Partner, cmp.Or(r.Pattern, r.Method+" "+r.URL.Path), scope))
 			return
 		}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), identityKey{}, c.id)))
