@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -164,5 +165,21 @@ func TestKeysAreHashedAtRest(t *testing.T) {
 	}
 	if !strings.Contains(string(data), `"id":"`+id+`"`) || !strings.Contains(string(data), `"hash":"`+partners.Hash(key)+`"`) {
 		t.Errorf("stored %s, want the id and the hash", data)
+	}
+}
+
+// The example key backend/README.md shows is one the service would parse.
+func TestREADMEExampleKey(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example := regexp.MustCompile("`(gw_test_[^`]+)`").FindSubmatch(readme)
+	if example == nil {
+		t.Fatal("backend/README.md shows no example key")
+	}
+	if _, id, err := partners.ParseKey(string(example[1])); err != nil || id != "k7f3a9c2d10" {
+		t.Errorf("README example key %s: id %q, %v", example[1], id, err)
 	}
 }
