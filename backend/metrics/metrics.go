@@ -50,6 +50,10 @@
 //
 //	feature_flag_evaluations_total{flag,variant,reason} counter
 //
+// # Partners ([NewPartnerRequests]; counted by package partners)
+//
+//	partner_requests_total{partner,key_id,code}        counter
+//
 // # Runtime ([NewRegistry])
 //
 // The standard Go and process collectors of client_golang, listed in
@@ -90,6 +94,7 @@ var Names = []string{
 	"http_request_duration_seconds",
 	"http_requests_in_flight",
 	"http_requests_total",
+	"partner_requests_total",
 	"restore_drill_duration_seconds",
 	"restore_drill_last_failure_timestamp_seconds",
 	"restore_drill_last_run_success",

@@ -33,6 +33,7 @@ func newService(t *testing.T) (*prometheus.Registry, http.Handler) {
 	metrics.NewBackup(reg).Succeeded(time.Unix(1700000000, 0))
 	metrics.NewDrill(reg)
 	metrics.NewFlagEvaluations(reg).WithLabelValues("new-checkout", "on", "STATIC").Inc()
+	metrics.NewPartnerRequests(reg).WithLabelValues("globex", "k7f3a9c2d10", "200").Inc()
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/orders/{id}", func(w http.ResponseWriter, r *http.Request) {
@@ -220,6 +221,7 @@ func TestExported(t *testing.T) {
 		"process_cpu_seconds_total":            true,
 		"http_request_duration_seconds_total":  false,
 		"orders_queue_depth":                   false,
+		"partner_requests_total":               true,
 	} {
 		if got := metrics.Exported(series); got != want {
 			t.Errorf("Exported(%q) = %v, want %v", series, got, want)

@@ -7,14 +7,17 @@
 // tokens, see backend/database) and SLO_LATENCY_THRESHOLDS (comma-separated
 // durations, such as "300ms,1s", that become exact latency histogram
 // buckets) and FLAGS_FILE (its flagd file, which the generated Deployment
-// mounts from a ConfigMap; reread when it changes, see backend/flags). It
-// applies its
-// migrations at start and drains requests in flight on SIGTERM.
+// mounts from a ConfigMap; reread when it changes, see backend/flags).
+// PARTNERS_FILE and PARTNER_KEYS_FILE turn on the partner API under
+// /partner/v1/ (see backend/partners), and DEMO_DATA=true seeds the demo
+// orders partners see in the sandbox. It applies its migrations at start
+// and drains requests in flight on SIGTERM.
 //
 // Besides the families of backend/metrics it exports those its spec names,
 // checkout_attempts_total, checkout_failures_total and orders_queue_depth
-// (see orders.Metrics), and feature_flag_evaluations_total by flag and
-// variant (see flags.MetricsHook).
+// (see orders.Metrics), feature_flag_evaluations_total by flag and
+// variant (see flags.MetricsHook), and partner_requests_total by partner,
+// key id and status (see partners.Auth).
 package main
 
 import (
@@ -26,7 +29,6 @@ import (
 	"syscall"
 
 	"github.com/groundwork-dev/groundwork/backend/internal/server"
-	"github.com/groundwork-dev/groundwork/backend/logging"
 )
 
 // Exit codes.
@@ -45,7 +47,7 @@ func main() {
 // run starts the service and blocks until ctx is done and it has drained.
 // Logs go to stderr, one JSON object a line.
 func run(ctx context.Context, getenv func(string) string, stderr io.Writer) int {
-	logger := logging.New(stderr, slog.LevelInfo)
+	logger := server.NewLogger(stderr, slog.LevelInfo)
 	cfg, err := server.ConfigFromEnv(getenv)
 	if err != nil {
 		logger.Error("bad configuration", "error", err)

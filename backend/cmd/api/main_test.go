@@ -26,6 +26,7 @@ func TestRunExitCodes(t *testing.T) {
 		{"no database URL", map[string]string{}, exitConfig, "DATABASE_URL or PGHOST is required"},
 		{"unknown auth", map[string]string{"DATABASE_URL": "postgres://x", "DATABASE_AUTH": "token"}, exitConfig, "DATABASE_AUTH"},
 		{"bad thresholds", map[string]string{"DATABASE_URL": "postgres://x", "SLO_LATENCY_THRESHOLDS": "soon"}, exitConfig, "SLO_LATENCY_THRESHOLDS"},
+		{"partners without keys", map[string]string{"DATABASE_URL": "postgres://x", "PARTNERS_FILE": "/etc/partners/partners.json"}, exitConfig, "PARTNER_KEYS_FILE"},
 		{"database down", map[string]string{"DATABASE_URL": "postgres://postgres@" + closed + "/postgres?connect_timeout=2"}, exitFailed, "database"},
 	}
 	for _, tt := range tests {

@@ -162,10 +162,10 @@ func TestBackupAndDrill(t *testing.T) {
 	if m.Dump.Key != dumpKey || m.Dump.Size != int64(len(dump)) || !bytes.HasPrefix(dump, []byte("PGDMP")) {
 		t.Errorf("manifest dump %+v; the object is %d bytes starting %q", m.Dump, len(dump), dump[:min(5, len(dump))])
 	}
-	if m.Migration == nil || m.Migration.Table != "schema_migrations" || m.Migration.Version != "2" {
-		t.Errorf("manifest migration %+v, want version 2 of schema_migrations", m.Migration)
+	if m.Migration == nil || m.Migration.Table != "schema_migrations" || m.Migration.Version != "3" {
+		t.Errorf("manifest migration %+v, want version 3 of schema_migrations", m.Migration)
 	}
-	want := map[string]int64{"billing.accounts": 1200, "public.audit_log": 40, "public.empty_things": 0, "public.orders": 1500, "public.schema_migrations": 2}
+	want := map[string]int64{"billing.accounts": 1200, "public.audit_log": 40, "public.empty_things": 0, "public.orders": 1500, "public.schema_migrations": 3}
 	got := map[string]int64{}
 	for _, tb := range m.Tables {
 		got[tb.String()] = tb.Rows
@@ -176,7 +176,7 @@ func TestBackupAndDrill(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("manifest counts %v, want %v", got, want)
 	}
-	if !strings.Contains(r.stdout, "5 tables, 2742 rows, migration version 2") {
+	if !strings.Contains(r.stdout, "5 tables, 2743 rows, migration version 3") {
 		t.Errorf("backup output %q", r.stdout)
 	}
 	backup := pgw.Group("backup", namespace)
@@ -200,7 +200,7 @@ func TestBackupAndDrill(t *testing.T) {
 		if r.code != exitOK || r.stderr != "" {
 			t.Fatalf("drill: exit %d, stderr %q\n%s", r.code, r.stderr, r.stdout)
 		}
-		for _, want := range []string{"# Restore drill: PASSED", "size and sha256 match the manifest", "2 (`schema_migrations`), restored the same",
+		for _, want := range []string{"# Restore drill: PASSED", "size and sha256 match the manifest", "3 (`schema_migrations`), restored the same",
 			"| `public.orders` | 1500 | 1500 | md5 `", "| `public.audit_log` | 40 | 40 | no primary key: counted only |", "**RTO**", "**RPO**"} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("report lacks %q:\n%s", want, r.stdout)
@@ -280,7 +280,7 @@ func TestBackupAndDrill(t *testing.T) {
 	t.Run("data unlike the manifest fails", func(t *testing.T) {
 		tm := m
 		tm.Tables = slices.Clone(m.Tables)
-		tm.Migration = &pgops.Migration{Table: "schema_migrations", Version: "3"}
+		tm.Migration = &pgops.Migration{Table: "schema_migrations", Version: "4"}
 		for i := range tm.Tables {
 			switch tm.Tables[i].String() {
 			case "public.orders":
@@ -292,7 +292,7 @@ func TestBackupAndDrill(t *testing.T) {
 		backups(client).PutJSON(t, manifestKey, tm)
 		defer backups(client).PutJSON(t, manifestKey, m)
 		r := fails(t, "the restored data differs from what backup s3://acme-dev-api-backups/api/")
-		for _, want := range []string{"migration version 2 (schema_migrations) restored, the backup recorded 3", "public.orders has 1500 rows, the backup had 1501", "billing.accounts: the first 1000 rows by primary key differ"} {
+		for _, want := range []string{"migration version 3 (schema_migrations) restored, the backup recorded 4", "public.orders has 1500 rows, the backup had 1501", "billing.accounts: the first 1000 rows by primary key differ"} {
 			if !strings.Contains(r.stderr, want) {
 				t.Errorf("stderr %q lacks %q", r.stderr, want)
 			}

@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/groundwork-dev/groundwork/backend/partners"
 )
 
 // List limits: the default keeps a casual GET cheap, the maximum keeps any
@@ -31,14 +34,26 @@ type Flags interface {
 // Register adds the order routes to mux, counting checkouts in m. The
 // patterns are what the metrics and access logs label requests with.
 func Register(mux *http.ServeMux, store *Store, m *Metrics, flags Flags, logger *slog.Logger) {
-	h := &handlers{store: store, metrics: m, flags: flags, log: logger}
+	h := &handlers{metrics: m, flags: flags, log: logger, base: "/v1/orders",
+		orders: func(*http.Request) orderStore { return store }}
 	mux.HandleFunc("POST /v1/orders", h.create)
 	mux.HandleFunc("GET /v1/orders", h.list)
 	mux.HandleFunc("GET /v1/orders/{id}", h.get)
 }
 
+// orderStore is what the handlers read and write: every order ([Store],
+// for /v1, which the gateway guards) or one partner's ([Store.Partner]).
+type orderStore interface {
+	Create(context.Context, NewOrder) (Order, error)
+	Get(context.Context, int64) (Order, error)
+	List(context.Context, int) ([]Order, error)
+}
+
+// handlers serve one set of order routes; /v1 and /partner/v1 differ only
+// in the orders a request may touch and the path an order is found at.
 type handlers struct {
-	store   *Store
+	orders  func(*http.Request) orderStore
+	base    string
 	metrics *Metrics
 	flags   Flags
 	log     *slog.Logger
@@ -65,13 +80,13 @@ func (h *handlers) create(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, strings.ReplaceAll(err.Error(), "\n", "; "))
 		return
 	}
-	o, err := h.store.Create(r.Context(), in)
+	o, err := h.orders(r).Create(r.Context(), in)
 	if err != nil {
 		h.metrics.failures.Inc()
 		h.internal(w, r, "create order", err)
 		return
 	}
-	w.Header().Set("Location", fmt.Sprintf("/v1/orders/%d", o.ID))
+	w.Header().Set("Location", fmt.Sprintf("%s/%d", h.base, o.ID))
 	writeJSON(w, http.StatusCreated, o)
 }
 
@@ -85,7 +100,7 @@ func (h *handlers) list(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	list, err := h.store.List(r.Context(), limit)
+	list, err := h.orders(r).List(r.Context(), limit)
 	if err != nil {
 		h.internal(w, r, "list orders", err)
 		return
@@ -101,7 +116,7 @@ func (h *handlers) get(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "order id must be a positive whole number")
 		return
 	}
-	o, err := h.store.Get(r.Context(), id)
+	o, err := h.orders(r).Get(r.Context(), id)
 	if errors.Is(err, ErrNotFound) {
 		writeError(w, http.StatusNotFound, err.Error())
 		return
@@ -120,10 +135,10 @@ func (h *handlers) internal(w http.ResponseWriter, r *http.Request, what string,
 	writeError(w, http.StatusInternalServerError, "internal error")
 }
 
+// writeError answers {"error": msg, "code": ...}, the codes of the partner
+// API's table (backend/README.md), on /v1 as on /partner/v1.
 func writeError(w http.ResponseWriter, code int, msg string) {
-	writeJSON(w, code, struct {
-		Error string `json:"error"`
-	}{msg})
+	partners.WriteError(w, code, msg)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -9,6 +9,7 @@ import (
 	"github.com/groundwork-dev/groundwork/backend/database"
 	"github.com/groundwork-dev/groundwork/backend/flags"
 	"github.com/groundwork-dev/groundwork/backend/metrics"
+	"github.com/groundwork-dev/groundwork/backend/partners"
 )
 
 // Config is everything the service reads from its environment.
@@ -34,6 +35,18 @@ type Config struct {
 	// ShutdownTimeout bounds the drain of in-flight requests after SIGTERM;
 	// it must be shorter than the pod's termination grace period.
 	ShutdownTimeout time.Duration
+	// PartnersFile (PARTNERS_FILE) is who may call the partner routes,
+	// generated from the partner specs and mounted from the ConfigMap
+	// <svc>-partners; PartnerKeysFile (PARTNER_KEYS_FILE) their keys'
+	// hashes, mounted from the Secret <svc>-partner-keys. Without
+	// PARTNERS_FILE the partner routes are not served (404). Both are
+	// reread every PartnersRefresh (default 2s).
+	PartnersFile    string
+	PartnerKeysFile string
+	PartnersRefresh time.Duration
+	// DemoData (DEMO_DATA=true) seeds the demo orders at start, which every
+	// partner sees: the sandbox's, which the partner playbooks cite.
+	DemoData bool
 }
 
 func (c Config) withDefaults() Config {
@@ -48,6 +61,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 20 * time.Second
+	}
+	if c.PartnersRefresh == 0 {
+		c.PartnersRefresh = partners.DefaultRefresh
 	}
 	return c
 }
@@ -75,6 +91,19 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, errors.New("DATABASE_URL or PGHOST is required: the database's URL, or the libpq variables PGHOST, PGPORT, PGDATABASE, PGUSER and PGSSLMODE"))
 	}
 	c.FlagsFile = getenv("FLAGS_FILE")
+	c.PartnersFile, c.PartnerKeysFile = getenv("PARTNERS_FILE"), getenv("PARTNER_KEYS_FILE")
+	// Partners without keys would be refused one and all; say so at start
+	// rather than in every partner's 401.
+	if c.PartnersFile != "" && c.PartnerKeysFile == "" {
+		errs = append(errs, errors.New("PARTNER_KEYS_FILE is required with PARTNERS_FILE: the partner keys file mounted from the Secret <service>-partner-keys"))
+	}
+	if s := getenv("DEMO_DATA"); s != "" {
+		demo, err := strconv.ParseBool(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("DEMO_DATA=%q: want true or false", s))
+		}
+		c.DemoData = demo
+	}
 	t, err := metrics.ParseThresholds(getenv("SLO_LATENCY_THRESHOLDS"))
 	if err != nil {
 		errs = append(errs, fmt.Errorf("SLO_LATENCY_THRESHOLDS: %w", err))

@@ -53,3 +53,21 @@ func TestConfigFromLibpqVariables(t *testing.T) {
 		t.Errorf("rds-iam without a region: %v", err)
 	}
 }
+
+func TestConfigOfPartners(t *testing.T) {
+	t.Parallel()
+	c, err := server.ConfigFromEnv(env{"DATABASE_URL": "postgres://x", "PARTNERS_FILE": "/etc/partners/partners.json",
+		"PARTNER_KEYS_FILE": "/etc/partner-keys/keys.json", "DEMO_DATA": "true"}.get)
+	if err != nil || c.PartnersFile != "/etc/partners/partners.json" || c.PartnerKeysFile != "/etc/partner-keys/keys.json" || !c.DemoData || c.PartnersRefresh <= 0 {
+		t.Errorf("ConfigFromEnv = %+v, %v", c, err)
+	}
+	if c, _ := server.ConfigFromEnv(env{"DATABASE_URL": "postgres://x"}.get); c.PartnersFile != "" || c.DemoData {
+		t.Errorf("defaults: partners %q, demo data %v; want no partner routes and no demo data", c.PartnersFile, c.DemoData)
+	}
+	_, err = server.ConfigFromEnv(env{"DATABASE_URL": "postgres://x", "PARTNERS_FILE": "/etc/partners/partners.json", "DEMO_DATA": "yes please"}.get)
+	for _, want := range []string{"PARTNER_KEYS_FILE is required with PARTNERS_FILE", `DEMO_DATA="yes please"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+}

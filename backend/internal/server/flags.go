@@ -12,6 +12,7 @@ import (
 
 	"github.com/groundwork-dev/groundwork/backend/flags"
 	"github.com/groundwork-dev/groundwork/backend/logging"
+	"github.com/groundwork-dev/groundwork/backend/partners"
 )
 
 // Flag keys the service reads; specs/services/api.yaml declares them.
@@ -20,7 +21,9 @@ const flagNewCheckout = "new-checkout"
 // Headers that make a request's evaluation context: the customer it is
 // for (the targeting key that fractional rollouts bucket by) and the
 // partner it comes through (for rules such as partner: [globex]). The
-// gateway in front of the service sets both from the caller's credentials.
+// gateway in front of the service sets both from the caller's credentials;
+// on the partner routes the partner is the one its API key authenticated,
+// whatever the header says.
 const (
 	customerHeader = "X-Customer-ID"
 	partnerHeader  = "X-Partner"
@@ -57,7 +60,9 @@ func evalContext(r *http.Request) openfeature.EvaluationContext {
 		key = logging.RequestID(r.Context())
 	}
 	attrs := map[string]any{}
-	if p := r.Header.Get(partnerHeader); p != "" {
+	if id, ok := partners.FromContext(r.Context()); ok {
+		attrs["partner"] = id.Partner
+	} else if p := r.Header.Get(partnerHeader); p != "" {
 		attrs["partner"] = p
 	}
 	return openfeature.NewEvaluationContext(key, attrs)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/groundwork-dev/groundwork/backend/internal/orders"
 	"github.com/groundwork-dev/groundwork/backend/logging"
 	"github.com/groundwork-dev/groundwork/backend/metrics"
+	"github.com/groundwork-dev/groundwork/backend/partners"
 )
 
 // Server is the service's HTTP side.
@@ -48,13 +50,32 @@ func New(pool *pgxpool.Pool, logger *slog.Logger, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	store := orders.NewStore(pool)
-	orders.Register(mux, store, orders.NewMetrics(reg, store), ff, logger)
+	orderMetrics := orders.NewMetrics(reg, store)
+	orders.Register(mux, store, orderMetrics, ff, logger)
 
-	// Logging outermost: it sets the request ID every inner log line needs.
+	// Logging outside: it sets the request ID every inner log line needs.
 	// Metrics next, handing the mux the same request, so that both read the
 	// pattern the mux matched.
 	s.handler = logging.Middleware(logger)(httpMetrics.Middleware(mux))
+	if s.cfg.PartnersFile != "" {
+		auth, err := partners.New(partners.Config{
+			PartnersFile: s.cfg.PartnersFile, KeysFile: s.cfg.PartnerKeysFile, Refresh: s.cfg.PartnersRefresh,
+		}, logger, reg)
+		if err != nil {
+			return nil, err
+		}
+		orders.RegisterPartner(mux, store, orderMetrics, ff, logger, auth)
+		// Outermost, so that the access line, too, names the partner.
+		s.handler = partners.Track(s.handler)
+	}
 	return s, nil
+}
+
+// NewLogger is the service's logger: JSON lines on w, each with the
+// request_id of the request it was logged for and, on partner routes, its
+// partner and key_id.
+func NewLogger(w io.Writer, level slog.Leveler) *slog.Logger {
+	return slog.New(logging.NewHandler(partners.LogHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))))
 }
 
 // Handler is the whole service as one handler.
@@ -131,6 +152,13 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	defer pool.Close()
 	if err := orders.Migrate(ctx, pool); err != nil {
 		return fmt.Errorf("database: %w", err)
+	}
+	if cfg.DemoData {
+		n, err := orders.SeedDemo(ctx, pool)
+		if err != nil {
+			return fmt.Errorf("database: %w", err)
+		}
+		logger.Info("demo data", "orders_inserted", n, "orders", len(orders.DemoOrders))
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
 	if err != nil {

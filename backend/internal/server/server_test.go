@@ -329,8 +329,8 @@ func TestMigrateIsIdempotentAndSafeConcurrently(t *testing.T) {
 	if err := pool.QueryRow(t.Context(), "SELECT count(*), max(version) FROM schema_migrations").Scan(&n, &version); err != nil {
 		t.Fatal(err)
 	}
-	if n != 2 || version != 2 {
-		t.Errorf("schema_migrations has %d rows up to version %d, want 2 up to 2 (001_orders, 002_order_status)", n, version)
+	if n != 3 || version != 3 {
+		t.Errorf("schema_migrations has %d rows up to version %d, want 3 up to 3 (001_orders, 002_order_status, 003_partners)", n, version)
 	}
 }
 
