@@ -43,6 +43,8 @@ Commands:
   explain PATH      which specs and fields produce PATH, or what a spec produces
   release set ENV SERVICE=DIGEST...  record what ENV runs (specs/releases/ENV.yaml)
   release promote FROM TO            make TO run exactly what FROM runs
+  loadtest SERVICE --target URL      run the service's load test against URL
+  partner key issue|revoke|list PARTNER --env ENV   a partner's API keys, in Secrets Manager
 
 Flags:
   -C DIR            work on the repository at DIR (it needs only specs/)
@@ -56,6 +58,7 @@ var commandHelp = map[string]string{
 	"diff":     "usage: groundwork [-C DIR] diff [--markdown]\n\nPrint what generate would change, as a unified diff; --markdown prints the\npull-request summary instead.\n",
 	"explain":  "usage: groundwork [-C DIR] explain PATH\n\nFor a generated file, the spec fields it is made from (file:line:col); for a\nspec, the files it makes. PATH is relative to the repository root.\n",
 	"release":  releaseUsage,
+	"partner":  partnerUsage,
 }
 
 func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
@@ -108,7 +111,7 @@ func Main(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	run, writes := map[string]func([]string) int{
 		"generate": c.generate, "verify": c.verify, "diff": c.diff, "explain": c.explain, "release": c.release,
-		"loadtest": c.loadtest,
+		"loadtest": c.loadtest, "partner": c.partner,
 	}[name], name == "generate" || name == "release"
 	if run != nil {
 		if code := c.open(writes); code != ExitOK {
