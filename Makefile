@@ -82,7 +82,7 @@ test: $(TOOLS) $(NPM_TOOLS)
 # its API, backed up by pgops to moto_server, restored into a fresh
 # PostgreSQL and verified; a corrupt and a truncated dump must fail it.
 e2e:
-	$(GO) test -tags e2e ./tests/e2e -count=1 -timeout 15m -v -run TestEnvironmentsAgainstMoto
+	$(GO) test -tags e2e ./tests/e2e -count=1 -timeout 15m -v -run 'TestEnvironmentsAgainstMoto|TestPartnerKeysAgainstMoto'
 	$(GO) test -tags e2e ./tests/observability -count=1 -timeout 10m -v
 	cd backend && $(GO) test -tags drill ./internal/drilltest -run TestDrill -count=1 -v -timeout 20m
 	cd backend && $(GO) test -tags moto ./cmd/pgops -run TestGrant -count=1
