@@ -42,7 +42,7 @@ func retention(m *spec.Model) []byte {
 	d.List(
 		"Terraform state, in "+markdown.Code(p.Cloud.StateBucket)+": made outside groundwork; it holds resource attributes (no secret values: see the guardrail in "+markdown.Code("policies/")+"). Its retention is the bucket owner's.",
 		"GitHub: workflow logs and artifacts follow the repository's retention settings; the deploy workflows keep their build artifacts 1 day.",
-		"Grafana: outside the cluster (each environment's "+markdown.Code("alerting.grafana")+"); it reads Prometheus and keeps dashboards only.",
+		"Grafana (kube-prometheus-stack, in the monitoring namespace): reads Prometheus; its own state (users, unprovisioned dashboards) lives in the pod, without a volume, and goes with it.",
 	)
 	return d.Bytes()
 }

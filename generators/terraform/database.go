@@ -48,6 +48,7 @@ func databases(d *doc, m *spec.Model, e *spec.Environment, dir string) {
 		db.SetAttributeRaw("multi_az", boolean(e.Database.MultiAZ))
 		db.SetAttributeRaw("deletion_protection", boolean(e.Database.DeletionProtection))
 		db.SetAttributeRaw("backup_retention_period", num(e.Database.BackupRetentionDays))
+		db.SetAttributeRaw("log_retention_days", num(m.Platform.Data.LogDays))
 		db.SetAttributeRaw("backup_tag_value", str(id))
 		db.SetAttributeRaw("connection_secret_name", str(spec.DatabaseSecretName(e, s)))
 		db.SetAttributeRaw("connection_secret_recovery_window_days", num(spec.SecretRecoveryDays(e)))

@@ -129,6 +129,7 @@ func networkAndCluster(d *doc, p *spec.Platform, e *spec.Environment, dir string
 	net.SetAttributeRaw("private_subnets", prefixes(private))
 	net.SetAttributeRaw("database_subnets", prefixes(database))
 	net.SetAttributeRaw("nat_gateways", str(e.Network.NATGateways))
+	net.SetAttributeRaw("flow_logs_retention_days", num(p.Data.LogDays))
 
 	cl := module(d, "cluster", dir)
 	cl.SetAttributeRaw("name", str(e.Cluster.Name))

@@ -59,6 +59,16 @@ func SecretRecoveryDays(e *Environment) int {
 // and audit logs of e's cluster to.
 func ClusterLogGroup(e *Environment) string { return "/aws/eks/" + e.Cluster.Name + "/cluster" }
 
+// FlowLogGroup is the CloudWatch log group the VPC flow logs of e go to.
+func FlowLogGroup(p *Platform, e *Environment) string { return "/aws/vpc-flow-logs/" + p.Name + "-" + e.Name }
+
+// DatabaseLogGroups are the CloudWatch log groups the database of s in e
+// exports its PostgreSQL and upgrade logs to.
+func DatabaseLogGroups(p *Platform, e *Environment, s *Service) []string {
+	prefix := "/aws/rds/instance/" + DatabaseIdentifier(p, e, s) + "/"
+	return []string{prefix + "postgresql", prefix + "upgrade"}
+}
+
 // Forever is a DataStore's MaxDays when it keeps data until someone deletes
 // it.
 const Forever = -1
@@ -108,6 +118,8 @@ func (m *Model) DataStores(e *Environment) []DataStore {
 					Readers:    []string{"AWS Backup (restores)"},
 					Retention:  fmt.Sprintf("%d days (database.backup.retentionDays)", db.Backup.RetentionDays),
 					MaxDays:    db.Backup.RetentionDays, Src: s.Source, Field: "database.backup.retentionDays"},
+				logGroup(p, e, DatabaseLogGroups(p, e, s)[0], s, "PostgreSQL's log: connections (client address, user), errors and slow statements with their parameters", "CloudWatch Logs' own encryption"),
+				logGroup(p, e, DatabaseLogGroups(p, e, s)[1], s, "major-version upgrade logs", "CloudWatch Logs' own encryption"),
 				DataStore{Kind: "S3 bucket", Name: BackupBucketName(p, e, s), Service: s, Holds: "logical backups (pg_dump) of " + id + " and their manifests", Classes: db.Classification,
 					Encryption: "SSE-KMS, the environment's storage key",
 					Readers:    []string{jobs + ": put, get, list; never delete"},
@@ -121,8 +133,11 @@ func (m *Model) DataStores(e *Environment) []DataStore {
 				Readers:    []string{role},
 				Src:        s.Source, Field: fmt.Sprintf("buckets[%d]", i)}
 			switch {
+			case b.ExpireDays == 0 && b.KeepForever == "":
+				// The bucket check reports it; no second message here.
+				d.Retention, d.MaxDays, d.Src = "not stated", Forever, nil
 			case b.ExpireDays == 0:
-				d.Retention, d.MaxDays, d.Field = "forever: "+b.KeepForever+" (keepForever)", Forever, d.Field+".keepForever"
+				d.Retention, d.MaxDays, d.Field = "never expires (keepForever: "+b.KeepForever+")", Forever, d.Field+".keepForever"
 			case b.Versioning:
 				d.Retention = fmt.Sprintf("%d days (expireDays), then %d days as a noncurrent version", b.ExpireDays, BucketNoncurrentDays)
 				d.MaxDays, d.Field = b.ExpireDays+BucketNoncurrentDays, d.Field+".expireDays"
@@ -149,11 +164,8 @@ func (m *Model) DataStores(e *Environment) []DataStore {
 		}
 	}
 	out = append(out,
-		DataStore{Kind: "CloudWatch log group", Name: ClusterLogGroup(e), Holds: "the cluster's control-plane and audit logs: who called the Kubernetes API, from which address", Classes: []string{ClassPersonal},
-			Encryption: "KMS, the cluster's key",
-			Readers:    []string{"the account's administrators"},
-			Retention:  fmt.Sprintf("%d days (platform data.logDays)", p.Data.LogDays),
-			MaxDays:    p.Data.LogDays, Src: p.Source, Field: "data.logDays"},
+		logGroup(p, e, ClusterLogGroup(e), nil, "the cluster's control-plane and audit logs: who called the Kubernetes API, from which address", "KMS, the cluster's key"),
+		logGroup(p, e, FlowLogGroup(p, e), nil, "VPC flow logs: source and destination addresses and ports of every connection", "KMS, the flow logs' key"),
 		DataStore{Kind: "Prometheus (kube-prometheus-stack)", Name: "monitoring/prometheus", Holds: "metrics: request counts and latencies by route, partner and key id; no request content", Classes: []string{ClassInternal},
 			Encryption: "the node's EBS volume encryption",
 			Readers:    []string{"Grafana and whoever may port-forward in the monitoring namespace"},
@@ -171,6 +183,17 @@ func (m *Model) DataStores(e *Environment) []DataStore {
 			MaxDays:    0},
 	)
 	return out
+}
+
+// logGroup is a CloudWatch log group kept for the platform's data.logDays.
+// Logs name people and addresses, so every one is personal data. The plan
+// role reads them too: AWS's ReadOnlyAccess includes CloudWatch Logs.
+func logGroup(p *Platform, e *Environment, name string, s *Service, holds, encryption string) DataStore {
+	return DataStore{Kind: "CloudWatch log group", Name: name, Service: s, Holds: holds, Classes: []string{ClassPersonal},
+		Encryption: encryption,
+		Readers:    []string{"the account's administrators", PlanRoleName(p, e) + " (pull-request plans; ReadOnlyAccess reads logs)"},
+		Retention:  fmt.Sprintf("%d days (platform data.logDays)", p.Data.LogDays),
+		MaxDays:    p.Data.LogDays, Src: p.Source, Field: "data.logDays"}
 }
 
 // retention checks that every store of every environment holding personal
@@ -194,9 +217,9 @@ func (c *checker) retention(m *Model) {
 			reported[key] = true
 			kept := "forever"
 			if d.MaxDays != Forever {
-				kept = fmt.Sprintf("%d days", d.MaxDays)
+				kept = fmt.Sprintf("up to %d days", d.MaxDays)
 			}
-			c.errorf(d.Src, KindValue, d.Field, "%s %s (in %s) holds personal data and keeps it %s (%s); the platform's data.personalMaxDays is %d: shorten the retention, or classify the data otherwise if it is not personal",
+			c.errorf(d.Src, KindValue, d.Field, "%s %s (in %s) keeps personal data %s: %s; the platform's data.personalMaxDays is %d: shorten the retention, or classify the data otherwise if it is not personal",
 				d.Kind, d.Name, e.Name, kept, d.Retention, limit)
 		}
 	}

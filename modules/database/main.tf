@@ -15,6 +15,7 @@ locals {
   family        = "postgres${local.major_version}"
 
   backup_tags = { (var.backup_tag_key) = var.backup_tag_value }
+  log_exports = ["postgresql", "upgrade"]
 }
 
 # A key per database keeps the blast radius of a key policy mistake, and the
@@ -78,6 +79,18 @@ resource "aws_db_parameter_group" "this" {
   }
 }
 
+# The log groups RDS exports to, made before the instance: RDS would make
+# them itself, kept forever. PostgreSQL's log names clients, users and
+# statements, so it is held to the platform's log retention.
+resource "aws_cloudwatch_log_group" "exports" {
+  for_each = toset(local.log_exports)
+
+  name              = "/aws/rds/instance/${var.identifier}/${each.key}"
+  retention_in_days = var.log_retention_days
+
+  tags = var.tags
+}
+
 resource "aws_db_instance" "this" {
   identifier     = var.identifier
   engine         = "postgres"
@@ -124,9 +137,11 @@ resource "aws_db_instance" "this" {
   performance_insights_kms_key_id       = var.performance_insights_enabled ? aws_kms_key.this.arn : null
   performance_insights_retention_period = var.performance_insights_enabled ? var.performance_insights_retention_days : null
 
-  enabled_cloudwatch_logs_exports = ["postgresql", "upgrade"]
+  enabled_cloudwatch_logs_exports = local.log_exports
 
   tags = merge(var.tags, local.backup_tags)
+
+  depends_on = [aws_cloudwatch_log_group.exports]
 
   lifecycle {
     precondition {

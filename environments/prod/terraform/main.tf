@@ -6,14 +6,15 @@ data "aws_availability_zones" "available" {
 module "network" {
   source = "../../../modules/network"
 
-  name             = "acme-prod"
-  cidr             = "10.30.0.0/16"
-  zones            = 3
-  azs              = slice(data.aws_availability_zones.available.names, 0, 3)
-  public_subnets   = ["10.30.0.0/20", "10.30.16.0/20", "10.30.32.0/20"]
-  private_subnets  = ["10.30.48.0/20", "10.30.64.0/20", "10.30.80.0/20"]
-  database_subnets = ["10.30.96.0/20", "10.30.112.0/20", "10.30.128.0/20"]
-  nat_gateways     = "perZone"
+  name                     = "acme-prod"
+  cidr                     = "10.30.0.0/16"
+  zones                    = 3
+  azs                      = slice(data.aws_availability_zones.available.names, 0, 3)
+  public_subnets           = ["10.30.0.0/20", "10.30.16.0/20", "10.30.32.0/20"]
+  private_subnets          = ["10.30.48.0/20", "10.30.64.0/20", "10.30.80.0/20"]
+  database_subnets         = ["10.30.96.0/20", "10.30.112.0/20", "10.30.128.0/20"]
+  nat_gateways             = "perZone"
+  flow_logs_retention_days = 90
 }
 
 module "cluster" {
@@ -65,6 +66,7 @@ module "database_api" {
   multi_az                               = true
   deletion_protection                    = true
   backup_retention_period                = 35
+  log_retention_days                     = 90
   backup_tag_value                       = "acme-prod-api"
   connection_secret_name                 = "prod/api/database"
   connection_secret_recovery_window_days = 30

@@ -6,14 +6,15 @@ data "aws_availability_zones" "available" {
 module "network" {
   source = "../../../modules/network"
 
-  name             = "acme-sandbox"
-  cidr             = "10.40.0.0/20"
-  zones            = 2
-  azs              = slice(data.aws_availability_zones.available.names, 0, 2)
-  public_subnets   = ["10.40.0.0/23", "10.40.2.0/23"]
-  private_subnets  = ["10.40.4.0/23", "10.40.6.0/23"]
-  database_subnets = ["10.40.8.0/23", "10.40.10.0/23"]
-  nat_gateways     = "none"
+  name                     = "acme-sandbox"
+  cidr                     = "10.40.0.0/20"
+  zones                    = 2
+  azs                      = slice(data.aws_availability_zones.available.names, 0, 2)
+  public_subnets           = ["10.40.0.0/23", "10.40.2.0/23"]
+  private_subnets          = ["10.40.4.0/23", "10.40.6.0/23"]
+  database_subnets         = ["10.40.8.0/23", "10.40.10.0/23"]
+  nat_gateways             = "none"
+  flow_logs_retention_days = 90
 }
 
 module "cluster" {
@@ -65,6 +66,7 @@ module "database_api" {
   multi_az                               = false
   deletion_protection                    = false
   backup_retention_period                = 3
+  log_retention_days                     = 90
   backup_tag_value                       = "acme-sandbox-api"
   connection_secret_name                 = "sandbox/api/database"
   connection_secret_recovery_window_days = 7

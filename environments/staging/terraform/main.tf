@@ -6,14 +6,15 @@ data "aws_availability_zones" "available" {
 module "network" {
   source = "../../../modules/network"
 
-  name             = "acme-staging"
-  cidr             = "10.20.0.0/16"
-  zones            = 2
-  azs              = slice(data.aws_availability_zones.available.names, 0, 2)
-  public_subnets   = ["10.20.0.0/19", "10.20.32.0/19"]
-  private_subnets  = ["10.20.64.0/19", "10.20.96.0/19"]
-  database_subnets = ["10.20.128.0/19", "10.20.160.0/19"]
-  nat_gateways     = "single"
+  name                     = "acme-staging"
+  cidr                     = "10.20.0.0/16"
+  zones                    = 2
+  azs                      = slice(data.aws_availability_zones.available.names, 0, 2)
+  public_subnets           = ["10.20.0.0/19", "10.20.32.0/19"]
+  private_subnets          = ["10.20.64.0/19", "10.20.96.0/19"]
+  database_subnets         = ["10.20.128.0/19", "10.20.160.0/19"]
+  nat_gateways             = "single"
+  flow_logs_retention_days = 90
 }
 
 module "cluster" {
@@ -65,6 +66,7 @@ module "database_api" {
   multi_az                               = false
   deletion_protection                    = false
   backup_retention_period                = 7
+  log_retention_days                     = 90
   backup_tag_value                       = "acme-staging-api"
   connection_secret_name                 = "staging/api/database"
   connection_secret_recovery_window_days = 7

@@ -6,14 +6,15 @@ data "aws_availability_zones" "available" {
 module "network" {
   source = "../../../modules/network"
 
-  name             = "ledger-prod"
-  cidr             = "10.70.0.0/16"
-  zones            = 3
-  azs              = slice(data.aws_availability_zones.available.names, 0, 3)
-  public_subnets   = ["10.70.0.0/20", "10.70.16.0/20", "10.70.32.0/20"]
-  private_subnets  = ["10.70.48.0/20", "10.70.64.0/20", "10.70.80.0/20"]
-  database_subnets = ["10.70.96.0/20", "10.70.112.0/20", "10.70.128.0/20"]
-  nat_gateways     = "perZone"
+  name                     = "ledger-prod"
+  cidr                     = "10.70.0.0/16"
+  zones                    = 3
+  azs                      = slice(data.aws_availability_zones.available.names, 0, 3)
+  public_subnets           = ["10.70.0.0/20", "10.70.16.0/20", "10.70.32.0/20"]
+  private_subnets          = ["10.70.48.0/20", "10.70.64.0/20", "10.70.80.0/20"]
+  database_subnets         = ["10.70.96.0/20", "10.70.112.0/20", "10.70.128.0/20"]
+  nat_gateways             = "perZone"
+  flow_logs_retention_days = 90
 }
 
 module "cluster" {
@@ -60,6 +61,7 @@ module "database_order_book" {
   multi_az                               = true
   deletion_protection                    = true
   backup_retention_period                = 35
+  log_retention_days                     = 90
   backup_tag_value                       = "ledger-prod-order-book"
   connection_secret_name                 = "prod/order-book/database"
   connection_secret_recovery_window_days = 30

@@ -6,14 +6,15 @@ data "aws_availability_zones" "available" {
 module "network" {
   source = "../../../modules/network"
 
-  name             = "edge-live"
-  cidr             = "10.60.0.0/16"
-  zones            = 2
-  azs              = slice(data.aws_availability_zones.available.names, 0, 2)
-  public_subnets   = ["10.60.0.0/19", "10.60.32.0/19"]
-  private_subnets  = ["10.60.64.0/19", "10.60.96.0/19"]
-  database_subnets = ["10.60.128.0/19", "10.60.160.0/19"]
-  nat_gateways     = "none"
+  name                     = "edge-live"
+  cidr                     = "10.60.0.0/16"
+  zones                    = 2
+  azs                      = slice(data.aws_availability_zones.available.names, 0, 2)
+  public_subnets           = ["10.60.0.0/19", "10.60.32.0/19"]
+  private_subnets          = ["10.60.64.0/19", "10.60.96.0/19"]
+  database_subnets         = ["10.60.128.0/19", "10.60.160.0/19"]
+  nat_gateways             = "none"
+  flow_logs_retention_days = 90
 }
 
 module "cluster" {
