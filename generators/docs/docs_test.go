@@ -150,6 +150,10 @@ func TestInventoryMatchesTerraform(t *testing.T) {
 			case strings.HasPrefix(mod.name, "database_"):
 				expect(mod.attr(t, "identifier").AsString(), "RDS PostgreSQL", num(mod.attr(t, "backup_retention_period")))
 				expect(mod.attr(t, "connection_secret_name").AsString(), "Secrets Manager secret", -1)
+				prefix := "/aws/rds/instance/" + mod.attr(t, "identifier").AsString() + "/"
+				for _, kind := range []string{"postgresql", "upgrade"} { // modules/database's log_exports
+					expect(prefix+kind, "CloudWatch log group", num(mod.attr(t, "log_retention_days")))
+				}
 			case strings.HasPrefix(mod.name, "backup_"):
 				name := mod.attr(t, "name").AsString()
 				if r := rows["AWS "+name]; !strings.Contains(r.retention, strconv.Itoa(num(mod.attr(t, "retention_days")))+" days") {
@@ -163,6 +167,8 @@ func TestInventoryMatchesTerraform(t *testing.T) {
 						t.Errorf("%s: secret %s is not in the threat model's inventory", e.Name, n)
 					}
 				}
+			case mod.name == "network":
+				expect("/aws/vpc-flow-logs/"+mod.attr(t, "name").AsString(), "CloudWatch log group", num(mod.attr(t, "flow_logs_retention_days")))
 			case mod.name == "cluster":
 				expect(spec.ClusterLogGroup(e), "CloudWatch log group", num(mod.attr(t, "cluster_log_retention_days")))
 			}
