@@ -13,9 +13,9 @@ FUZZTIME ?= 10s
 # e2e, golden), at most once a make run: other targets never scan /.
 tf_mirror_given := $(GROUNDWORK_TF_PROVIDER_MIRROR)
 tf_mirror_found = $(eval tf_mirror_found := $$(shell find / -maxdepth 4 -type d -name tf-plugins 2>/dev/null | head -n 1))$(tf_mirror_found)
-test e2e golden: export GROUNDWORK_TF_PROVIDER_MIRROR = $(or $(tf_mirror_given),$(tf_mirror_found))
+test e2e golden ci-local: export GROUNDWORK_TF_PROVIDER_MIRROR = $(or $(tf_mirror_given),$(tf_mirror_found))
 
-.PHONY: build generate verify diff test e2e drill lint bench fuzz golden clean tools
+.PHONY: build generate verify diff test e2e drill lint bench fuzz golden clean tools ci-local
 
 build: $(BIN)
 
@@ -70,6 +70,12 @@ test: $(TOOLS) $(NPM_TOOLS)
 	$(GO) test ./internal/spec -run '^$$' -fuzz FuzzLoadService -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/spec -run '^$$' -fuzz FuzzLoadJsonnet -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/engine -run '^$$' -fuzz FuzzParseLock -fuzztime $(FUZZTIME)
+
+# Every step of the generated ci.yml as written, make test included, in a
+# fresh copy with only the README's prerequisites (tests/ci; make test runs
+# the same jobs with its go test narrowed to the tools check).
+ci-local:
+	$(GO) test ./tests/ci -run 'TestGeneratedCI|TestGeneratedDiffComment' -count=1 -v -timeout 120m -args -full
 
 # Applies the dev root against moto_server on 127.0.0.1, plans the others,
 # runs the guardrails on every plan, and destroys dev again.

@@ -14,7 +14,7 @@ import (
 const (
 	requiredTerraform = ">= 1.10.0" // the S3 backend's use_lockfile
 	awsProvider       = "~> 5.100"
-	githubProvider    = "~> 6.4" // tag patterns on deployment policies
+	githubProvider    = "~> 6.7" // tag patterns on deployment policies, deploy keys as ruleset bypass actors
 )
 
 // GitHubDir is the root of the repository's GitHub settings.

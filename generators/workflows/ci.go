@@ -22,6 +22,7 @@ func (g *gen) ci() {
 			g.checkout(false),
 			g.setupGo(true),
 			g.setupTerraform(),
+			run("Install the Debian packages", debianPackages+" test\n"),
 			run("Build", "make build\n"),
 			run("Lint", "make lint\n"),
 			run("Test", "make test\n"),
@@ -53,6 +54,11 @@ func (g *gen) ci() {
 		concurrency("ci-${{ github.ref }}", "${{ github.event_name == 'pull_request' }}"),
 		jobs), origins)
 }
+
+// debianPackages installs what tools/debian-packages names for a target
+// (shellcheck, PostgreSQL, Node.js...): the one list the README and .ci/run
+// use too, so that CI needs nothing the README does not say.
+const debianPackages = "tools/install-debian-packages"
 
 // pushBranches are the branches whose pushes CI and the scans check: the
 // default branch and every branch that deploys somewhere.

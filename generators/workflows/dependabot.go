@@ -11,7 +11,7 @@ import (
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
-// dependabot keeps Go modules, actions, Terraform providers and base images
+// dependabot keeps Go modules (every one of GoModules), actions, Terraform providers and base images
 // current, one grouped pull request per ecosystem a week, and waits a week
 // after a release before proposing it, so that a compromised release has
 // time to be found and pulled first.
@@ -47,8 +47,12 @@ func (g *gen) dependabot() {
 	slices.Sort(docker)
 	docker = slices.Compact(docker)
 
+	var gomod []string
+	for _, dir := range GoModules {
+		gomod = append(gomod, dependabotDir(dir))
+	}
 	updates := seq(
-		update("gomod", "/"),
+		update("gomod", gomod...),
 		update("github-actions", "/"),
 		update("terraform", tf...),
 	)

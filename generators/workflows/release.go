@@ -45,13 +45,14 @@ func (g *gen) releases() {
 
 func (g *gen) release(e, src *spec.Environment) {
 	on := mapping("workflow_dispatch", emptyMapping())
-	checkout := g.checkout(true, "ref", "${{ github.event.repository.default_branch }}")
+	checkout := g.checkout(true, "ref", "${{ github.event.repository.default_branch }}", "ssh-key", releaseKey)
 	steps := seq(checkout)
 	if e.Delivery.Trigger == spec.TriggerTag {
 		on = mapping("push", mapping("tags", flowQuoted([]string{"v*"})))
 		checkout = g.checkout(true,
 			"ref", "${{ github.event.repository.default_branch }}",
 			"fetch-depth", 0,
+			"ssh-key", releaseKey,
 		)
 		steps = seq(checkout, run("Check that the tag is on the default branch", onDefaultBranch, "env", mapping(
 			"BRANCH", "${{ github.event.repository.default_branch }}",
@@ -68,7 +69,7 @@ func (g *gen) release(e, src *spec.Environment) {
 				"ENVIRONMENT", e.Name,
 				"SOURCE", src.Name,
 				"BRANCH", "${{ github.event.repository.default_branch }}",
-				"MESSAGE", "release("+e.Name+"): promote the digests of "+src.Name,
+				"MESSAGE", "release("+e.Name+"): promote the digests of "+src.Name+" "+skipCI,
 			)),
 	)
 	jobs := mapping("release-"+e.Name, mapping(

@@ -12,16 +12,7 @@ import "gopkg.in/yaml.v3"
 func (g *gen) safety() {
 	pushBranches, origins := g.pushBranches()
 	jobs := mapping(
-		"govulncheck", mapping(
-			"name", "Go vulnerabilities",
-			"runs-on", runner,
-			"timeout-minutes", 15,
-			"steps", seq(
-				g.checkout(false),
-				g.setupGo(true),
-				run("govulncheck", "go run "+govulncheck+" ./...\n"),
-			),
-		),
+		"govulncheck", g.govulncheckJob(),
 		"dependency-review", mapping(
 			"name", "Dependency review",
 			"if", "github.event_name == 'pull_request'",
@@ -44,6 +35,31 @@ func (g *gen) safety() {
 	g.add(SafetyPath, workflow("Safety", on,
 		concurrency("safety-${{ github.ref }}", "${{ github.event_name == 'pull_request' }}"),
 		jobs), origins)
+}
+
+// govulncheckJob checks every Go module of the repository (GoModules) for
+// known vulnerabilities in the code it calls, one matrix leg per module so
+// that a finding names its module.
+func (g *gen) govulncheckJob() *yaml.Node {
+	modules := flow(GoModules...)
+	for _, n := range modules.Content {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return mapping(
+		"name", "Go vulnerabilities (${{ matrix.module }})",
+		"runs-on", runner,
+		"timeout-minutes", 15,
+		"strategy", mapping(
+			"fail-fast", false,
+			"matrix", mapping("module", modules),
+		),
+		"steps", seq(
+			g.checkout(false),
+			g.setupGo(true),
+			run("govulncheck", "go run "+govulncheck+" ./...\n",
+				"working-directory", "${{ matrix.module }}"),
+		),
+	)
 }
 
 // trivyJob scans the files and the configuration and uploads both to code

@@ -74,6 +74,7 @@ func generate(m *spec.Model, table map[string]pin) ([]engine.File, error) {
 	g.drift()
 	g.safety()
 	g.loadtests()
+	g.review()
 	g.dependabot()
 	if err := errors.Join(g.errs...); err != nil {
 		return nil, err

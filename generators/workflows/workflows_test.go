@@ -116,7 +116,7 @@ func TestNoEnvironments(t *testing.T) {
 	for _, f := range generate(t, minimal(t)) {
 		paths = append(paths, f.Path)
 	}
-	want := []string{workflows.DependabotPath, workflows.CIPath, workflows.SafetyPath}
+	want := []string{workflows.DependabotPath, workflows.CIPath, workflows.ReviewPath, workflows.SafetyPath}
 	if !slices.Equal(paths, want) {
 		t.Fatalf("generated %v, want %v", paths, want)
 	}
@@ -129,7 +129,7 @@ func TestGeneratedWorkflowsLintClean(t *testing.T) {
 	for name, c := range map[string]struct {
 		m         *spec.Model
 		workflows int
-	}{"sample": {load(t, "../.."), 8}, "qa": {withQA(t), 8}, "minimal": {minimal(t), 2}, "one environment": {minimal(t, "live"), 5}} {
+	}{"sample": {load(t, "../.."), 9}, "qa": {withQA(t), 9}, "minimal": {minimal(t), 3}, "one environment": {minimal(t, "live"), 6}} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			n := 0

@@ -34,6 +34,10 @@ var (
 	KubeScore = Tool{Name: "kube-score", Env: "KUBE_SCORE"}
 )
 
+// All are the pinned validators make tools builds into bin/tools;
+// TestToolsFound checks that each is there.
+var All = []Tool{Promtool, Amtool, KubeScore}
+
 // Path returns the binary's path, or fails t saying how to get it. Under
 // -short it skips t instead, whether or not the binary is there: the quick
 // run is the same on every machine.

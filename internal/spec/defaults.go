@@ -103,7 +103,7 @@ func (p *Partner) applyDefaults() {
 
 func (s *Service) applyDefaults() {
 	setDefault(&s.Name, fileBase(s.Source))
-	if s.Port > 0 {
+	if s.HTTP() {
 		setDefault(&s.Health, defaultHealth)
 		setDefault(&s.Metrics.Port, s.Port)
 	}
@@ -155,8 +155,10 @@ func (s *Service) ReplicasIn(e *Environment) int {
 	return e.Replicas
 }
 
-// HTTP reports whether the service serves HTTP (a worker does not).
-func (s *Service) HTTP() bool { return s.Port > 0 }
+// HTTP reports whether the service serves HTTP (a worker does not): whether
+// a port was written. A wrong port counts too: it is reported once, at port,
+// and the checks that need a port do not report it again.
+func (s *Service) HTTP() bool { return s.Port != 0 }
 
 // PageEnabled reports whether the SLO's fast-burn (page) tier is on.
 func (o *SLO) PageEnabled() bool {

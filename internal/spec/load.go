@@ -36,6 +36,11 @@ type Model struct {
 	Services     []*Service          // sorted by name
 	Releases     map[string]*Release // by environment name
 	Partners     []*Partner          // sorted by name
+
+	// unread names the environments and services whose spec file exists
+	// but did not decode (its own diagnostics say why), as "kind/name": a
+	// reference to one is not a second mistake.
+	unread map[string]bool
 }
 
 // Environment returns the environment of that name, or nil.
@@ -142,7 +147,15 @@ func LoadFiles(files *Files) (*Model, error) {
 		case *Partner:
 			m.Partners = append(m.Partners, v)
 		case nil:
-			// the file did not decode; its diagnostics say why
+			// the file did not decode; its diagnostics say why, and
+			// references to its name are not mistakes of their own.
+			if k := specs[i].kind; k == kindEnvironment || k == kindService {
+				if m.unread == nil {
+					m.unread = map[string]bool{}
+				}
+				base := strings.TrimSuffix(path.Base(specs[i].rel), path.Ext(specs[i].rel))
+				m.unread[kindName(k)+"/"+base] = true
+			}
 		default:
 			panic(fmt.Sprintf("spec: %s decoded to %T", specs[i].rel, v))
 		}
@@ -255,12 +268,16 @@ func (d *decoder) parseYAML(data []byte) *yaml.Node {
 			return nil
 		}
 		msg := err.Error()
-		p := Pos{Line: 1, Col: 1}
+		line := 0
 		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			p.Line, _ = strconv.Atoi(m[1])
+			line, _ = strconv.Atoi(m[1])
 			msg = m[2]
 		}
-		d.errorf(p, KindSyntax, "", "invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+		p, hint := syntaxPos(data, line, msg)
+		if hint != "" {
+			hint = "; " + hint
+		}
+		d.errorf(p, KindSyntax, "", "invalid YAML: %s%s", strings.TrimPrefix(msg, "yaml: "), hint)
 		return nil
 	}
 	if len(doc.Content) == 0 {

@@ -63,7 +63,7 @@ func (c *checker) release(m *Model, r *Release) {
 		c.envRef(m, src, Pos{}, "", r.Env)
 	}
 	for _, name := range slices.Sorted(maps.Keys(r.Digests)) {
-		if m.Service(name) == nil && name != PgopsRelease {
+		if m.Service(name) == nil && name != PgopsRelease && !m.unread[kindName(kindService)+"/"+name] {
 			names := make([]string, len(m.Services))
 			for i, s := range m.Services {
 				names[i] = s.Name

@@ -214,7 +214,7 @@ func (c *checker) teamRef(p *Platform, src *Source, path, name string) {
 
 // envRef checks a reference to an environment, at the key when it is one.
 func (c *checker) envRef(m *Model, src *Source, p Pos, path, name string) {
-	if m.Environment(name) != nil {
+	if m.Environment(name) != nil || m.unread[kindName(kindEnvironment)+"/"+name] {
 		return
 	}
 	names := make([]string, len(m.Environments))

@@ -211,7 +211,9 @@ func (c *checker) partner(m *Model, p *Partner) {
 			c.required(src, path+".service", "a service with a partnerApi")
 			continue
 		case s == nil:
-			c.serviceRef(m, src, path+".service", a.Service)
+			if !m.unread[kindName(kindService)+"/"+a.Service] { // else its own file's diagnostics say why
+				c.serviceRef(m, src, path+".service", a.Service)
+			}
 			continue
 		case s.PartnerAPI == nil:
 			c.errorf(src, KindReference, path+".service", "%s has no partnerApi; add one to %s (basePath, scopes) before partners call it", a.Service, s.Source.Path)

@@ -1,5 +1,7 @@
 locals {
-  protected_branches = distinct(concat([var.default_branch], var.additional_protected_branches))
+  # Every branch given an approval count is protected too: it is a branch
+  # some environment deploys or releases from.
+  protected_branches = distinct(concat([var.default_branch], var.additional_protected_branches, keys(var.branch_approvals)))
 
   # Only "merge" and "tag" environments name the refs that may deploy;
   # "manual" ones fall back to "any protected branch".
@@ -50,32 +52,77 @@ resource "github_repository_environment_deployment_policy" "this" {
   tag_pattern    = each.value.tag
 }
 
-resource "github_branch_protection" "this" {
+# Protected branches are rulesets rather than classic branch protection: a
+# ruleset can let one actor through, and the deploy workflows' release-record
+# commits need exactly that (GitHub's own token can bypass neither). The
+# bypass actor is the repository's deploy keys, and the deploy and release
+# jobs push with the one write deploy key, RELEASE_DEPLOY_KEY, a secret of
+# each deployment environment (see README: release records).
+resource "github_repository_ruleset" "branch" {
   for_each = toset(local.protected_branches)
 
-  repository_id = var.repository
-  pattern       = each.value
+  name        = "protect ${each.value}"
+  repository  = var.repository
+  target      = "branch"
+  enforcement = "active"
 
-  enforce_admins                  = var.enforce_admins
-  allows_force_pushes             = false
-  allows_deletions                = false
-  required_linear_history         = var.required_linear_history
-  require_conversation_resolution = true
-
-  required_pull_request_reviews {
-    required_approving_review_count = var.required_approving_review_count
-    require_code_owner_reviews      = var.require_code_owner_reviews
-    dismiss_stale_reviews           = true
-    require_last_push_approval      = true
+  conditions {
+    ref_name {
+      include = ["refs/heads/${each.value}"]
+      exclude = []
+    }
   }
 
-  dynamic "required_status_checks" {
-    for_each = length(var.required_status_checks) > 0 ? [var.required_status_checks] : []
+  dynamic "bypass_actors" {
+    for_each = var.release_deploy_key_bypass ? [1] : []
 
     content {
-      # Branches must be up to date, so checks ran against what will merge.
-      strict   = true
-      contexts = required_status_checks.value
+      actor_type  = "DeployKey"
+      bypass_mode = "always"
+    }
+  }
+
+  # A ruleset binds admins too unless they are bypass actors (classic
+  # protection's enforce_admins).
+  dynamic "bypass_actors" {
+    for_each = var.enforce_admins ? [] : [1]
+
+    content {
+      actor_id    = 5 # the admin repository role
+      actor_type  = "RepositoryRole"
+      bypass_mode = "always"
+    }
+  }
+
+  rules {
+    deletion                = true
+    non_fast_forward        = true
+    required_linear_history = var.required_linear_history
+    required_signatures     = var.require_signed_commits
+
+    pull_request {
+      required_approving_review_count   = max(var.required_approving_review_count, lookup(var.branch_approvals, each.value, 0))
+      require_code_owner_review         = var.require_code_owner_reviews
+      dismiss_stale_reviews_on_push     = true
+      require_last_push_approval        = true
+      required_review_thread_resolution = true
+    }
+
+    dynamic "required_status_checks" {
+      for_each = length(var.required_status_checks) > 0 ? [var.required_status_checks] : []
+
+      content {
+        # Branches must be up to date, so checks ran against what will merge.
+        strict_required_status_checks_policy = true
+
+        dynamic "required_check" {
+          for_each = required_status_checks.value
+
+          content {
+            context = required_check.value
+          }
+        }
+      }
     }
   }
 }

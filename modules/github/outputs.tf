@@ -4,6 +4,6 @@ output "environments" {
 }
 
 output "protected_branches" {
-  description = "Branch names (or patterns) under branch protection."
-  value       = sort([for p in github_branch_protection.this : p.pattern])
+  description = "Branch names under a protecting ruleset."
+  value       = sort(keys(github_repository_ruleset.branch))
 }

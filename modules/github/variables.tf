@@ -88,9 +88,32 @@ variable "required_approving_review_count" {
   default     = 1
 
   validation {
-    condition     = var.required_approving_review_count >= 0 && var.required_approving_review_count <= 6 && var.required_approving_review_count == floor(var.required_approving_review_count)
-    error_message = "required_approving_review_count must be a whole number between 0 and 6."
+    condition     = var.required_approving_review_count >= 0 && var.required_approving_review_count <= 10 && var.required_approving_review_count == floor(var.required_approving_review_count)
+    error_message = "required_approving_review_count must be a whole number between 0 and 10."
   }
+}
+
+variable "branch_approvals" {
+  description = "Approving reviews a pull request into a branch needs, per branch, where more than required_approving_review_count: the delivery.approvals of the environments that branch reaches (GitHub's environment reviewers approve with one review, so a count is enforced on the pull requests)."
+  type        = map(number)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for n in values(var.branch_approvals) : n >= 0 && n <= 10 && n == floor(n)])
+    error_message = "branch_approvals must hold whole numbers between 0 and 10."
+  }
+}
+
+variable "release_deploy_key_bypass" {
+  description = "Let the repository's deploy keys push to protected branches past the rulesets: the deploy and release jobs push their release-record commits with the write deploy key RELEASE_DEPLOY_KEY. Keep that key the repository's only deploy key with write access."
+  type        = bool
+  default     = true
+}
+
+variable "require_signed_commits" {
+  description = "Require verified signatures on commits pushed to protected branches. Commits merged through pull requests on GitHub are signed by GitHub; release-record commits come through the deploy-key bypass."
+  type        = bool
+  default     = true
 }
 
 variable "require_code_owner_reviews" {
@@ -100,7 +123,7 @@ variable "require_code_owner_reviews" {
 }
 
 variable "enforce_admins" {
-  description = "Apply branch protection to repository administrators too."
+  description = "Apply the branch rulesets to repository administrators too (false makes the admin role a bypass actor)."
   type        = bool
   default     = true
 }

@@ -5,8 +5,8 @@ terraform {
     github = {
       source = "integrations/github"
       # tag_pattern on github_repository_environment_deployment_policy arrived
-      # in 6.4.0; earlier 6.x releases only know branch_pattern.
-      version = "~> 6.4"
+      # in 6.4.0, and DeployKey as a ruleset bypass actor in 6.7.0.
+      version = "~> 6.7"
     }
   }
 }

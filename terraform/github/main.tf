@@ -61,4 +61,8 @@ module "github" {
       branch             = ""
     }
   }
+  branch_approvals = {
+    develop = 0
+    main    = 2
+  }
 }

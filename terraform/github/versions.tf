@@ -4,7 +4,7 @@ terraform {
   required_providers {
     github = {
       source  = "integrations/github"
-      version = "~> 6.4"
+      version = "~> 6.7"
     }
   }
 }

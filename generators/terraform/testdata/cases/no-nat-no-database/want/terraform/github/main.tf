@@ -17,4 +17,7 @@ module "github" {
       branch             = ""
     }
   }
+  branch_approvals = {
+    main = 0
+  }
 }
