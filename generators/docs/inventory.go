@@ -64,7 +64,7 @@ func inventory(m *spec.Model) []byte {
 				"none: any pull request's workflow may run it"},
 			[]string{markdown.Code(spec.ApplyRoleName(p, e)), markdown.Esc(e.Name), subject(spec.DeployEnvironment(e)),
 				"applies Terraform and releases: administrator of the account",
-				approvals(e)},
+				approvals(m, e)},
 		)
 	}
 	d.Table([]string{"Role", "Environment", "OIDC subject it trusts", "May", "Approval before use"}, ci)
@@ -144,27 +144,33 @@ func inventory(m *spec.Model) []byte {
 	return d.Bytes()
 }
 
-// approvals says what GitHub asks before the deploy environment's jobs run.
-func approvals(e *spec.Environment) string {
+// approvals says what GitHub asks before the apply role is used in e:
+// the deploy environment's reviewers (one approval lets a job through),
+// and the approving reviews pull requests into e's source branch need.
+func approvals(m *spec.Model, e *spec.Environment) string {
 	dl := e.Delivery
-	if dl.Approvals == 0 && len(dl.Reviewers) == 0 {
-		return markdown.Esc("none: " + triggerText(dl))
+	var parts []string
+	if len(dl.Reviewers) > 0 {
+		teams := slices.Clone(dl.Reviewers)
+		slices.Sort(teams)
+		parts = append(parts, "the deploy job waits for one approval from "+strings.Join(teams, " or "))
 	}
-	teams := slices.Clone(dl.Reviewers)
-	slices.Sort(teams)
-	s := fmt.Sprintf("%d approval(s) from %s", max(dl.Approvals, 1), strings.Join(teams, ", "))
 	if dl.WaitMinutes > 0 {
-		s += fmt.Sprintf(", then a %d-minute wait", dl.WaitMinutes)
+		parts = append(parts, fmt.Sprintf("then %d minutes", dl.WaitMinutes))
 	}
-	return markdown.Esc(s + "; " + triggerText(dl))
-}
-
-func triggerText(dl spec.Delivery) string {
+	b := spec.SourceBranch(e)
+	if n := m.BranchApprovals()[b]; n > 0 {
+		parts = append(parts, fmt.Sprintf("commits reach it from %s, where pull requests need %d approving review(s)", b, n))
+	} else {
+		parts = append(parts, "commits reach it from "+b+", where pull requests need no approval")
+	}
 	switch dl.Trigger {
 	case spec.TriggerMerge:
-		return "runs on every push to " + dl.Branch
+		parts = append(parts, "runs on every push to "+b)
 	case spec.TriggerTag:
-		return "runs on a release tag"
+		parts = append(parts, "runs on a release tag")
+	default:
+		parts = append(parts, "runs when started by hand")
 	}
-	return "runs when started by hand"
+	return markdown.Esc(strings.Join(parts, "; "))
 }

@@ -67,7 +67,7 @@ func githubRoot(m *spec.Model) []engine.File {
 	// delivery.approvals is enforced where GitHub counts reviews: on the pull
 	// requests into the branch whose commits reach the environment.
 	approvals := &object{}
-	byBranch := branchApprovals(m)
+	byBranch := m.BranchApprovals()
 	for _, b := range slices.Sorted(maps.Keys(byBranch)) {
 		approvals.set(b, num(byBranch[b]))
 	}
@@ -82,22 +82,6 @@ func githubRoot(m *spec.Model) []engine.File {
 		file("providers.tf", prov),
 		file("main.tf", main),
 	}
-}
-
-// branchApprovals gives each branch the most delivery.approvals of the
-// environments its commits reach: a merge environment deploys its branch;
-// tag and manual environments release the default branch (the release
-// workflows refuse a tag that is not on it).
-func branchApprovals(m *spec.Model) map[string]int {
-	out := map[string]int{}
-	for _, e := range m.Environments {
-		b := spec.DefaultBranch
-		if e.Delivery.Trigger == spec.TriggerMerge {
-			b = e.Delivery.Branch
-		}
-		out[b] = max(out[b], e.Delivery.Approvals)
-	}
-	return out
 }
 
 // teamSlug is the slug of a GitHub team handle: @acme/payments -> payments.

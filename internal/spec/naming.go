@@ -147,3 +147,26 @@ func (b *Backup) AWSSchedule() string {
 	}
 	return "cron(" + strings.Join(f, " ") + " *)"
 }
+
+// SourceBranch is the branch whose commits reach e: its delivery.branch
+// when a merge deploys it; the default branch for tag and manual releases
+// (the release workflows refuse a tag that is not on it).
+func SourceBranch(e *Environment) string {
+	if e.Delivery.Trigger == TriggerMerge {
+		return e.Delivery.Branch
+	}
+	return DefaultBranch
+}
+
+// BranchApprovals gives each source branch the most delivery.approvals of
+// the environments its commits reach: GitHub's environment reviewers let a
+// job through on one approval, so the count is enforced on the pull
+// requests into the branch.
+func (m *Model) BranchApprovals() map[string]int {
+	out := map[string]int{}
+	for _, e := range m.Environments {
+		b := SourceBranch(e)
+		out[b] = max(out[b], e.Delivery.Approvals)
+	}
+	return out
+}
