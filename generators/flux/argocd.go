@@ -27,6 +27,7 @@ const (
 	argoDir         = "argocd"
 	argoLayerKey    = "layer" // list generator element keys, used in the template
 	argoWaveKey     = "wave"
+	argoWaveLabel   = "groundwork.dev/wave" // what the RollingSync steps select by
 	argoPathKey     = "path"
 	argoRetryLimit  = 10
 	argoRetryFirst  = "30s"
@@ -43,7 +44,30 @@ type applicationSetSpec struct {
 	GoTemplate        bool                   `json:"goTemplate"`
 	GoTemplateOptions []string               `json:"goTemplateOptions,omitempty"`
 	Generators        []applicationSetGen    `json:"generators"`
+	Strategy          *appSetStrategy        `json:"strategy,omitempty"`
 	Template          applicationSetTemplate `json:"template"`
+}
+
+// appSetStrategy is a progressive sync: the ApplicationSet controller
+// syncs the Applications a step selects, waits until they are Healthy,
+// then goes on to the next step.
+type appSetStrategy struct {
+	Type        string       `json:"type"`
+	RollingSync *rollingSync `json:"rollingSync,omitempty"`
+}
+
+type rollingSync struct {
+	Steps []rollingStep `json:"steps"`
+}
+
+type rollingStep struct {
+	MatchExpressions []matchExpression `json:"matchExpressions"`
+}
+
+type matchExpression struct {
+	Key      string   `json:"key"`
+	Operator string   `json:"operator"`
+	Values   []string `json:"values"`
 }
 
 type applicationSetGen struct {
@@ -132,10 +156,12 @@ func (g *envGen) argocd() error {
 		return nil
 	}
 	var elements []map[string]string
+	var steps []rollingStep
 	for _, l := range g.argoLayers() {
-		// Sync waves order the layers as Flux's dependsOn does: each
-		// needs the kinds and controllers of the one before.
 		elements = append(elements, map[string]string{argoLayerKey: l.name, argoPathKey: l.path, argoWaveKey: strconv.Itoa(l.wave)})
+		if w := strconv.Itoa(l.wave); len(steps) == l.wave {
+			steps = append(steps, rollingStep{MatchExpressions: []matchExpression{{Key: argoWaveLabel, Operator: "In", Values: []string{w}}}})
+		}
 	}
 	name := g.p.Name + "-" + g.e.Name
 	set := &applicationSet{
@@ -147,10 +173,19 @@ func (g *envGen) argocd() error {
 			// that syncs the wrong path.
 			GoTemplateOptions: []string{"missingkey=error"},
 			Generators:        []applicationSetGen{{List: &listGenerator{Elements: elements}}},
+			// The layers go in the order of Flux's dependsOn: each needs
+			// the kinds and controllers of the one before. Sync waves do
+			// not order the Applications an ApplicationSet makes (they
+			// order resources within one Application); RollingSync does,
+			// one step per wave, each waiting for the last to be Healthy.
+			// It needs the controller's progressive syncs switched on
+			// (--enable-progressive-syncs); the README says so.
+			Strategy: &appSetStrategy{Type: "RollingSync", RollingSync: &rollingSync{Steps: steps}},
 			Template: applicationSetTemplate{
 				Metadata: templateMeta{
 					Name:        name + "-{{." + argoLayerKey + "}}",
 					Annotations: map[string]string{argoSyncWave: "{{." + argoWaveKey + "}}"},
+					Labels:      map[string]string{argoWaveLabel: "{{." + argoWaveKey + "}}"},
 				},
 				Spec: applicationSpec{
 					Project: argoProject,

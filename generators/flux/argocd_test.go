@@ -35,10 +35,23 @@ type argoApplicationSet struct {
 				Elements []map[string]string `json:"elements"`
 			} `json:"list"`
 		} `json:"generators"`
+		Strategy *struct {
+			Type        string `json:"type"`
+			RollingSync *struct {
+				Steps []struct {
+					MatchExpressions []struct {
+						Key      string   `json:"key"`
+						Operator string   `json:"operator"`
+						Values   []string `json:"values"`
+					} `json:"matchExpressions"`
+				} `json:"steps"`
+			} `json:"rollingSync"`
+		} `json:"strategy"`
 		Template struct {
 			Metadata struct {
 				Name        string            `json:"name"`
 				Annotations map[string]string `json:"annotations"`
+				Labels      map[string]string `json:"labels"`
 			} `json:"metadata"`
 			Spec struct {
 				Project string `json:"project"`
@@ -75,6 +88,7 @@ type argoApplicationSet struct {
 type argoApp struct {
 	name, path string
 	wave       int
+	step       int // the RollingSync step that selects it, as the controller matches labels
 }
 
 func argoApps(t *testing.T, set *argoApplicationSet) []argoApp {
@@ -101,9 +115,39 @@ func argoApps(t *testing.T, set *argoApplicationSet) []argoApp {
 		if err != nil {
 			t.Fatalf("sync wave of %v: %v", elem, err)
 		}
-		apps = append(apps, argoApp{name: exec(tmpl.Metadata.Name, elem), path: exec(tmpl.Spec.Source.Path, elem), wave: wave})
+		labels := map[string]string{}
+		for k, v := range tmpl.Metadata.Labels {
+			labels[k] = exec(v, elem)
+		}
+		apps = append(apps, argoApp{name: exec(tmpl.Metadata.Name, elem), path: exec(tmpl.Spec.Source.Path, elem), wave: wave, step: stepOf(t, set, labels)})
 	}
 	return apps
+}
+
+// stepOf is the first RollingSync step whose match expressions all hold
+// for labels: the step the ApplicationSet controller syncs an Application
+// in. An Application no step selects would never be synced.
+func stepOf(t *testing.T, set *argoApplicationSet, labels map[string]string) int {
+	t.Helper()
+	st := set.Spec.Strategy
+	if st == nil || st.Type != "RollingSync" || st.RollingSync == nil {
+		t.Fatalf("strategy %+v: want RollingSync, the only way to order an ApplicationSet's Applications", st)
+	}
+	for i, step := range st.RollingSync.Steps {
+		ok := true
+		for _, e := range step.MatchExpressions {
+			if e.Operator != "In" {
+				t.Fatalf("operator %s: the test knows In", e.Operator)
+			}
+			v, has := labels[e.Key]
+			ok = ok && has && slices.Contains(e.Values, v)
+		}
+		if ok {
+			return i
+		}
+	}
+	t.Fatalf("no RollingSync step selects an Application labelled %v", labels)
+	return -1
 }
 
 // With argocd set, each environment has an ApplicationSet that decodes
@@ -180,7 +224,7 @@ func TestArgoCDApplicationSet(t *testing.T) {
 					t.Errorf("%s: Application %s syncs %s, which no Flux Kustomization syncs", p, app.name, app.path)
 					continue
 				}
-				waves[ks.GetName()] = app.wave
+				waves[ks.GetName()] = app.step
 			}
 			for name, k := range kustomizations {
 				if name == "flux-system" {
@@ -198,7 +242,7 @@ func TestArgoCDApplicationSet(t *testing.T) {
 				for _, d := range deps {
 					dep := d.(map[string]any)["name"].(string)
 					if dw, ok := waves[dep]; !ok || dw >= w {
-						t.Errorf("%s: %s (wave %d) depends on %s (wave %d, synced %v): want an earlier wave", p, name, w, dep, dw, ok)
+						t.Errorf("%s: %s (step %d) depends on %s (step %d, synced %v): want an earlier RollingSync step", p, name, w, dep, dw, ok)
 					}
 				}
 			}
