@@ -62,7 +62,7 @@ bin/tools/kube-score: tools/kubescore/go.mod tools/kubescore/go.sum
 	cd tools/kubescore && $(GO) build -o ../../bin/tools/ tool
 
 bin/tools/trivy: tools/trivy/go.mod tools/trivy/go.sum
-	@echo "building trivy (tools/trivy; several minutes the first time)"
+	@echo "building trivy (tools/trivy; the longest: over 10 minutes on 2 cores the first time)"
 	cd tools/trivy && GOEXPERIMENT=jsonv2 $(GO) build -o ../../bin/tools/ tool
 
 # Every test, the real validators included, then a short fuzz of the spec
