@@ -159,11 +159,7 @@ func approvals(m *spec.Model, e *spec.Environment) string {
 		parts = append(parts, fmt.Sprintf("then %d minutes", dl.WaitMinutes))
 	}
 	b := spec.SourceBranch(e)
-	if n := m.BranchApprovals()[b]; n > 0 {
-		parts = append(parts, fmt.Sprintf("commits reach it from %s, where pull requests need %d approving review(s)", b, n))
-	} else {
-		parts = append(parts, "commits reach it from "+b+", where pull requests need no approval")
-	}
+	parts = append(parts, fmt.Sprintf("commits reach it from %s, where pull requests need %d approving review(s)", b, m.BranchApprovals()[b]))
 	switch dl.Trigger {
 	case spec.TriggerMerge:
 		parts = append(parts, "runs on every push to "+b)

@@ -62,7 +62,7 @@ module "github" {
     }
   }
   branch_approvals = {
-    develop = 0
+    develop = 1
     main    = 2
   }
 }
