@@ -16,6 +16,7 @@ func (c *command) diff(args []string) int {
 	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	markdown := fs.Bool("markdown", false, "print a pull-request comment instead of a unified diff")
+	exitCode := fs.Bool("exit-code", false, "exit 1 when generate would change something, like git diff --exit-code")
 	if err := fs.Parse(args); err != nil || !c.noArgs("diff", fs.Args()) {
 		return ExitInput
 	}
@@ -23,9 +24,14 @@ func (c *command) diff(args []string) int {
 	if code != ExitOK {
 		return code
 	}
+	// Like git diff: 0 whether or not there are differences, unless asked.
+	result := ExitOK
+	if *exitCode && (len(p.Changes) > 0 || len(p.Unowned) > 0) {
+		result = ExitFindings
+	}
 	if *markdown {
 		writeMarkdown(c.stdout, p)
-		return ExitOK
+		return result
 	}
 	for _, ch := range p.Changes {
 		c.unifiedDiff(ch)
@@ -33,7 +39,7 @@ func (c *command) diff(args []string) int {
 	for _, path := range p.Unowned {
 		fmt.Fprintf(c.stderr, "%s: in the way: not written by groundwork; generate will refuse to overwrite it\n", path)
 	}
-	return ExitOK
+	return result
 }
 
 // writeMarkdown writes the summary a reviewer reads before the diff: counts
