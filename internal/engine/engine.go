@@ -66,7 +66,15 @@ type Rendered struct {
 	Service    string // see File.Service
 	Origins    []Origin
 	Data       []byte
-	Production bool // made from, or deployed to, a production environment
+	// Production is set on a file of a production environment's deployed
+	// output (its folders, its release workflow): any change to it changes
+	// production.
+	Production bool
+	// sharesProduction is set on a file made from a production
+	// environment's specs among others' (deploy.yml, terraform/github):
+	// a change to it changes production when it names that environment.
+	sharesProduction bool
+	prod             *productionScope
 }
 
 // Specs lists the spec files of the file's origins.

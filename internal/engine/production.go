@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"bytes"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/groundwork-dev/groundwork/internal/spec"
+)
+
+// productionScope says which generated files are a production
+// environment's deployed output, so that a PR summary flags production
+// only when production changes. A file in a production environment's own
+// folders (environments/<env>/, alerts/<env>/) or named after it
+// (release-<env>.yml) is production whatever changes in it. A file shared
+// by several environments (deploy.yml, terraform/github, runbooks) is
+// production only when a line that changes in it names a production
+// environment: adding a staging-like environment adds lines that name it,
+// not prod.
+type productionScope struct {
+	dirs []string
+	// names matches a production environment's name as a word, such as
+	// prod in "environment: prod" or "acme-prod".
+	names *regexp.Regexp
+	specs map[string]bool
+}
+
+func newProductionScope(m *spec.Model) *productionScope {
+	s := &productionScope{specs: map[string]bool{}}
+	var names []string
+	for _, e := range m.Environments {
+		if !e.Production {
+			continue
+		}
+		s.specs[e.Source.Path] = true
+		if r := m.Releases[e.Name]; r != nil {
+			s.specs[r.Source.Path] = true
+		}
+		s.dirs = append(s.dirs, "environments/"+e.Name+"/", "alerts/"+e.Name+"/")
+		names = append(names, regexp.QuoteMeta(e.Name))
+	}
+	if len(names) > 0 {
+		s.names = regexp.MustCompile(`(^|[^A-Za-z0-9_])(` + strings.Join(names, "|") + `)([^A-Za-z0-9_]|$)`)
+	}
+	return s
+}
+
+// classify sets r.Production for a file of a production folder, and
+// r.sharesProduction for a file made from a production environment's specs
+// among others'.
+func (s *productionScope) classify(r *Rendered) {
+	for _, d := range s.dirs {
+		if strings.HasPrefix(r.Path, d) {
+			r.Production = true
+			return
+		}
+	}
+	if s.names != nil {
+		base := strings.TrimSuffix(path.Base(r.Path), path.Ext(r.Path))
+		if i := strings.LastIndexAny(base, "-."); i >= 0 && s.names.MatchString(base[i:]) {
+			r.Production = true
+			return
+		}
+	}
+	for _, spec := range r.Specs() {
+		if s.specs[spec] {
+			r.sharesProduction = true
+			r.prod = s
+			return
+		}
+	}
+}
+
+// changesProduction reports whether a shared file's change names a
+// production environment on a line it adds or removes.
+func (s *productionScope) changesProduction(old, cur []byte) bool {
+	if s == nil || s.names == nil {
+		return false
+	}
+	was, is := lineCounts(old), lineCounts(cur)
+	for l, n := range is {
+		if was[l] != n && s.names.MatchString(l) {
+			return true
+		}
+	}
+	for l, n := range was {
+		if is[l] != n && s.names.MatchString(l) {
+			return true
+		}
+	}
+	return false
+}
+
+func lineCounts(data []byte) map[string]int {
+	out := map[string]int{}
+	for _, l := range bytes.Split(data, []byte("\n")) {
+		out[string(l)]++
+	}
+	return out
+}
