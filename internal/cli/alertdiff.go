@@ -101,18 +101,44 @@ func alertRules(data []byte) map[[2]string]alertRule {
 // maxAlertRows keeps a PR comment readable; the file list has the rest.
 const maxAlertRows = 30
 
-func writeAlertChanges(w io.Writer, changes []alertChange) {
+// writeAlertChanges lists the rule changes, one row per alert, tier and
+// change with the environments it is made in (production in bold): an
+// objective changes the same thresholds in every environment.
+func writeAlertChanges(w io.Writer, changes []alertChange, production map[string]bool) {
 	if len(changes) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n<details><summary>Alerting rules: %d %s</summary>\n\n| environment | alert | tier | change |\n|---|---|---|---|\n",
+	type row struct {
+		alert, tier, what string
+		envs              []string
+	}
+	var rows []*row
+	index := map[[3]string]*row{}
+	for _, c := range changes {
+		k := [3]string{c.alert, c.tier, c.what}
+		r := index[k]
+		if r == nil {
+			r = &row{alert: c.alert, tier: c.tier, what: c.what}
+			index[k] = r
+			rows = append(rows, r)
+		}
+		env := c.env
+		if production[env] {
+			env = "**" + env + "**"
+		}
+		r.envs = append(r.envs, env)
+	}
+	slices.SortStableFunc(rows, func(a, b *row) int {
+		return strings.Compare(a.alert+"\x00"+a.tier, b.alert+"\x00"+b.tier)
+	})
+	fmt.Fprintf(w, "\n<details><summary>Alerting rules: %d %s</summary>\n\n| alert | tier | change | environments |\n|---|---|---|---|\n",
 		len(changes), plural(len(changes), "change", "changes"))
-	for i, c := range changes {
+	for i, r := range rows {
 		if i == maxAlertRows {
-			fmt.Fprintf(w, "| … | and %d more | | |\n", len(changes)-maxAlertRows)
+			fmt.Fprintf(w, "| … | and %d more | | |\n", len(rows)-maxAlertRows)
 			break
 		}
-		fmt.Fprintf(w, "| %s | `%s` | %s | %s |\n", c.env, c.alert, c.tier, c.what)
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", r.alert, r.tier, r.what, strings.Join(r.envs, ", "))
 	}
 	fmt.Fprintln(w, "\n</details>")
 }

@@ -76,7 +76,7 @@ func writeMarkdown(w io.Writer, p *engine.Plan, fields []fieldChange) {
 	flagChs := flagChanges(p)
 	objChs := objectChanges(p)
 	s.writeWarnings(w, p, alertChs, flagChs)
-	writeAlertChanges(w, alertChs)
+	writeAlertChanges(w, alertChs, productionEnvs(p))
 	writeObjectChanges(w, objChs)
 	writeFlagChanges(w, flagChs)
 	writeFiles(w, p)
@@ -255,4 +255,17 @@ func paths(chs []engine.Change) string {
 		out = append(out, "`"+ch.Path+"`")
 	}
 	return strings.Join(out, ", ")
+}
+
+// productionEnvs names the environments whose folders hold production
+// files, as the plan marks them.
+func productionEnvs(p *engine.Plan) map[string]bool {
+	out := map[string]bool{}
+	for _, ch := range p.Changes {
+		if rest, ok := strings.CutPrefix(ch.Path, "alerts/"); ok && ch.Production {
+			env, _, _ := strings.Cut(rest, "/")
+			out[env] = true
+		}
+	}
+	return out
 }

@@ -39,8 +39,13 @@ func writeUnified(w io.Writer, ch engine.Change) {
 	fmt.Fprintf(w, "--- a/%s\n+++ b/%s\n", ch.Path, ch.Path)
 	for _, g := range groups {
 		first, last := g[0], g[len(g)-1]
+		// Named by the first line that changes, not by the context.
+		at := first.I1
+		if first.Tag == 'e' {
+			at = first.I2
+		}
 		header := ""
-		if name := enclosing(ch.Path, a, first.I1); name != "" {
+		if name := enclosing(ch.Path, a, at); name != "" {
 			header = " " + name
 		}
 		fmt.Fprintf(w, "@@ -%s +%s @@%s\n", hunkRange(first.I1, last.I2), hunkRange(first.J1, last.J2), header)
@@ -134,10 +139,15 @@ func enclosing(name string, lines []string, at int) string {
 }
 
 // keyChain walks back from line at and names the keys that enclose it,
-// outermost first (jobs > deploy-qa > steps), at most depth of them. A YAML
-// list item "- name: x" is named by its value.
+// outermost first (jobs > deploy-qa > steps), the innermost depth of them.
+// A YAML list item "- name: x" is named by its value, and the key of the
+// list it is in (groups, rules) is left out: the item's name says more.
 func keyChain(lines []string, at int, re *regexp.Regexp, keyGroup, depth int) string {
-	var chain []string
+	type link struct {
+		key  string
+		item bool
+	}
+	var chain []link
 	indent := -1
 	if at < len(lines) {
 		indent = indentOf(lines[at])
@@ -152,24 +162,28 @@ func keyChain(lines []string, at int, re *regexp.Regexp, keyGroup, depth int) st
 		if m == nil || (indent >= 0 && ind >= indent) {
 			continue
 		}
-		key := strings.Trim(m[keyGroup], `"'`)
-		if re == yamlKeyLine {
-			key = strings.Trim(m[3], `"'`)
-			if m[2] != "" {
-				// a list item: name it by the value of its first key
-				_, v, _ := strings.Cut(l, ":")
-				if v = strings.TrimSpace(v); v != "" && !strings.HasSuffix(v, "|-") && !strings.HasSuffix(v, "|") {
-					key = v
-				}
+		k := link{key: strings.Trim(m[keyGroup], `"'`)}
+		if re == yamlKeyLine && m[2] != "" {
+			// a list item: name it by the value of its first key
+			_, v, _ := strings.Cut(l, ":")
+			if v = strings.TrimSpace(v); v != "" && !strings.HasPrefix(v, "|") && !strings.HasPrefix(v, ">") {
+				k = link{key: v, item: true}
 			}
 		}
-		chain = append([]string{key}, chain...)
+		chain = append([]link{k}, chain...)
 		indent = ind
 	}
-	if len(chain) > depth {
-		chain = append(chain[:1], append([]string{"…"}, chain[len(chain)-depth+1:]...)...)
+	var names []string
+	for i, k := range chain {
+		if !k.item && i+1 < len(chain) && chain[i+1].item {
+			continue
+		}
+		names = append(names, k.key)
 	}
-	return strings.Join(chain, " > ")
+	if len(names) > depth {
+		names = names[len(names)-depth:]
+	}
+	return strings.Join(names, " > ")
 }
 
 func indentOf(l string) int {

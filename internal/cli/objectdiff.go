@@ -45,7 +45,7 @@ func objectChanges(p *engine.Plan) []objectChange {
 		case strings.HasPrefix(ch.Path, ".github/workflows/") && strings.HasSuffix(ch.Path, ".yml"):
 			section = "Workflows"
 			before, after = workflowJobs(ch.Old), workflowJobs(ch.New)
-		case strings.Contains(ch.Path, "/flux/") && strings.HasSuffix(ch.Path, ".yaml") && path.Base(ch.Path) != "kustomization.yaml":
+		case strings.Contains(ch.Path, "/flux/") && strings.HasSuffix(ch.Path, ".yaml") && !skipFlux(ch.Path):
 			section = "Flux"
 			before, after = kubeObjects(ch.Old), kubeObjects(ch.New)
 		default:
@@ -83,8 +83,16 @@ func objectChanges(p *engine.Plan) []objectChange {
 	return out
 }
 
+// skipFlux leaves out the Flux files another section of the summary says
+// better: the alerting rules (PrometheusRule) and the flags (their
+// ConfigMap), and Kustomize's lists of files.
+func skipFlux(p string) bool {
+	base := path.Base(p)
+	return base == "kustomization.yaml" || base == "prometheusrule.yaml" || base == "configmap-flags.yaml"
+}
+
 // iamRE matches an object or attribute path about access.
-var iamRE = regexp.MustCompile(`(?i)iam|role|polic|_arns|trust|reviewers|permissions|serviceaccount|id-token`)
+var iamRE = regexp.MustCompile(`(?i)\biam\b|aws_iam|role_arn|role-arn|role_name|role-to-assume|assume_role|_arns\b|trust|reviewers|(^|\.)permissions\b|id-token|^(Cluster)?Role(Binding)? `)
 
 func iamObject(name string, attrs map[string]string) bool {
 	if iamRE.MatchString(name) {
@@ -124,6 +132,8 @@ func attrChanges(object string, before, after map[string]string) (attrs []string
 		case !hasNew:
 			deletion = true
 			attrs = append(attrs, fmt.Sprintf("`%s` removed (was `%s`)", k, truncate(b, 60)))
+		case strings.Contains(a+b, `\n`):
+			attrs = append(attrs, fmt.Sprintf("`%s`: text changed", k))
 		default:
 			attrs = append(attrs, fmt.Sprintf("`%s`: `%s` → `%s`", k, truncate(b, 60), truncate(a, 60)))
 		}
@@ -255,9 +265,13 @@ func kubeObjects(data []byte) map[string]map[string]string {
 		if ns, ok := meta["namespace"]; ok {
 			name = fmt.Sprint(ns) + "/" + name
 		}
+		kind, ok := doc["kind"].(string)
+		if !ok {
+			continue // not a Kubernetes object (a configuration file Kustomize reads)
+		}
 		fields := map[string]string{}
 		flatten("", normalise(doc), fields)
-		out[fmt.Sprint(doc["kind"])+" "+name] = fields
+		out[kind+" "+name] = fields
 	}
 	return out
 }

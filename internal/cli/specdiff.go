@@ -60,6 +60,11 @@ func specValues(m *spec.Model) map[string]map[string]string {
 func flatten(prefix string, v any, into map[string]string) {
 	switch v := v.(type) {
 	case map[string]any:
+		if x, ok := v["V"]; ok && len(v) == 2 && v["Set"] != nil {
+			// spec.FlagValue: a value and whether it was written
+			flatten(prefix, x, into)
+			return
+		}
 		for k, x := range v {
 			p := k
 			if prefix != "" {
@@ -97,10 +102,10 @@ func specChanges(base, cur *spec.Model) []fieldChange {
 		a, hasNew := after[s]
 		switch {
 		case !hadOld:
-			out = append(out, fieldChange{spec: s, after: "(added)"})
+			out = append(out, fieldChange{spec: s, before: "(none)", after: "(added)"})
 			continue
 		case !hasNew:
-			out = append(out, fieldChange{spec: s, before: "(removed)"})
+			out = append(out, fieldChange{spec: s, before: "(removed)", after: "(none)"})
 			continue
 		}
 		fields := map[string]bool{}
@@ -166,7 +171,7 @@ func cell(v string) string {
 	switch v {
 	case "":
 		return "(unset)"
-	case "(added)", "(removed)":
+	case "(added)", "(removed)", "(none)":
 		return v
 	}
 	return "`" + strings.ReplaceAll(truncate(v, 80), "|", `\|`) + "`"

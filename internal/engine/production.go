@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"path"
 	"regexp"
 	"strings"
@@ -20,6 +19,10 @@ import (
 // not prod.
 type productionScope struct {
 	dirs []string
+	// others are the other environments' names: a line that changes only
+	// in naming them ("dev, prod and staging" becoming "dev, prod, qa
+	// and staging") does not change production.
+	others map[string]bool
 	// names matches a production environment's name as a word, such as
 	// prod in "environment: prod" or "acme-prod".
 	names *regexp.Regexp
@@ -27,10 +30,11 @@ type productionScope struct {
 }
 
 func newProductionScope(m *spec.Model) *productionScope {
-	s := &productionScope{specs: map[string]bool{}}
+	s := &productionScope{specs: map[string]bool{}, others: map[string]bool{}}
 	var names []string
 	for _, e := range m.Environments {
 		if !e.Production {
+			s.others[e.Name] = true
 			continue
 		}
 		s.specs[e.Source.Path] = true
@@ -63,6 +67,11 @@ func (s *productionScope) classify(r *Rendered) {
 			return
 		}
 	}
+	for _, p := range notDeployed {
+		if strings.HasPrefix(r.Path, p) {
+			return
+		}
+	}
 	for _, spec := range r.Specs() {
 		if s.specs[spec] {
 			r.sharesProduction = true
@@ -72,30 +81,46 @@ func (s *productionScope) classify(r *Rendered) {
 	}
 }
 
+// notDeployed are the shared files nothing deploys: documentation,
+// runbooks, load tests, dependency updates, code owners.
+var notDeployed = []string{"docs/", "runbooks/", "loadtests/", "schemas/", ".github/dependabot.yml", ".github/CODEOWNERS"}
+
 // changesProduction reports whether a shared file's change names a
-// production environment on a line it adds or removes.
+// production environment on a line it adds or removes, other than by
+// listing other environments beside it.
 func (s *productionScope) changesProduction(old, cur []byte) bool {
 	if s == nil || s.names == nil {
 		return false
 	}
-	was, is := lineCounts(old), lineCounts(cur)
-	for l, n := range is {
-		if was[l] != n && s.names.MatchString(l) {
-			return true
-		}
+	was, is := s.prodLines(old), s.prodLines(cur)
+	if len(was) != len(is) {
+		return true
 	}
-	for l, n := range was {
-		if is[l] != n && s.names.MatchString(l) {
+	for l, n := range is {
+		if was[l] != n {
 			return true
 		}
 	}
 	return false
 }
 
-func lineCounts(data []byte) map[string]int {
+// prodLines counts the lines that name a production environment, each
+// reduced to its words without the other environments' names.
+func (s *productionScope) prodLines(data []byte) map[string]int {
 	out := map[string]int{}
-	for _, l := range bytes.Split(data, []byte("\n")) {
-		out[string(l)]++
+	for _, l := range strings.Split(string(data), "\n") {
+		if !s.names.MatchString(l) {
+			continue
+		}
+		var kept []string
+		for _, w := range wordRE.FindAllString(l, -1) {
+			if !s.others[w] {
+				kept = append(kept, w)
+			}
+		}
+		out[strings.Join(kept, " ")]++
 	}
 	return out
 }
+
+var wordRE = regexp.MustCompile(`[A-Za-z0-9_]+`)
