@@ -31,7 +31,7 @@ func writeUnified(w io.Writer, ch engine.Change) {
 		fmt.Fprintf(w, "--- a/%s\n+++ /dev/null\n(deleted file: %s; not shown)\n", ch.Path, size(ch.Old))
 		return
 	}
-	a, b := difflib.SplitLines(string(ch.Old)), difflib.SplitLines(string(ch.New))
+	a, b := splitLines(ch.Old), splitLines(ch.New)
 	groups := difflib.NewMatcher(a, b).GetGroupedOpCodes(3)
 	if len(groups) == 0 {
 		return
@@ -71,6 +71,16 @@ func writeLines(w io.Writer, mark string, lines []string) {
 			fmt.Fprint(w, "\n\\ No newline at end of file\n")
 		}
 	}
+}
+
+// splitLines splits data after each newline; a last line without one is
+// kept (and marked as such when shown).
+func splitLines(data []byte) []string {
+	lines := strings.SplitAfter(string(data), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
 }
 
 // hunkRange is a unified diff's start,length of lines [i1, i2).

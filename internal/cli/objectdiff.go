@@ -199,7 +199,7 @@ func hclObjects(data []byte) map[string]map[string]string {
 				k = strconv.Itoa(index[len(index)-1])
 				index[len(index)-1]++
 			}
-			stack = append(stack, strings.Join(strings.Fields(k), "."))
+			stack = append(stack, strings.Trim(strings.Join(strings.Fields(k), "."), `"`))
 			if strings.HasSuffix(line, "[") {
 				index = append(index, 0)
 			} else {
@@ -207,7 +207,7 @@ func hclObjects(data []byte) map[string]map[string]string {
 			}
 		default:
 			if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(strings.TrimSpace(v), "=") && (len(index) == 0 || index[len(index)-1] < 0) {
-				k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+				k, v = strings.Trim(strings.TrimSpace(k), `"`), strings.TrimSpace(v)
 				if strings.HasPrefix(v, "<<") {
 					heredoc, heredocKey, heredocText = strings.TrimLeft(v, "<-"), join(k), ""
 					continue
