@@ -101,7 +101,40 @@ func (s *productionScope) changesProduction(old, cur []byte) bool {
 			return true
 		}
 	}
+	// A changed line inside a production block (wait_minutes under
+	// environments.prod, a step of the deploy-prod job) changes it too.
+	return s.underProduction(old, cur) || s.underProduction(cur, old)
+}
+
+// underProduction reports whether a line of a that b does not hold sits,
+// by indentation, inside a line that names a production environment.
+func (s *productionScope) underProduction(a, b []byte) bool {
+	lines := strings.Split(string(a), "\n")
+	left := map[string]int{}
+	for _, l := range strings.Split(string(b), "\n") {
+		left[l]++
+	}
+	for i, l := range lines {
+		if left[l] > 0 {
+			left[l]--
+			continue
+		}
+		indent := indentOf(l)
+		for j := i - 1; j >= 0 && indent > 0; j-- {
+			if strings.TrimSpace(lines[j]) == "" || indentOf(lines[j]) >= indent {
+				continue
+			}
+			if s.names.MatchString(lines[j]) {
+				return true
+			}
+			indent = indentOf(lines[j])
+		}
+	}
 	return false
+}
+
+func indentOf(l string) int {
+	return len(l) - len(strings.TrimLeft(l, " \t"))
 }
 
 // prodLines counts the lines that name a production environment, each

@@ -34,6 +34,8 @@ func TestProductionScope(t *testing.T) {
 		{".github/workflows/deploy.yml", prodSpec, "environment: prod\nwait: 10\n", "environment: prod\nwait: 15\n", false},
 		{".github/workflows/deploy.yml", prodSpec, "prod-wait: 10\n", "prod-wait: 15\n", true},
 		{"runbooks/api/ApiDown.md", prodSpec, "- prod: x\n", "- prod: y\n", false},
+		{"terraform/github/main.tf", prodSpec, "envs = {\n  prod = {\n    wait = 10\n  }\n}\n", "envs = {\n  prod = {\n    wait = 15\n  }\n}\n", true},
+		{"terraform/github/main.tf", prodSpec, "envs = {\n  prod = {\n    wait = 10\n  }\n}\n", "envs = {\n  prod = {\n    wait = 10\n  }\n  qa = {\n    wait = 0\n  }\n}\n", false},
 	} {
 		r := &Rendered{Path: tc.path, Origins: tc.origins}
 		s.classify(r)
