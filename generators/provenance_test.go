@@ -98,7 +98,7 @@ func TestSourcesComplete(t *testing.T) {
 		}, true},
 	)
 	for _, e := range fieldEdits {
-		changes = append(changes, change{"edit " + e.spec + " " + e.old, func(f map[string][]byte) []string {
+		changes = append(changes, change{"edit " + e.spec + " " + e.field, func(f map[string][]byte) []string {
 			data := string(f[e.spec])
 			if !strings.Contains(data, e.old) {
 				t.Fatalf("%s does not hold %q", e.spec, e.old)
@@ -124,13 +124,51 @@ func TestSourcesComplete(t *testing.T) {
 
 // fieldEdits are one-line spec edits of the sample organisation, those a
 // pull request typically makes.
-var fieldEdits = []struct{ spec, old, new string }{
-	{"specs/services/api.yaml", "objective: 99.9,", "objective: 99.5,"},
-	{"specs/services/api.yaml", "replicas: {dev: 1, prod: 4}", "replicas: {dev: 1, prod: 5}"},
-	{"specs/services/api.yaml", "expireDays: 2555", "expireDays: 3650"},
-	{"specs/services/api.yaml", "default: plain", "default: detailed"},
-	{"specs/environments/prod.yaml", "replicas: 3", "replicas: 4"},
-	{"specs/platform.yaml", "payments-primary", "payments-secondary"},
+var fieldEdits = []struct{ spec, field, old, new string }{
+	{"specs/services/api.yaml", "slos[0].objective", "objective: 99.9,", "objective: 99.5,"},
+	{"specs/services/api.yaml", "replicas.prod", "replicas: {dev: 1, prod: 4}", "replicas: {dev: 1, prod: 5}"},
+	{"specs/services/api.yaml", "buckets[0].expireDays", "expireDays: 2555", "expireDays: 3650"},
+	{"specs/services/api.yaml", "flags[1].default", "default: plain", "default: detailed"},
+	{"specs/environments/prod.yaml", "replicas", "replicas: 3", "replicas: 4"},
+	{"specs/platform.yaml", "teams.payments.pagerduty", "payments-primary", "payments-secondary"},
+}
+
+// TestFieldsComplete checks the fields of origins, which explain sends a
+// reader to: a one-field edit may change only files whose origin for that
+// spec is the whole spec or names the field, a parent or a child of it.
+func TestFieldsComplete(t *testing.T) {
+	t.Parallel()
+	files := sampleSpecs(t)
+	full := renderSpecs(t, files)
+	for _, e := range fieldEdits {
+		t.Run(e.spec+" "+e.field, func(t *testing.T) {
+			t.Parallel()
+			changed := maps.Clone(files)
+			changed[e.spec] = []byte(strings.Replace(string(files[e.spec]), e.old, e.new, 1))
+			out := renderSpecs(t, changed)
+			for _, f := range full.Files {
+				g := out.File(f.Path)
+				if g != nil && bytes.Equal(f.Data, g.Data) {
+					continue
+				}
+				i := slices.IndexFunc(f.Origins, func(o engine.Origin) bool { return o.Spec == e.spec })
+				if i < 0 {
+					continue // TestSourcesComplete's finding
+				}
+				if fields := f.Origins[i].Fields; len(fields) > 0 && !slices.ContainsFunc(fields, func(f string) bool { return related(f, e.field) }) {
+					t.Errorf("%s: changes when %s %s changes, but its origin names only %v", f.Path, e.spec, e.field, fields)
+				}
+			}
+		})
+	}
+}
+
+// related reports whether one field path is the other or encloses it.
+func related(a, b string) bool {
+	in := func(parent, child string) bool {
+		return parent == child || strings.HasPrefix(child, parent+".") || strings.HasPrefix(child, parent+"[")
+	}
+	return in(a, b) || in(b, a)
 }
 
 // checkUnlisted fails for every file of full that lists none of the touched
@@ -185,4 +223,3 @@ func dropPartnersOf(files map[string][]byte, svc string) []string {
 	}
 	return changed
 }
-

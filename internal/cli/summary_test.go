@@ -53,7 +53,7 @@ func TestMarkdownSaysWhatChanged(t *testing.T) {
 
 	edit("specs/services/api.yaml", "objective: 99.9, sli: availability", "objective: 99.95, sli: availability")
 	expect(summary(), map[string]bool{
-		"| `specs/services/api.yaml` | `slos[0].objective` | `99.9` | `99.95` |":                                  true,
+		"| `specs/services/api.yaml` | `slos[0].objective` | `99.9` | `99.95` |":                                           true,
 		"| `ApiAvailabilityErrorBudgetBurn` | page-1h | threshold > 0.0144 → > 0.0072 | dev, **prod**, sandbox, staging |": true,
 		"| expression |": false,
 	})
@@ -61,7 +61,7 @@ func TestMarkdownSaysWhatChanged(t *testing.T) {
 
 	edit("specs/services/api.yaml", "expireDays: 2555", "expireDays: 3650")
 	expect(summary(), map[string]bool{
-		"| `specs/services/api.yaml` | `buckets[0].expireDays` | `2555` | `3650` |":                                          true,
+		"| `specs/services/api.yaml` | `buckets[0].expireDays` | `2555` | `3650` |":                                                                            true,
 		"| `environments/prod/terraform/main.tf` **production** | `module.storage` | changed; `buckets.acme-prod-api-invoices.expire_days`: `2555` → `3650` |": true,
 	})
 	restore(t, base, dir, "specs/services/api.yaml")

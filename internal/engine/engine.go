@@ -61,11 +61,11 @@ type Origin struct {
 
 // Rendered is a generated file as it must be on disk.
 type Rendered struct {
-	Path       string
-	Kind       string
-	Service    string // see File.Service
-	Origins    []Origin
-	Data       []byte
+	Path    string
+	Kind    string
+	Service string // see File.Service
+	Origins []Origin
+	Data    []byte
 	// Production is set on a file of a production environment's deployed
 	// output (its folders, its release workflow): any change to it changes
 	// production.
