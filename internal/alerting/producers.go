@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/groundwork-dev/groundwork/backend/metrics"
@@ -290,42 +290,90 @@ func Producers() []*Producer {
 	return out
 }
 
-// promql parses the queries whose metrics are looked up. A parser keeps
-// no state between calls.
-var promql = parser.NewParser(parser.Options{})
-
 // MetricNames are the metric names expr selects, sorted: the names of its
-// vector selectors and their __name__ equality matchers. patterns are
-// the selectors that choose metrics by a regular expression, which no
+// vector selectors and their __name__ equality matchers. patterns are the
+// selectors that choose metrics by a regular expression, which no
 // catalogue can answer for.
+//
+// It reads the tokens of Prometheus's own lexer rather than building the
+// parser's tree: every render checks every generated query, and the tree
+// costs ten times as much, most of it compiling the regular expressions of
+// label matchers that the names do not depend on. A name is an identifier
+// outside braces that is neither a function (followed by a parenthesis) nor
+// a label of a grouping clause (by, without, on, ignoring, group_left,
+// group_right); inside braces, __name__'s value. The tests read the
+// rendered tree with the parser itself (generators/producers_test.go).
 func MetricNames(expr string) (names, patterns []string, err error) {
-	e, err := promql.ParseExpr(expr)
-	if err != nil {
-		return nil, nil, err
+	var items []parser.Item
+	l := parser.Lex(expr)
+	for {
+		var it parser.Item
+		l.NextItem(&it)
+		if it.Typ == parser.EOF {
+			break
+		}
+		if it.Typ == parser.ERROR {
+			return nil, nil, fmt.Errorf("%s at position %d", it.Val, it.Pos)
+		}
+		if it.Typ != parser.COMMENT {
+			items = append(items, it)
+		}
 	}
-	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
-		vs, ok := n.(*parser.VectorSelector)
-		if !ok {
-			return nil
-		}
-		if vs.Name != "" {
-			names = append(names, vs.Name)
-		}
-		for _, lm := range vs.LabelMatchers {
-			if lm.Name != model.MetricNameLabel || (vs.Name != "" && lm.Type == labels.MatchEqual) {
-				continue
+	braces, grouping := 0, false
+	for i := 0; i < len(items); i++ {
+		it := items[i]
+		switch it.Typ {
+		case parser.LEFT_BRACE:
+			braces++
+		case parser.RIGHT_BRACE:
+			braces--
+		case parser.BY, parser.WITHOUT, parser.ON, parser.IGNORING, parser.GROUP_LEFT, parser.GROUP_RIGHT:
+			grouping = i+1 < len(items) && items[i+1].Typ == parser.LEFT_PAREN
+		case parser.RIGHT_PAREN:
+			grouping = false
+		case parser.IDENTIFIER, parser.METRIC_IDENTIFIER:
+			switch {
+			case braces > 0 && it.Val == model.MetricNameLabel && i+2 < len(items):
+				op, val := items[i+1], items[i+2]
+				if op.Typ == parser.EQL && val.Typ == parser.STRING {
+					names = append(names, unquote(val.Val))
+				} else {
+					patterns = append(patterns, selectorAround(items, i))
+				}
+			case braces > 0, grouping:
+			case i+1 < len(items) && items[i+1].Typ == parser.LEFT_PAREN: // a function
+			default:
+				names = append(names, it.Val)
 			}
-			if lm.Type == labels.MatchEqual {
-				names = append(names, lm.Value)
-			} else {
-				patterns = append(patterns, vs.String())
-			}
 		}
-		return nil
-	})
+	}
 	slices.Sort(names)
 	slices.Sort(patterns)
 	return slices.Compact(names), slices.Compact(patterns), nil
+}
+
+// unquote is a string token's value.
+func unquote(s string) string {
+	if v, err := strconv.Unquote(s); err == nil {
+		return v
+	}
+	return strings.Trim(s, "'\"`")
+}
+
+// selectorAround is the text of the braces around token i, for a message.
+func selectorAround(items []parser.Item, i int) string {
+	from, to := i, i
+	for from > 0 && items[from].Typ != parser.LEFT_BRACE {
+		from--
+	}
+	for to < len(items)-1 && items[to].Typ != parser.RIGHT_BRACE {
+		to++
+	}
+	var b strings.Builder
+	for _, it := range items[from : to+1] {
+		b.WriteString(it.Val)
+	}
+	return b.String()
 }
 
 // specMetrics are the metrics that the queries of service s's spec name

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/prometheus/promql/parser"
+
 	"github.com/groundwork-dev/groundwork/internal/alerting"
 	"github.com/groundwork-dev/groundwork/internal/bins"
 	"github.com/groundwork-dev/groundwork/internal/spec"
@@ -143,5 +145,52 @@ func TestAbsentRules(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no alert of the sample has an absent rule")
+	}
+}
+
+// MetricNames, which reads Prometheus's lexer, names what Prometheus's
+// parser names, for every generated rule and runbook query of the sample
+// organisation and for expressions written to trip a token reader.
+func TestMetricNamesAgreeWithTheParser(t *testing.T) {
+	t.Parallel()
+	m := loadSample(t)
+	am := alerting.New(m)
+	exprs := []string{
+		`sum by (job, le) (rate(x_bucket{le=~"0.3(\\.0)?"}[5m])) / ignoring (le) group_left (job) y`,
+		`count_values("version", build_info) unless on (version) label_replace(z, "dst", "$1", "src", "(.*)")`,
+		`topk(3, sum without (pod) (a)) > bool 1 or vector(0) and on() absent(b{c="d"})`,
+		`max_over_time(e[1h:5m] @ start() offset 1h)`,
+		`{__name__="f", g="h"} + sum(rate({__name__="i"}[5m]))`,
+		`# a comment
+j`,
+	}
+	for _, s := range m.Services {
+		for _, q := range am.RuleQueries(m, s) {
+			exprs = append(exprs, q.Expr)
+		}
+	}
+	p := parser.NewParser(parser.Options{})
+	for _, x := range exprs {
+		e, err := p.ParseExpr(x)
+		if err != nil {
+			t.Fatalf("%q: %v", x, err)
+		}
+		var want []string
+		parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+			if vs, ok := n.(*parser.VectorSelector); ok {
+				for _, lm := range vs.LabelMatchers {
+					if lm.Name == "__name__" {
+						want = append(want, lm.Value)
+					}
+				}
+			}
+			return nil
+		})
+		slices.Sort(want)
+		want = slices.Compact(want)
+		got, patterns, err := alerting.MetricNames(x)
+		if err != nil || len(patterns) > 0 || !slices.Equal(got, want) {
+			t.Errorf("%q: names %v, patterns %v, err %v; the parser names %v", x, got, patterns, err, want)
+		}
 	}
 }
