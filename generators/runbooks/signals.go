@@ -2,6 +2,7 @@ package runbooks
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/groundwork-dev/groundwork/internal/alerting"
 	"github.com/groundwork-dev/groundwork/internal/spec"
@@ -23,7 +24,10 @@ func signals(d *doc, m *spec.Model, am *alerting.Model, a *alerting.Alert) {
 	s := a.Service
 	d.heading(2, sectionSignals)
 	d.para("What this alert reads, who produces it, and what tells you when it stops: while a metric is missing, the alert cannot fire on it.")
-	var rows [][]string
+	// Metrics of one producer that stop alike share a row: the recording
+	// rules of an SLO, the series of one push.
+	type row struct{ metrics, by, stops string }
+	var rows []*row
 	own := false
 	for _, metric := range a.Reads(m.Environments) {
 		p := am.Producer(s, metric)
@@ -31,9 +35,18 @@ func signals(d *doc, m *spec.Model, am *alerting.Model, a *alerting.Alert) {
 			continue // the render refuses a rule with such a metric
 		}
 		own = own || p.Kind == alerting.ProducedBySpec
-		rows = append(rows, []string{code(metric), esc(p.Describe(s)), esc(whenStops(m, a, p, metric))})
+		r := &row{code(metric), esc(p.Describe(s)), esc(whenStops(m, a, p, metric))}
+		if i := slices.IndexFunc(rows, func(o *row) bool { return o.by == r.by && o.stops == r.stops }); i >= 0 {
+			rows[i].metrics += ", " + r.metrics
+			continue
+		}
+		rows = append(rows, r)
 	}
-	d.table([]string{"Metric", "Produced by", "When it stops"}, rows)
+	var cells [][]string
+	for _, r := range rows {
+		cells = append(cells, []string{r.metrics, r.by, r.stops})
+	}
+	d.table([]string{"Metric", "Produced by", "When it stops"}, cells)
 	if own {
 		d.para(fmt.Sprintf("The metrics the spec names are the responsibility of team %s: Groundwork deploys nothing that exports them "+
 			"and cannot know what does, so no generated alert sees them stop. If one stops, this alert stays quiet; "+
@@ -65,7 +78,7 @@ func whenStops(m *spec.Model, a *alerting.Alert, p *alerting.Producer, metric st
 		return fmt.Sprintf("%s opens a ticket when the same producer's series have been absent for %s (see the next section).",
 			a.AbsentWatchedBy, alerting.HumanDuration(p.Period(s)))
 	case sg.Metric != metric:
-		return fmt.Sprintf("It comes with %s, whose absence this alert watches (see the next section).", sg.Metric)
+		return fmt.Sprintf("Its absence alone proves nothing; %s, from the same producer, is the signal whose absence this alert watches (see the next section).", sg.Metric)
 	}
 	return fmt.Sprintf("This alert opens a ticket once it has been absent for %s (see the next section).", alerting.HumanDuration(p.Period(s)))
 }

@@ -39,7 +39,7 @@ func absentRule(s *spec.Service, sg *Signal, selector string) *Rule {
 		Severity: spec.SeverityTicket,
 		Absent:   true,
 		Description: fmt.Sprintf("Prometheus has had no sample of %s%s for %s: %s has stopped producing it, or never started, and %s's alert on it cannot fire meanwhile.",
-			sg.Metric, selector, HumanDuration(period), sg.Producer.Describe(s), s.Name),
+			sg.Metric, selector, HumanDuration(period), sg.Producer.Label(s), s.Name),
 	}
 }
 

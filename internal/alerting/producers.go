@@ -2,7 +2,6 @@ package alerting
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,8 +50,9 @@ const (
 // Producer is what makes a metric.
 type Producer struct {
 	Kind ProducerKind
-	// Name says who produces the metric, as a runbook says it.
-	Name string
+	// Name says who produces the metric, as a sentence names it, and
+	// Detail how, for a runbook's table (see Describe).
+	Name, Detail string
 	// Release is, for a component, the HelmRelease (in the monitoring
 	// namespace of the infrastructure layer) that installs it.
 	Release string
@@ -118,7 +118,8 @@ const (
 var (
 	kubeStateMetrics = &Producer{
 		Kind:    ProducedByComponent,
-		Name:    "kube-state-metrics, which kube-prometheus-stack installs",
+		Name:    "kube-state-metrics",
+		Detail:  "which kube-prometheus-stack installs",
 		Release: kubePrometheusStack,
 		Period:  func(*spec.Service) time.Duration { return ksmPeriod },
 		Fix: func(s *spec.Service) []string {
@@ -131,23 +132,27 @@ var (
 	}
 	kubelet = &Producer{
 		Kind:    ProducedByComponent,
-		Name:    "the kubelet's cAdvisor, which kube-prometheus-stack scrapes",
+		Name:    "the kubelet's cAdvisor",
+		Detail:  "which kube-prometheus-stack scrapes",
 		Release: kubePrometheusStack,
 	}
 	nodeExporter = &Producer{
 		Kind:    ProducedByComponent,
-		Name:    "node-exporter, which kube-prometheus-stack installs",
+		Name:    "node-exporter",
+		Detail:  "which kube-prometheus-stack installs",
 		Release: kubePrometheusStack,
 	}
 	pushgateway = &Producer{
 		Kind:     ProducedByComponent,
-		Name:     "the Pushgateway, for every group pushed to it",
+		Name:     "the Pushgateway",
+		Detail:   "for every group pushed to it",
 		Release:  spec.PushgatewayName,
 		deployed: HasDatabase,
 	}
 	cloudWatchExporter = &Producer{
 		Kind:     ProducedByComponent,
-		Name:     "the CloudWatch exporter (YACE), from the RDS instance's CloudWatch metrics",
+		Name:     "the CloudWatch exporter (YACE)",
+		Detail:   "reading the RDS instance's metrics from CloudWatch",
 		Release:  spec.CloudWatchExporterName,
 		deployed: HasDatabase,
 		Period:   func(*spec.Service) time.Duration { return cloudWatchPeriod },
@@ -163,7 +168,8 @@ var (
 	}
 	backupJob = &Producer{
 		Kind:     ProducedByJob,
-		Name:     "the backup CronJob (pgops backup), through the Pushgateway",
+		Name:     "the backup CronJob",
+		Detail:   "running pgops backup, through the Pushgateway",
 		Job:      spec.BackupJobName,
 		deployed: HasDatabase,
 		Period:   func(s *spec.Service) time.Duration { return s.Database.Backup.MaxAge.Value() },
@@ -178,7 +184,8 @@ var (
 	}
 	drillJob = &Producer{
 		Kind:     ProducedByJob,
-		Name:     "the restore drill CronJob (pgops drill), through the Pushgateway",
+		Name:     "the restore drill CronJob",
+		Detail:   "running pgops drill, through the Pushgateway",
 		Job:      spec.DrillJobName,
 		deployed: HasDatabase,
 		Period:   func(s *spec.Service) time.Duration { return s.Database.Drill.MaxAge.Value() },
@@ -192,12 +199,14 @@ var (
 		},
 	}
 	serviceItself = &Producer{
-		Kind: ProducedByService,
-		Name: "the service's own pods (backend/metrics), scraped through its ServiceMonitor",
+		Kind:   ProducedByService,
+		Name:   "the service's own pods",
+		Detail: "instrumented with backend/metrics, scraped through its ServiceMonitor",
 	}
 	prometheusItself = &Producer{
 		Kind:    ProducedByPrometheus,
-		Name:    "Prometheus itself, for every target it scrapes",
+		Name:    "Prometheus itself",
+		Detail:  "for every target it scrapes",
 		Release: kubePrometheusStack,
 	}
 	recordingRules = &Producer{
@@ -205,8 +214,9 @@ var (
 		Name: "the recording rules of the service's rule file",
 	}
 	specQueries = &Producer{
-		Kind: ProducedBySpec,
-		Name: "the service spec's own queries: its team deploys what exports it",
+		Kind:   ProducedBySpec,
+		Name:   "the service spec's own queries",
+		Detail: "its team deploys what exports it",
 	}
 )
 
@@ -274,20 +284,6 @@ func (m *Model) Producer(s *spec.Service, metric string) *Producer {
 		return serviceItself
 	}
 	return nil
-}
-
-// Producers lists the catalogue's producers of the cluster and the cloud,
-// for the checks that each is deployed where the catalogue says it is.
-func Producers() []*Producer {
-	seen := map[*Producer]bool{}
-	var out []*Producer
-	for _, name := range slices.Sorted(maps.Keys(catalogue)) {
-		if p := catalogue[name]; !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // MetricNames are the metric names expr selects, sorted: the names of its
@@ -520,10 +516,19 @@ func (a *Alert) Reads(envs []*spec.Environment) []string {
 	return slices.Compact(out)
 }
 
-// Describe says, for a runbook, who produces the metric for service s.
-func (p *Producer) Describe(s *spec.Service) string {
+// Label names the producer of service s's metrics: a job by its CronJob.
+func (p *Producer) Label(s *spec.Service) string {
 	if p.Kind == ProducedByJob {
-		return strings.Replace(p.Name, "CronJob", "CronJob "+p.Job(s), 1)
+		return p.Name + " " + p.Job(s)
 	}
 	return p.Name
+}
+
+// Describe says, for a runbook, who produces the metric for service s, and
+// how.
+func (p *Producer) Describe(s *spec.Service) string {
+	if p.Detail == "" {
+		return p.Label(s)
+	}
+	return p.Label(s) + ", " + p.Detail
 }
