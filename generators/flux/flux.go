@@ -51,7 +51,7 @@ const (
 	externalSecretsVersion = "2.10.0"
 
 	prometheusRepo    = "https://prometheus-community.github.io/helm-charts"
-	prometheusChart   = "kube-prometheus-stack"
+	prometheusChart   = spec.PrometheusStackRelease
 	prometheusVersion = "91.5.0"
 
 	pushgatewayChart   = "prometheus-pushgateway" // from prometheusRepo

@@ -92,7 +92,7 @@ func HasDatabase(m *spec.Model) bool {
 
 // kubePrometheusStack is the release that installs Prometheus,
 // kube-state-metrics, node-exporter and the kubelet's scrape config.
-const kubePrometheusStack = "kube-prometheus-stack"
+const kubePrometheusStack = spec.PrometheusStackRelease
 
 // Periods of the external producers.
 const (

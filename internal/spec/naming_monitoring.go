@@ -12,6 +12,11 @@ package spec
 // aws_<namespace>_<metric>_<statistic> in snake case, with one label
 // dimension_<Dimension> per CloudWatch dimension.
 
+// PrometheusStackRelease is kube-prometheus-stack's HelmRelease (and chart)
+// in MonitoringNamespace: Prometheus, Alertmanager, Grafana,
+// kube-state-metrics and node-exporter, whose series alerts read.
+const PrometheusStackRelease = "kube-prometheus-stack"
+
 const (
 	// CloudWatchExporterName is the exporter's HelmRelease, the chart's
 	// full name (fullnameOverride: its Deployment, Service and
