@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
@@ -25,7 +26,7 @@ func (pt *platformTest) signalLabels() map[string]string {
 	}
 	out := map[string]string{}
 	for _, m := range ms {
-		if m.Type == labels.MatchEqual && m.Name != labels.MetricName {
+		if m.Type == labels.MatchEqual && m.Name != model.MetricNameLabel {
 			out[m.Name] = m.Value
 		}
 	}
