@@ -44,4 +44,21 @@ func TestOutageModel(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "pages with page-1h, then again with page-6h at +16m") {
 		t.Errorf("without keep_firing_for the model gives %v; want page-1h, then page-6h again at +16m", err)
 	}
+
+	// A 95% objective: ten minutes of errors out of an hour and ten spend
+	// too little of its budget for either page tier, which is one page at
+	// most, and no mistake.
+	low := *api
+	o := *api.SLOs[0]
+	o.Objective = 95
+	low.SLOs = []*spec.SLO{&o}
+	lm := *m
+	lm.Services = []*spec.Service{&low}
+	op, err = newPlanner().planOutage(alerting.New(&lm).Service(&low).SLOs[0].Burn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op.spans[0][0] >= 0 || op.spans[1][0] >= 0 {
+		t.Errorf("a 10m outage pages a 95%% objective: %v", op.spans)
+	}
 }
