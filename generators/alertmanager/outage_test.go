@@ -93,7 +93,7 @@ type outageCheck struct {
 
 // outageScenarios reads the checks of an outage test file, by alert, in
 // time order.
-func outageScenarios(t *testing.T, file string, data []byte) []outageScenario {
+func outageScenarios(t *testing.T, file string, data []byte) []*outageScenario {
 	t.Helper()
 	var tf struct {
 		EvaluationInterval string `yaml:"evaluation_interval"`
@@ -113,20 +113,28 @@ func outageScenarios(t *testing.T, file string, data []byte) []outageScenario {
 	if tf.EvaluationInterval != "1m" {
 		t.Errorf("%s is evaluated every %s, not every minute as Prometheus evaluates the rules", file, tf.EvaluationInterval)
 	}
-	var out []outageScenario
+	var out []*outageScenario
 	for _, g := range tf.Tests {
-		sc := outageScenario{}
-		var last time.Duration = -1
+		// A test may hold the outage of several burn alerts, each on
+		// series of its own: one scenario per alert, in time order.
+		byAlert := map[string]*outageScenario{}
+		last := map[string]time.Duration{}
 		for _, at := range g.AlertRuleTests {
-			sc.alert = at.Alertname
+			sc := byAlert[at.Alertname]
+			if sc == nil {
+				sc = &outageScenario{alert: at.Alertname}
+				out = append(out, sc)
+				byAlert[at.Alertname] = sc
+				last[at.Alertname] = -1
+			}
 			d, err := model.ParseDuration(at.EvalTime)
 			if err != nil {
 				t.Fatalf("%s: %v", file, err)
 			}
-			if time.Duration(d) <= last {
-				t.Fatalf("%s: checks out of order at %s", file, at.EvalTime)
+			if time.Duration(d) <= last[at.Alertname] {
+				t.Fatalf("%s: checks of %s out of order at %s", file, at.Alertname, at.EvalTime)
 			}
-			last = time.Duration(d)
+			last[at.Alertname] = time.Duration(d)
 			c := outageCheck{at: at.EvalTime}
 			for _, a := range at.ExpAlerts {
 				l := labels(maps.Clone(a.ExpLabels))
@@ -136,7 +144,6 @@ func outageScenarios(t *testing.T, file string, data []byte) []outageScenario {
 			slices.SortFunc(c.firing, func(a, b labels) int { return strings.Compare(a[alerting.LabelTier], b[alerting.LabelTier]) })
 			sc.checks = append(sc.checks, c)
 		}
-		out = append(out, sc)
 	}
 	return out
 }

@@ -195,3 +195,42 @@ func outageTests(am *alerting.Model, e *spec.Environment, a *alerting.Alert, op 
 	}
 	return []*testGroup{g}
 }
+
+// mergeOutage adds the outage test of one burn alert to the others of its
+// service: into the first test with no series of the same metrics, else as
+// a test of its own. promtool evaluates every rule of the file at every
+// minute of every test, so that one test of a service's SLOs side by side,
+// each on its own series, costs a third of three.
+func mergeOutage(tests, add []*testGroup) []*testGroup {
+	for _, g := range add {
+		merged := false
+		for _, t := range tests {
+			if t.Interval != g.Interval || sharesSeries(t, g) {
+				continue
+			}
+			t.Name += "; " + g.Name
+			t.InputSeries = append(t.InputSeries, g.InputSeries...)
+			t.AlertRuleTests = append(t.AlertRuleTests, g.AlertRuleTests...)
+			merged = true
+			break
+		}
+		if !merged {
+			tests = append(tests, g)
+		}
+	}
+	return tests
+}
+
+// sharesSeries reports whether two tests have series of one metric: a
+// query of one alert could then read the other's, whatever their labels.
+func sharesSeries(a, b *testGroup) bool {
+	name := func(series string) string { n, _, _ := strings.Cut(series, "{"); return n }
+	for _, x := range a.InputSeries {
+		for _, y := range b.InputSeries {
+			if name(x.Series) == name(y.Series) {
+				return true
+			}
+		}
+	}
+	return false
+}

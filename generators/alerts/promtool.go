@@ -86,7 +86,7 @@ func promtoolTests(m *spec.Model, am *alerting.Model, e *spec.Environment, plan 
 		case alerting.KindBurn:
 			groups = burnTests(am, e, a, plan.burn[a])
 			if op := plan.outage[a]; op != nil {
-				of.Tests = append(of.Tests, outageTests(am, e, a, op)...)
+				of.Tests = mergeOutage(of.Tests, outageTests(am, e, a, op))
 			}
 		case alerting.KindSpec:
 			groups = specTests(am, e, a, plan.spec[a])
