@@ -27,7 +27,7 @@ const (
 const instancePlaceholder = "<instance>"
 
 // runbook is the Markdown of alert a.
-func runbook(m *spec.Model, a *alerting.Alert) []byte {
+func runbook(m *spec.Model, am *alerting.Model, a *alerting.Alert) []byte {
 	s := a.Service
 	var d doc
 	d.heading(1, esc(a.Name))
@@ -69,6 +69,9 @@ func runbook(m *spec.Model, a *alerting.Alert) []byte {
 		d.raw(notes)
 	}
 
+	signals(&d, m, am, a)
+	absent(&d, m, a)
+
 	d.heading(2, sectionEscalation)
 	escalation(&d, m, a)
 	return d.bytes()
@@ -87,17 +90,34 @@ func tiers(d *doc, m *spec.Model, a *alerting.Alert) {
 	for _, e := range m.Environments {
 		header = append(header, "Severity in "+esc(e.Name))
 	}
+	header = slices.Insert(header, 6, "Keeps firing for")
 	var rows [][]string
+	var fast, slow []string
 	for _, r := range a.Rules {
 		t := r.Tier
+		keep := "0m"
+		if r.KeepFiringFor > 0 {
+			keep = alerting.Window(r.KeepFiringFor)
+			fast = append(fast, code(t.Name))
+		} else if r.Severity == spec.SeverityPage {
+			slow = append(slow, code(t.Name))
+		}
 		row := []string{code(t.Name), alerting.Window(t.Short), alerting.Window(t.Long), alerting.Num(r.Factor),
-			alerting.Num(100*r.Threshold) + "%", alerting.Window(r.For)}
+			alerting.Num(100*r.Threshold) + "%", alerting.Window(r.For), keep}
 		for _, e := range m.Environments {
 			row = append(row, alerting.Severity(e, r.Severity))
 		}
 		rows = append(rows, row)
 	}
 	d.table(header, rows)
+	if len(fast) > 0 && len(slow) > 0 {
+		d.para(fmt.Sprintf("One incident pages once. A short, total outage crosses both page tiers, but %s waits out its For while %s fires first "+
+			"and, its short window being short, would stop before the slower one started: a second page, after the burn is over. So %s keeps firing "+
+			"for as long as the next page tier's short window after its own windows clear, and Alertmanager mutes the slower tiers of the same SLO "+
+			"while a faster one fires. The page therefore resolves about that long after the burn stops; the error ratio panel shows when it did. "+
+			"A ticket tier may still open a ticket an hour or more later, to look at the budget the incident spent.",
+			joinAnd(slow), joinAnd(fast), joinAnd(fast)))
+	}
 }
 
 // diagnosis writes the dashboard panel to open, the queries to run and the
@@ -157,7 +177,7 @@ func ruleExpressions(d *doc, m *spec.Model, a *alerting.Alert) {
 	var groups []*envRules
 	byKey := map[string]*envRules{}
 	for _, e := range m.Environments {
-		rs := a.RulesIn(e)
+		rs := realRules(a.RulesIn(e))
 		var key strings.Builder
 		for _, r := range rs {
 			fmt.Fprintf(&key, "%s\x00%s\x00", r.Expr, r.For)
@@ -233,7 +253,7 @@ func escalation(d *doc, m *spec.Model, a *alerting.Alert) {
 	var order []string
 	envs := map[string][]string{}
 	for _, e := range m.Environments {
-		r := routing(e, a, a.RulesIn(e), team)
+		r := routing(e, a, realRules(a.RulesIn(e)), team)
 		if envs[r] == nil {
 			order = append(order, r)
 		}

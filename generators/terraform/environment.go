@@ -267,6 +267,7 @@ func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, st stores
 	if jobs := databaseJobs(m, e); jobs != nil {
 		iam.SetAttributeRaw("database_jobs", jobs)
 	}
+	cloudWatchExporterRole(iam, m, e)
 	if len(st.secretNames) > 0 {
 		iam.SetAttributeRaw("secrets_kms_key_arn", ref("module", "secrets", "kms_key_arn"))
 	}

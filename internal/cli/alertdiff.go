@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"path"
@@ -24,13 +25,14 @@ type alertChange struct {
 
 // alertRule is what a reviewer compares of an alerting rule.
 type alertRule struct {
-	expr, forDur, severity string
+	expr, forDur, severity, keepFiringFor string
 }
 
 // alertChanges reads the rule files a plan changes (alerts/<env>/<svc>.rules.yaml)
 // before and after, and lists the alerting rules that differ in expression,
-// for: or severity, or that come or go, with thresholds old → new. Text-only
-// changes (descriptions, links) are left to the file list.
+// for:, keep_firing_for or severity, or that come or go, with thresholds
+// old → new. Text-only changes (descriptions, links) are left to the file
+// list.
 func alertChanges(p *engine.Plan) []alertChange {
 	var out []alertChange
 	for _, ch := range p.Changes {
@@ -65,6 +67,9 @@ func alertChanges(p *engine.Plan) []alertChange {
 				if old.forDur != cur.forDur {
 					diffs = append(diffs, "for "+old.forDur+" → "+cur.forDur)
 				}
+				if old.keepFiringFor != cur.keepFiringFor {
+					diffs = append(diffs, "keep_firing_for "+cmp.Or(old.keepFiringFor, "0s")+" → "+cmp.Or(cur.keepFiringFor, "0s"))
+				}
 				if old.expr != cur.expr {
 					diffs = append(diffs, exprChange(old.expr, cur.expr))
 				}
@@ -79,7 +84,8 @@ func alertChanges(p *engine.Plan) []alertChange {
 	return out
 }
 
-// alertRules indexes a rule file's alerting rules by name and tier.
+// alertRules indexes a rule file's alerting rules by name and tier, or
+// "signal absent" for the rule that fires when an alert's signal is absent.
 func alertRules(data []byte) map[[2]string]alertRule {
 	rules := map[[2]string]alertRule{}
 	var f struct {
@@ -91,7 +97,11 @@ func alertRules(data []byte) map[[2]string]alertRule {
 	for _, g := range f.Groups {
 		for _, r := range g.Rules {
 			if r.Alert != "" {
-				rules[[2]string{r.Alert, r.Labels[alerting.LabelTier]}] = alertRule{r.Expr, r.For, r.Labels[alerting.LabelSeverity]}
+				tier := r.Labels[alerting.LabelTier]
+				if sig := r.Labels[alerting.LabelSignal]; sig != "" {
+					tier = "signal " + sig
+				}
+				rules[[2]string{r.Alert, tier}] = alertRule{r.Expr, r.For, r.Labels[alerting.LabelSeverity], r.KeepFiringFor}
 			}
 		}
 	}

@@ -141,6 +141,12 @@ module "iam" {
       backup_bucket_arn     = module.storage.bucket_arns["acme-prod-api-backups"]
     }
   }
+  cloudwatch_exporter = {
+    role_name       = "acme-prod-cloudwatch"
+    namespace       = "monitoring"
+    service_account = "cloudwatch-exporter"
+    regions         = ["eu-west-1"]
+  }
   secrets_kms_key_arn = module.secrets.kms_key_arn
   storage_kms_key_arn = module.storage.kms_key_arn
 }

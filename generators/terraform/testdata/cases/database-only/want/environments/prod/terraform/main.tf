@@ -122,6 +122,12 @@ module "iam" {
       backup_bucket_arn     = module.storage.bucket_arns["ledger-prod-order-book-backups"]
     }
   }
+  cloudwatch_exporter = {
+    role_name       = "ledger-prod-cloudwatch"
+    namespace       = "monitoring"
+    service_account = "cloudwatch-exporter"
+    regions         = ["eu-west-2"]
+  }
   secrets_kms_key_arn = module.secrets.kms_key_arn
   storage_kms_key_arn = module.storage.kms_key_arn
 }
