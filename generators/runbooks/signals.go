@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/markdown"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
@@ -20,10 +21,10 @@ const (
 // catalogue the render checks the rules against, and what tells on-call
 // that it has stopped. An alert on a metric that nothing exports stays
 // quiet however bad things are: this says who keeps each one coming.
-func signals(d *doc, m *spec.Model, am *alerting.Model, a *alerting.Alert) {
+func signals(d *markdown.Doc, m *spec.Model, am *alerting.Model, a *alerting.Alert) {
 	s := a.Service
-	d.heading(2, sectionSignals)
-	d.para("What this alert reads, who produces it, and what tells you when it stops: while a metric is missing, the alert cannot fire on it.")
+	d.Heading(2, sectionSignals)
+	d.Para("What this alert reads, who produces it, and what tells you when it stops: while a metric is missing, the alert cannot fire on it.")
 	// Metrics of one producer that stop alike share a row: the recording
 	// rules of an SLO, the series of one push.
 	type row struct{ metrics, by, stops string }
@@ -35,7 +36,7 @@ func signals(d *doc, m *spec.Model, am *alerting.Model, a *alerting.Alert) {
 			continue // the render refuses a rule with such a metric
 		}
 		own = own || p.Kind == alerting.ProducedBySpec
-		r := &row{code(metric), esc(p.Describe(s)), esc(whenStops(m, a, p, metric))}
+		r := &row{markdown.Code(metric), markdown.Esc(p.Describe(s)), markdown.Esc(whenStops(m, a, p, metric))}
 		if i := slices.IndexFunc(rows, func(o *row) bool { return o.by == r.by && o.stops == r.stops }); i >= 0 {
 			rows[i].metrics += ", " + r.metrics
 			continue
@@ -46,12 +47,12 @@ func signals(d *doc, m *spec.Model, am *alerting.Model, a *alerting.Alert) {
 	for _, r := range rows {
 		cells = append(cells, []string{r.metrics, r.by, r.stops})
 	}
-	d.table([]string{"Metric", "Produced by", "When it stops"}, cells)
+	d.Table([]string{"Metric", "Produced by", "When it stops"}, cells)
 	if own {
-		d.para(fmt.Sprintf("The metrics the spec names are the responsibility of team %s: Groundwork deploys nothing that exports them "+
+		d.Para(fmt.Sprintf("The metrics the spec names are the responsibility of team %s: Groundwork deploys nothing that exports them "+
 			"and cannot know what does, so no generated alert sees them stop. If one stops, this alert stays quiet; "+
 			"a spec alert on %s for the time it may be quiet covers that.",
-			esc(s.Team), code("absent_over_time(<metric>[<window>])")))
+			markdown.Esc(s.Team), markdown.Code("absent_over_time(<metric>[<window>])")))
 	}
 }
 
@@ -86,7 +87,7 @@ func whenStops(m *spec.Model, a *alerting.Alert, p *alerting.Producer, metric st
 // absent writes what the alert's absent rule means and what to do about
 // it; nothing for an alert without a signal from a scheduled or external
 // producer.
-func absent(d *doc, m *spec.Model, a *alerting.Alert) {
+func absent(d *markdown.Doc, m *spec.Model, a *alerting.Alert) {
 	sg := a.Signal
 	if sg == nil {
 		return
@@ -94,19 +95,19 @@ func absent(d *doc, m *spec.Model, a *alerting.Alert) {
 	s := a.Service
 	p := sg.Producer
 	period := alerting.HumanDuration(p.Period(s))
-	d.heading(2, sectionAbsent)
+	d.Heading(2, sectionAbsent)
 	if a.AbsentWatchedBy != "" {
-		d.para(fmt.Sprintf("This alert reads %s, produced by %s. While that is absent, the alert cannot fire: the drill may not run at all. "+
+		d.Para(fmt.Sprintf("This alert reads %s, produced by %s. While that is absent, the alert cannot fire: the drill may not run at all. "+
 			"%s reads the same push and opens a ticket when it has been absent for %s, so that a drill that stopped is seen once, not twice; "+
 			"follow the section of this name in its runbook.",
-			code(sg.Metric), esc(p.Describe(s)), link(code(a.AbsentWatchedBy), a.AbsentWatchedBy+".md"), period))
+			markdown.Code(sg.Metric), markdown.Esc(p.Describe(s)), markdown.Link(markdown.Code(a.AbsentWatchedBy), a.AbsentWatchedBy+".md"), period))
 		return
 	}
-	d.para(fmt.Sprintf("This alert reads %s, produced by %s. When Prometheus has had no sample of it for %s (the producer's period: "+
+	d.Para(fmt.Sprintf("This alert reads %s, produced by %s. When Prometheus has had no sample of it for %s (the producer's period: "+
 		"how long it may be quiet while it works), the producer has stopped or never started, and the alert cannot fire on its own condition. "+
 		"A rule of the same alert then fires with the label %s: a ticket in every environment, since nothing is known to be broken for users yet, "+
 		"but the alert is blind until the signal is back.",
-		code(sg.Metric), esc(p.Describe(s)), period, code(alerting.LabelSignal+`="`+alerting.SignalAbsent+`"`)))
+		markdown.Code(sg.Metric), markdown.Esc(p.Describe(s)), period, markdown.Code(alerting.LabelSignal+`="`+alerting.SignalAbsent+`"`)))
 	var groups []*envRules
 	byExpr := map[string]*envRules{}
 	for _, e := range m.Environments {
@@ -125,19 +126,19 @@ func absent(d *doc, m *spec.Model, a *alerting.Alert) {
 	for _, g := range groups {
 		in := ""
 		if len(groups) > 1 {
-			in = "In " + esc(joinAnd(g.envs)) + ", "
+			in = "In " + markdown.Esc(joinAnd(g.envs)) + ", "
 		}
 		r := g.rules[0]
-		d.para(capital(fmt.Sprintf("%sit fires when this has returned a result for %s without a break:", in, alerting.Window(r.For))))
-		d.code("promql", r.Expr)
+		d.Para(capital(fmt.Sprintf("%sit fires when this has returned a result for %s without a break:", in, alerting.Window(r.For))))
+		d.Fence("promql", r.Expr)
 	}
 	if p.Fix != nil {
-		d.para("Bring the signal back; most likely first:")
+		d.Para("Bring the signal back; most likely first:")
 		var steps []string
 		for _, st := range p.Fix(s) {
-			steps = append(steps, esc(st))
+			steps = append(steps, markdown.Esc(st))
 		}
-		d.steps(steps...)
+		d.Steps(steps...)
 	}
 }
 
