@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/groundwork-dev/groundwork/backend/internal/respond"
 )
 
 // Middleware correlates each request and writes one access-log line for it
@@ -23,12 +25,12 @@ func Middleware(logger *slog.Logger) func(http.Handler) http.Handler {
 			id := requestIDFrom(r.Header)
 			w.Header().Set(Header, id)
 			r = r.WithContext(WithRequestID(r.Context(), id))
-			rec := &responseRecorder{ResponseWriter: w}
+			rec := &respond.Recorder{ResponseWriter: w}
 
 			defer func() {
 				p := recover()
-				status := cmp.Or(rec.status, http.StatusOK)
-				if p != nil && rec.status == 0 {
+				status := cmp.Or(rec.Status, http.StatusOK)
+				if p != nil && rec.Status == 0 {
 					status = http.StatusInternalServerError
 				}
 				level := slog.LevelInfo
@@ -40,7 +42,7 @@ func Middleware(logger *slog.Logger) func(http.Handler) http.Handler {
 					slog.String("route", cmp.Or(r.Pattern, "unmatched")),
 					slog.String("path", r.URL.Path),
 					slog.Int("status", status),
-					slog.Int64("bytes", rec.bytes),
+					slog.Int64("bytes", rec.Bytes),
 					slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 					slog.String("remote_addr", r.RemoteAddr),
 				)
@@ -52,29 +54,3 @@ func Middleware(logger *slog.Logger) func(http.Handler) http.Handler {
 		})
 	}
 }
-
-// responseRecorder remembers the status and counts the body bytes a handler
-// sent. Unwrap lets http.ResponseController reach the underlying writer.
-type responseRecorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (rr *responseRecorder) WriteHeader(code int) {
-	if rr.status == 0 && code >= 200 {
-		rr.status = code
-	}
-	rr.ResponseWriter.WriteHeader(code)
-}
-
-func (rr *responseRecorder) Write(b []byte) (int, error) {
-	if rr.status == 0 {
-		rr.status = http.StatusOK
-	}
-	n, err := rr.ResponseWriter.Write(b)
-	rr.bytes += int64(n)
-	return n, err
-}
-
-func (rr *responseRecorder) Unwrap() http.ResponseWriter { return rr.ResponseWriter }

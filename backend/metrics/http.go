@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/groundwork-dev/groundwork/backend/internal/respond"
 )
 
 // Unmatched is the route label of requests no ServeMux pattern matched (404s
@@ -60,7 +62,7 @@ func (h *HTTP) Middleware(next http.Handler) http.Handler {
 		h.inFlight.Inc()
 		defer h.inFlight.Dec()
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := &respond.Recorder{ResponseWriter: w}
 		record := func(code int) {
 			route := r.Pattern
 			if route == "" {
@@ -79,35 +81,11 @@ func (h *HTTP) Middleware(next http.Handler) http.Handler {
 			// turns it into when nothing was written yet, and the panic goes
 			// on to net/http's own recovery.
 			if p := recover(); p != nil {
-				record(cmp.Or(rec.status, http.StatusInternalServerError))
+				record(cmp.Or(rec.Status, http.StatusInternalServerError))
 				panic(p)
 			}
 		}()
 		next.ServeHTTP(rec, r)
-		record(cmp.Or(rec.status, http.StatusOK))
+		record(cmp.Or(rec.Status, http.StatusOK))
 	})
 }
-
-// statusRecorder remembers the status code a handler sent. Unwrap lets
-// http.ResponseController reach the underlying writer's Flush, Hijack and
-// deadlines.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 && code >= 200 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
+	"github.com/groundwork-dev/groundwork/backend/internal/respond"
 	"github.com/groundwork-dev/groundwork/backend/metrics"
 )
 
@@ -102,12 +103,12 @@ func (a *Auth) Require(scope string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := a.authenticate(r.Header.Get("Authorization"))
 		setLogAttrs(r.Context(), c.logAttrs())
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := &respond.Recorder{ResponseWriter: w}
 		defer func() {
 			// A handler that panics is counted as the 500 net/http makes of it.
 			p := recover()
-			code := cmp.Or(rec.status, http.StatusOK)
-			if p != nil && rec.status == 0 {
+			code := cmp.Or(rec.Status, http.StatusOK)
+			if p != nil && rec.Status == 0 {
 				code = http.StatusInternalServerError
 			}
 			a.requests.WithLabelValues(c.partnerLabel, c.keyLabel, strconv.Itoa(code)).Inc()
@@ -245,25 +246,3 @@ func (a *Auth) limiter(keyID string, rl RateLimit) *rate.Limiter {
 	}
 	return l
 }
-
-// statusRecorder remembers the status a handler sent.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 && code >= 200 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

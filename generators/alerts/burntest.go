@@ -174,6 +174,9 @@ func checkpoints(firing [][]int, i int, t spec.BurnTier, r *alerting.Rule, rise,
 // evaluation, the indexes of the rules firing. A rule is active while the
 // error ratio over both its windows exceeds its threshold (a window needs two
 // samples, as rate() does) and fires once it has been active for its for:.
+// A firing rule whose ratios fall back keeps firing until its
+// keep_firing_for has passed since the first evaluation that found them
+// below (Prometheus's KeepFiringSince); back above meanwhile, it fires on.
 func simulateBurn(rules []*alerting.Rule, thresholds []float64, bad, total []float64, step, every, horizon time.Duration) [][]int {
 	ratio := func(w, at time.Duration) (float64, bool) {
 		// Samples in (at-w, at], as Prometheus 3 selects a range.
@@ -188,8 +191,10 @@ func simulateBurn(rules []*alerting.Rule, thresholds []float64, bad, total []flo
 		return (bad[last] - bad[first]) / (total[last] - total[first]), true
 	}
 	activeSince := make([]time.Duration, len(rules))
+	keepSince := make([]time.Duration, len(rules))
+	firing := make([]bool, len(rules))
 	for i := range activeSince {
-		activeSince[i] = -1
+		activeSince[i], keepSince[i] = -1, -1
 	}
 	var out [][]int
 	for at := time.Duration(0); at <= horizon; at += every {
@@ -198,13 +203,24 @@ func simulateBurn(rules []*alerting.Rule, thresholds []float64, bad, total []flo
 			short, ok1 := ratio(r.Tier.Short, at)
 			long, ok2 := ratio(r.Tier.Long, at)
 			if !ok1 || !ok2 || short <= thresholds[i] || long <= thresholds[i] {
-				activeSince[i] = -1
+				if firing[i] && r.KeepFiringFor > 0 {
+					if keepSince[i] < 0 {
+						keepSince[i] = at
+					}
+					if at-keepSince[i] < r.KeepFiringFor {
+						now = append(now, i)
+						continue
+					}
+				}
+				activeSince[i], keepSince[i], firing[i] = -1, -1, false
 				continue
 			}
+			keepSince[i] = -1
 			if activeSince[i] < 0 {
 				activeSince[i] = at
 			}
 			if at-activeSince[i] >= r.For {
+				firing[i] = true
 				now = append(now, i)
 			}
 		}

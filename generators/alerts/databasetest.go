@@ -70,18 +70,19 @@ func (pt *platformTest) restoreDrillOverdue() []*testGroup {
 }
 
 // slowFires is when a condition that turns true at evaluation on (on the
-// hourly grid) fires in the slow file.
-func (pt *platformTest) slowFires(on time.Duration) time.Duration {
-	return on + roundUp(pt.r.For, slowEvalEvery)
+// hourly grid) makes rule r fire in the slow file.
+func (pt *platformTest) slowFires(r *alerting.Rule, on time.Duration) time.Duration {
+	return on + roundUp(r.For, slowEvalEvery)
 }
 
-// ageTests test an alert on the age of a pushed timestamp (staleOrAbsent):
-// a timestamp older than maxAge fires after for:; one that keeps being
-// pushed stays quiet past maxAge, even when the Pushgateway is replaced
-// halfway; a metric that disappears fires once it has been absent for
-// maxAge, and not before; and one never seen at all fires after for:, a
-// Prometheus with no sample of it having nothing to count back from. Each
-// has another namespace's series beside it, which must not count.
+// ageTests test an alert on the age of a pushed timestamp (its stale rule)
+// and its absent rule: a timestamp older than maxAge fires the first after
+// for:; one that keeps being pushed stays quiet past maxAge, even when the
+// Pushgateway is replaced halfway; a metric that disappears fires the
+// absent rule once it has been absent for maxAge, and not before; and one
+// never seen at all fires it after for:, a Prometheus with no sample of it
+// having nothing to count back from. Each has another namespace's series
+// beside it, which must not count.
 func (pt *platformTest) ageTests(metric, job string, maxAgeSpec spec.Duration, what string) []*testGroup {
 	ns := pt.ns
 	maxAge := maxAgeSpec.Value()
@@ -117,14 +118,16 @@ func (pt *platformTest) ageTests(metric, job string, maxAgeSpec spec.Duration, w
 	}
 
 	// Never seen: nothing of the service's namespace, from the start.
-	at = pt.fires(0)
+	absent := pt.absent
+	absentFiring := expected(pt.am, pt.e, pt.a, absent, map[string]string{"namespace": ns})
+	at = roundUp(absent.For, evalEvery)
 	steps = int((at + 2*evalEvery) / time.Minute)
 	never := &testGroup{
-		Name:           fmt.Sprintf("%s: a metric Prometheus has no sample of (a job that never ran) fires after for:, another namespace's notwithstanding", name),
+		Name:           fmt.Sprintf("%s: a metric Prometheus has no sample of (a job that never ran) opens the absent ticket after for:, another namespace's notwithstanding", name),
 		Interval:       "1m",
 		StartTimestamp: testStartTime,
 		InputSeries:    []inputSeries{gauge(metric, other, steps, pushes(time.Minute))},
-		AlertRuleTests: []alertRuleTest{pt.check(at - evalEvery), pt.check(at+evalEvery, firing)},
+		AlertRuleTests: []alertRuleTest{pt.check(at - evalEvery), pt.check(at+evalEvery, absentFiring)},
 	}
 
 	// Fresh: pushed every maxAge/2 for longer than maxAge and for:, by one
@@ -135,7 +138,7 @@ func (pt *platformTest) ageTests(metric, job string, maxAgeSpec spec.Duration, w
 	// samples being read back at every hourly evaluation.
 	g := slowEvalEvery
 	step := slowStep(every)
-	horizon := roundUp(maxAge+pt.r.For, g) + 2*g
+	horizon := roundUp(maxAge+max(pt.r.For, absent.For), g) + 2*g
 	steps = int(horizon / step)
 	swap := max(1, int(every/step)-1)
 	fresh := &testGroup{
@@ -159,16 +162,16 @@ func (pt *platformTest) ageTests(metric, job string, maxAgeSpec spec.Duration, w
 	last := (g/2 + (g-maxAge%g)%g).Truncate(time.Minute)
 	step = slowStep(last)
 	on = roundUp(last+maxAge, g)
-	at = pt.slowFires(on)
+	at = pt.slowFires(absent, on)
 	steps = int((at + 2*g) / step)
 	checks := []alertRuleTest{pt.check(on - g)}
 	if at-g != on-g {
 		checks = append(checks, pt.check(at-g))
 	}
-	checks = append(checks, pt.check(at+g, expected(pt.am, pt.e, pt.a, pt.r, nil)))
+	checks = append(checks, pt.check(at+g, absentFiring))
 	gone := &testGroup{
 		slow:           true,
-		Name:           fmt.Sprintf("%s: a metric that disappears fires once absent for %s, not before", name, string(maxAgeSpec)),
+		Name:           fmt.Sprintf("%s: a metric that disappears opens the absent ticket once absent for %s, not before", name, string(maxAgeSpec)),
 		Interval:       alerting.Window(step),
 		StartTimestamp: testStartTime,
 		InputSeries: []inputSeries{

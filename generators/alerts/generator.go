@@ -35,9 +35,14 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 	m, am := in.Spec, in.Alerting
 	pl := newPlanner()
 	plans := make([]*servicePlan, len(m.Services))
+	produced := make([]error, len(m.Services))
 	parallel.For(len(m.Services), func(i int) {
 		plans[i] = pl.plan(am.Service(m.Services[i]))
+		produced[i] = unproduced(m, am, m.Services[i])
 	})
+	if err := errors.Join(produced...); err != nil {
+		return nil, err
+	}
 	type pair struct {
 		e    *spec.Environment
 		plan *servicePlan
@@ -80,7 +85,7 @@ func files(m *spec.Model, am *alerting.Model, e *spec.Environment, plan *service
 	if err != nil {
 		return nil, err
 	}
-	fast, slow, err := promtoolTests(m, am, e, plan, path.Base(rulePath))
+	fast, slow, outage, err := promtoolTests(m, am, e, plan, path.Base(rulePath))
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +95,9 @@ func files(m *spec.Model, am *alerting.Model, e *spec.Environment, plan *service
 	}
 	if slow != nil {
 		files = append(files, engine.File{Path: slowTestFilePath(e, s), Origins: origins, Data: slow, Service: s.Name})
+	}
+	if outage != nil {
+		files = append(files, engine.File{Path: outageFilePath(e, s), Origins: origins, Data: outage, Service: s.Name})
 	}
 	return files, nil
 }

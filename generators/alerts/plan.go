@@ -53,14 +53,17 @@ func newEngine(every time.Duration) *promql.Engine {
 type servicePlan struct {
 	svc      *alerting.Service
 	burn     map[*alerting.Alert][]tierPlan
+	outage   map[*alerting.Alert]*outagePlan
 	spec     map[*alerting.Alert]*specPlan
 	mistakes spec.Diagnostics
+	// failure is an error of the generator's own, which no spec causes.
+	failure error
 }
 
 // plan works out the tests of service svc once, for every environment.
 func (p *planner) plan(svc *alerting.Service) *servicePlan {
 	s := svc.Spec
-	sp := &servicePlan{svc: svc, burn: map[*alerting.Alert][]tierPlan{}, spec: map[*alerting.Alert]*specPlan{}, mistakes: ageMistakes(s)}
+	sp := &servicePlan{svc: svc, burn: map[*alerting.Alert][]tierPlan{}, outage: map[*alerting.Alert]*outagePlan{}, spec: map[*alerting.Alert]*specPlan{}, mistakes: ageMistakes(s)}
 	for _, a := range svc.Alerts {
 		switch a.Kind {
 		case alerting.KindBurn:
@@ -70,6 +73,14 @@ func (p *planner) plan(svc *alerting.Service) *servicePlan {
 				continue
 			}
 			sp.burn[a] = plan
+			op, err := p.planOutage(a)
+			if err != nil {
+				sp.failure = err
+				continue
+			}
+			if op != nil {
+				sp.outage[a] = op
+			}
 		case alerting.KindSpec:
 			plan, err := p.planSpecTest(a.Spec.Expr, a.Rules[0].For)
 			if err != nil {

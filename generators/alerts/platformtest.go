@@ -11,16 +11,16 @@ import (
 // their exporters publish them, and expected times worked out by hand from
 // each rule's expression and for:.
 func platformTests(m *spec.Model, am *alerting.Model, e *spec.Environment, a *alerting.Alert) []*testGroup {
-	pt := &platformTest{m: m, am: am, e: e, a: a, s: a.Service, r: a.RulesIn(e)[0], ns: spec.Namespace(a.Service)}
+	pt := &platformTest{m: m, am: am, e: e, a: a, s: a.Service, r: a.RulesIn(e)[0], absent: a.AbsentRule(e), ns: spec.Namespace(a.Service)}
 	switch a.Kind {
 	case alerting.KindTargetDown:
 		return pt.targetDown()
 	case alerting.KindPodCrashLooping:
-		return pt.podCrashLooping()
+		return append(pt.podCrashLooping(), pt.absentTests()...)
 	case alerting.KindBackupTooOld:
 		return pt.backupTooOld()
 	case alerting.KindDatabaseStorageLow:
-		return pt.databaseStorageLow()
+		return append(pt.databaseStorageLow(), pt.absentTests()...)
 	case alerting.KindDatabasePoolSaturated:
 		return pt.databasePoolSaturated()
 	case alerting.KindRestoreDrillFailed:
@@ -40,7 +40,10 @@ type platformTest struct {
 	a  *alerting.Alert
 	s  *spec.Service
 	r  *alerting.Rule
-	ns string
+	// absent is the rule that fires when the alert's signal is absent;
+	// nil for an alert without one.
+	absent *alerting.Rule
+	ns     string
 }
 
 // fires is when a condition that turns true at evaluation on fires: at
@@ -101,6 +104,7 @@ func (pt *platformTest) podCrashLooping() []*testGroup {
 		InputSeries: []inputSeries{
 			gauge("kube_pod_container_status_waiting_reason", looping, 60, func(i int) float64 { return b2f(time.Duration(i)*time.Minute >= on) }),
 			gauge("kube_pod_container_status_waiting_reason", fine, 60, func(int) float64 { return 0 }),
+			pt.signal(60),
 		},
 		AlertRuleTests: []alertRuleTest{pt.check(at - evalEvery), pt.check(at+evalEvery, expected(pt.am, pt.e, pt.a, pt.r, looping))},
 	}}
@@ -113,20 +117,20 @@ func (pt *platformTest) databaseStorageLow() []*testGroup {
 	e := pt.e
 	id := spec.DatabaseIdentifier(m.Platform, e, s)
 	floor := 0.1 * float64(s.Database.StorageGB) * (1 << 30)
-	labels := map[string]string{"dimension_DBInstanceIdentifier": id, "job": "cloudwatch"}
+	labels := map[string]string{spec.RDSFreeStorage.Label: id, "job": spec.CloudWatchExporterName, "name": id, "region": e.Region}
 	at := pt.fires(0)
 	return []*testGroup{{
 		Name:     pt.a.Name + ": just under 10% free fires after for:",
 		Interval: "1m",
 		InputSeries: []inputSeries{
-			gauge("aws_rds_free_storage_space_average", labels, 40, func(int) float64 { return 0.99 * floor }),
+			gauge(spec.RDSFreeStorage.Series, labels, 40, func(int) float64 { return 0.99 * floor }),
 		},
 		AlertRuleTests: []alertRuleTest{pt.check(at - evalEvery), pt.check(at+evalEvery, expected(pt.am, pt.e, pt.a, pt.r, labels))},
 	}, {
 		Name:     pt.a.Name + ": just over 10% free stays quiet",
 		Interval: "1m",
 		InputSeries: []inputSeries{
-			gauge("aws_rds_free_storage_space_average", labels, 40, func(int) float64 { return 1.01 * floor }),
+			gauge(spec.RDSFreeStorage.Series, labels, 40, func(int) float64 { return 1.01 * floor }),
 		},
 		AlertRuleTests: []alertRuleTest{pt.check(at + evalEvery)},
 	}}

@@ -70,17 +70,24 @@ const counterBase = 10 * eventsPerStep
 // its windows say it must, and one just on the safe side of its threshold
 // that must leave it quiet. The series and checks come from the service's
 // plan; only the expected labels and annotations are e's own.
-func promtoolTests(m *spec.Model, am *alerting.Model, e *spec.Environment, plan *servicePlan, ruleFile string) (fast, slow []byte, err error) {
+func promtoolTests(m *spec.Model, am *alerting.Model, e *spec.Environment, plan *servicePlan, ruleFile string) (fast, slow, outage []byte, err error) {
 	ff := testFile{RuleFiles: []string{ruleFile}, EvaluationInterval: alerting.Window(evalEvery), Tests: []*testGroup{}}
 	sf := testFile{RuleFiles: []string{ruleFile}, EvaluationInterval: alerting.Window(slowEvalEvery), Tests: []*testGroup{}}
+	of := testFile{RuleFiles: []string{ruleFile}, EvaluationInterval: alerting.Window(outageEvery), Tests: []*testGroup{}}
 	if len(plan.mistakes) > 0 {
-		return nil, nil, plan.mistakes
+		return nil, nil, nil, plan.mistakes
+	}
+	if plan.failure != nil {
+		return nil, nil, nil, plan.failure
 	}
 	for _, a := range plan.svc.Alerts {
 		var groups []*testGroup
 		switch a.Kind {
 		case alerting.KindBurn:
 			groups = burnTests(am, e, a, plan.burn[a])
+			if op := plan.outage[a]; op != nil {
+				of.Tests = mergeOutage(of.Tests, outageTests(am, e, a, op))
+			}
 		case alerting.KindSpec:
 			groups = specTests(am, e, a, plan.spec[a])
 		default:
@@ -95,12 +102,17 @@ func promtoolTests(m *spec.Model, am *alerting.Model, e *spec.Environment, plan 
 		}
 	}
 	if fast, err = yamlw.Marshal(ff); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if len(sf.Tests) > 0 {
-		slow, err = yamlw.Marshal(sf)
+		if slow, err = yamlw.Marshal(sf); err != nil {
+			return nil, nil, nil, err
+		}
 	}
-	return fast, slow, err
+	if len(of.Tests) > 0 {
+		outage, err = yamlw.Marshal(of)
+	}
+	return fast, slow, outage, err
 }
 
 // specError reports, at the spec field, a query no test can be made for: a

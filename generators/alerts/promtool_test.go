@@ -123,8 +123,9 @@ type ruleFile struct {
 	} `yaml:"groups"`
 }
 
-// Every alerting rule (each burn tier on its own) has a test in which it
-// fires and one in which it must not, and every test names its rule file.
+// Every alerting rule (each burn tier, and each absent rule, on its own)
+// has a test in which it fires and one in which it must not, and every test
+// names its rule file.
 func TestEveryAlertIsCovered(t *testing.T) {
 	for name, m := range orgs(t) {
 		t.Run(name, func(t *testing.T) {
@@ -156,7 +157,7 @@ func TestEveryAlertIsCovered(t *testing.T) {
 							quiet[at.Alertname] = true
 						}
 						for _, ea := range at.ExpAlerts {
-							fired[at.Alertname+"/"+ea.ExpLabels[alerting.LabelTier]] = true
+							fired[at.Alertname+"/"+ea.ExpLabels[alerting.LabelTier]+"/"+ea.ExpLabels[alerting.LabelSignal]] = true
 						}
 					}
 				}
@@ -167,7 +168,7 @@ func TestEveryAlertIsCovered(t *testing.T) {
 							continue
 						}
 						n++
-						if key := r.Alert + "/" + r.Labels[alerting.LabelTier]; !fired[key] {
+						if key := r.Alert + "/" + r.Labels[alerting.LabelTier] + "/" + r.Labels[alerting.LabelSignal]; !fired[key] {
 							t.Errorf("%s: no test fires %s", rp, key)
 						}
 						if !quiet[r.Alert] {

@@ -5,6 +5,8 @@ package codeowners
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/groundwork-dev/groundwork/internal/engine"
@@ -50,6 +52,16 @@ func (Generator) Index(m *spec.Model, out *engine.Output) ([]engine.File, error)
 			fmt.Fprintf(&b, "/%s %s\n", f, owner)
 		}
 		origins = append(origins, engine.Origin{Spec: s.Source.Path, Fields: []string{"team"}})
+	}
+	// Which files a service owns alone is decided by the specs those files
+	// come from (a release record deploys a workload, a partner adds its
+	// files): they are sources of CODEOWNERS too.
+	for _, name := range slices.Sorted(maps.Keys(owned)) {
+		for _, f := range owned[name] {
+			for _, o := range out.File(f).Origins {
+				origins = append(origins, engine.Origin{Spec: o.Spec})
+			}
+		}
 	}
 	return []engine.File{{Path: Path, Origins: origins, Data: []byte(b.String())}}, nil
 }

@@ -53,6 +53,9 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", spec.DashboardPath(s), err)
 		}
+		if err := unproduced(in, s, spec.DashboardPath(s), data); err != nil {
+			return nil, err
+		}
 		files = append(files, engine.File{
 			Path:    spec.DashboardPath(s),
 			Origins: []engine.Origin{{Spec: s.Source.Path}, platform},
@@ -68,6 +71,9 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 	data, err := marshal(d)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", OverviewPath, err)
+	}
+	if err := unproduced(in, nil, OverviewPath, data); err != nil {
+		return nil, err
 	}
 	origins := []engine.Origin{{Spec: p.Source.Path, Fields: []string{"name", "owner"}}}
 	for _, s := range m.Services {

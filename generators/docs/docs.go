@@ -78,14 +78,6 @@ func owner(s *spec.Service) string {
 	return markdown.Code(s.Name) + " (" + markdown.Esc(s.Team) + ")"
 }
 
-func codes(items []string) string {
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = markdown.Code(it)
-	}
-	return strings.Join(out, ", ")
-}
-
 func envTitle(e *spec.Environment) string {
 	t := fmt.Sprintf("%s (account %s, %s)", e.Name, e.Account, e.Region)
 	if e.Production {

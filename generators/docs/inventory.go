@@ -94,6 +94,10 @@ func inventory(m *spec.Model) []byte {
 					"read the master secret and connection of " + markdown.Code(spec.DatabaseIdentifier(p, e, s)) + "; put, get and list (never delete) in " + markdown.Code(spec.BackupBucketName(p, e, s))})
 			}
 		}
+		if slices.ContainsFunc(m.Services, func(s *spec.Service) bool { return s.Database != nil }) {
+			rows = append(rows, []string{markdown.Code(spec.CloudWatchExporterRoleName(p, e)), markdown.Code(spec.MonitoringNamespace + "/" + spec.CloudWatchExporterServiceAccount),
+				"read CloudWatch metric statistics (cloudwatch:GetMetricStatistics, which IAM scopes to no resource), in " + markdown.Esc(e.Region) + " only: the CloudWatch exporter the database alerts read"})
+		}
 		for _, st := range m.DataStores(e) {
 			if st.Kind == "Secrets Manager secret" {
 				synced = append(synced, markdown.Code(st.Name))
@@ -159,11 +163,7 @@ func approvals(m *spec.Model, e *spec.Environment) string {
 		parts = append(parts, fmt.Sprintf("then %d minutes", dl.WaitMinutes))
 	}
 	b := spec.SourceBranch(e)
-	if n := m.BranchApprovals()[b]; n > 0 {
-		parts = append(parts, fmt.Sprintf("commits reach it from %s, where pull requests need %d approving review(s)", b, n))
-	} else {
-		parts = append(parts, "commits reach it from "+b+", where pull requests need no approval")
-	}
+	parts = append(parts, fmt.Sprintf("commits reach it from %s, where pull requests need %d approving review(s)", b, m.BranchApprovals()[b]))
 	switch dl.Trigger {
 	case spec.TriggerMerge:
 		parts = append(parts, "runs on every push to "+b)

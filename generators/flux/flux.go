@@ -6,8 +6,10 @@
 //	infrastructure/  Helm releases of the controllers every service relies on:
 //	                 External Secrets Operator, kube-prometheus-stack,
 //	                 when a service has a database, the Pushgateway its
-//	                 backup and restore-drill jobs push to and, when a
-//	                 service declares flags, the OpenFeature operator
+//	                 backup and restore-drill jobs push to and the
+//	                 CloudWatch exporter that reads its RDS instance's
+//	                 metrics (cloudwatch.go) and, when a service declares
+//	                 flags, the OpenFeature operator
 //	configs/         objects whose kinds those controllers bring (the
 //	                 ClusterSecretStore), when a service declares secrets
 //	                 or has a database
@@ -49,7 +51,7 @@ const (
 	externalSecretsVersion = "2.10.0"
 
 	prometheusRepo    = "https://prometheus-community.github.io/helm-charts"
-	prometheusChart   = "kube-prometheus-stack"
+	prometheusChart   = spec.PrometheusStackRelease
 	prometheusVersion = "91.5.0"
 
 	pushgatewayChart   = "prometheus-pushgateway" // from prometheusRepo

@@ -54,7 +54,11 @@ func (g *envGen) infrastructure() error {
 	prometheus := prometheusStack(g.p)
 	comps := []component{g.externalSecrets(), prometheus}
 	if len(databases) > 0 {
-		comps = append(comps, pushgateway(&prometheus, databases))
+		cw, err := g.cloudWatchExporter(&prometheus, databases)
+		if err != nil {
+			return err
+		}
+		comps = append(comps, pushgateway(&prometheus, databases), cw)
 	}
 	if len(flagged) > 0 {
 		comps = append(comps, certManager(), openFeature())

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
+	"github.com/groundwork-dev/groundwork/backend/partners"
 	"github.com/groundwork-dev/groundwork/internal/engine"
 	"github.com/groundwork-dev/groundwork/internal/kube"
 	"github.com/groundwork-dev/groundwork/internal/spec"
@@ -31,37 +32,20 @@ const (
 	partnerKeysRefresh = "1m"
 )
 
-// partnersFile is the file a service reads its partners from: the
-// contract with backend/partners.
-type partnersFile struct {
-	Environment string                 `json:"environment"`
-	KeyPrefix   string                 `json:"keyPrefix"`
-	Partners    map[string]partnerFile `json:"partners"`
-}
-
-type partnerFile struct {
-	Scopes    []string      `json:"scopes"`
-	RateLimit rateLimitFile `json:"rateLimit"`
-}
-
-type rateLimitFile struct {
-	PerMinute int `json:"perMinute"`
-	Burst     int `json:"burst"`
-}
-
 // partners adds what lets the environment's partners call service v: the
 // partners ConfigMap, the keys' ExternalSecret and the Ingress.
 func (g *envGen) partners(f *folder, v svc) error {
-	partners := g.m.PartnersOf(g.e, v.Service)
-	if len(partners) == 0 {
+	admitted := g.m.PartnersOf(g.e, v.Service)
+	if len(admitted) == 0 {
 		return nil
 	}
-	doc := partnersFile{Environment: g.e.Name, KeyPrefix: spec.PartnerKeyPrefix(g.e), Partners: map[string]partnerFile{}}
-	for _, p := range partners {
+	// The file is written with the type the service parses it into.
+	doc := partners.File{Environment: g.e.Name, KeyPrefix: spec.PartnerKeyPrefix(g.e), Partners: map[string]partners.Partner{}}
+	for _, p := range admitted {
 		f.origins = append(f.origins, engine.Origin{Spec: p.Source.Path, Fields: []string{"access", "environments", "rateLimit"}})
-		doc.Partners[p.Name] = partnerFile{
+		doc.Partners[p.Name] = partners.Partner{
 			Scopes:    slices.Sorted(slices.Values(p.AccessTo(v.Service).Scopes)),
-			RateLimit: rateLimitFile{PerMinute: p.RateLimit.PerMinute, Burst: p.RateLimit.Burst},
+			RateLimit: partners.RateLimit{PerMinute: p.RateLimit.PerMinute, Burst: p.RateLimit.Burst},
 		}
 	}
 	data, err := json.MarshalIndent(doc, "", "  ")

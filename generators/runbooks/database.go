@@ -7,6 +7,7 @@ import (
 
 	"github.com/groundwork-dev/groundwork/internal/alerting"
 	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/markdown"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
@@ -43,13 +44,13 @@ func relLink(from, to string) string {
 
 // recoveryLinks is the paragraph that sends the reader of a database
 // alert's runbook to the recovery page and the restore procedure.
-func recoveryLinks(d *doc, a *alerting.Alert) {
+func recoveryLinks(d *markdown.Doc, a *alerting.Alert) {
 	s := a.Service
 	from := spec.RunbookPath(s, a.Name)
-	d.para(fmt.Sprintf("Where each environment keeps %s's backups, with the commands to list them, take one, run the drill and restore: %s. "+
+	d.Para(fmt.Sprintf("Where each environment keeps %s's backups, with the commands to list them, take one, run the drill and restore: %s. "+
 		"When to restore, from which copy, who decides and how to cut over: %s.",
-		code(s.Name), link("the database's recovery page", relLink(from, spec.DatabaseRunbookPath(s))),
-		link(esc(spec.RestoreDrillDoc), relLink(from, spec.RestoreDrillDoc))))
+		markdown.Code(s.Name), markdown.Link("the database's recovery page", relLink(from, spec.DatabaseRunbookPath(s))),
+		markdown.Link(markdown.Esc(spec.RestoreDrillDoc), relLink(from, spec.RestoreDrillDoc))))
 }
 
 // databaseOrigins are what the recovery page is made from: the service
@@ -86,44 +87,44 @@ func databasePage(m *spec.Model, am *alerting.Model, s *spec.Service) []byte {
 	from := spec.DatabaseRunbookPath(s)
 	alertLink := func(kind string) string {
 		name := spec.PlatformAlertName(s, kind)
-		return link(esc(name), relLink(from, spec.RunbookPath(s, name)))
+		return markdown.Link(markdown.Esc(name), relLink(from, spec.RunbookPath(s, name)))
 	}
 
-	var d doc
-	d.heading(1, fmt.Sprintf("Database of %s: backups and recovery", esc(s.Name)))
-	d.para(fmt.Sprintf("What is backed up where, in every environment, and the commands for %s's database. When to restore, from which copy, who decides and how to cut over: %s.",
-		code(s.Name), link(esc(spec.RestoreDrillDoc), relLink(from, spec.RestoreDrillDoc))))
-	d.list(
+	var d markdown.Doc
+	d.Heading(1, fmt.Sprintf("Database of %s: backups and recovery", markdown.Esc(s.Name)))
+	d.Para(fmt.Sprintf("What is backed up where, in every environment, and the commands for %s's database. When to restore, from which copy, who decides and how to cut over: %s.",
+		markdown.Code(s.Name), markdown.Link(markdown.Esc(spec.RestoreDrillDoc), relLink(from, spec.RestoreDrillDoc))))
+	d.List(
 		fmt.Sprintf("Service %s (namespace %s), owned by team %s: Slack %s, PagerDuty service %s. Defined by %s.",
-			code(s.Name), code(ns), esc(s.Team), code(team.Slack), code(team.PagerDuty), code(s.Source.Path)),
+			markdown.Code(s.Name), markdown.Code(ns), markdown.Esc(s.Team), markdown.Code(team.Slack), markdown.Code(team.PagerDuty), markdown.Code(s.Source.Path)),
 		fmt.Sprintf("PostgreSQL %s, database %s, owned by user %s, who signs in with RDS IAM authentication.",
-			esc(db.Version), code(spec.DatabaseName(s)), code(spec.DatabaseUser(s))),
+			markdown.Esc(db.Version), markdown.Code(spec.DatabaseName(s)), markdown.Code(spec.DatabaseUser(s))),
 		fmt.Sprintf("Alerts: %s, %s and %s.", alertLink(spec.AlertBackupTooOld), alertLink(spec.AlertRestoreDrillFailed), alertLink(spec.AlertRestoreDrillOverdue)),
 	)
 
-	d.heading(2, "Copies and schedules")
-	d.para("Schedules are cron expressions in UTC. The three copies are independent: a failure of one leaves the others.")
-	d.table([]string{"Copy", "Made by", "Schedule", "Kept", "Watched by"}, [][]string{
-		{"RDS automated backups (point-in-time recovery)", "RDS", "continuous", fmt.Sprintf("the environment's %s (below)", code("database.backupRetentionDays")), "no generated alert"},
-		{"AWS Backup snapshots", "the AWS Backup plan of the instance", code(db.Backup.AWSSchedule()), days(db.Backup.RetentionDays), "no generated alert"},
-		{"Logical dumps: pg_dump custom format, each with a JSON manifest", fmt.Sprintf("CronJob %s (%s)", code(spec.BackupJobName(s)), code("pgops backup")), code(db.Backup.Schedule),
-			days(db.Backup.RetentionDays) + " (the bucket's lifecycle)", fmt.Sprintf("%s, after %s", alertLink(spec.AlertBackupTooOld), esc(string(db.Backup.MaxAge)))},
-		{"Restore drill of the newest dump", fmt.Sprintf("CronJob %s (%s)", code(spec.DrillJobName(s)), code("pgops drill")), code(db.Drill.Schedule),
-			"its report, in the job's log", fmt.Sprintf("%s; %s, after %s", alertLink(spec.AlertRestoreDrillFailed), alertLink(spec.AlertRestoreDrillOverdue), esc(string(db.Drill.MaxAge)))},
+	d.Heading(2, "Copies and schedules")
+	d.Para("Schedules are cron expressions in UTC. The three copies are independent: a failure of one leaves the others.")
+	d.Table([]string{"Copy", "Made by", "Schedule", "Kept", "Watched by"}, [][]string{
+		{"RDS automated backups (point-in-time recovery)", "RDS", "continuous", fmt.Sprintf("the environment's %s (below)", markdown.Code("database.backupRetentionDays")), "no generated alert"},
+		{"AWS Backup snapshots", "the AWS Backup plan of the instance", markdown.Code(db.Backup.AWSSchedule()), days(db.Backup.RetentionDays), "no generated alert"},
+		{"Logical dumps: pg_dump custom format, each with a JSON manifest", fmt.Sprintf("CronJob %s (%s)", markdown.Code(spec.BackupJobName(s)), markdown.Code("pgops backup")), markdown.Code(db.Backup.Schedule),
+			days(db.Backup.RetentionDays) + " (the bucket's lifecycle)", fmt.Sprintf("%s, after %s", alertLink(spec.AlertBackupTooOld), markdown.Esc(string(db.Backup.MaxAge)))},
+		{"Restore drill of the newest dump", fmt.Sprintf("CronJob %s (%s)", markdown.Code(spec.DrillJobName(s)), markdown.Code("pgops drill")), markdown.Code(db.Drill.Schedule),
+			"its report, in the job's log", fmt.Sprintf("%s; %s, after %s", alertLink(spec.AlertRestoreDrillFailed), alertLink(spec.AlertRestoreDrillOverdue), markdown.Esc(string(db.Drill.MaxAge)))},
 	})
-	d.para(fmt.Sprintf("A dump is %s in the bucket, beside its manifest %s (time, database, server version, migration version, row count and sample checksum of every table, size and sha256 of the dump); "+
+	d.Para(fmt.Sprintf("A dump is %s in the bucket, beside its manifest %s (time, database, server version, migration version, row count and sample checksum of every table, size and sha256 of the dump); "+
 		"the newest has the greatest key. The drill restores the newest into a scratch PostgreSQL, checks it against its manifest, and reports the time it took (RTO) and the age of the data (RPO).",
-		code("<UTC time as 20060102T150405Z>.dump"), code("<same>.json")))
+		markdown.Code("<UTC time as 20060102T150405Z>.dump"), markdown.Code("<same>.json")))
 
 	for _, e := range m.Environments {
 		environmentSection(&d, m, e, s)
 	}
-	return d.bytes()
+	return d.Bytes()
 }
 
 // environmentSection writes what environment e keeps of s's database, and
 // the commands there.
-func environmentSection(d *doc, m *spec.Model, e *spec.Environment, s *spec.Service) {
+func environmentSection(d *markdown.Doc, m *spec.Model, e *spec.Environment, s *spec.Service) {
 	p := m.Platform
 	db := s.Database
 	ns := spec.Namespace(s)
@@ -132,45 +133,45 @@ func environmentSection(d *doc, m *spec.Model, e *spec.Environment, s *spec.Serv
 	region := e.Region
 	backupJob, drillJob := spec.BackupJobName(s), spec.DrillJobName(s)
 
-	d.heading(2, esc(e.Name))
-	jobs := fmt.Sprintf("The backup and drill CronJobs run here: %s records the %s image.", code(releasePath(e)), code(spec.PgopsRelease))
+	d.Heading(2, markdown.Esc(e.Name))
+	jobs := fmt.Sprintf("The backup and drill CronJobs run here: %s records the %s image.", markdown.Code(releasePath(e)), markdown.Code(spec.PgopsRelease))
 	if m.PgopsDigest(e) == "" {
-		why := fmt.Sprintf("%s records no %s image", code(releasePath(e)), code(spec.PgopsRelease))
+		why := fmt.Sprintf("%s records no %s image", markdown.Code(releasePath(e)), markdown.Code(spec.PgopsRelease))
 		if m.Releases[e.Name] == nil {
-			why = fmt.Sprintf("there is no release record %s", code(releasePath(e)))
+			why = fmt.Sprintf("there is no release record %s", markdown.Code(releasePath(e)))
 		}
 		jobs = fmt.Sprintf("The backup and drill CronJobs are not deployed here: %s, and %s and %s fire until they are. The snapshots and point-in-time recovery are made all the same.",
-			why, esc(spec.PlatformAlertName(s, spec.AlertBackupTooOld)), esc(spec.PlatformAlertName(s, spec.AlertRestoreDrillOverdue)))
+			why, markdown.Esc(spec.PlatformAlertName(s, spec.AlertBackupTooOld)), markdown.Esc(spec.PlatformAlertName(s, spec.AlertRestoreDrillOverdue)))
 	}
-	d.list(
-		fmt.Sprintf("AWS account %s, region %s, cluster %s.", code(e.Account), code(region), code(e.Cluster.Name)),
+	d.List(
+		fmt.Sprintf("AWS account %s, region %s, cluster %s.", markdown.Code(e.Account), markdown.Code(region), markdown.Code(e.Cluster.Name)),
 		fmt.Sprintf("RDS instance %s (%s%s): point-in-time recovery to any moment of the last %s (%s of %s).",
-			code(id), code(e.Database.InstanceClass), multiAZ(e), strings.TrimPrefix(days(e.Database.BackupRetentionDays), "1 "), code("database.backupRetentionDays"), code(e.Source.Path)),
-		fmt.Sprintf("AWS Backup vault %s: a snapshot on %s, kept %s.", code(id), code(db.Backup.AWSSchedule()), days(db.Backup.RetentionDays)),
-		fmt.Sprintf("Backup bucket %s: the dumps and their manifests, kept %s; versioned, and the jobs may write but not delete.", code(bucket), days(db.Backup.RetentionDays)),
+			markdown.Code(id), markdown.Code(e.Database.InstanceClass), multiAZ(e), strings.TrimPrefix(days(e.Database.BackupRetentionDays), "1 "), markdown.Code("database.backupRetentionDays"), markdown.Code(e.Source.Path)),
+		fmt.Sprintf("AWS Backup vault %s: a snapshot on %s, kept %s.", markdown.Code(id), markdown.Code(db.Backup.AWSSchedule()), days(db.Backup.RetentionDays)),
+		fmt.Sprintf("Backup bucket %s: the dumps and their manifests, kept %s; versioned, and the jobs may write but not delete.", markdown.Code(bucket), days(db.Backup.RetentionDays)),
 		fmt.Sprintf("Connection: Secrets Manager secret %s (host, port, database, user; no password), copied into Secret %s of namespace %s.",
-			code(spec.DatabaseSecretName(e, s)), code(spec.DatabaseK8sSecret(s)), code(ns)),
+			markdown.Code(spec.DatabaseSecretName(e, s)), markdown.Code(spec.DatabaseK8sSecret(s)), markdown.Code(ns)),
 		jobs,
 	)
 
-	d.para("Point kubectl at the cluster:")
-	d.code("sh", fmt.Sprintf("aws eks update-kubeconfig --name %s --region %s", e.Cluster.Name, region))
+	d.Para("Point kubectl at the cluster:")
+	d.Fence("sh", fmt.Sprintf("aws eks update-kubeconfig --name %s --region %s", e.Cluster.Name, region))
 
-	d.para("List the dumps, newest last, and take one now:")
-	d.code("sh", strings.Join([]string{
+	d.Para("List the dumps, newest last, and take one now:")
+	d.Fence("sh", strings.Join([]string{
 		fmt.Sprintf("aws s3 ls s3://%s/ --region %s", bucket, region),
 		fmt.Sprintf("kubectl -n %s create job %s-$(date -u +%%m%%d%%H%%M) --from=cronjob/%s", ns, backupJob, backupJob),
 		fmt.Sprintf("kubectl -n %s get jobs --sort-by=.metadata.creationTimestamp", ns),
 	}, "\n"))
 
-	d.para("Run the restore drill now; its log is the report:")
-	d.code("sh", strings.Join([]string{
+	d.Para("Run the restore drill now; its log is the report:")
+	d.Fence("sh", strings.Join([]string{
 		fmt.Sprintf("kubectl -n %s create job %s-$(date -u +%%m%%d%%H%%M) --from=cronjob/%s", ns, drillJob, drillJob),
 		fmt.Sprintf("kubectl -n %s logs -f job/<that job>", ns),
 	}, "\n"))
 
-	d.para("List the snapshots and the point-in-time recovery window:")
-	d.code("sh", strings.Join([]string{
+	d.Para("List the snapshots and the point-in-time recovery window:")
+	d.Fence("sh", strings.Join([]string{
 		fmt.Sprintf("aws backup list-recovery-points-by-backup-vault --backup-vault-name %s --region %s", id, region),
 		fmt.Sprintf("aws rds describe-db-instances --db-instance-identifier %s --region %s \\", id, region),
 		"  --query 'DBInstances[0].[LatestRestorableTime, DBSubnetGroup.DBSubnetGroupName, VpcSecurityGroups[].VpcSecurityGroupId, DBParameterGroups[0].DBParameterGroupName]'",
@@ -183,20 +184,20 @@ func environmentSection(d *doc, m *spec.Model, e *spec.Environment, s *spec.Serv
 		"  --db-parameter-group-name <parameter group, from above> \\",
 		"  --enable-iam-database-authentication" + flag(e.Database.DeletionProtection, " --deletion-protection"),
 	}
-	d.para(fmt.Sprintf("Restore, beside the instance, as %s: to a point in time (or %s for the newest),", code(restored), code("--use-latest-restorable-time")))
-	d.code("sh", strings.Join(append([]string{
+	d.Para(fmt.Sprintf("Restore, beside the instance, as %s: to a point in time (or %s for the newest),", markdown.Code(restored), markdown.Code("--use-latest-restorable-time")))
+	d.Fence("sh", strings.Join(append([]string{
 		fmt.Sprintf("aws rds restore-db-instance-to-point-in-time --region %s \\", region),
 		fmt.Sprintf("  --source-db-instance-identifier %s --target-db-instance-identifier %s \\", id, restored),
 		"  --restore-time <UTC time, e.g. 2026-01-31T02:55:00Z> \\",
 	}, common...), "\n"))
-	d.para("or from a snapshot of the vault (its recovery point ARN ends in the snapshot's name),")
-	d.code("sh", strings.Join(append([]string{
+	d.Para("or from a snapshot of the vault (its recovery point ARN ends in the snapshot's name),")
+	d.Fence("sh", strings.Join(append([]string{
 		fmt.Sprintf("aws rds restore-db-instance-from-db-snapshot --region %s \\", region),
 		fmt.Sprintf("  --db-snapshot-identifier <awsbackup:job-…, from the recovery point> --db-instance-identifier %s \\", restored),
 	}, common...), "\n"))
-	d.para(fmt.Sprintf("or from a dump: fetch it and its manifest where you have AWS access, and check that the dump's sha256 is the manifest's; then restore it as %s from a Job made from the CronJob %s, which has the connection, as %s describes:",
-		code(spec.DatabaseUser(s)), code(backupJob), link(esc(spec.RestoreDrillDoc), relLink(spec.DatabaseRunbookPath(s), spec.RestoreDrillDoc))))
-	d.code("sh", strings.Join([]string{
+	d.Para(fmt.Sprintf("or from a dump: fetch it and its manifest where you have AWS access, and check that the dump's sha256 is the manifest's; then restore it as %s from a Job made from the CronJob %s, which has the connection, as %s describes:",
+		markdown.Code(spec.DatabaseUser(s)), markdown.Code(backupJob), markdown.Link(markdown.Esc(spec.RestoreDrillDoc), relLink(spec.DatabaseRunbookPath(s), spec.RestoreDrillDoc))))
+	d.Fence("sh", strings.Join([]string{
 		fmt.Sprintf("aws s3 cp s3://%s/<key>.dump . --region %s", bucket, region),
 		fmt.Sprintf("aws s3 cp s3://%s/<key>.json . --region %s", bucket, region),
 		"sha256sum <key>.dump",

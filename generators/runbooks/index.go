@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/markdown"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
@@ -12,10 +13,10 @@ import (
 // each environment, so that a team can see at a glance what may wake it and
 // where.
 func index(m *spec.Model, am *alerting.Model) []byte {
-	var d doc
-	d.heading(1, "Runbooks")
-	d.para(fmt.Sprintf("One runbook for every alert, by service. Each alerting rule links its runbook in its %s annotation "+
-		"and the service's Grafana dashboard in %s.", code("runbook_url"), code("dashboard_url")))
+	var d markdown.Doc
+	d.Heading(1, "Runbooks")
+	d.Para(fmt.Sprintf("One runbook for every alert, by service. Each alerting rule links its runbook in its %s annotation "+
+		"and the service's Grafana dashboard in %s.", markdown.Code("runbook_url"), markdown.Code("dashboard_url")))
 	var quiet []string
 	for _, e := range m.Environments {
 		if !e.Alerting.Page {
@@ -24,35 +25,35 @@ func index(m *spec.Model, am *alerting.Model) []byte {
 	}
 	note := "A page triggers the owning team's PagerDuty service and is posted to its Slack channel; a ticket is only posted to Slack."
 	if len(quiet) > 0 {
-		note += fmt.Sprintf(" In %s, whose %s is false, pages arrive as tickets.", esc(joinAnd(quiet)), code("alerting.page"))
+		note += fmt.Sprintf(" In %s, whose %s is false, pages arrive as tickets.", markdown.Esc(joinAnd(quiet)), markdown.Code("alerting.page"))
 	}
-	d.para(note)
+	d.Para(note)
 
 	for _, s := range m.Services {
 		team := m.Platform.Teams[s.Team]
-		d.heading(2, fmt.Sprintf("%s (team %s)", esc(s.Name), esc(s.Team)))
-		d.para(fmt.Sprintf("Slack %s, PagerDuty service %s; defined by %s.", code(team.Slack), code(team.PagerDuty), code(s.Source.Path)))
+		d.Heading(2, fmt.Sprintf("%s (team %s)", markdown.Esc(s.Name), markdown.Esc(s.Team)))
+		d.Para(fmt.Sprintf("Slack %s, PagerDuty service %s; defined by %s.", markdown.Code(team.Slack), markdown.Code(team.PagerDuty), markdown.Code(s.Source.Path)))
 		header := []string{"Alert"}
 		for _, e := range m.Environments {
-			header = append(header, esc(e.Name))
+			header = append(header, markdown.Esc(e.Name))
 		}
 		header = append(header, "Summary")
 		var rows [][]string
 		for _, a := range am.Alerts(s) {
 			rel := strings.TrimPrefix(spec.RunbookPath(s, a.Name), spec.RunbooksDir+"/")
-			row := []string{link(esc(a.Name), rel)}
+			row := []string{markdown.Link(markdown.Esc(a.Name), rel)}
 			for _, e := range m.Environments {
 				row = append(row, severities(e, a.RulesIn(e)))
 			}
-			rows = append(rows, append(row, esc(a.Summary)))
+			rows = append(rows, append(row, markdown.Esc(a.Summary)))
 		}
-		d.table(header, rows)
+		d.Table(header, rows)
 		if s.Database != nil {
 			rel := strings.TrimPrefix(spec.DatabaseRunbookPath(s), spec.RunbooksDir+"/")
-			d.para(fmt.Sprintf("Backups and recovery of %s's database, in every environment: %s.", code(s.Name), link("its recovery page", rel)))
+			d.Para(fmt.Sprintf("Backups and recovery of %s's database, in every environment: %s.", markdown.Code(s.Name), markdown.Link("its recovery page", rel)))
 		}
 	}
-	return d.bytes()
+	return d.Bytes()
 }
 
 // severities lists what an alert's rules are in environment e, pages first:

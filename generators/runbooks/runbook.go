@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/markdown"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
@@ -27,30 +28,30 @@ const (
 const instancePlaceholder = "<instance>"
 
 // runbook is the Markdown of alert a.
-func runbook(m *spec.Model, a *alerting.Alert) []byte {
+func runbook(m *spec.Model, am *alerting.Model, a *alerting.Alert) []byte {
 	s := a.Service
-	var d doc
-	d.heading(1, esc(a.Name))
-	d.para(esc(a.Summary))
-	d.list(
-		fmt.Sprintf("Service %s (namespace %s), owned by team %s.", code(s.Name), code(spec.Namespace(s)), esc(s.Team)),
+	var d markdown.Doc
+	d.Heading(1, markdown.Esc(a.Name))
+	d.Para(markdown.Esc(a.Summary))
+	d.List(
+		fmt.Sprintf("Service %s (namespace %s), owned by team %s.", markdown.Code(s.Name), markdown.Code(spec.Namespace(s)), markdown.Esc(s.Team)),
 		fmt.Sprintf("Defined by %s; the rules are in %s of each environment.",
-			code(s.Source.Path), code(alerting.RuleFilePath(&spec.Environment{Name: "<environment>"}, s))),
+			markdown.Code(s.Source.Path), markdown.Code(alerting.RuleFilePath(&spec.Environment{Name: "<environment>"}, s))),
 	)
 
-	d.heading(2, sectionMeaning)
-	d.para(esc(a.Meaning))
+	d.Heading(2, sectionMeaning)
+	d.Para(markdown.Esc(a.Meaning))
 	if a.Kind == alerting.KindBurn {
 		tiers(&d, m, a)
 	}
 
-	d.heading(2, sectionImpact)
-	d.para(esc(a.Impact))
+	d.Heading(2, sectionImpact)
+	d.Para(markdown.Esc(a.Impact))
 
-	d.heading(2, sectionDiagnosis)
+	d.Heading(2, sectionDiagnosis)
 	diagnosis(&d, m, a)
 
-	d.heading(2, sectionMitigation)
+	d.Heading(2, sectionMitigation)
 	mitigation(&d, a)
 	killSwitches(&d, m, a)
 	if databaseAlertKinds[a.Kind] {
@@ -58,74 +59,94 @@ func runbook(m *spec.Model, a *alerting.Alert) []byte {
 	}
 
 	if a.Spec != nil && strings.TrimSpace(a.Spec.Runbook) != "" {
-		d.heading(2, sectionNotes)
+		d.Heading(2, sectionNotes)
 		notes := included(a.Spec.Runbook)
 		as := "as written"
 		if notes != strings.TrimRight(a.Spec.Runbook, "\n")+"\n" {
 			as = "as written but for their headings, moved down to fit under this one"
 		}
-		d.para(fmt.Sprintf("Team %s wrote these notes as the alert's %s in %s; they are included %s.",
-			esc(s.Team), code(specAlertField(s, a.Spec)+".runbook"), code(s.Source.Path), as))
-		d.raw(notes)
+		d.Para(fmt.Sprintf("Team %s wrote these notes as the alert's %s in %s; they are included %s.",
+			markdown.Esc(s.Team), markdown.Code(specAlertField(s, a.Spec)+".runbook"), markdown.Code(s.Source.Path), as))
+		d.Raw(notes)
 	}
 
-	d.heading(2, sectionEscalation)
+	signals(&d, m, am, a)
+	absent(&d, m, a)
+
+	d.Heading(2, sectionEscalation)
 	escalation(&d, m, a)
-	return d.bytes()
+	return d.Bytes()
 }
 
 // tiers writes the table of a burn-rate alert's tiers: the thresholds each
 // fires at and what it is in each environment, so that on-call can read
 // from the tier label how bad and how urgent the burn is.
-func tiers(d *doc, m *spec.Model, a *alerting.Alert) {
+func tiers(d *markdown.Doc, m *spec.Model, a *alerting.Alert) {
 	o := a.SLO
 	budget := a.Budget
-	d.para(fmt.Sprintf("Each tier is one rule. It fires when the error ratio over both its short and its long window is above "+
+	d.Para(fmt.Sprintf("Each tier is one rule. It fires when the error ratio over both its short and its long window is above "+
 		"the tier's threshold (its burn-rate factor times the error budget of %s%%) and has stayed above it for the time in the "+
-		"For column. A burn rate of 1 spends exactly the budget over the %s window.", alerting.Num(100*budget), esc(string(o.Window))))
+		"For column. A burn rate of 1 spends exactly the budget over the %s window.", alerting.Num(100*budget), markdown.Esc(string(o.Window))))
 	header := []string{"Tier", "Short window", "Long window", "Burn-rate factor", "Error ratio above", "For"}
 	for _, e := range m.Environments {
-		header = append(header, "Severity in "+esc(e.Name))
+		header = append(header, "Severity in "+markdown.Esc(e.Name))
 	}
+	header = slices.Insert(header, 6, "Keeps firing for")
 	var rows [][]string
+	var fast, slow []string
 	for _, r := range a.Rules {
 		t := r.Tier
-		row := []string{code(t.Name), alerting.Window(t.Short), alerting.Window(t.Long), alerting.Num(r.Factor),
-			alerting.Num(100*r.Threshold) + "%", alerting.Window(r.For)}
+		keep := "0m"
+		if r.KeepFiringFor > 0 {
+			keep = alerting.Window(r.KeepFiringFor)
+			fast = append(fast, markdown.Code(t.Name))
+		} else if r.Severity == spec.SeverityPage {
+			slow = append(slow, markdown.Code(t.Name))
+		}
+		row := []string{markdown.Code(t.Name), alerting.Window(t.Short), alerting.Window(t.Long), alerting.Num(r.Factor),
+			alerting.Num(100*r.Threshold) + "%", alerting.Window(r.For), keep}
 		for _, e := range m.Environments {
 			row = append(row, alerting.Severity(e, r.Severity))
 		}
 		rows = append(rows, row)
 	}
-	d.table(header, rows)
+	d.Table(header, rows)
+	if len(fast) > 0 && len(slow) > 0 {
+		d.Para(fmt.Sprintf("One incident pages once. A short, total outage crosses both page tiers, but %s waits out its For while %s fires first "+
+			"and, its short window being short, would stop before the slower one started: a second page, after the burn is over. So %s keeps firing "+
+			"for as long as the next page tier's short window after its own windows clear, and Alertmanager mutes the slower tiers of the same SLO "+
+			"while a faster one fires. The page therefore resolves about that long after the burn stops; the error ratio panel shows when it did. "+
+			"A ticket tier may still open a ticket an hour or more later, to look at the budget the incident spent.",
+			joinAnd(slow), joinAnd(fast), joinAnd(fast)))
+	}
 }
 
 // diagnosis writes the dashboard panel to open, the queries to run and the
 // expression the rule evaluates.
-func diagnosis(d *doc, m *spec.Model, a *alerting.Alert) {
+func diagnosis(d *markdown.Doc, m *spec.Model, a *alerting.Alert) {
 	s := a.Service
-	where := fmt.Sprintf("%s's dashboard", code(s.Name))
+	where := fmt.Sprintf("%s's dashboard", markdown.Code(s.Name))
 	if a.Panel != "" {
-		d.para(fmt.Sprintf("Open the panel **%s** on %s, in the environment the alert came from:", esc(a.Panel), where))
+		d.Para(fmt.Sprintf("Open the panel **%s** on %s, in the environment the alert came from:", markdown.Esc(a.Panel), where))
 	} else {
-		d.para(fmt.Sprintf("Open %s, in the environment the alert came from:", where))
+		d.Para(fmt.Sprintf("Open %s, in the environment the alert came from:", where))
 	}
 	var links []string
 	for _, e := range m.Environments {
-		links = append(links, esc(e.Name)+": "+dashboardRef(e, s))
+		links = append(links, markdown.Esc(e.Name)+": "+dashboardRef(e, s))
 	}
-	d.list(links...)
+	d.List(links...)
 
-	d.para("Then run these queries in Grafana Explore, or the Prometheus UI, of the same environment.")
+	d.Para("Then run these queries in Grafana Explore, or the Prometheus UI, of the same environment.")
 	for _, q := range a.Diagnosis {
 		if !strings.Contains(q.Expr, instancePlaceholder) {
-			d.para(esc(q.Title) + ":")
-			d.code("promql", q.Expr)
+			d.Para(markdown.Esc(q.Title) + ":")
+			d.Fence("promql", q.Expr)
 			continue
 		}
 		for _, e := range m.Environments {
-			d.para(fmt.Sprintf("%s, in %s:", esc(q.Title), esc(e.Name)))
-			d.code("promql", strings.ReplaceAll(q.Expr, instancePlaceholder, spec.DatabaseIdentifier(m.Platform, e, s)))
+			d.Para(fmt.Sprintf("%s, in %s:", markdown.Esc(q.Title), markdown.Esc(e.Name)))
+			d.Fence("promql", strings.ReplaceAll(q.Expr, instancePlaceholder, spec.DatabaseIdentifier(m.Platform, e, s)))
 		}
 	}
 	ruleExpressions(d, m, a)
@@ -140,7 +161,7 @@ func dashboardRef(e *spec.Environment, s *spec.Service) string {
 	if (strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")) && !strings.ContainsAny(u, " <>") {
 		return "<" + u + ">"
 	}
-	return code(u) + " under " + esc(e.Name) + "'s Grafana"
+	return markdown.Code(u) + " under " + markdown.Esc(e.Name) + "'s Grafana"
 }
 
 // envRules are the rules of an alert shared by some environments.
@@ -153,11 +174,11 @@ type envRules struct {
 // environment evaluates the same, else once for each group of environments
 // that do. A rule whose expression is already a diagnosis query (a spec
 // alert's) is not written again.
-func ruleExpressions(d *doc, m *spec.Model, a *alerting.Alert) {
+func ruleExpressions(d *markdown.Doc, m *spec.Model, a *alerting.Alert) {
 	var groups []*envRules
 	byKey := map[string]*envRules{}
 	for _, e := range m.Environments {
-		rs := a.RulesIn(e)
+		rs := realRules(a.RulesIn(e))
 		var key strings.Builder
 		for _, r := range rs {
 			fmt.Fprintf(&key, "%s\x00%s\x00", r.Expr, r.For)
@@ -176,64 +197,64 @@ func ruleExpressions(d *doc, m *spec.Model, a *alerting.Alert) {
 		return
 	}
 
-	d.heading(3, "What the alert evaluates")
+	d.Heading(3, "What the alert evaluates")
 	if len(groups) > 1 {
-		d.para("The expression differs by environment.")
+		d.Para("The expression differs by environment.")
 	}
 	for _, g := range groups {
 		in := ""
 		if len(groups) > 1 {
-			in = "In " + esc(joinAnd(g.envs)) + ", "
+			in = "In " + markdown.Esc(joinAnd(g.envs)) + ", "
 		}
 		for _, r := range g.rules {
 			when := fmt.Sprintf("has returned a result for %s without a break", alerting.Window(r.For))
 			if r.Tier != nil {
-				d.para(capital(fmt.Sprintf("%stier %s fires when this %s:", in, code(r.Tier.Name), when)))
+				d.Para(capital(fmt.Sprintf("%stier %s fires when this %s:", in, markdown.Code(r.Tier.Name), when)))
 			} else {
-				d.para(capital(fmt.Sprintf("%sthe alert fires when this %s:", in, when)))
+				d.Para(capital(fmt.Sprintf("%sthe alert fires when this %s:", in, when)))
 			}
-			d.code("promql", r.Expr)
+			d.Fence("promql", r.Expr)
 		}
 	}
 }
 
 // mitigation writes the first steps, most likely first. A spec alert has
 // none but the notes its team wrote, if any.
-func mitigation(d *doc, a *alerting.Alert) {
+func mitigation(d *markdown.Doc, a *alerting.Alert) {
 	s := a.Service
 	switch {
 	case len(a.Mitigation) > 0:
-		d.para("Work through these in order, most likely first.")
+		d.Para("Work through these in order, most likely first.")
 		var steps []string
 		for _, st := range a.Mitigation {
-			steps = append(steps, esc(st))
+			steps = append(steps, markdown.Esc(st))
 		}
-		d.steps(steps...)
+		d.Steps(steps...)
 	case a.Spec != nil && strings.TrimSpace(a.Spec.Runbook) != "":
-		d.para(fmt.Sprintf("Follow the notes team %s wrote for this alert, in the next section.", esc(s.Team)))
+		d.Para(fmt.Sprintf("Follow the notes team %s wrote for this alert, in the next section.", markdown.Esc(s.Team)))
 	default:
-		d.para(fmt.Sprintf("No steps are written for this alert: %s gives it no %s. Start from the diagnosis above, and if the "+
+		d.Para(fmt.Sprintf("No steps are written for this alert: %s gives it no %s. Start from the diagnosis above, and if the "+
 			"cause is not clear within a few minutes, escalate as below. Once it is resolved, write down what you did as the "+
 			"alert's %s in the spec, so that the next on-call has it.",
-			code(s.Source.Path), code("runbook"), code(specAlertField(s, a.Spec)+".runbook")))
+			markdown.Code(s.Source.Path), markdown.Code("runbook"), markdown.Code(specAlertField(s, a.Spec)+".runbook")))
 	}
 }
 
 // escalation writes who owns the alert, where it pages and where it only
 // opens a ticket, and who is behind the owning team.
-func escalation(d *doc, m *spec.Model, a *alerting.Alert) {
+func escalation(d *markdown.Doc, m *spec.Model, a *alerting.Alert) {
 	s := a.Service
 	p := m.Platform
 	team := p.Teams[s.Team]
-	d.para(fmt.Sprintf("%s belongs to team **%s**: Slack %s, PagerDuty service %s, GitHub %s. A page triggers the PagerDuty service and is posted to the Slack channel as well; a ticket is only posted to Slack.",
-		code(s.Name), esc(s.Team), code(team.Slack), code(team.PagerDuty), code(team.GitHub)))
+	d.Para(fmt.Sprintf("%s belongs to team **%s**: Slack %s, PagerDuty service %s, GitHub %s. A page triggers the PagerDuty service and is posted to the Slack channel as well; a ticket is only posted to Slack.",
+		markdown.Code(s.Name), markdown.Esc(s.Team), markdown.Code(team.Slack), markdown.Code(team.PagerDuty), markdown.Code(team.GitHub)))
 
 	// Environments that route the alert alike share a line, so that the
 	// one that differs (usually production, which pages) stands out.
 	var order []string
 	envs := map[string][]string{}
 	for _, e := range m.Environments {
-		r := routing(e, a, a.RulesIn(e), team)
+		r := routing(e, a, realRules(a.RulesIn(e)), team)
 		if envs[r] == nil {
 			order = append(order, r)
 		}
@@ -241,13 +262,13 @@ func escalation(d *doc, m *spec.Model, a *alerting.Alert) {
 	}
 	var lines []string
 	for _, r := range order {
-		lines = append(lines, "**"+esc(joinAnd(envs[r]))+"**: "+r)
+		lines = append(lines, "**"+markdown.Esc(joinAnd(envs[r]))+"**: "+r)
 	}
-	d.list(lines...)
+	d.List(lines...)
 
 	if s.Team == p.Owner {
-		d.para(fmt.Sprintf("Team %s also owns the platform, so there is no other team behind it: if you cannot fix it, "+
-			"escalate through the escalation policy of PagerDuty service %s.", esc(s.Team), code(team.PagerDuty)))
+		d.Para(fmt.Sprintf("Team %s also owns the platform, so there is no other team behind it: if you cannot fix it, "+
+			"escalate through the escalation policy of PagerDuty service %s.", markdown.Esc(s.Team), markdown.Code(team.PagerDuty)))
 		return
 	}
 	owner := p.Teams[p.Owner]
@@ -255,9 +276,9 @@ func escalation(d *doc, m *spec.Model, a *alerting.Alert) {
 	if s.Database != nil {
 		platform = "the cluster, Prometheus, Flux or the RDS instance"
 	}
-	d.para(fmt.Sprintf("If team %s cannot be reached, or the cause is in the platform rather than in %s (%s), "+
+	d.Para(fmt.Sprintf("If team %s cannot be reached, or the cause is in the platform rather than in %s (%s), "+
 		"escalate to the platform owner, team **%s**: Slack %s, PagerDuty service %s.",
-		esc(s.Team), code(s.Name), platform, esc(p.Owner), code(owner.Slack), code(owner.PagerDuty)))
+		markdown.Esc(s.Team), markdown.Code(s.Name), platform, markdown.Esc(p.Owner), markdown.Code(owner.Slack), markdown.Code(owner.PagerDuty)))
 }
 
 // routing says where the alert goes in environment e: which rules page
@@ -277,8 +298,8 @@ func routing(e *spec.Environment, a *alerting.Alert, rules []*alerting.Rule, tea
 			demoted = demoted || r.Severity == spec.SeverityPage
 		}
 	}
-	page := "pages on-call through PagerDuty service " + code(team.PagerDuty)
-	ticket := "opens a ticket in Slack " + code(team.Slack)
+	page := "pages on-call through PagerDuty service " + markdown.Code(team.PagerDuty)
+	ticket := "opens a ticket in Slack " + markdown.Code(team.Slack)
 	var out string
 	switch {
 	case len(tickets) == 0 && a.Kind != alerting.KindBurn:
@@ -294,9 +315,9 @@ func routing(e *spec.Environment, a *alerting.Alert, rules []*alerting.Rule, tea
 	}
 	switch {
 	case demoted && a.Kind == alerting.KindBurn:
-		out += fmt.Sprintf(" The page tiers arrive as tickets here, because %s is false.", code("alerting.page"))
+		out += fmt.Sprintf(" The page tiers arrive as tickets here, because %s is false.", markdown.Code("alerting.page"))
 	case demoted:
-		out += fmt.Sprintf(" It is a page alert, but %s is false here, so it arrives as a ticket.", code("alerting.page"))
+		out += fmt.Sprintf(" It is a page alert, but %s is false here, so it arrives as a ticket.", markdown.Code("alerting.page"))
 	}
 	return out
 }
@@ -314,7 +335,7 @@ func plural(n int, verb string) string {
 func tierNames(names []string) string {
 	cs := make([]string, len(names))
 	for i, n := range names {
-		cs[i] = code(n)
+		cs[i] = markdown.Code(n)
 	}
 	if len(cs) == 1 {
 		return "tier " + cs[0]

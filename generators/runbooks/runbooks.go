@@ -40,7 +40,7 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 			files = append(files, engine.File{
 				Path:    spec.RunbookPath(s, a.Name),
 				Origins: runbookOrigins(m, s),
-				Data:    runbook(m, a),
+				Data:    runbook(m, in.Alerting, a),
 				Service: s.Name,
 			})
 		}

@@ -342,6 +342,10 @@ func checkSections(t *testing.T, file string, a *alerting.Alert, d mdDoc) {
 	if a.Spec != nil && a.Spec.Runbook != "" {
 		want = append(want, "Notes from the service spec")
 	}
+	want = append(want, "Signals")
+	if a.Signal != nil {
+		want = append(want, "When the signal is absent")
+	}
 	want = append(want, "Escalation")
 	var got []string
 	for i, h := range d.headings {

@@ -22,8 +22,14 @@ func environmentRoot(m *spec.Model, e *spec.Environment) []engine.File {
 	for _, s := range services {
 		serviceOrigins = append(serviceOrigins, engine.Origin{Spec: s.Source.Path, Fields: []string{"database", "buckets", "secrets"}})
 	}
-	// A partner admitted here makes a partner-keys secret in main.tf.
-	mainOrigins := append([]engine.Origin{platform, {Spec: envSpec}}, serviceOrigins...)
+	// main.tf gives every service an IAM role (named after it, granted its
+	// own secrets and buckets), so every service spec is a source of it,
+	// not only those that own a store. A partner admitted here makes a
+	// partner-keys secret in main.tf.
+	mainOrigins := []engine.Origin{platform, {Spec: envSpec}}
+	for _, s := range m.Services {
+		mainOrigins = append(mainOrigins, engine.Origin{Spec: s.Source.Path, Fields: []string{"name", "database", "buckets", "secrets"}})
+	}
 	for _, pa := range m.Partners {
 		if pa.Admits(e) {
 			mainOrigins = append(mainOrigins, engine.Origin{Spec: pa.Source.Path, Fields: []string{"access", "environments"}})
@@ -265,6 +271,7 @@ func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, st stores
 	if jobs := databaseJobs(m, e); jobs != nil {
 		iam.SetAttributeRaw("database_jobs", jobs)
 	}
+	cloudWatchExporterRole(iam, m, e)
 	if len(st.secretNames) > 0 {
 		iam.SetAttributeRaw("secrets_kms_key_arn", ref("module", "secrets", "kms_key_arn"))
 	}

@@ -69,14 +69,17 @@ func (g *gen) review() {
 // the checkout holds) with the pull request's groundwork over a copy of the
 // base branch's tree: the diff is then exactly what merging changes in the
 // generated files, generator changes included.
+// The base branch's own specs are kept beside it (--base), so that the
+// summary starts with each spec field the pull request edits, old → new.
 const reviewScript = `make build
 base="$RUNNER_TEMP/generated-diff-base"
-rm -rf "$base" "$OUT"
-mkdir -p "$base" "$OUT"
+old="$RUNNER_TEMP/generated-diff-old"
+rm -rf "$base" "$old" "$OUT"
+mkdir -p "$base" "$old" "$OUT"
 git archive "$BASE_SHA" | tar -x -C "$base"
-rm -rf "$base/specs"
+mv "$base/specs" "$old/specs"
 cp -R specs "$base/specs"
-bin/groundwork -C "$base" diff --markdown > "$OUT/comment.md"
+bin/groundwork -C "$base" diff --markdown --base "$old" > "$OUT/comment.md"
 cat "$OUT/comment.md"
 `
 

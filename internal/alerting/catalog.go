@@ -44,7 +44,8 @@ func burnAlert(s *spec.Service, slo *SLO) *Alert {
 		},
 		Panel: PanelBurnRate(o),
 	}
-	for _, t := range o.Tiers() {
+	tiers := o.Tiers()
+	for i, t := range tiers {
 		f := BurnFactor(t, o.Window)
 		threshold := f * slo.Budget
 		cmp := fmt.Sprintf("(%s * %s)", Num(f), budget)
@@ -52,11 +53,12 @@ func burnAlert(s *spec.Service, slo *SLO) *Alert {
 		a.Rules = append(a.Rules, &Rule{
 			Expr: fmt.Sprintf("%s%s > %s\nand\n%s%s > %s",
 				RecordErrorRatio(t.Short), sel, cmp, RecordErrorRatio(t.Long), sel, cmp),
-			For:       t.For,
-			Severity:  t.Severity,
-			Tier:      &t,
-			Factor:    f,
-			Threshold: threshold,
+			For:           t.For,
+			KeepFiringFor: keepFiringFor(tiers, i),
+			Severity:      t.Severity,
+			Tier:          &t,
+			Factor:        f,
+			Threshold:     threshold,
 			Description: fmt.Sprintf("Over the last %s and the last %s, more than %s%% of %s's events were %s: %s times the rate its %s%% objective over %s sustains. At this rate the budget is gone in %s.",
 				Window(t.Long), Window(t.Short), Num(100*threshold), s.Name, sli.Events, Num(f), Num(o.Objective), string(o.Window), HumanDuration(exhaust)),
 		})
@@ -104,10 +106,14 @@ func targetDown(s *spec.Service) *Alert {
 	}
 }
 
-// podCrashLooping fires when a container of the service stays in CrashLoopBackOff.
+// podCrashLooping fires when a container of the service stays in
+// CrashLoopBackOff. kube-state-metrics exports the waiting reason only of a
+// container that waits, so its absence is the normal case; the signal that
+// kube-state-metrics works, and sees the namespace, is the namespace's
+// phase, which it exports for every namespace that exists.
 func podCrashLooping(s *spec.Service) *Alert {
 	ns := spec.Namespace(s)
-	return &Alert{
+	return withSignal(&Alert{
 		Name:    spec.PlatformAlertName(s, spec.AlertPodCrashLooping),
 		Kind:    KindPodCrashLooping,
 		Service: s,
@@ -130,20 +136,22 @@ func podCrashLooping(s *spec.Service) *Alert {
 			Severity:    spec.SeverityTicket,
 			Description: fmt.Sprintf("A container in namespace %s has been waiting in CrashLoopBackOff for 15 minutes.", ns),
 		}},
-	}
+	}, &Signal{Metric: "kube_namespace_status_phase", Selector: fmt.Sprintf("{namespace=%q}", ns), Producer: kubeStateMetrics})
 }
 
 // databaseStorageLow fires when the database has less than a tenth of its storage free; its rules are per environment (storageRule).
 func databaseStorageLow(s *spec.Service) *Alert {
-	return &Alert{
+	sel := fmt.Sprintf("{%s=%q}", spec.RDSFreeStorage.Label, InstancePlaceholder)
+	return withSignal(&Alert{
 		Name:    spec.PlatformAlertName(s, spec.AlertDatabaseStorageLow),
 		Kind:    KindDatabaseStorageLow,
 		Service: s,
 		Summary: fmt.Sprintf("%s's database has less than 10%% of its storage free.", s.Name),
-		Meaning: fmt.Sprintf("CloudWatch's FreeStorageSpace of the RDS instance, as the CloudWatch exporter names it (aws_rds_free_storage_space_average), is below 10%% of the %d GB the spec allocates.", s.Database.StorageGB),
-		Impact:  "When storage runs out, PostgreSQL stops accepting writes and the service fails.",
+		Meaning: fmt.Sprintf("CloudWatch's %s (%s) of the RDS instance, as the CloudWatch exporter the infrastructure layer runs names it (%s), is below 10%% of the %d GB the spec allocates.",
+			spec.RDSFreeStorage.Name, spec.RDSFreeStorage.Statistic, spec.RDSFreeStorage.Series, s.Database.StorageGB),
+		Impact: "When storage runs out, PostgreSQL stops accepting writes and the service fails.",
 		Diagnosis: []Query{
-			{"Free storage, in GiB", `aws_rds_free_storage_space_average{dimension_DBInstanceIdentifier="<instance>"} / 2^30`},
+			{"Free storage, in GiB", spec.RDSFreeStorage.Series + sel + " / 2^30"},
 		},
 		Mitigation: []string{
 			"Raise database.storageGB in the service spec and apply; RDS grows storage online.",
@@ -151,8 +159,8 @@ func databaseStorageLow(s *spec.Service) *Alert {
 		},
 		// No panel: the CloudWatch metric names each environment's own
 		// instance, and dashboards serve every environment.
-		// Rules are per environment (storageRule).
-	}
+		// Rules are per environment (storageRules).
+	}, &Signal{Metric: spec.RDSFreeStorage.Series, Selector: sel, Producer: cloudWatchExporter})
 }
 
 // databasePoolSaturated fires when the service holds most of its database connection pool.
@@ -183,17 +191,19 @@ func databasePoolSaturated(s *spec.Service) *Alert {
 	}
 }
 
-// storageRule is the storage alert's rule in one environment: it watches
-// that environment's RDS instance (see Alert.RulesIn).
-func storageRule(p *spec.Platform, e *spec.Environment, s *spec.Service) *Rule {
+// storageRules are the storage alert's rules in one environment: they
+// watch that environment's RDS instance (see Alert.RulesIn), and the
+// exporter's series of it.
+func storageRules(p *spec.Platform, e *spec.Environment, a *Alert) []*Rule {
+	s := a.Service
 	id := spec.DatabaseIdentifier(p, e, s)
 	floor := 0.1 * float64(s.Database.StorageGB) * (1 << 30)
-	return &Rule{
-		Expr:        fmt.Sprintf(`aws_rds_free_storage_space_average{dimension_DBInstanceIdentifier=%q} < %s`, id, Num(floor)),
+	return []*Rule{{
+		Expr:        fmt.Sprintf(`%s{%s=%q} < %s`, spec.RDSFreeStorage.Series, spec.RDSFreeStorage.Label, id, Num(floor)),
 		For:         15 * time.Minute,
 		Severity:    spec.SeverityTicket,
 		Description: fmt.Sprintf("RDS instance %s has had less than %s GiB (10%% of %d GB) free for 15 minutes.", id, Num(floor/(1<<30)), s.Database.StorageGB),
-	}
+	}, absentRule(s, a.Signal, a.SignalSelector(p, e))}
 }
 
 func specAlert(s *spec.Service, sa *spec.Alert) *Alert {

@@ -21,25 +21,27 @@ import (
 // newest backup, or drill, that it has seen succeed. Looking back over the
 // window rather than at the instant keeps a timestamp that the
 // Pushgateway lost on a restart: the alert keeps firing on it until the
-// window has passed, when "absent" takes over (see staleOrAbsent). Alerts
+// window has passed, when its absent rule takes over (see stale). Alerts
 // and dashboard panels both plot it.
 func AgeQuery(s *spec.Service, metric string, window spec.Duration) string {
 	return fmt.Sprintf(`time() - max by (namespace) (last_over_time(%s{namespace=%q}[%s]))`, metric, spec.Namespace(s), string(window))
 }
 
-// staleOrAbsent holds while the newest timestamp of metric that Prometheus
-// has seen in the last maxAge is older than maxAge, or while it has seen
-// none in that time: a job that stopped pushing, or never ran. The two arms
-// split the window between them (it holds a sample or it does not), and
-// both give one series labelled with the namespace alone, the first by its
-// aggregation and the second from its selector's equality matcher.
-//
-// absent_over_time answers over the samples Prometheus holds: a Prometheus
-// with less history than maxAge, in a new environment, counts a job it has
-// never seen as absent for longer than maxAge, which is what it knows.
-func staleOrAbsent(s *spec.Service, metric string, maxAge spec.Duration) string {
-	return fmt.Sprintf("%s > %s\nor\nabsent_over_time(%s{namespace=%q}[%s])",
-		AgeQuery(s, metric, maxAge), Num(maxAge.Value().Seconds()), metric, spec.Namespace(s), string(maxAge))
+// stale holds while the newest timestamp of metric that Prometheus has seen
+// in the last maxAge is older than maxAge. While it has seen none in that
+// time (a job that stopped pushing, or never ran) the alert's absent rule
+// fires instead (jobSignal): the two split the window between them (it
+// holds a sample or it does not), and both give one series labelled with
+// the namespace alone, the first by its aggregation and the second from
+// its selector's equality matcher.
+func stale(s *spec.Service, metric string, maxAge spec.Duration) string {
+	return fmt.Sprintf("%s > %s", AgeQuery(s, metric, maxAge), Num(maxAge.Value().Seconds()))
+}
+
+// jobSignal is the signal of a database job's alert: metric, pushed for the
+// service's namespace.
+func jobSignal(s *spec.Service, metric string, job *Producer) *Signal {
+	return &Signal{Metric: metric, Selector: fmt.Sprintf("{namespace=%q}", spec.Namespace(s)), Producer: job}
 }
 
 // DrillResultQuery is the result of service s's newest restore drill: 1 it
@@ -78,7 +80,7 @@ func backupTooOld(s *spec.Service) *Alert {
 	b := s.Database.Backup
 	job := spec.BackupJobName(s)
 	maxAge := string(b.MaxAge)
-	return &Alert{
+	return withSignal(&Alert{
 		Name:    spec.PlatformAlertName(s, spec.AlertBackupTooOld),
 		Kind:    KindBackupTooOld,
 		Service: s,
@@ -106,12 +108,12 @@ func backupTooOld(s *spec.Service) *Alert {
 		},
 		Panel: PanelBackupAge,
 		Rules: []*Rule{{
-			Expr:        staleOrAbsent(s, spec.MetricBackupLastSuccess, b.MaxAge),
+			Expr:        stale(s, spec.MetricBackupLastSuccess, b.MaxAge),
 			For:         10 * time.Minute,
 			Severity:    spec.SeverityTicket,
-			Description: fmt.Sprintf("No backup of %s's database has succeeded for more than %s, or none has been seen for that long.", s.Name, maxAge),
+			Description: fmt.Sprintf("No backup of %s's database has succeeded for more than %s.", s.Name, maxAge),
 		}},
-	}
+	}, jobSignal(s, spec.MetricBackupLastSuccess, backupJob))
 }
 
 // restoreDrillFailed fires when the newest restore drill failed: the newest
@@ -123,10 +125,15 @@ func restoreDrillFailed(s *spec.Service) *Alert {
 	d := s.Database.Drill
 	job := spec.DrillJobName(s)
 	return &Alert{
-		Name:    spec.PlatformAlertName(s, spec.AlertRestoreDrillFailed),
-		Kind:    KindRestoreDrillFailed,
-		Service: s,
-		Summary: fmt.Sprintf("The restore drill of %s's database failed: its newest backup did not restore and verify.", s.Name),
+		Name: spec.PlatformAlertName(s, spec.AlertRestoreDrillFailed),
+		// The drill's result and its success timestamp come from one push:
+		// when they stop, RestoreDrillOverdue's absent rule opens the one
+		// ticket, and this page, which cannot fire meanwhile, adds none.
+		Signal:          jobSignal(s, spec.MetricDrillLastRunPassed, drillJob),
+		AbsentWatchedBy: spec.PlatformAlertName(s, spec.AlertRestoreDrillOverdue),
+		Kind:            KindRestoreDrillFailed,
+		Service:         s,
+		Summary:         fmt.Sprintf("The restore drill of %s's database failed: its newest backup did not restore and verify.", s.Name),
 		Meaning: fmt.Sprintf("The CronJob %s in namespace %s (schedule %q, UTC) runs `pgops drill`: it downloads the newest dump from the backup bucket, checks it against its manifest, "+
 			"restores it into a scratch PostgreSQL, and compares the migration version, the row count of every table and a checksum of sample rows with the figures the backup recorded. "+
 			"It pushes %s to the Pushgateway (job %q) after every run: 1 when it passed, 0 when it failed. The newest run failed.",
@@ -167,7 +174,7 @@ func restoreDrillOverdue(s *spec.Service) *Alert {
 	d := s.Database.Drill
 	job := spec.DrillJobName(s)
 	maxAge := string(d.MaxAge)
-	return &Alert{
+	return withSignal(&Alert{
 		Name:    spec.PlatformAlertName(s, spec.AlertRestoreDrillOverdue),
 		Kind:    KindRestoreDrillOverdue,
 		Service: s,
@@ -191,10 +198,10 @@ func restoreDrillOverdue(s *spec.Service) *Alert {
 		},
 		Panel: PanelDrillAge,
 		Rules: []*Rule{{
-			Expr:        staleOrAbsent(s, spec.MetricDrillLastSuccess, d.MaxAge),
+			Expr:        stale(s, spec.MetricDrillLastSuccess, d.MaxAge),
 			For:         10 * time.Minute,
 			Severity:    spec.SeverityTicket,
-			Description: fmt.Sprintf("No restore drill of %s's database has passed for more than %s, or none has been seen for that long.", s.Name, maxAge),
+			Description: fmt.Sprintf("No restore drill of %s's database has passed for more than %s.", s.Name, maxAge),
 		}},
-	}
+	}, jobSignal(s, spec.MetricDrillLastSuccess, drillJob))
 }

@@ -18,12 +18,15 @@ type Group struct {
 
 // ruleNode is one recording or alerting rule as a rule file writes it.
 type ruleNode struct {
-	Record      string            `yaml:"record,omitempty" json:"record,omitempty"`
-	Alert       string            `yaml:"alert,omitempty" json:"alert,omitempty"`
-	Expr        string            `yaml:"expr" json:"expr"`
-	For         string            `yaml:"for,omitempty" json:"for,omitempty"`
-	Labels      map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
-	Annotations map[string]string `yaml:"annotations,omitempty" json:"annotations,omitempty"`
+	Record string `yaml:"record,omitempty" json:"record,omitempty"`
+	Alert  string `yaml:"alert,omitempty" json:"alert,omitempty"`
+	Expr   string `yaml:"expr" json:"expr"`
+	For    string `yaml:"for,omitempty" json:"for,omitempty"`
+	// KeepFiringFor is keep_firing_for, as rule files and the
+	// PrometheusRule CRD both spell it.
+	KeepFiringFor string            `yaml:"keep_firing_for,omitempty" json:"keep_firing_for,omitempty"`
+	Labels        map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
+	Annotations   map[string]string `yaml:"annotations,omitempty" json:"annotations,omitempty"`
 }
 
 // periodInterval is how often the error ratio over a whole SLO window is
@@ -65,7 +68,7 @@ func (m *Model) buildGroups(p *spec.Platform, e *spec.Environment, svc *Service)
 			if a.envRules == nil {
 				a.envRules = map[string][]*Rule{}
 			}
-			a.envRules[e.Name] = []*Rule{storageRule(p, e, s)}
+			a.envRules[e.Name] = storageRules(p, e, a)
 		}
 	}
 	var gs []Group
@@ -146,6 +149,9 @@ func (m *Model) Labels(e *spec.Environment, a *Alert, r *Rule) map[string]string
 	if r.Tier != nil {
 		l[LabelTier] = r.Tier.Name
 	}
+	if r.Absent {
+		l[LabelSignal] = SignalAbsent
+	}
 	return l
 }
 
@@ -162,12 +168,17 @@ func (m *Model) Annotations(e *spec.Environment, a *Alert, r *Rule) map[string]s
 func (m *Model) alertNodes(e *spec.Environment, a *Alert) []*ruleNode {
 	var nodes []*ruleNode
 	for _, r := range a.RulesIn(e) {
+		keep := ""
+		if r.KeepFiringFor > 0 {
+			keep = Window(r.KeepFiringFor)
+		}
 		nodes = append(nodes, &ruleNode{
-			Alert:       a.Name,
-			Expr:        r.Expr,
-			For:         Window(r.For),
-			Labels:      templateLiterals(m.Labels(e, a, r)),
-			Annotations: templateLiterals(m.Annotations(e, a, r)),
+			Alert:         a.Name,
+			Expr:          r.Expr,
+			For:           Window(r.For),
+			KeepFiringFor: keep,
+			Labels:        templateLiterals(m.Labels(e, a, r)),
+			Annotations:   templateLiterals(m.Annotations(e, a, r)),
 		})
 	}
 	return nodes

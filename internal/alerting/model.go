@@ -37,6 +37,10 @@ type Service struct {
 	SLOs []*SLO
 	// groups are the rule groups by environment name.
 	groups map[string][]Group
+	// specMetrics are the metrics the spec's own queries name, and
+	// specPatterns the selectors among them that choose metrics by
+	// pattern: the producer of both is the spec (see Producer).
+	specMetrics, specPatterns map[string]bool
 }
 
 // SLO is an SLO with the numbers its rules, panels and runbooks print.
@@ -75,6 +79,7 @@ func New(m *spec.Model) *Model {
 // environment but for the storage alert's rules (see Alert.RulesIn).
 func newService(s *spec.Service) *Service {
 	svc := &Service{Spec: s}
+	svc.specMetrics, svc.specPatterns = specMetrics(s)
 	for _, o := range s.SLOs {
 		slo := &SLO{Spec: o, Budget: round10(o.ErrorBudget())}
 		if a := burnAlert(s, slo); len(a.Rules) > 0 {
@@ -129,7 +134,31 @@ type Alert struct {
 	Rules []*Rule
 	// envRules are the storage alert's rules by environment name.
 	envRules map[string][]*Rule
+	// Signal is what the alert reads from a scheduled or external
+	// producer (a job, a component of the infrastructure layer); nil when
+	// the service or Prometheus produces all it reads. The alert then has
+	// a rule more, Rule.Absent, that opens a ticket when the signal has
+	// been absent for longer than the producer's period, unless
+	// AbsentWatchedBy names the alert of the same service that does so
+	// for the same producer.
+	Signal          *Signal
+	AbsentWatchedBy string
 }
+
+// Signal is the series an alert reads from a scheduled or external
+// producer, whose absence means that the producer is broken, or never ran.
+type Signal struct {
+	Metric string
+	// Selector picks the series of the alert's service; the storage
+	// alert's names the instance as InstancePlaceholder, which each
+	// environment's rule replaces with its own.
+	Selector string
+	Producer *Producer
+}
+
+// InstancePlaceholder stands, in a query the model writes for every
+// environment, for the environment's RDS instance of the service.
+const InstancePlaceholder = "<instance>"
 
 // RulesIn are the rules of alert a in environment e.
 func (a *Alert) RulesIn(e *spec.Environment) []*Rule {
@@ -157,4 +186,11 @@ type Rule struct {
 	// panels and runbooks use as they are.
 	Factor, Threshold float64
 	Description       string
+	// Absent marks the rule that fires when the alert's Signal has been
+	// absent for longer than its producer's period: a ticket, labelled
+	// LabelSignal=SignalAbsent.
+	Absent bool
+	// KeepFiringFor keeps the alert firing that long after its
+	// expression stops returning a result (see keepFiringFor).
+	KeepFiringFor time.Duration
 }

@@ -35,7 +35,12 @@ const (
 	LabelNamespace = "namespace" // the service's namespace
 	LabelSLO       = "slo"       // burn-rate alerts: the SLO
 	LabelTier      = "tier"      // burn-rate alerts: page-1h, page-6h, ticket-1d, ticket-3d
+	LabelSignal    = "signal"    // the rule of an alert that fires when its signal is absent: SignalAbsent
 )
+
+// SignalAbsent is the value of LabelSignal on the rule that fires when an
+// alert's signal has been absent for longer than its producer's period.
+const SignalAbsent = "absent"
 
 // Names of the SLO recording rules, as Sloth users know them. Every series
 // carries the labels service and slo.

@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
 	"github.com/groundwork-dev/groundwork/internal/alerting"
@@ -22,13 +25,14 @@ type alertChange struct {
 
 // alertRule is what a reviewer compares of an alerting rule.
 type alertRule struct {
-	expr, forDur, severity string
+	expr, forDur, severity, keepFiringFor string
 }
 
 // alertChanges reads the rule files a plan changes (alerts/<env>/<svc>.rules.yaml)
 // before and after, and lists the alerting rules that differ in expression,
-// for: or severity, or that come or go. Text-only changes (descriptions,
-// links) are left to the file list.
+// for:, keep_firing_for or severity, or that come or go, with thresholds
+// old → new. Text-only changes (descriptions, links) are left to the file
+// list.
 func alertChanges(p *engine.Plan) []alertChange {
 	var out []alertChange
 	for _, ch := range p.Changes {
@@ -63,8 +67,11 @@ func alertChanges(p *engine.Plan) []alertChange {
 				if old.forDur != cur.forDur {
 					diffs = append(diffs, "for "+old.forDur+" → "+cur.forDur)
 				}
+				if old.keepFiringFor != cur.keepFiringFor {
+					diffs = append(diffs, "keep_firing_for "+cmp.Or(old.keepFiringFor, "0s")+" → "+cmp.Or(cur.keepFiringFor, "0s"))
+				}
 				if old.expr != cur.expr {
-					diffs = append(diffs, "expression")
+					diffs = append(diffs, exprChange(old.expr, cur.expr))
 				}
 				if len(diffs) == 0 {
 					continue
@@ -77,7 +84,8 @@ func alertChanges(p *engine.Plan) []alertChange {
 	return out
 }
 
-// alertRules indexes a rule file's alerting rules by name and tier.
+// alertRules indexes a rule file's alerting rules by name and tier, or
+// "signal absent" for the rule that fires when an alert's signal is absent.
 func alertRules(data []byte) map[[2]string]alertRule {
 	rules := map[[2]string]alertRule{}
 	var f struct {
@@ -89,7 +97,11 @@ func alertRules(data []byte) map[[2]string]alertRule {
 	for _, g := range f.Groups {
 		for _, r := range g.Rules {
 			if r.Alert != "" {
-				rules[[2]string{r.Alert, r.Labels[alerting.LabelTier]}] = alertRule{r.Expr, r.For, r.Labels[alerting.LabelSeverity]}
+				tier := r.Labels[alerting.LabelTier]
+				if sig := r.Labels[alerting.LabelSignal]; sig != "" {
+					tier = "signal " + sig
+				}
+				rules[[2]string{r.Alert, tier}] = alertRule{r.Expr, r.For, r.Labels[alerting.LabelSeverity], r.KeepFiringFor}
 			}
 		}
 	}
@@ -99,18 +111,123 @@ func alertRules(data []byte) map[[2]string]alertRule {
 // maxAlertRows keeps a PR comment readable; the file list has the rest.
 const maxAlertRows = 30
 
-func writeAlertChanges(w io.Writer, changes []alertChange) {
+// writeAlertChanges lists the rule changes, one row per alert, tier and
+// change with the environments it is made in (production in bold): an
+// objective changes the same thresholds in every environment.
+func writeAlertChanges(w io.Writer, changes []alertChange, production map[string]bool) {
 	if len(changes) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n<details><summary>Alerting rules: %d %s</summary>\n\n| environment | alert | tier | change |\n|---|---|---|---|\n",
+	type row struct {
+		alert, tier, what string
+		envs              []string
+	}
+	var rows []*row
+	index := map[[3]string]*row{}
+	for _, c := range changes {
+		k := [3]string{c.alert, c.tier, c.what}
+		r := index[k]
+		if r == nil {
+			r = &row{alert: c.alert, tier: c.tier, what: c.what}
+			index[k] = r
+			rows = append(rows, r)
+		}
+		env := c.env
+		if production[env] {
+			env = "**" + env + "**"
+		}
+		r.envs = append(r.envs, env)
+	}
+	slices.SortStableFunc(rows, func(a, b *row) int {
+		return strings.Compare(a.alert+"\x00"+a.tier, b.alert+"\x00"+b.tier)
+	})
+	fmt.Fprintf(w, "\n<details><summary>Alerting rules: %d %s</summary>\n\n| alert | tier | change | environments |\n|---|---|---|---|\n",
 		len(changes), plural(len(changes), "change", "changes"))
-	for i, c := range changes {
+	for i, r := range rows {
 		if i == maxAlertRows {
-			fmt.Fprintf(w, "| … | and %d more | | |\n", len(changes)-maxAlertRows)
+			fmt.Fprintf(w, "| … | and %d more | | |\n", len(rows)-maxAlertRows)
 			break
 		}
-		fmt.Fprintf(w, "| %s | `%s` | %s | %s |\n", c.env, c.alert, c.tier, c.what)
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", r.alert, r.tier, r.what, strings.Join(r.envs, ", "))
 	}
 	fmt.Fprintln(w, "\n</details>")
+}
+
+// exprChange says how an alerting rule's expression changed: its
+// thresholds old → new when only they differ (an objective or a burn-rate
+// factor), else "expression", with the thresholds when they differ too.
+func exprChange(before, after string) string {
+	tb, sb := thresholds(before)
+	ta, sa := thresholds(after)
+	same := slices.Equal(tb, ta)
+	switch {
+	case !same && sb == sa && sb != "":
+		return "threshold " + strings.Join(tb, ", ") + " → " + strings.Join(ta, ", ")
+	case !same && len(tb)+len(ta) > 0:
+		return "expression; threshold " + orNone(strings.Join(tb, ", "), "none") + " → " + orNone(strings.Join(ta, ", "), "none")
+	}
+	return "expression"
+}
+
+// thresholds returns the distinct constant sides of an expression's
+// comparisons, evaluated ("> 0.0144" for "> (14.4 * 0.001)"), and the
+// expression with them blanked out, to tell a threshold change from any
+// other. An expression that does not parse gives nothing.
+func thresholds(expr string) ([]string, string) {
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
+	if err != nil {
+		return nil, ""
+	}
+	var out []string
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		b, ok := n.(*parser.BinaryExpr)
+		if !ok || !b.Op.IsComparisonOperator() {
+			return nil
+		}
+		for _, side := range []*parser.Expr{&b.RHS, &b.LHS} {
+			if v, ok := constant(*side); ok {
+				t := b.Op.String() + " " + strconv.FormatFloat(v, 'g', 4, 64)
+				if !slices.Contains(out, t) {
+					out = append(out, t)
+				}
+				*side = &parser.NumberLiteral{Val: 0}
+				break
+			}
+		}
+		return nil
+	})
+	return out, e.String()
+}
+
+// constant evaluates an expression made only of numbers and arithmetic.
+func constant(e parser.Expr) (float64, bool) {
+	switch e := e.(type) {
+	case *parser.NumberLiteral:
+		return e.Val, true
+	case *parser.ParenExpr:
+		return constant(e.Expr)
+	case *parser.UnaryExpr:
+		v, ok := constant(e.Expr)
+		if e.Op == parser.SUB {
+			v = -v
+		}
+		return v, ok
+	case *parser.BinaryExpr:
+		l, lok := constant(e.LHS)
+		r, rok := constant(e.RHS)
+		if !lok || !rok {
+			return 0, false
+		}
+		switch e.Op {
+		case parser.ADD:
+			return l + r, true
+		case parser.SUB:
+			return l - r, true
+		case parser.MUL:
+			return l * r, true
+		case parser.DIV:
+			return l / r, true
+		}
+	}
+	return 0, false
 }

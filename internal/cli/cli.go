@@ -53,9 +53,9 @@ Flags:
 
 // commandHelp is what `groundwork CMD --help` prints.
 var commandHelp = map[string]string{
-	"generate": "usage: groundwork [-C DIR] generate\n\nWrite every generated file that changed, remove orphans, and never touch a file\ngroundwork did not write. A wrong spec writes nothing (exit 2).\n",
+	"generate": "usage: groundwork [-C DIR] generate [--verbose]\n\nWrite every generated file that changed, remove orphans, and never touch a file\ngroundwork did not write. A wrong spec writes nothing (exit 2). Up to 50 changed\nfiles and 10 services not deployed yet are named; --verbose names all of them.\n",
 	"verify":   "usage: groundwork [-C DIR] verify\n\nExit 1 naming each generated file that is stale, hand-edited, orphaned or\nmissing, with a diff; exit 0 when the tree is what the specs generate.\n",
-	"diff":     "usage: groundwork [-C DIR] diff [--markdown]\n\nPrint what generate would change, as a unified diff; --markdown prints the\npull-request summary instead.\n",
+	"diff":     "usage: groundwork [-C DIR] diff [--markdown [--base DIR]] [--exit-code]\n\nPrint what generate would change, as a unified diff (an added or removed file\nby its name and size); --markdown prints the pull-request summary instead, and\n--base DIR, a checkout of the base branch, starts it with each spec field\nedited, old -> new. Exit 0 either way, or with --exit-code 1 when something\nwould change, like git diff --exit-code.\n",
 	"explain":  "usage: groundwork [-C DIR] explain PATH\n\nFor a generated file, the spec fields it is made from (file:line:col); for a\nspec, the files it makes. PATH is relative to the repository root.\n",
 	"release":  releaseUsage,
 	"partner":  partnerUsage,

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,22 +11,40 @@ import (
 	"strings"
 
 	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/spec"
+	"github.com/groundwork-dev/groundwork/internal/tree"
 )
 
 func (c *command) diff(args []string) int {
 	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	markdown := fs.Bool("markdown", false, "print a pull-request comment instead of a unified diff")
+	exitCode := fs.Bool("exit-code", false, "exit 1 when generate would change something, like git diff --exit-code")
+	base := fs.String("base", "", "with --markdown, a checkout of the base branch (only its specs/ are read): the summary starts with each spec field edited, old → new")
 	if err := fs.Parse(args); err != nil || !c.noArgs("diff", fs.Args()) {
 		return ExitInput
 	}
-	_, p, code := c.plan()
+	m, p, code := c.plan()
 	if code != ExitOK {
 		return code
 	}
+	// Like git diff: 0 whether or not there are differences, unless asked.
+	result := ExitOK
+	if *exitCode && (len(p.Changes) > 0 || len(p.Unowned) > 0) {
+		result = ExitFindings
+	}
 	if *markdown {
-		writeMarkdown(c.stdout, p)
-		return ExitOK
+		var fields []fieldChange
+		if *base != "" {
+			old, err := loadBase(*base)
+			if err != nil {
+				fmt.Fprintf(c.stderr, "groundwork: --base %s: %v; the summary leaves the spec changes out\n", *base, err)
+			} else {
+				fields = specChanges(old, m)
+			}
+		}
+		writeMarkdown(c.stdout, p, fields)
+		return result
 	}
 	for _, ch := range p.Changes {
 		c.unifiedDiff(ch)
@@ -33,26 +52,57 @@ func (c *command) diff(args []string) int {
 	for _, path := range p.Unowned {
 		fmt.Fprintf(c.stderr, "%s: in the way: not written by groundwork; generate will refuse to overwrite it\n", path)
 	}
-	return ExitOK
+	return result
 }
 
 // writeMarkdown writes the summary a reviewer reads before the diff: counts
 // per artifact kind, then production and deletions called out, then files.
-func writeMarkdown(w io.Writer, p *engine.Plan) {
+// The spec fields edited come first when known (diff --base), then each
+// consequence in the terms of what consumes it: alerting rules, Terraform
+// resources, workflow jobs, Flux objects, flags.
+func writeMarkdown(w io.Writer, p *engine.Plan, fields []fieldChange) {
 	if len(p.Changes) == 0 && len(p.Unowned) == 0 {
 		fmt.Fprintln(w, "### groundwork: no generated file changes")
+		writeSpecChanges(w, fields)
 		return
 	}
 	n := len(p.Changes)
-	fmt.Fprintf(w, "### groundwork: %d generated %s change\n\n", n, plural(n, "file", "files"))
+	fmt.Fprintf(w, "### groundwork: %d generated %s change\n", n, plural(n, "file", "files"))
+	writeSpecChanges(w, fields)
+	fmt.Fprintln(w)
 	s := summarise(p)
 	s.writeCounts(w)
 	alertChs := alertChanges(p)
 	flagChs := flagChanges(p)
+	objChs := objectChanges(p)
 	s.writeWarnings(w, p, alertChs, flagChs)
-	writeAlertChanges(w, alertChs)
+	writeAlertChanges(w, alertChs, productionEnvs(p))
+	writeObjectChanges(w, objChs)
 	writeFlagChanges(w, flagChs)
 	writeFiles(w, p)
+}
+
+// loadBase loads the specs of a checkout of the base branch. They are
+// read like the tree's own: nothing outside its specs/.
+func loadBase(dir string) (*spec.Model, error) {
+	t, err := tree.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	files, diags, err := spec.ReadFiles(t)
+	if err != nil {
+		return nil, err
+	}
+	if len(diags) > 0 {
+		return nil, fmt.Errorf("its specs do not load (%d mistakes)", len(diags))
+	}
+	m, err := spec.LoadFiles(files)
+	var sd spec.Diagnostics
+	if errors.As(err, &sd) {
+		return nil, fmt.Errorf("its specs do not load (%d mistakes)", len(sd))
+	}
+	return m, err
 }
 
 // summary is what the PR comment counts and calls out.
@@ -141,7 +191,8 @@ func (s *summary) writeWarnings(w io.Writer, p *engine.Plan, alertChs []alertCha
 	}
 }
 
-// writeFiles lists every changed file and the specs it comes from.
+// writeFiles lists every changed file and the specs it comes from; a file
+// from more than three is counted (groundwork explain names them).
 func writeFiles(w io.Writer, p *engine.Plan) {
 	fmt.Fprintf(w, "\n<details><summary>Files</summary>\n\n| file | change | from |\n|------|--------|------|\n")
 	for _, ch := range p.Changes {
@@ -149,11 +200,15 @@ func writeFiles(w io.Writer, p *engine.Plan) {
 		if ch.Production {
 			mark = " **production**"
 		}
-		specs := make([]string, len(ch.Specs))
-		for i, s := range ch.Specs {
-			specs[i] = "`" + s + "`"
+		from := fmt.Sprintf("%d specs", len(ch.Specs))
+		if len(ch.Specs) <= 3 {
+			specs := make([]string, len(ch.Specs))
+			for i, s := range ch.Specs {
+				specs[i] = "`" + s + "`"
+			}
+			from = strings.Join(specs, ", ")
 		}
-		fmt.Fprintf(w, "| `%s`%s | %s | %s |\n", ch.Path, mark, ch.Status, strings.Join(specs, ", "))
+		fmt.Fprintf(w, "| `%s`%s | %s | %s |\n", ch.Path, mark, ch.Status, from)
 	}
 	fmt.Fprintln(w, "\n</details>")
 }
@@ -200,4 +255,17 @@ func paths(chs []engine.Change) string {
 		out = append(out, "`"+ch.Path+"`")
 	}
 	return strings.Join(out, ", ")
+}
+
+// productionEnvs names the environments whose folders hold production
+// files, as the plan marks them.
+func productionEnvs(p *engine.Plan) map[string]bool {
+	out := map[string]bool{}
+	for _, ch := range p.Changes {
+		if rest, ok := strings.CutPrefix(ch.Path, "alerts/"); ok && ch.Production {
+			env, _, _ := strings.Cut(rest, "/")
+			out[env] = true
+		}
+	}
+	return out
 }

@@ -9,9 +9,19 @@ import (
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
+// maxListed is how many changed files generate names one by one without
+// --verbose: a pull request's worth. A first run at a thousand services
+// writes tens of thousands, which git status lists better.
+const maxListed = 50
+
 func (c *command) generate(args []string) int {
-	if !c.noArgs("generate", args) {
-		return ExitInput
+	verbose := false
+	for _, a := range args {
+		if a != "-v" && a != "--verbose" {
+			fmt.Fprintf(c.stderr, "groundwork generate: unexpected argument %q; the only flag is --verbose\n", a)
+			return ExitInput
+		}
+		verbose = true
 	}
 	ctx, begin, end := c.interrupts()
 	defer end()
@@ -20,7 +30,7 @@ func (c *command) generate(args []string) int {
 		return code
 	}
 	if n, ok := c.unchanged(); ok {
-		c.undeployed(m)
+		c.undeployed(m, verbose)
 		fmt.Fprintf(c.stdout, "groundwork: 0 written, 0 removed, %d unchanged (specs and generator as in the last run)\n", n)
 		return ExitOK
 	}
@@ -50,24 +60,41 @@ func (c *command) generate(args []string) int {
 		} else if ch.HandEdited {
 			note = fmt.Sprintf(" (replaced a hand edit; edit %s instead)", strings.Join(ch.Specs, ", "))
 		}
-		fmt.Fprintf(c.stdout, "%-7s %s%s\n", ch.Status, ch.Path, note)
+		if verbose || len(p.Changes) <= maxListed || note != "" {
+			fmt.Fprintf(c.stdout, "%-7s %s%s\n", ch.Status, ch.Path, note)
+		}
 		if ch.Status == engine.Removed {
 			removed++
 		} else {
 			written++
 		}
 	}
-	c.undeployed(m)
+	c.undeployed(m, verbose)
 	c.remember(p.Lock())
-	fmt.Fprintf(c.stdout, "groundwork: %d written, %d removed, %d unchanged\n", written, removed, p.Unchanged)
+	listing := ""
+	if !verbose && len(p.Changes) > maxListed {
+		listing = " (--verbose names each file)"
+	}
+	fmt.Fprintf(c.stdout, "groundwork: %d written, %d removed, %d unchanged%s\n", written, removed, p.Unchanged, listing)
 	return ExitOK
 }
 
-// undeployed says which services are not deployed where. A service without a
-// digest in an environment's release record gets its namespace, identity and
-// secrets there, but no workload yet.
-func (c *command) undeployed(m *spec.Model) {
-	for _, line := range spec.Undeployed(m) {
-		fmt.Fprintln(c.stdout, line)
+// undeployed says which services are not deployed where: a service
+// without a digest in an environment's release record gets its namespace,
+// identity and secrets there, but no workload yet. A few are named; many
+// (a thousand services before their first release) are counted, and
+// --verbose names them.
+func (c *command) undeployed(m *spec.Model, verbose bool) {
+	lines := spec.Undeployed(m)
+	if verbose || len(lines) <= maxUndeployed {
+		for _, line := range lines {
+			fmt.Fprintln(c.stdout, line)
+		}
+		return
 	}
+	fmt.Fprintf(c.stdout, "groundwork: %d services are not deployed in some environment yet (no digest in its release record, so no workload there); --verbose names each\n", len(lines))
 }
+
+// maxUndeployed is how many "not deployed yet" lines generate prints
+// before it counts them instead.
+const maxUndeployed = 10

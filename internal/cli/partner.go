@@ -179,4 +179,3 @@ func resolvePartner(m *spec.Model, name, envName, service string) (*spec.Partner
 	}
 	return p, e, s, ""
 }
-

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pmezard/go-difflib/difflib"
-
 	"github.com/groundwork-dev/groundwork/internal/engine"
 )
 
@@ -67,29 +65,7 @@ func finding(ch engine.Change) string {
 	}
 }
 
-// unifiedDiff prints what generate would do to one file, as git would.
+// unifiedDiff prints what generate would do to one file (see writeUnified).
 func (c *command) unifiedDiff(ch engine.Change) {
-	if ch.Status == engine.Removed && ch.Old == nil {
-		fmt.Fprintf(c.stdout, "--- a/%s\n+++ /dev/null\n(contents not shown: not what groundwork wrote there)\n", ch.Path)
-		return
-	}
-	from, to := "a/"+ch.Path, "b/"+ch.Path
-	switch ch.Status {
-	case engine.Added:
-		from = "/dev/null"
-	case engine.Removed:
-		to = "/dev/null"
-	}
-	text, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A: difflib.SplitLines(string(ch.Old)), B: difflib.SplitLines(string(ch.New)),
-		FromFile: from, ToFile: to, Context: 3,
-	})
-	if err != nil {
-		fmt.Fprintf(c.stderr, "groundwork: diff of %s: %v\n", ch.Path, err)
-		return
-	}
-	fmt.Fprint(c.stdout, text)
-	if text != "" && !strings.HasSuffix(text, "\n") {
-		fmt.Fprintln(c.stdout)
-	}
+	writeUnified(c.stdout, ch)
 }

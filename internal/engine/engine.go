@@ -61,12 +61,20 @@ type Origin struct {
 
 // Rendered is a generated file as it must be on disk.
 type Rendered struct {
-	Path       string
-	Kind       string
-	Service    string // see File.Service
-	Origins    []Origin
-	Data       []byte
-	Production bool // made from, or deployed to, a production environment
+	Path    string
+	Kind    string
+	Service string // see File.Service
+	Origins []Origin
+	Data    []byte
+	// Production is set on a file of a production environment's deployed
+	// output (its folders, its release workflow): any change to it changes
+	// production.
+	Production bool
+	// sharesProduction is set on a file made from a production
+	// environment's specs among others' (deploy.yml, terraform/github):
+	// a change to it changes production when it names that environment.
+	sharesProduction bool
+	prod             *productionScope
 }
 
 // Specs lists the spec files of the file's origins.

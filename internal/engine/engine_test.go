@@ -50,9 +50,14 @@ func TestHeaders(t *testing.T) {
 			t.Errorf("%s:\n got %q\nwant %q", tc.path, got, tc.want)
 		}
 	}
-	many := headerLine([]string{"a", "b", "c", "d"})
-	if !strings.Contains(many, "4 specs") {
-		t.Errorf("header of a file from 4 specs = %q, want a count", many)
+	// Past two specs the header names none and counts none: adding a
+	// service must not rewrite a shared file's first line.
+	three, seven := headerLine([]string{"a", "b", "c"}), headerLine([]string{"a", "b", "c", "d", "e", "f", "g"})
+	if three != seven || strings.ContainsAny(seven, "0123456789") || !strings.Contains(seven, "groundwork explain") {
+		t.Errorf("headers of files from 3 and 7 specs = %q, %q; want one line, no count, pointing at explain", three, seven)
+	}
+	if two := headerLine([]string{"a", "b"}); !strings.Contains(two, "from a, b.") {
+		t.Errorf("header of a file from 2 specs = %q, want both named", two)
 	}
 }
 

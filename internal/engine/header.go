@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"fmt"
 	"path"
 	"strings"
 )
@@ -28,18 +27,14 @@ func comment(name string) (open, close string, ok bool) {
 }
 
 // headerLine is the ownership line of a file made from those specs. A file
-// made from many specs names how many, so that adding a service does not
-// rewrite the first line of every shared file.
+// made from one or two specs names them; any other says no count, so that
+// adding a service or an environment never rewrites the first line of a
+// shared file whose content it does not change. The lock keeps every source.
 func headerLine(specs []string) string {
-	from := "specs/"
-	switch {
-	case len(specs) == 0:
-	case len(specs) == 1:
-		from = specs[0]
-	case len(specs) <= 3:
+	from := "specs/ (run groundwork explain on this file)"
+	switch len(specs) {
+	case 1, 2:
 		from = strings.Join(specs, ", ")
-	default:
-		from = fmt.Sprintf("%d specs (run groundwork explain on this file)", len(specs))
 	}
 	return headerPrefix + " from " + from + ". DO NOT EDIT."
 }

@@ -34,6 +34,8 @@ type Change struct {
 	Specs      []string // the specs to edit instead of the file
 	Old, New   []byte
 	HandEdited bool // the disk differs from what groundwork last wrote there
+	// Production: the change alters a production environment's deployed
+	// output (see productionScope).
 	Production bool
 }
 
@@ -86,6 +88,9 @@ func Compare(t *tree.Tree, out *Output) (*Plan, error) {
 		old := disk[i]
 		entry, owned := lock.Files[f.Path]
 		c := Change{Path: f.Path, Kind: f.Kind, Specs: f.Specs(), Old: old, New: f.Data, Production: f.Production}
+		if f.sharesProduction && !bytes.Equal(old, f.Data) {
+			c.Production = f.prod.changesProduction(old, f.Data)
+		}
 		switch {
 		case old == nil:
 			c.Status = Added

@@ -73,7 +73,7 @@ func render(in Input, gens []Generator) (*Output, error) {
 		return nil, err
 	}
 
-	prodSpecs, prodDirs := production(m)
+	prod := newProductionScope(m)
 	out := &Output{}
 	owner := map[string]string{}
 	for i, files := range results {
@@ -91,29 +91,12 @@ func render(in Input, gens []Generator) (*Output, error) {
 			owner[f.Path] = kind
 			r := &Rendered{Path: f.Path, Kind: kind, Service: f.Service, Origins: normalise(f.Origins)}
 			r.Data = withHeader(f.Path, r.Specs(), f.Data)
-			for _, s := range r.Specs() {
-				r.Production = r.Production || prodSpecs[s]
-			}
-			for _, d := range prodDirs {
-				r.Production = r.Production || strings.HasPrefix(f.Path, d)
-			}
+			prod.classify(r)
 			out.Files = append(out.Files, r)
 		}
 	}
 	slices.SortFunc(out.Files, func(a, b *Rendered) int { return strings.Compare(a.Path, b.Path) })
 	return out, nil
-}
-
-// production lists the specs and output folders of production environments.
-func production(m *spec.Model) (specs map[string]bool, dirs []string) {
-	specs = map[string]bool{}
-	for _, e := range m.Environments {
-		if e.Production {
-			specs[e.Source.Path] = true
-			dirs = append(dirs, "environments/"+e.Name+"/")
-		}
-	}
-	return specs, dirs
 }
 
 // normalise merges origins by spec and sorts them, so that the lock and the

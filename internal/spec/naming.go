@@ -158,15 +158,20 @@ func SourceBranch(e *Environment) string {
 	return DefaultBranch
 }
 
-// BranchApprovals gives each source branch the most delivery.approvals of
-// the environments its commits reach: GitHub's environment reviewers let a
-// job through on one approval, so the count is enforced on the pull
+// MinReviews is the approving reviews every pull request into a protected
+// branch needs (modules/github's required_approving_review_count).
+const MinReviews = 1
+
+// BranchApprovals gives each source branch the approving reviews its pull
+// requests need: the most delivery.approvals of the environments its
+// commits reach, and at least MinReviews. GitHub's environment reviewers
+// let a job through on one approval, so the count is enforced on the pull
 // requests into the branch.
 func (m *Model) BranchApprovals() map[string]int {
 	out := map[string]int{}
 	for _, e := range m.Environments {
 		b := SourceBranch(e)
-		out[b] = max(out[b], e.Delivery.Approvals)
+		out[b] = max(out[b], e.Delivery.Approvals, MinReviews)
 	}
 	return out
 }

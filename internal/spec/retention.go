@@ -60,7 +60,9 @@ func SecretRecoveryDays(e *Environment) int {
 func ClusterLogGroup(e *Environment) string { return "/aws/eks/" + e.Cluster.Name + "/cluster" }
 
 // FlowLogGroup is the CloudWatch log group the VPC flow logs of e go to.
-func FlowLogGroup(p *Platform, e *Environment) string { return "/aws/vpc-flow-logs/" + p.Name + "-" + e.Name }
+func FlowLogGroup(p *Platform, e *Environment) string {
+	return "/aws/vpc-flow-logs/" + p.Name + "-" + e.Name
+}
 
 // DatabaseLogGroups are the CloudWatch log groups the database of s in e
 // exports its PostgreSQL and upgrade logs to.

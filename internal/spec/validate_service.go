@@ -260,6 +260,10 @@ func (c *checker) awsNames(m *Model, s *Service) {
 			c.errorf(s.Source, KindValue, "database", "IAM role name %q of the database jobs (in %s) is %d characters; IAM allows %d: shorten the service or environment name", r, e.Name, len(r), maxRoleName)
 			return
 		}
+		if r := CloudWatchExporterRoleName(m.Platform, e); len(r) > maxRoleName {
+			c.errorf(s.Source, KindValue, "database", "IAM role name %q of the CloudWatch exporter that watches the database (in %s) is %d characters; IAM allows %d: shorten the environment name", r, e.Name, len(r), maxRoleName)
+			return
+		}
 		if n := BackupBucketName(m.Platform, e, s); len(n) > maxBucketName {
 			c.errorf(s.Source, KindValue, "database", "backup bucket name %q (in %s) is %d characters; S3 allows %d: shorten the service or environment name", n, e.Name, len(n), maxBucketName)
 			return

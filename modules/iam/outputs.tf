@@ -22,3 +22,8 @@ output "database_jobs_role_arns" {
   description = "IRSA role ARN of each service's database jobs (grant, backup, restore drill), for the eks.amazonaws.com/role-arn annotation of their ServiceAccount."
   value       = { for svc, r in aws_iam_role.database_jobs : svc => r.arn }
 }
+
+output "cloudwatch_exporter_role_arn" {
+  description = "IRSA role ARN of the CloudWatch exporter, for the eks.amazonaws.com/role-arn annotation of its ServiceAccount; null without cloudwatch_exporter."
+  value       = try(aws_iam_role.cloudwatch_exporter[0].arn, null)
+}

@@ -267,3 +267,31 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "cloudwatch_exporter" {
+  description = "IRSA role of the CloudWatch exporter, or null for none. It is trusted only by system:serviceaccount:<namespace>:<service_account> and may call cloudwatch:GetMetricStatistics, which IAM cannot scope to a resource, in exactly the listed regions, and nothing else (see cloudwatch_exporter.tf)."
+  type = object({
+    role_name       = string
+    namespace       = string
+    service_account = string
+    regions         = list(string)
+  })
+  default = null
+
+  validation {
+    condition = var.cloudwatch_exporter == null ? true : alltrue([
+      can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.cloudwatch_exporter.namespace)),
+      can(regex("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", var.cloudwatch_exporter.service_account)),
+      can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.cloudwatch_exporter.role_name)),
+    ])
+    error_message = "cloudwatch_exporter: namespace and service_account must be valid Kubernetes names, and role_name 1-64 characters of letters, digits and +=,.@_-."
+  }
+
+  validation {
+    condition = var.cloudwatch_exporter == null ? true : (
+      length(try(var.cloudwatch_exporter.regions, [])) > 0 &&
+      alltrue([for r in try(var.cloudwatch_exporter.regions, []) : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", r))])
+    )
+    error_message = "cloudwatch_exporter.regions must list at least one AWS region (e.g. eu-west-1), without wildcards."
+  }
+}

@@ -230,6 +230,48 @@ deny contains msg if {
 
 exact_db_user(res) if regex.match(`^arn:aws[a-z-]*:rds-db:[a-z0-9-]+:[0-9]{12}:dbuser:[A-Za-z0-9-]+/[A-Za-z0-9_]+$`, res)
 
+# An identity policy may allow an action on every resource ("*") only when
+# IAM cannot scope that action to one: CloudWatch's metric reads, which
+# have no resource type (the CloudWatch exporter's role), and only in named
+# regions (aws:RequestedRegion), so that the grant stays the environment's.
+# Key, bucket and trust policies name principals: a "*" there is the
+# resource they are attached to, and they are left to the rules above.
+unscopable_reads := {"cloudwatch:GetMetricStatistics", "cloudwatch:GetMetricData", "cloudwatch:ListMetrics"}
+
+allows_everywhere(s) if {
+	object.get(s, "effect", null) != "Deny"
+	count(object.get(s, "principals", [])) == 0
+	"*" in object.get(s, "resources", [])
+}
+
+deny contains msg if {
+	some d in documents
+	some s in d.statements
+	allows_everywhere(s)
+	some a in object.get(s, "actions", [])
+	not a in unscopable_reads
+	msg := sprintf("%s: allows %s on every resource; only reads IAM cannot scope to a resource (%s) may name \"*\"", [d.address, a, concat(", ", sort(unscopable_reads))])
+}
+
+deny contains msg if {
+	some d in documents
+	some s in d.statements
+	allows_everywhere(s)
+	not region_pinned(s)
+	msg := sprintf("%s: allows %s on every resource in every region; pin aws:RequestedRegion to the environment's", [d.address, concat(", ", object.get(s, "actions", []))])
+}
+
+region_pinned(s) if {
+	some c in object.get(s, "condition", [])
+	c.variable == "aws:RequestedRegion"
+	c.test == "StringEquals"
+	count(c.values) > 0
+	every v in c.values {
+		not contains(v, "*")
+		not contains(v, "?")
+	}
+}
+
 # --- Secret values -------------------------------------------------------------
 
 # Pull requests plan with the plan role, running the branch's Terraform: what

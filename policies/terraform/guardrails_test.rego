@@ -92,10 +92,16 @@ connection_version := version(
 
 connect_doc := doc("service", [{"actions": ["rds-db:connect"], "resources": ["arn:aws:rds-db:eu-west-1:111111111111:dbuser:db-ABCDEFGHIJKL01234/api"]}])
 
+# What modules/iam renders for the CloudWatch exporter: the one read IAM
+# cannot scope, in one region.
+in_region(regions) := [{"test": "StringEquals", "variable": "aws:RequestedRegion", "values": regions}]
+
+cloudwatch_doc := doc("cloudwatch_exporter", [{"effect": "Allow", "actions": ["cloudwatch:GetMetricStatistics"], "resources": ["*"], "condition": in_region(["eu-west-1"])}])
+
 good_resources := [
 	db({}), bucket, pab, ownership, sse, bucket_policy, tls_doc,
 	trust("StringEquals", "repo:acme/platform:environment:prod"),
-	plan_role, plan_denies, connection_version, connect_doc,
+	plan_role, plan_denies, connection_version, connect_doc, cloudwatch_doc,
 ]
 
 plan(resources) := {"environment": env, "backend": backend, "repository": "acme/platform", "plan": {"resource_changes": resources}}
@@ -425,3 +431,40 @@ test_plan_role_exempts_a_longer_name if denied(
 	plan(replace("aws_iam_role_policy", denies_but(["arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/api/database-extra-*"]))),
 	"no inline policy denies secretsmanager:GetSecretValue on every resource",
 )
+
+# --- "*" only for reads IAM cannot scope, in named regions -----------------------
+
+with_doc(statements) := plan(array.concat(good_resources, [doc("exporter", statements)]))
+
+test_every_resource_for_a_scopable_action if denied(
+	with_doc([{"actions": ["cloudwatch:GetMetricStatistics", "logs:GetLogEvents"], "resources": ["*"], "condition": in_region(["eu-west-1"])}]),
+	"allows logs:GetLogEvents on every resource",
+)
+
+test_cloudwatch_read_in_every_region if denied(
+	with_doc([{"actions": ["cloudwatch:GetMetricData"], "resources": ["*"]}]),
+	"in every region",
+)
+
+test_cloudwatch_read_in_a_wildcard_region if denied(
+	with_doc([{"actions": ["cloudwatch:ListMetrics"], "resources": ["*"], "condition": in_region(["eu-*"])}]),
+	"in every region",
+)
+
+test_cloudwatch_read_with_another_condition if denied(
+	with_doc([{"actions": ["cloudwatch:GetMetricStatistics"], "resources": ["*"], "condition": [{"test": "StringLike", "variable": "aws:RequestedRegion", "values": ["eu-west-1"]}]}]),
+	"in every region",
+)
+
+test_cloudwatch_write_on_every_resource if denied(
+	with_doc([{"actions": ["cloudwatch:PutMetricData"], "resources": ["*"], "condition": in_region(["eu-west-1"])}]),
+	"allows cloudwatch:PutMetricData on every resource",
+)
+
+test_good_key_policy_on_every_resource_passes if {
+	count(terraform.deny) == 0 with input as with_doc([{"actions": ["kms:*"], "resources": ["*"], "principals": [{"type": "AWS", "identifiers": ["arn:aws:iam::111111111111:root"]}]}])
+}
+
+test_good_deny_on_every_resource_passes if {
+	count(terraform.deny) == 0 with input as with_doc([{"effect": "Deny", "actions": ["s3:*"], "resources": ["*"]}])
+}

@@ -141,6 +141,10 @@ func TestGeneratedDiffComment(t *testing.T) {
 		if !strings.Contains(string(comment), "generated file") || !strings.Contains(string(comment), "environments/prod/") {
 			t.Errorf("the comment does not name prod's changed files:\n%s", comment)
 		}
+		// --base: the comment starts with the spec field edited, old → new.
+		if !strings.Contains(string(comment), "| `specs/environments/prod.yaml` | `database.instanceClass` | `\"db.r6g.large\"` | `\"db.r6g.xlarge\"` |") {
+			t.Errorf("the comment does not say which spec field changed, old → new:\n%s", comment)
+		}
 	}
 	if ran == 0 {
 		t.Fatalf("no job of %s ran", workflows.ReviewPath)

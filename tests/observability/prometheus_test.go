@@ -40,7 +40,10 @@ type ruleFile struct {
 	Groups []struct {
 		Name     string
 		Interval string
-		Rules    []struct{ Record, Alert, Expr string }
+		Rules    []struct {
+			Record, Alert, Expr string
+			Labels              map[string]string
+		}
 	}
 }
 

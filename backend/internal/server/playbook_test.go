@@ -159,7 +159,9 @@ func followPlaybook(t *testing.T, book string) {
 	provoke := map[int]func() (int, string, http.Header){
 		400: func() (int, string, http.Header) { return try(key, "POST", "/orders", `{"bogus":1}`) },
 		401: func() (int, string, http.Header) { return try("", "GET", "/orders", "") },
-		403: func() (int, string, http.Header) { return try(probeKey, "POST", "/orders", `{"sku":"demo-widget","qty":1}`) },
+		403: func() (int, string, http.Header) {
+			return try(probeKey, "POST", "/orders", `{"sku":"demo-widget","qty":1}`)
+		},
 		404: func() (int, string, http.Header) { return try(key, "GET", "/orders/987654321", "") },
 	}
 	for _, row := range rows {

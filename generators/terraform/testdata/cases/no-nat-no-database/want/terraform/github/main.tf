@@ -18,6 +18,6 @@ module "github" {
     }
   }
   branch_approvals = {
-    main = 0
+    main = 1
   }
 }

@@ -1,0 +1,534 @@
+package alerting
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/groundwork-dev/groundwork/backend/metrics"
+	"github.com/groundwork-dev/groundwork/internal/spec"
+)
+
+// An alert on a metric that nothing deploys stays quiet while it looks like
+// coverage. The catalogue below says, for every metric a generated rule,
+// alert or dashboard names, what produces it; a generated query that names
+// a metric no producer of its environment makes fails generation
+// (Unproduced), and an alert whose producer is scheduled or external fires
+// a ticket of its own when that producer's series have been absent for
+// longer than it may be quiet (Signal).
+
+// ProducerKind says what kind of thing produces a metric: who deploys it,
+// and who notices when it stops.
+type ProducerKind string
+
+const (
+	// ProducedByService: the service's own pods, instrumented with
+	// backend/metrics, scraped through the ServiceMonitor of its apps/
+	// folder. TargetDown sees them stop.
+	ProducedByService ProducerKind = "service"
+	// ProducedByPrometheus: Prometheus itself, which records up for every
+	// target and the recording rules of the service's rule file. Its own
+	// death is kube-prometheus-stack's Watchdog's to report.
+	ProducedByPrometheus ProducerKind = "prometheus"
+	// ProducedByComponent: a component that the environment's
+	// infrastructure layer installs as a HelmRelease.
+	ProducedByComponent ProducerKind = "component"
+	// ProducedByJob: a program the platform runs on a schedule, which
+	// pushes its results to the Pushgateway.
+	ProducedByJob ProducerKind = "job"
+	// ProducedBySpec: a metric that the service spec's own queries name
+	// (custom SLIs, spec alerts). The service's team deploys what exports
+	// it; Groundwork neither knows nor watches it.
+	ProducedBySpec ProducerKind = "spec"
+)
+
+// Producer is what makes a metric.
+type Producer struct {
+	Kind ProducerKind
+	// Name says who produces the metric, as a sentence names it, and
+	// Detail how, for a runbook's table (see Describe).
+	Name, Detail string
+	// Release is, for a component, the HelmRelease (in the monitoring
+	// namespace of the infrastructure layer) that installs it.
+	Release string
+	// Job is, for a job, the CronJob of service s that runs it.
+	Job func(s *spec.Service) string
+	// Period is, for a component or a job, how long its series of
+	// service s may be absent while it works: absent for longer, it is
+	// broken (see Signal).
+	Period func(s *spec.Service) time.Duration
+	// Fix lists, for a component or a job, what to check when its series
+	// are absent, most likely first.
+	Fix func(s *spec.Service) []string
+	// deployed reports whether an environment of m deploys the producer;
+	// nil for one that every environment has.
+	deployed func(m *spec.Model) bool
+}
+
+// External reports whether the producer is scheduled or external to the
+// service and to Prometheus: its absence is seen only by an alert of its
+// own.
+func (p *Producer) External() bool {
+	return p.Kind == ProducedByComponent || p.Kind == ProducedByJob
+}
+
+// Deployed reports whether the environments of m deploy the producer.
+// Every environment of a model deploys the same infrastructure: what
+// depends on the services (the Pushgateway, the CloudWatch exporter)
+// depends on whether any has a database, which is the same everywhere.
+func (p *Producer) Deployed(m *spec.Model) bool { return p.deployed == nil || p.deployed(m) }
+
+// HasDatabase reports whether a service of m has a database: the
+// environments of m then run the Pushgateway its jobs push to and the
+// CloudWatch exporter that watches its RDS instance.
+func HasDatabase(m *spec.Model) bool {
+	return slices.ContainsFunc(m.Services, func(s *spec.Service) bool { return s.Database != nil })
+}
+
+// kubePrometheusStack is the release that installs Prometheus,
+// kube-state-metrics, node-exporter and the kubelet's scrape config.
+const kubePrometheusStack = spec.PrometheusStackRelease
+
+// Periods of the external producers.
+const (
+	// ksmPeriod: kube-prometheus-stack scrapes kube-state-metrics every
+	// 30s; ten minutes without a series of a namespace is not a restart.
+	ksmPeriod = 10 * time.Minute
+	// cloudWatchPeriod: the exporter reads CloudWatch every
+	// CloudWatchInterval, a statistic of the last CloudWatchLength;
+	// thirty minutes is six reads in a row that returned nothing.
+	cloudWatchPeriod = 30 * time.Minute
+)
+
+// The CloudWatch exporter's reads: every CloudWatchInterval it asks for
+// each metric's statistic over periods of CloudWatchPeriod seconds in the
+// last CloudWatchLength seconds, and exports the newest. RDS publishes its
+// metrics every minute, a few minutes late.
+const (
+	CloudWatchInterval = 5 * time.Minute
+	CloudWatchPeriod   = 300
+	CloudWatchLength   = 600
+)
+
+var (
+	kubeStateMetrics = &Producer{
+		Kind:    ProducedByComponent,
+		Name:    "kube-state-metrics",
+		Detail:  "which kube-prometheus-stack installs",
+		Release: kubePrometheusStack,
+		Period:  func(*spec.Service) time.Duration { return ksmPeriod },
+		Fix: func(s *spec.Service) []string {
+			return []string{
+				fmt.Sprintf("`kubectl -n %s get pods -l app.kubernetes.io/name=kube-state-metrics`: it should be Running and ready; its logs say why not.", spec.MonitoringNamespace),
+				"`up{job=\"kube-state-metrics\"}` in Prometheus: 0 or nothing means Prometheus cannot scrape it (its ServiceMonitor, a network policy).",
+				fmt.Sprintf("`kubectl get namespace %s`: the series are per namespace, and a namespace Flux has not created yet has none.", spec.Namespace(s)),
+			}
+		},
+	}
+	kubelet = &Producer{
+		Kind:    ProducedByComponent,
+		Name:    "the kubelet's cAdvisor",
+		Detail:  "which kube-prometheus-stack scrapes",
+		Release: kubePrometheusStack,
+	}
+	nodeExporter = &Producer{
+		Kind:    ProducedByComponent,
+		Name:    "node-exporter",
+		Detail:  "which kube-prometheus-stack installs",
+		Release: kubePrometheusStack,
+	}
+	pushgateway = &Producer{
+		Kind:     ProducedByComponent,
+		Name:     "the Pushgateway",
+		Detail:   "for every group pushed to it",
+		Release:  spec.PushgatewayName,
+		deployed: HasDatabase,
+	}
+	cloudWatchExporter = &Producer{
+		Kind:     ProducedByComponent,
+		Name:     "the CloudWatch exporter (YACE)",
+		Detail:   "reading the RDS instance's metrics from CloudWatch",
+		Release:  spec.CloudWatchExporterName,
+		deployed: HasDatabase,
+		Period:   func(*spec.Service) time.Duration { return cloudWatchPeriod },
+		Fix: func(*spec.Service) []string {
+			ns, name := spec.MonitoringNamespace, spec.CloudWatchExporterName
+			return []string{
+				fmt.Sprintf("`kubectl -n %s get pods -l app.kubernetes.io/instance=%s`: it should be Running and ready.", ns, name),
+				fmt.Sprintf("`kubectl -n %s logs deploy/%s`: an AccessDenied names the action its IAM role (Terraform, module iam, cloudwatch_exporter) lacks; no datapoints means CloudWatch has none for the instance (a wrong identifier, an instance not created yet).", ns, name),
+				fmt.Sprintf("`flux -n %s get helmreleases %s`: a release that failed to install or upgrade runs nothing.", ns, name),
+				"`up{job=\"" + name + "\"}` in Prometheus: 0 or nothing means Prometheus cannot scrape it.",
+			}
+		},
+	}
+	backupJob = &Producer{
+		Kind:     ProducedByJob,
+		Name:     "the backup CronJob",
+		Detail:   "running pgops backup, through the Pushgateway",
+		Job:      spec.BackupJobName,
+		deployed: HasDatabase,
+		Period:   func(s *spec.Service) time.Duration { return s.Database.Backup.MaxAge.Value() },
+		Fix: func(s *spec.Service) []string {
+			ns, job := spec.Namespace(s), spec.BackupJobName(s)
+			return []string{
+				noJobs(ns, job),
+				fmt.Sprintf("`kubectl -n %s describe cronjob %s`: its last schedule time and events say whether it ran; `kubectl -n %s get jobs` lists its runs, whose logs end with what failed.", ns, job, ns),
+				fmt.Sprintf("If runs complete, the push did not arrive: `kubectl -n %s get pods` for %s, and the network policy that lets the jobs reach it.", spec.MonitoringNamespace, spec.PushgatewayName),
+			}
+		},
+	}
+	drillJob = &Producer{
+		Kind:     ProducedByJob,
+		Name:     "the restore drill CronJob",
+		Detail:   "running pgops drill, through the Pushgateway",
+		Job:      spec.DrillJobName,
+		deployed: HasDatabase,
+		Period:   func(s *spec.Service) time.Duration { return s.Database.Drill.MaxAge.Value() },
+		Fix: func(s *spec.Service) []string {
+			ns, job := spec.Namespace(s), spec.DrillJobName(s)
+			return []string{
+				noJobs(ns, job),
+				fmt.Sprintf("`kubectl -n %s describe cronjob %s`: its last schedule time and events say whether it ran; `kubectl -n %s get jobs` lists its runs, whose logs end with the drill's report.", ns, job, ns),
+				fmt.Sprintf("If drills complete, the push did not arrive: `kubectl -n %s get pods` for %s, and the network policy that lets the jobs reach it.", spec.MonitoringNamespace, spec.PushgatewayName),
+			}
+		},
+	}
+	serviceItself = &Producer{
+		Kind:   ProducedByService,
+		Name:   "the service's own pods",
+		Detail: "instrumented with backend/metrics, scraped through its ServiceMonitor",
+	}
+	prometheusItself = &Producer{
+		Kind:    ProducedByPrometheus,
+		Name:    "Prometheus itself",
+		Detail:  "for every target it scrapes",
+		Release: kubePrometheusStack,
+	}
+	recordingRules = &Producer{
+		Kind: ProducedByPrometheus,
+		Name: "the recording rules of the service's rule file",
+	}
+	specQueries = &Producer{
+		Kind:   ProducedBySpec,
+		Name:   "the service spec's own queries",
+		Detail: "its team deploys what exports it",
+	}
+)
+
+// catalogue maps the metrics that generated queries name, beside the
+// service's own (backend/metrics) and the recording rules, to their
+// producers. Nothing but this list may name a metric of the cluster or of
+// the cloud: a new alert on one adds its line here, with who deploys it.
+var catalogue = map[string]*Producer{
+	"up": prometheusItself,
+
+	// kube-state-metrics: objects of the Kubernetes API.
+	"kube_pod_status_ready":                    kubeStateMetrics,
+	"kube_pod_container_status_waiting_reason": kubeStateMetrics,
+	"kube_pod_container_status_restarts_total": kubeStateMetrics,
+	"kube_namespace_status_phase":              kubeStateMetrics,
+	"kube_deployment_status_replicas":          kubeStateMetrics,
+
+	// The kubelet (cAdvisor) and node-exporter.
+	"container_cpu_usage_seconds_total":  kubelet,
+	"container_memory_working_set_bytes": kubelet,
+	"node_filesystem_avail_bytes":        nodeExporter,
+
+	// The Pushgateway's own series: when it last received each group.
+	"push_time_seconds": pushgateway,
+
+	// The database jobs (backend/cmd/pgops).
+	spec.MetricBackupLastSuccess:  backupJob,
+	spec.MetricBackupSize:         backupJob,
+	spec.MetricBackupDuration:     backupJob,
+	spec.MetricBackupLastFailure:  backupJob,
+	spec.MetricDrillLastSuccess:   drillJob,
+	spec.MetricDrillLastFailure:   drillJob,
+	spec.MetricDrillDuration:      drillJob,
+	spec.MetricDrillRPO:           drillJob,
+	spec.MetricDrillLastRunPassed: drillJob,
+
+	// CloudWatch, through the exporter.
+	spec.RDSFreeStorage.Series: cloudWatchExporter,
+}
+
+// recorded are the names of the recording rules every SLO writes.
+var recorded = func() map[string]bool {
+	out := map[string]bool{recordBadEvents: true, recordTotalEvents: true, recordObjective: true,
+		RecordErrorBudget: true, RecordPeriodError: true, RecordBudgetRemaining: true}
+	for _, w := range Windows() {
+		out[RecordErrorRatio(w)] = true
+	}
+	return out
+}()
+
+// Producer is what produces metric for service s: a metric the service
+// spec names is the spec's, whatever else also exports it; nil when
+// nothing does.
+func (m *Model) Producer(s *spec.Service, metric string) *Producer {
+	if svc := m.services[s]; svc != nil && svc.specMetrics[metric] {
+		return specQueries
+	}
+	if p, ok := catalogue[metric]; ok {
+		return p
+	}
+	if recorded[metric] {
+		return recordingRules
+	}
+	if metrics.Exported(metric) {
+		return serviceItself
+	}
+	return nil
+}
+
+// MetricNames are the metric names expr selects, sorted: the names of its
+// vector selectors and their __name__ equality matchers. patterns are the
+// selectors that choose metrics by a regular expression, which no
+// catalogue can answer for.
+//
+// It reads the tokens of Prometheus's own lexer rather than building the
+// parser's tree: every render checks every generated query, and the tree
+// costs ten times as much, most of it compiling the regular expressions of
+// label matchers that the names do not depend on. A name is an identifier
+// outside braces that is neither a function (followed by a parenthesis) nor
+// a label of a grouping clause (by, without, on, ignoring, group_left,
+// group_right); inside braces, __name__'s value. The tests read the
+// rendered tree with the parser itself (generators/producers_test.go).
+func MetricNames(expr string) (names, patterns []string, err error) {
+	var items []parser.Item
+	l := parser.Lex(expr)
+	for {
+		var it parser.Item
+		l.NextItem(&it)
+		if it.Typ == parser.EOF {
+			break
+		}
+		if it.Typ == parser.ERROR {
+			return nil, nil, fmt.Errorf("%s at position %d", it.Val, it.Pos)
+		}
+		if it.Typ != parser.COMMENT {
+			items = append(items, it)
+		}
+	}
+	braces, grouping := 0, false
+	for i := 0; i < len(items); i++ {
+		it := items[i]
+		switch it.Typ {
+		case parser.LEFT_BRACE:
+			braces++
+		case parser.RIGHT_BRACE:
+			braces--
+		case parser.BY, parser.WITHOUT, parser.ON, parser.IGNORING, parser.GROUP_LEFT, parser.GROUP_RIGHT:
+			grouping = i+1 < len(items) && items[i+1].Typ == parser.LEFT_PAREN
+		case parser.RIGHT_PAREN:
+			grouping = false
+		case parser.IDENTIFIER, parser.METRIC_IDENTIFIER:
+			switch {
+			case braces > 0 && it.Val == model.MetricNameLabel && i+2 < len(items):
+				op, val := items[i+1], items[i+2]
+				if op.Typ == parser.EQL && val.Typ == parser.STRING {
+					names = append(names, unquote(val.Val))
+				} else {
+					patterns = append(patterns, selectorAround(items, i))
+				}
+			case braces > 0, grouping:
+			case i+1 < len(items) && items[i+1].Typ == parser.LEFT_PAREN: // a function
+			default:
+				names = append(names, it.Val)
+			}
+		}
+	}
+	slices.Sort(names)
+	slices.Sort(patterns)
+	return slices.Compact(names), slices.Compact(patterns), nil
+}
+
+// unquote is a string token's value.
+func unquote(s string) string {
+	if v, err := strconv.Unquote(s); err == nil {
+		return v
+	}
+	return strings.Trim(s, "'\"`")
+}
+
+// selectorAround is the text of the braces around token i, for a message.
+func selectorAround(items []parser.Item, i int) string {
+	from, to := i, i
+	for from > 0 && items[from].Typ != parser.LEFT_BRACE {
+		from--
+	}
+	for to < len(items)-1 && items[to].Typ != parser.RIGHT_BRACE {
+		to++
+	}
+	var b strings.Builder
+	for _, it := range items[from : to+1] {
+		b.WriteString(it.Val)
+	}
+	return b.String()
+}
+
+// specMetrics are the metrics that the queries of service s's spec name
+// (custom SLIs, spec alerts), and the selectors among them that choose
+// metrics by pattern: they are the spec's, its team's to produce.
+func specMetrics(s *spec.Service) (map[string]bool, map[string]bool) {
+	var qs []string
+	for _, o := range s.SLOs {
+		if !o.SLI.Custom() {
+			continue
+		}
+		for _, q := range []string{o.SLI.Errors, o.SLI.Total} {
+			if r, err := spec.RenderSLIQuery(q, "5m"); err == nil { // validation has rendered every custom query
+				qs = append(qs, r)
+			}
+		}
+	}
+	for _, a := range s.Alerts {
+		qs = append(qs, a.Expr)
+	}
+	names, patterns := map[string]bool{}, map[string]bool{}
+	for _, q := range qs {
+		ns, ps, err := MetricNames(q)
+		if err != nil {
+			continue // validation has parsed every query of the spec
+		}
+		for _, n := range ns {
+			names[n] = true
+		}
+		for _, p := range ps {
+			patterns[p] = true
+		}
+	}
+	return names, patterns
+}
+
+// Query is one generated query to check: where it is, for the message, and
+// its PromQL.
+type CheckedQuery struct {
+	Where string // e.g. rule ApiTargetDown (group api-alerts) of alerts/prod/api.rules.yaml
+	Expr  string
+}
+
+// Unproduced checks that every metric the queries of service s name has a
+// producer that environments of m deploy, or is the spec's own; it returns
+// one error per query and metric that has none, naming both. A query is
+// parsed once however many times it is given. A generated query that
+// selects metrics by pattern is refused too: no catalogue can say what
+// produces it.
+func (m *Model) Unproduced(sm *spec.Model, s *spec.Service, queries []CheckedQuery) []error {
+	svc := m.services[s]
+	type parsed struct {
+		names, patterns []string
+		err             error
+	}
+	cache := map[string]*parsed{}
+	var errs []error
+	for _, q := range queries {
+		p := cache[q.Expr]
+		if p == nil {
+			p = &parsed{}
+			p.names, p.patterns, p.err = MetricNames(q.Expr)
+			cache[q.Expr] = p
+		}
+		if p.err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q does not parse: %w", q.Where, q.Expr, p.err))
+			continue
+		}
+		for _, pat := range p.patterns {
+			if svc == nil || !svc.specPatterns[pat] {
+				errs = append(errs, fmt.Errorf("%s: %s selects metrics by a pattern, so no producer can be known for them; name the metrics", q.Where, pat))
+			}
+		}
+		for _, n := range p.names {
+			pr := m.Producer(s, n)
+			switch {
+			case pr == nil:
+				spec := "no service spec names it"
+				if s != nil {
+					spec = s.Source.Path + " does not name it"
+				}
+				errs = append(errs, fmt.Errorf("%s names metric %s, which nothing produces: no service, job, component or recording rule of the catalogue (internal/alerting/producers.go) exports it, and %s", q.Where, n, spec))
+			case !pr.Deployed(sm):
+				errs = append(errs, fmt.Errorf("%s names metric %s, produced by %s, which these environments do not deploy", q.Where, n, pr.Name))
+			}
+		}
+	}
+	return errs
+}
+
+// RuleQueries are the queries of service s's rules in every environment
+// and of its runbooks' diagnosis, each with where it is.
+func (m *Model) RuleQueries(sm *spec.Model, s *spec.Service) []CheckedQuery {
+	var qs []CheckedQuery
+	for _, e := range sm.Environments {
+		file := RuleFilePath(e, s)
+		for _, g := range m.Groups(e, s) {
+			for _, r := range g.Rules {
+				name := r.Record
+				kind := "recording rule"
+				if r.Alert != "" {
+					name, kind = r.Alert, "rule"
+					if r.Labels[LabelTier] != "" {
+						name += " " + r.Labels[LabelTier]
+					}
+					if r.Labels[LabelSignal] != "" {
+						name += " (signal " + r.Labels[LabelSignal] + ")"
+					}
+				}
+				qs = append(qs, CheckedQuery{Where: fmt.Sprintf("%s %s (group %s) of %s", kind, name, g.Name, file), Expr: r.Expr})
+			}
+		}
+	}
+	for _, a := range m.Alerts(s) {
+		for _, q := range a.Diagnosis {
+			qs = append(qs, CheckedQuery{Where: fmt.Sprintf("the runbook of %s (query %q)", a.Name, q.Title), Expr: q.Expr})
+		}
+	}
+	return qs
+}
+
+// Reads lists the metrics that alert a reads in environments envs, sorted:
+// those its rules name and, for a burn-rate alert, those its SLO's
+// recording rules read.
+func (a *Alert) Reads(envs []*spec.Environment) []string {
+	var exprs []string
+	for _, e := range envs {
+		for _, r := range a.RulesIn(e) {
+			exprs = append(exprs, r.Expr)
+		}
+	}
+	if a.SLO != nil {
+		sli := SLIOf(a.Service, a.SLO)
+		exprs = append(exprs, sli.Bad("5m"), sli.Total("5m"))
+	}
+	var out []string
+	for _, x := range exprs {
+		names, _, err := MetricNames(x)
+		if err == nil {
+			out = append(out, names...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Label names the producer of service s's metrics: a job by its CronJob.
+func (p *Producer) Label(s *spec.Service) string {
+	if p.Kind == ProducedByJob {
+		return p.Name + " " + p.Job(s)
+	}
+	return p.Name
+}
+
+// Describe says, for a runbook, who produces the metric for service s, and
+// how.
+func (p *Producer) Describe(s *spec.Service) string {
+	if p.Detail == "" {
+		return p.Label(s)
+	}
+	return p.Label(s) + ", " + p.Detail
+}

@@ -1,0 +1,53 @@
+package markdown
+
+import "testing"
+
+func TestEsc(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"kubectl -n api logs <pod> --previous", `kubectl -n api logs \<pod\> --previous`},
+		{"specs/releases/<env>.yaml", `specs/releases/\<env\>.yaml`},
+		{"db_pool_acquired_connections over _x_", `db_pool_acquired_connections over \_x\_`},
+		{"fires when `a < b * 2` has held", "fires when `a < b * 2` has held"},
+		{"a `` b ` c `` d", "a `` b ` c `` d"},
+		{"a stray ` tick", "a stray \\` tick"},
+		{"[x](y) *b*", `\[x\](y) \*b\*`},
+		{"R&D &amp; co", `R&D \&amp; co`},
+		{"two\nlines", "two lines"},
+		{`back\slash`, `back\\slash`},
+	}
+	for _, tt := range tests {
+		if got := Esc(tt.in); got != tt.want {
+			t.Errorf("Esc(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestLead(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"# not a heading", `\# not a heading`},
+		{"1. not a list", `1\. not a list`},
+		{"- not a list", `\- not a list`},
+		{"api is down", "api is down"},
+	}
+	for _, tt := range tests {
+		if got := lead(tt.in); got != tt.want {
+			t.Errorf("lead(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestCode(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"x", "`x`"},
+		{"a`b", "``a`b``"},
+		{"`a", "`` `a ``"},
+	}
+	for _, tt := range tests {
+		if got := Code(tt.in); got != tt.want {
+			t.Errorf("Code(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
