@@ -5,7 +5,7 @@ package spec
 // last part has a hyphen, as a service bucket's "<service>-<bucket>" does,
 // so validation checks that no service bucket takes it (bucketNames).
 func AccessLogBucketName(p *Platform, e *Environment) string {
-	return p.Name + "-" + e.Name + "-s3-access-logs"
+	return p.Name + "-" + e.Name + "-s3-logs"
 }
 
 // HasBuckets reports whether the environments hold any bucket: a service's

@@ -48,7 +48,7 @@ module "storage" {
       noncurrent_expire_days = 7
     }
   }
-  access_log_bucket      = "acme-dev-s3-access-logs"
+  access_log_bucket      = "acme-dev-s3-logs"
   access_log_expire_days = 90
   kms_key_alias          = "acme-dev-storage"
 }

@@ -47,7 +47,7 @@ module "storage" {
       noncurrent_expire_days = 90
     }
   }
-  access_log_bucket      = "edge-live-s3-access-logs"
+  access_log_bucket      = "edge-live-s3-logs"
   access_log_expire_days = 90
   kms_key_alias          = "edge-live-storage"
 }
