@@ -36,9 +36,11 @@ diff: $(BIN)
 # (promtool of Prometheus 3, amtool of Alertmanager 0.35), built into
 # bin/tools. The first build takes several minutes; later ones are cached.
 # kube-score has a module of its own (tools/kubescore): its Kubernetes
-# libraries are too old to share one with Prometheus's.
+# libraries are too old to share one with Prometheus's. So has Trivy
+# (tools/trivy), whose dependencies are many and its own; it builds only
+# with GOEXPERIMENT=jsonv2.
 PINNED := bin/tools/promtool bin/tools/amtool
-TOOLS  := $(PINNED) bin/tools/kube-score
+TOOLS  := $(PINNED) bin/tools/kube-score bin/tools/trivy
 
 # The npm validators (flagd's evaluator, TypeScript and k6's types), at the
 # versions pinned in tools/npm/package-lock.json, installed with npm ci.
@@ -58,6 +60,10 @@ $(PINNED) &: tools/pinned/go.mod tools/pinned/go.sum
 bin/tools/kube-score: tools/kubescore/go.mod tools/kubescore/go.sum
 	@echo "building kube-score (tools/kubescore)"
 	cd tools/kubescore && $(GO) build -o ../../bin/tools/ tool
+
+bin/tools/trivy: tools/trivy/go.mod tools/trivy/go.sum
+	@echo "building trivy (tools/trivy; the longest: over 10 minutes on 2 cores the first time)"
+	cd tools/trivy && GOEXPERIMENT=jsonv2 $(GO) build -o ../../bin/tools/ tool
 
 # Every test, the real validators included, then a short fuzz of the spec
 # loader (YAML and Jsonnet) and of the lock reader: both read input a pull

@@ -147,6 +147,8 @@ func TestInventoryMatchesTerraform(t *testing.T) {
 					}
 					expect(name, "S3 bucket", days)
 				}
+				// The bucket of the others' access logs, unversioned.
+				expect(mod.attr(t, "access_log_bucket").AsString(), "S3 bucket", num(mod.attr(t, "access_log_expire_days")))
 			case strings.HasPrefix(mod.name, "database_"):
 				expect(mod.attr(t, "identifier").AsString(), "RDS PostgreSQL", num(mod.attr(t, "backup_retention_period")))
 				expect(mod.attr(t, "connection_secret_name").AsString(), "Secrets Manager secret", -1)

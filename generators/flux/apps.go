@@ -432,13 +432,21 @@ func (g *envGen) autoscaler(v svc) *autoscalingv2.HorizontalPodAutoscaler {
 // maxUnavailable rather than minAvailable so that it keeps meaning the
 // same as the autoscaler changes the count, and never blocks a drain of a
 // single-replica service.
+//
+// A pod that is running but not ready (crash-looping, or failing its
+// readiness probe) may always be evicted (AlwaysAllow). With the default,
+// IfHealthyBudget, it may be evicted only while the service is within its
+// budget, so a bad rollout that leaves two replicas unready blocks every
+// drain of their nodes, though evicting them protects nothing: they serve
+// no traffic. kube-linter flags the default.
 func disruptionBudget(v svc) *policyv1.PodDisruptionBudget {
 	return &policyv1.PodDisruptionBudget{
 		TypeMeta:   typeMeta("policy/v1", "PodDisruptionBudget"),
 		ObjectMeta: meta(v.Name, v.ns, v.labels),
 		Spec: policyv1.PodDisruptionBudgetSpec{
-			MaxUnavailable: ptr(intstr.FromInt32(1)),
-			Selector:       &metav1.LabelSelector{MatchLabels: v.selector},
+			MaxUnavailable:             ptr(intstr.FromInt32(1)),
+			Selector:                   &metav1.LabelSelector{MatchLabels: v.selector},
+			UnhealthyPodEvictionPolicy: ptr(policyv1.AlwaysAllow),
 		},
 	}
 }

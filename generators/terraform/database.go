@@ -35,7 +35,7 @@ func databases(d *doc, m *spec.Model, e *spec.Environment, dir string) {
 			continue
 		}
 		id := spec.DatabaseIdentifier(m.Platform, e, s)
-		db := module(d, databaseModule(s), dir)
+		db := module(d, databaseModule(s), dir, scannerChoices(e)...)
 		db.SetAttributeRaw("identifier", str(id))
 		db.SetAttributeRaw("engine_version", str(s.Database.Version))
 		db.SetAttributeRaw("instance_class", str(e.Database.InstanceClass))

@@ -195,6 +195,10 @@ func secretsAndStorage(d *doc, m *spec.Model, e *spec.Environment, dir string) s
 	if st.buckets > 0 {
 		sm := module(d, "storage", dir)
 		sm.SetAttributeRaw("buckets", buckets.tokens())
+		// Every bucket logs its requests there; the logs are kept as
+		// long as the platform's other logs (docs/data-retention.md).
+		sm.SetAttributeRaw("access_log_bucket", str(spec.AccessLogBucketName(p, e)))
+		sm.SetAttributeRaw("access_log_expire_days", num(p.Data.LogDays))
 		sm.SetAttributeRaw("kms_key_alias", str(name+"-storage"))
 	}
 	return st
@@ -277,10 +281,11 @@ func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, st stores
 }
 
 // module appends a module block calling modules/<name> (the block's label
-// may differ, e.g. database_api) and returns its body.
-func module(d *doc, label, dir string) *hclwrite.Body {
+// may differ, e.g. database_api), below comments if any, and returns its
+// body.
+func module(d *doc, label, dir string, comments ...string) *hclwrite.Body {
 	source, _, _ := strings.Cut(label, "_")
-	b := d.block("module", label)
+	b := d.commentedBlock(comments, "module", label)
 	b.SetAttributeRaw("source", str(modulesFrom(dir, source)))
 	b.AppendNewline()
 	return b

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
@@ -91,8 +92,17 @@ type doc struct{ blocks []*hclwrite.File }
 
 // block starts a top-level block and returns its body.
 func (d *doc) block(typ string, labels ...string) *hclwrite.Body {
+	return d.commentedBlock(nil, typ, labels...)
+}
+
+// commentedBlock starts a top-level block below comments (whole lines, each
+// starting with #) and returns its body.
+func (d *doc) commentedBlock(comments []string, typ string, labels ...string) *hclwrite.Body {
 	f := hclwrite.NewEmptyFile()
 	d.blocks = append(d.blocks, f)
+	for _, c := range comments {
+		f.Body().AppendUnstructuredTokens(hclwrite.Tokens{{Type: hclsyntax.TokenComment, Bytes: []byte(c + "\n")}})
+	}
 	return block(f.Body(), typ, labels...)
 }
 

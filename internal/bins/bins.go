@@ -22,21 +22,25 @@ type Tool struct {
 	Env  string // an environment variable that may name the binary instead
 }
 
-// The validators pinned in tools/pinned/go.mod (promtool, amtool) and
+// The validators pinned in tools/pinned/go.mod (promtool, amtool),
 // tools/kubescore/go.mod (kube-score, whose Kubernetes libraries are too old
-// to share a module with Prometheus's). Tests use these builds, not whatever
-// is on PATH: Debian's promtool is 2.42, whose range selection (closed on the
-// left) differs from Prometheus 3's, which the generated rule tests and
-// kube-prometheus-stack's Prometheus both follow.
+// to share a module with Prometheus's) and tools/trivy/go.mod (Trivy). Tests
+// use these builds, not whatever is on PATH: Debian's promtool is 2.42,
+// whose range selection (closed on the left) differs from Prometheus 3's,
+// which the generated rule tests and kube-prometheus-stack's Prometheus both
+// follow.
 var (
 	Promtool  = Tool{Name: "promtool", Env: "PROMTOOL"}
 	Amtool    = Tool{Name: "amtool", Env: "AMTOOL"}
 	KubeScore = Tool{Name: "kube-score", Env: "KUBE_SCORE"}
+	// Trivy (tools/trivy) scans the generated Terraform and Kubernetes
+	// files with the misconfiguration checks built into it (tests/trivy).
+	Trivy = Tool{Name: "trivy", Env: "TRIVY"}
 )
 
 // All are the pinned validators make tools builds into bin/tools;
 // TestToolsFound checks that each is there.
-var All = []Tool{Promtool, Amtool, KubeScore}
+var All = []Tool{Promtool, Amtool, KubeScore, Trivy}
 
 // Path returns the binary's path, or fails t saying how to get it. Under
 // -short it skips t instead, whether or not the binary is there: the quick
@@ -52,7 +56,7 @@ func (tl Tool) Path(t testing.TB) string {
 	}
 	p := filepath.Join(Root(), "bin", "tools", tl.Name)
 	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("%s is not built: run `make tools` (builds the versions pinned in tools/pinned and tools/kubescore into bin/tools), or set %s to a %s binary", tl.Name, tl.Env, tl.Name)
+		t.Fatalf("%s is not built: run `make tools` (builds the versions pinned in tools/pinned, tools/kubescore and tools/trivy into bin/tools), or set %s to a %s binary", tl.Name, tl.Env, tl.Name)
 	}
 	return p
 }

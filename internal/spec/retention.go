@@ -99,7 +99,8 @@ func (d DataStore) Personal() bool { return slices.Contains(d.Classes, ClassPers
 
 // DataStores lists every store of environment e: each service's database,
 // its backups (RDS automated, AWS Backup, logical dumps), buckets and
-// secrets, then the platform's logs, metrics and alert state.
+// secrets, then the platform's logs (with the buckets' access logs),
+// metrics and alert state.
 func (m *Model) DataStores(e *Environment) []DataStore {
 	p := m.Platform
 	eso := ExternalSecretsRoleName(p, e) + " (External Secrets Operator)"
@@ -120,8 +121,8 @@ func (m *Model) DataStores(e *Environment) []DataStore {
 					Readers:    []string{"AWS Backup (restores)"},
 					Retention:  fmt.Sprintf("%d days (database.backup.retentionDays)", db.Backup.RetentionDays),
 					MaxDays:    db.Backup.RetentionDays, Src: s.Source, Field: "database.backup.retentionDays"},
-				logGroup(p, e, DatabaseLogGroups(p, e, s)[0], s, "PostgreSQL's log: connections (client address, user), errors and slow statements with their parameters", "CloudWatch Logs' own encryption"),
-				logGroup(p, e, DatabaseLogGroups(p, e, s)[1], s, "major-version upgrade logs", "CloudWatch Logs' own encryption"),
+				logGroup(p, e, DatabaseLogGroups(p, e, s)[0], s, "PostgreSQL's log: connections (client address, user), errors and slow statements with their parameters", "KMS, the database's key"),
+				logGroup(p, e, DatabaseLogGroups(p, e, s)[1], s, "major-version upgrade logs", "KMS, the database's key"),
 				DataStore{Kind: "S3 bucket", Name: BackupBucketName(p, e, s), Service: s, Holds: "logical backups (pg_dump) of " + id + " and their manifests", Classes: db.Classification,
 					Encryption: "SSE-KMS, the environment's storage key",
 					Readers:    []string{jobs + ": put, get, list; never delete"},
@@ -168,6 +169,15 @@ func (m *Model) DataStores(e *Environment) []DataStore {
 	out = append(out,
 		logGroup(p, e, ClusterLogGroup(e), nil, "the cluster's control-plane and audit logs: who called the Kubernetes API, from which address", "KMS, the cluster's key"),
 		logGroup(p, e, FlowLogGroup(p, e), nil, "VPC flow logs: source and destination addresses and ports of every connection", "KMS, the flow logs' key"),
+	)
+	if m.HasBuckets() {
+		out = append(out, DataStore{Kind: "S3 bucket", Name: AccessLogBucketName(p, e), Holds: "S3 server access logs of the buckets above: requester, address, operation, key and result of every request", Classes: []string{ClassPersonal},
+			Encryption: "SSE-S3 (S3's log delivery supports no KMS key); TLS required",
+			Readers:    []string{"the account's administrators", PlanRoleName(p, e) + " (pull-request plans; ReadOnlyAccess reads objects under no KMS key)"},
+			Retention:  fmt.Sprintf("%d days (platform data.logDays)", p.Data.LogDays),
+			MaxDays:    p.Data.LogDays, Src: p.Source, Field: "data.logDays"})
+	}
+	out = append(out,
 		DataStore{Kind: "Prometheus (kube-prometheus-stack)", Name: "monitoring/prometheus", Holds: "metrics: request counts and latencies by route, partner and key id; no request content", Classes: []string{ClassInternal},
 			Encryption: "the node's EBS volume encryption",
 			Readers:    []string{"Grafana and whoever may port-forward in the monitoring namespace"},

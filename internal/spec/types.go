@@ -30,7 +30,7 @@ type Cloud struct {
 // holds every store to, and what the platform's own stores keep.
 type DataPolicy struct {
 	PersonalMaxDays int `json:"personalMaxDays,omitempty" jsonschema:"minimum=1,maximum=36500" jsonschema_description:"Longest any copy of personal data may be kept: a database's backups, a bucket's objects with their old versions, logs. A store classified personal that keeps data longer is a spec error. Default 400."`
-	LogDays         int `json:"logDays,omitempty" jsonschema:"enum=1,enum=3,enum=5,enum=7,enum=14,enum=30,enum=60,enum=90,enum=120,enum=150,enum=180,enum=365,enum=400,enum=545,enum=731,enum=1096,enum=1827,enum=2192,enum=2557,enum=2922,enum=3288,enum=3653" jsonschema_description:"Days the cluster's control-plane and audit logs are kept in CloudWatch (one of CloudWatch's retention values). They name people and addresses, so they are personal data. Default 90."`
+	LogDays         int `json:"logDays,omitempty" jsonschema:"enum=1,enum=3,enum=5,enum=7,enum=14,enum=30,enum=60,enum=90,enum=120,enum=150,enum=180,enum=365,enum=400,enum=545,enum=731,enum=1096,enum=1827,enum=2192,enum=2557,enum=2922,enum=3288,enum=3653" jsonschema_description:"Days the platform's logs are kept: in CloudWatch the cluster's control-plane and audit logs, VPC flow logs and database logs (so one of CloudWatch's retention values), and in S3 the buckets' access logs. They name people and addresses, so they are personal data. Default 90."`
 	MetricsDays     int `json:"metricsDays,omitempty" jsonschema:"minimum=1,maximum=365" jsonschema_description:"Days Prometheus keeps metrics in each environment. Default 15."`
 }
 

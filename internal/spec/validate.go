@@ -146,6 +146,7 @@ func validate(m *Model) Diagnostics {
 	// Retention walks every store of every service; a spec over a limit
 	// has its one diagnostic already and must not be walked.
 	if withinLimits {
+		c.bucketNames(m)
 		c.retention(m)
 	}
 	return c.diags

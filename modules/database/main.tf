@@ -19,11 +19,49 @@ locals {
 }
 
 # A key per database keeps the blast radius of a key policy mistake, and the
-# audit trail of decrypts, to one service.
+# audit trail of decrypts, to one service. It encrypts the exported logs
+# too: they hold client addresses, users and statements with their
+# parameters, as the database does.
+data "aws_iam_policy_document" "kms" {
+  # The default key policy: IAM decides, so RDS and Secrets Manager use the
+  # key through the grants and permissions of whoever calls them.
+  statement {
+    sid       = "AccountAdministers"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+
+  # CloudWatch Logs encrypts with the key itself, so the key policy (not IAM)
+  # must let the regional Logs service use it, and only for this database's
+  # log groups.
+  statement {
+    sid       = "CloudWatchLogsUse"
+    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${data.aws_region.current.name}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = [for g in local.log_exports : "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:/aws/rds/instance/${var.identifier}/${g}"]
+    }
+  }
+}
+
 resource "aws_kms_key" "this" {
-  description             = "RDS ${var.identifier}: storage, Performance Insights and master user secret"
+  description             = "RDS ${var.identifier}: storage, Performance Insights, master user secret and exported logs"
   enable_key_rotation     = true
   deletion_window_in_days = var.kms_deletion_window_days
+  policy                  = data.aws_iam_policy_document.kms.json
 
   tags = var.tags
 }
@@ -87,6 +125,7 @@ resource "aws_cloudwatch_log_group" "exports" {
 
   name              = "/aws/rds/instance/${var.identifier}/${each.key}"
   retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.this.arn
 
   tags = var.tags
 }

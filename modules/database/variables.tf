@@ -141,8 +141,9 @@ variable "multi_az" {
 }
 
 variable "deletion_protection" {
-  description = "Refuse to delete the instance until this is turned off."
+  description = "Refuse to delete the instance until this is turned off. On unless a caller turns it off (an environment that is torn down with its data)."
   type        = bool
+  default     = true
 }
 
 variable "backup_retention_period" {

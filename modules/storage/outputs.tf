@@ -12,3 +12,8 @@ output "kms_key_arn" {
   description = "ARN of the KMS key encrypting the buckets; writers need kms:GenerateDataKey and readers kms:Decrypt on it."
   value       = aws_kms_key.this.arn
 }
+
+output "access_log_bucket_arn" {
+  description = "ARN of the bucket holding the S3 server access logs of every bucket, each under the prefix \"<bucket>/\"."
+  value       = aws_s3_bucket.access_logs.arn
+}

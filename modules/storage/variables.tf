@@ -32,6 +32,27 @@ variable "buckets" {
   }
 }
 
+variable "access_log_bucket" {
+  description = "Full (globally unique) name of the bucket that receives the S3 server access logs of every bucket in buckets, each under the prefix \"<bucket>/\". Created by this module: SSE-S3 (S3 log delivery supports no other default encryption), not versioned, not logged itself."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.access_log_bucket)) && !can(regex("\\.\\.|^\\d+\\.\\d+\\.\\d+\\.\\d+$|^xn--|^sthree-|-s3alias$|--ol-s3$", var.access_log_bucket))
+    error_message = "access_log_bucket must follow the S3 naming rules, as bucket names do."
+  }
+}
+
+variable "access_log_expire_days" {
+  description = "Days an access log object is kept before it expires. The logs name requesters and their addresses: keep them no longer than the platform keeps other logs."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.access_log_expire_days >= 1 && var.access_log_expire_days == floor(var.access_log_expire_days)
+    error_message = "access_log_expire_days must be a whole number >= 1."
+  }
+}
+
 variable "noncurrent_version_expire_days" {
   description = "For versioned buckets without their own noncurrent_expire_days: days a replaced, deleted or expired object version is kept before it is removed. Bounds how long an overwrite or delete can be undone, and what old versions cost."
   type        = number

@@ -86,11 +86,14 @@ deny contains msg if {
 # --- Buckets -----------------------------------------------------------------
 
 # bucket_part is the resource of another type that configures the same
-# bucket: the storage module makes them with for_each over the same keys.
+# bucket: the storage module makes them with the bucket's resource name,
+# with for_each over the same keys (its buckets) or with none (the bucket
+# of their access logs).
 bucket_part(bucket, type) := part if {
 	some part in creates(type)
 	part.module_address == bucket.module_address
-	part.index == bucket.index
+	object.get(part, "name", null) == object.get(bucket, "name", null)
+	object.get(part, "index", null) == object.get(bucket, "index", null)
 }
 
 deny contains msg if {
@@ -121,7 +124,19 @@ owner_enforced(b) if {
 deny contains msg if {
 	some b in creates("aws_s3_bucket")
 	not kms_encrypted(b)
+	not sse_s3_access_log_bucket(b)
 	msg := sprintf("%s: not encrypted with KMS by default", [b.address])
+}
+
+# sse_s3_access_log_bucket is the storage module's bucket of the other
+# buckets' S3 server access logs, encrypted with SSE-S3: S3's log delivery
+# writes to no bucket encrypted with SSE-KMS by default.
+sse_s3_access_log_bucket(b) if {
+	b.name == "access_logs"
+	sse := bucket_part(b, "aws_s3_bucket_server_side_encryption_configuration")
+	some rule in sse.change.after.rule
+	some d in rule.apply_server_side_encryption_by_default
+	d.sse_algorithm == "AES256"
 }
 
 kms_encrypted(b) if {

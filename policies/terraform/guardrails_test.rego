@@ -147,6 +147,43 @@ test_bucket_not_kms if denied(
 	"KMS",
 )
 
+# The access log bucket: every part of a bucket, but SSE-S3; one of each,
+# without for_each.
+log_part(type, after) := {
+	"address": sprintf("module.storage.%s.access_logs", [type]),
+	"module_address": "module.storage",
+	"type": type, "name": "access_logs", "mode": "managed",
+	"change": {"actions": ["create"], "after": after},
+}
+
+log_bucket_parts(algorithm) := [
+	log_part("aws_s3_bucket", {"bucket": "logs"}),
+	log_part("aws_s3_bucket_public_access_block", pab.change.after),
+	log_part("aws_s3_bucket_ownership_controls", ownership.change.after),
+	log_part("aws_s3_bucket_server_side_encryption_configuration", {"rule": [{"apply_server_side_encryption_by_default": [{"sse_algorithm": algorithm}]}]}),
+	log_part("aws_s3_bucket_policy", {}),
+]
+
+test_good_access_log_bucket_passes if {
+	count(terraform.deny) == 0 with input as plan(array.concat(good_resources, log_bucket_parts("AES256")))
+}
+
+test_access_log_bucket_not_encrypted if denied(
+	plan(array.concat(good_resources, [r | some r in log_bucket_parts("AES256"); r.type != "aws_s3_bucket_server_side_encryption_configuration"])),
+	"access_logs: not encrypted with KMS",
+)
+
+test_other_bucket_sse_s3 if denied(
+	plan(array.concat(good_resources, [object.union(r, {"name": "uploads"}) | some r in log_bucket_parts("AES256")])),
+	"not encrypted with KMS",
+)
+
+# A part of the access log bucket is not a part of another bucket.
+test_access_log_bucket_parts_are_its_own if denied(
+	plan(array.concat(good_resources, [r | some r in log_bucket_parts("AES256"); r.type != "aws_s3_bucket_public_access_block"])),
+	"access_logs: has no public access block",
+)
+
 test_bucket_without_policy if denied(plan(replace("aws_s3_bucket_policy", part("aws_iam_role", {}))), "no bucket policy")
 
 test_no_tls_only_policy if denied(

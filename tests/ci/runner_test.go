@@ -518,8 +518,9 @@ func git(t *testing.T, dir string, args ...string) string {
 // runnerEnv is the environment a hosted runner gives a job, on this
 // machine: the system folders on PATH (where the README's Debian packages
 // are) and none of the variables that point the tests at tools built
-// elsewhere (PROMTOOL, AMTOOL, KUBE_SCORE, NODE), nor Go's bin folder, where
-// a tool installed by hand would hide one that make does not build.
+// elsewhere (PROMTOOL, AMTOOL, KUBE_SCORE, TRIVY, NODE), nor Go's bin
+// folder, where a tool installed by hand would hide one that make does not
+// build.
 func runnerEnv(workspace, temp string) map[string]string {
 	env := map[string]string{
 		"PATH":              "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",

@@ -171,6 +171,12 @@ func tree(t *testing.T, out *engine.Output, m *spec.Model, e *spec.Environment, 
 	for _, mod := range modules {
 		tftest.Copy(t, filepath.Join(repoRoot, "modules", mod.Name()), filepath.Join(dir, "modules", mod.Name()))
 	}
+	// moto delivers S3 access logs as Terraform reads the buckets, so the
+	// log bucket is never empty when dev is destroyed. In AWS it is emptied
+	// deliberately, as the other buckets are, never by a destroy.
+	if err := os.WriteFile(filepath.Join(dir, "modules", "storage", "e2e_override.tf"), []byte(storageOverride), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	root := spec.TerraformDir(e)
 	work := filepath.Join(dir, filepath.FromSlash(root))
 	if err := os.MkdirAll(work, 0o755); err != nil {
@@ -191,6 +197,12 @@ func tree(t *testing.T, out *engine.Output, m *spec.Model, e *spec.Environment, 
 	}
 	return work
 }
+
+// storageOverride lets a destroy empty the access log bucket.
+const storageOverride = `resource "aws_s3_bucket" "access_logs" {
+  force_destroy = true
+}
+`
 
 // motoServices are the AWS APIs the roots call.
 var motoServices = []string{"backup", "cloudwatchlogs", "ec2", "eks", "iam", "kms", "rds", "s3", "secretsmanager", "sts"}

@@ -48,9 +48,17 @@ module "storage" {
       noncurrent_expire_days = 7
     }
   }
-  kms_key_alias = "acme-dev-storage"
+  access_log_bucket      = "acme-dev-s3-access-logs"
+  access_log_expire_days = 90
+  kms_key_alias          = "acme-dev-storage"
 }
 
+# Deletion protection off: a dev database is torn down with its
+# environment (database.deletionProtection).
+# Point-in-time recovery for 1 day (database.backupRetentionDays): the
+# AWS Backup plan and the logical backups keep their own copies.
+#trivy:ignore:AWS-0177[deletion_protection=false]
+#trivy:ignore:AWS-0077[backup_retention_period=1]
 module "database_api" {
   source = "../../../modules/database"
 

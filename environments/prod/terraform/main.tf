@@ -48,7 +48,9 @@ module "storage" {
       noncurrent_expire_days = 7
     }
   }
-  kms_key_alias = "acme-prod-storage"
+  access_log_bucket      = "acme-prod-s3-access-logs"
+  access_log_expire_days = 90
+  kms_key_alias          = "acme-prod-storage"
 }
 
 module "database_api" {

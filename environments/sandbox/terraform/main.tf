@@ -48,9 +48,14 @@ module "storage" {
       noncurrent_expire_days = 7
     }
   }
-  kms_key_alias = "acme-sandbox-storage"
+  access_log_bucket      = "acme-sandbox-s3-access-logs"
+  access_log_expire_days = 90
+  kms_key_alias          = "acme-sandbox-storage"
 }
 
+# Deletion protection off: a sandbox database is torn down with its
+# environment (database.deletionProtection).
+#trivy:ignore:AWS-0177[deletion_protection=false]
 module "database_api" {
   source = "../../../modules/database"
 

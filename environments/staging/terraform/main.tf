@@ -48,9 +48,14 @@ module "storage" {
       noncurrent_expire_days = 7
     }
   }
-  kms_key_alias = "acme-staging-storage"
+  access_log_bucket      = "acme-staging-s3-access-logs"
+  access_log_expire_days = 90
+  kms_key_alias          = "acme-staging-storage"
 }
 
+# Deletion protection off: a staging database is torn down with its
+# environment (database.deletionProtection).
+#trivy:ignore:AWS-0177[deletion_protection=false]
 module "database_api" {
   source = "../../../modules/database"
 

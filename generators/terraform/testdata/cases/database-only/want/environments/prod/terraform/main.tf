@@ -43,7 +43,9 @@ module "storage" {
       noncurrent_expire_days = 7
     }
   }
-  kms_key_alias = "ledger-prod-storage"
+  access_log_bucket      = "ledger-prod-s3-access-logs"
+  access_log_expire_days = 90
+  kms_key_alias          = "ledger-prod-storage"
 }
 
 module "database_order_book" {

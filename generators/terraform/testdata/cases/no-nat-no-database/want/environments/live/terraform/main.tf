@@ -47,7 +47,9 @@ module "storage" {
       noncurrent_expire_days = 90
     }
   }
-  kms_key_alias = "edge-live-storage"
+  access_log_bucket      = "edge-live-s3-access-logs"
+  access_log_expire_days = 90
+  kms_key_alias          = "edge-live-storage"
 }
 
 module "iam" {
