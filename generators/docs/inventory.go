@@ -69,6 +69,10 @@ func inventory(m *spec.Model) []byte {
 	}
 	d.Table([]string{"Role", "Environment", "OIDC subject it trusts", "May", "Approval before use"}, ci)
 
+	stores := make(map[*spec.Environment][]spec.DataStore, len(m.Environments))
+	for _, e := range m.Environments {
+		stores[e] = m.DataStores(e)
+	}
 	d.Heading(2, "Roles the cluster's pods assume")
 	for _, e := range m.Environments {
 		d.Heading(3, envTitle(e))
@@ -98,7 +102,7 @@ func inventory(m *spec.Model) []byte {
 			rows = append(rows, []string{markdown.Code(spec.CloudWatchExporterRoleName(p, e)), markdown.Code(spec.MonitoringNamespace + "/" + spec.CloudWatchExporterServiceAccount),
 				"read CloudWatch metric statistics (cloudwatch:GetMetricStatistics, which IAM scopes to no resource), in " + markdown.Esc(e.Region) + " only: the CloudWatch exporter the database alerts read"})
 		}
-		for _, st := range m.DataStores(e) {
+		for _, st := range stores[e] {
 			if st.Kind == "Secrets Manager secret" {
 				synced = append(synced, markdown.Code(st.Name))
 			}
@@ -113,7 +117,7 @@ func inventory(m *spec.Model) []byte {
 	d.Para("Values never enter the repository: Terraform creates each secret empty and people or jobs write it. Every secret below is synced into its service's namespace by External Secrets.")
 	var secrets [][]string
 	for _, e := range m.Environments {
-		for _, st := range m.DataStores(e) {
+		for _, st := range stores[e] {
 			if st.Kind != "Secrets Manager secret" {
 				continue
 			}

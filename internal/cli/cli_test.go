@@ -75,6 +75,23 @@ func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, o.String(), e.String()
 }
 
+// replaceIn replaces the first old with new in the file name of dir, and
+// fails when the file does not hold old.
+func replaceIn(t *testing.T, dir, name, old, new string) {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte(old)) {
+		t.Fatalf("%s has no %q", name, old)
+	}
+	if err := os.WriteFile(p, bytes.Replace(data, []byte(old), []byte(new), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // snapshot reads every file under root.
 func snapshot(t *testing.T, root string) map[string]string {
 	t.Helper()
@@ -265,20 +282,7 @@ func TestMarkdownCallsOut(t *testing.T) {
 	if code, _, stderr := run(t, "-C", dir, "generate"); code != ExitOK {
 		t.Fatal(stderr)
 	}
-	edit := func(name, old, new string) {
-		t.Helper()
-		p := filepath.Join(dir, name)
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Contains(data, []byte(old)) {
-			t.Fatalf("%s has no %q", name, old)
-		}
-		if err := os.WriteFile(p, bytes.Replace(data, []byte(old), []byte(new), 1), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	edit := func(name, old, new string) { t.Helper(); replaceIn(t, dir, name, old, new) }
 	summary := func() string {
 		t.Helper()
 		code, stdout, stderr := run(t, "-C", dir, "diff", "--markdown")

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,20 +19,7 @@ func TestMarkdownSaysWhatChanged(t *testing.T) {
 	if code, _, stderr := run(t, "-C", dir, "generate"); code != ExitOK {
 		t.Fatal(stderr)
 	}
-	edit := func(name, old, new string) {
-		t.Helper()
-		p := filepath.Join(dir, name)
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Contains(data, []byte(old)) {
-			t.Fatalf("%s has no %q", name, old)
-		}
-		if err := os.WriteFile(p, bytes.Replace(data, []byte(old), []byte(new), 1), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	edit := func(name, old, new string) { t.Helper(); replaceIn(t, dir, name, old, new) }
 	summary := func() string {
 		t.Helper()
 		code, stdout, stderr := run(t, "-C", dir, "diff", "--markdown", "--base", base)

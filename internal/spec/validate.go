@@ -213,6 +213,16 @@ func (c *checker) teamRef(p *Platform, src *Source, path, name string) {
 	c.errorf(src, KindReference, path, "%s", msg)
 }
 
+// unknownName says that the kind of thing called name does not exist, with
+// the nearest of names as a suggestion, or else all of them.
+func unknownName(kind, name string, names []string) string {
+	msg := fmt.Sprintf("%s %q does not exist", kind, name)
+	if s := suggest(name, names); s != "" {
+		return msg + fmt.Sprintf("; did you mean %q?", s)
+	}
+	return msg + "; " + kind + "s: " + strings.Join(names, ", ")
+}
+
 // envRef checks a reference to an environment, at the key when it is one.
 func (c *checker) envRef(m *Model, src *Source, p Pos, path, name string) {
 	if m.Environment(name) != nil || m.unread[kindName(kindEnvironment)+"/"+name] {
@@ -222,12 +232,7 @@ func (c *checker) envRef(m *Model, src *Source, p Pos, path, name string) {
 	for i, e := range m.Environments {
 		names[i] = e.Name
 	}
-	msg := fmt.Sprintf("environment %q does not exist", name)
-	if s := suggest(name, names); s != "" {
-		msg += fmt.Sprintf("; did you mean %q?", s)
-	} else {
-		msg += "; environments: " + strings.Join(names, ", ")
-	}
+	msg := unknownName("environment", name, names)
 	c.report(src, p, KindReference, path, "%s", msg)
 }
 

@@ -211,9 +211,7 @@ func (c *checker) partner(m *Model, p *Partner) {
 			c.required(src, path+".service", "a service with a partnerApi")
 			continue
 		case s == nil:
-			if !m.unread[kindName(kindService)+"/"+a.Service] { // else its own file's diagnostics say why
-				c.serviceRef(m, src, path+".service", a.Service)
-			}
+			c.serviceRef(m, src, path+".service", a.Service)
 			continue
 		case s.PartnerAPI == nil:
 			c.errorf(src, KindReference, path+".service", "%s has no partnerApi; add one to %s (basePath, scopes) before partners call it", a.Service, s.Source.Path)
@@ -273,15 +271,15 @@ func (c *checker) partner(m *Model, p *Partner) {
 	}
 }
 
-// serviceRef reports a reference to a service that does not exist.
+// serviceRef reports a reference to a service that does not exist, unless
+// its spec exists but did not decode (its own diagnostics say why).
 func (c *checker) serviceRef(m *Model, src *Source, path, name string) {
+	if m.unread[kindName(kindService)+"/"+name] {
+		return
+	}
 	names := make([]string, len(m.Services))
 	for i, s := range m.Services {
 		names[i] = s.Name
 	}
-	msg := fmt.Sprintf("service %q does not exist", name)
-	if s := suggest(name, names); s != "" {
-		msg += fmt.Sprintf("; did you mean %q?", s)
-	}
-	c.errorf(src, KindReference, path, "%s", msg)
+	c.errorf(src, KindReference, path, "%s", unknownName("service", name, names))
 }
