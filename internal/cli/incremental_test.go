@@ -44,6 +44,7 @@ const (
 	skip    expect = iota // the edit could not be made
 	partial               // a partial render covers it
 	full                  // it needs a full render
+	none                  // it needs no render at all
 )
 
 // TestIncrementalEqualsFull proves that generate's partial renders leave
@@ -55,7 +56,7 @@ const (
 // must be the same bytes.
 func TestIncrementalEqualsFull(t *testing.T) {
 	seed := uint64(1)
-	steps := 14
+	steps := 16
 	if testing.Short() {
 		steps = 6
 	}
@@ -74,7 +75,7 @@ func TestIncrementalEqualsFull(t *testing.T) {
 	for step := range steps {
 		e := edits[r.IntN(len(edits))]
 		if step < len(edits) {
-			e = edits[step] // every kind at least once
+			e = edits[step] // every kind at least once, releases twice
 		}
 		want := e.apply(t, r, inc)
 		if want == skip {
@@ -83,9 +84,12 @@ func TestIncrementalEqualsFull(t *testing.T) {
 		copySub(t, inc, ref, spec.Dir)
 		out := generate(t, inc, true)
 		got := full
-		if strings.Contains(out, "services rendered") {
+		switch {
+		case strings.Contains(out, "services rendered"):
 			got = partial
 			partials++
+		case strings.Contains(out, "as in the last run"):
+			got = none
 		}
 		if got != want {
 			t.Errorf("step %d (%s): rendered %s, want %s:\n%s", step, e.name, got, want, out)
@@ -127,6 +131,24 @@ var edits = []edit{
 		}
 		return skip
 	}},
+	{"service drops its database, a secret and its flags", func(t *testing.T, r *rand.Rand, dir string) expect {
+		// Files of a service that stays go: they are orphans, not the
+		// files of a service out of scope.
+		name := pick(t, r, dir, ".yaml")
+		data := read(t, dir, name)
+		for _, drop := range []string{
+			"database: {storageGB: 20, backup: {schedule: \"0 3 * * *\", maxAge: 26h}}\n",
+			"flags: [{name: new-flow, enabledIn: [dev, staging]}]\n",
+		} {
+			data = strings.Replace(data, drop, "", 1)
+		}
+		data = strings.Replace(data, "secrets: [api-key, signing-key]", "secrets: [api-key]", 1)
+		if data == read(t, dir, name) {
+			return skip
+		}
+		write(t, dir, name, data)
+		return partial
+	}},
 	{"service added", func(t *testing.T, r *rand.Rand, dir string) expect {
 		from := pick(t, r, dir, ".yaml")
 		old := strings.TrimSuffix(filepath.Base(from), ".yaml")
@@ -152,24 +174,8 @@ var edits = []edit{
 		}
 		return partial
 	}},
-	{"service released", func(t *testing.T, r *rand.Rand, dir string) expect {
-		env := []string{"dev", "staging", "prod", "sandbox"}[r.IntN(4)]
-		svc := strings.TrimSuffix(filepath.Base(pick(t, r, dir, ".yaml")), ".yaml")
-		rel := "specs/releases/" + env + ".yaml"
-		digests := map[string]string{}
-		want := full // a new record is a shared change
-		if data, err := os.ReadFile(filepath.Join(dir, rel)); err == nil {
-			want = partial
-			for _, l := range strings.Split(string(data), "\n") {
-				if k, v, ok := strings.Cut(l, ": "); ok && !strings.HasPrefix(k, "#") {
-					digests[k] = v
-				}
-			}
-		}
-		digests[svc] = fmt.Sprintf("sha256:%064x", r.Uint64())
-		write(t, dir, rel, string(spec.EncodeRelease(env, digests)))
-		return want
-	}},
+	{"service released", release(false)},
+	{"service released again", release(true)},
 	{"jsonnet library", func(t *testing.T, r *rand.Rand, dir string) expect {
 		data := read(t, dir, "specs/lib/defaults.libsonnet")
 		port := regexp.MustCompile(`port: \d+`)
@@ -201,11 +207,11 @@ var edits = []edit{
 		}
 		return full
 	}},
-	{"nothing", func(t *testing.T, r *rand.Rand, dir string) expect { return full }},
+	{"nothing", func(t *testing.T, r *rand.Rand, dir string) expect { return none }},
 }
 
 // generate runs generate in dir and returns what it printed.
-func (e expect) String() string { return [...]string{"nothing", "partly", "in full"}[e] }
+func (e expect) String() string { return [...]string{"nothing", "partly", "in full", "nothing"}[e] }
 
 func generate(t *testing.T, dir string, verbose bool) string {
 	t.Helper()
@@ -295,5 +301,35 @@ func copySub(t *testing.T, src, dst, sub string) {
 	}
 	if err := os.CopyFS(filepath.Join(dst, sub), os.DirFS(filepath.Join(src, sub))); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// release gives a random service a new digest in a random environment's
+// release record: a partial render's work when the record exists (always,
+// when again is set and there is one), a shared change when it is new.
+func release(again bool) func(t *testing.T, r *rand.Rand, dir string) expect {
+	return func(t *testing.T, r *rand.Rand, dir string) expect {
+		envs := []string{"dev", "staging", "prod", "sandbox"}
+		if again {
+			if have, _ := filepath.Glob(filepath.Join(dir, "specs/releases/*.yaml")); len(have) > 0 {
+				envs = []string{strings.TrimSuffix(filepath.Base(have[0]), ".yaml")}
+			}
+		}
+		env := envs[r.IntN(len(envs))]
+		svc := strings.TrimSuffix(filepath.Base(pick(t, r, dir, ".yaml")), ".yaml")
+		rel := "specs/releases/" + env + ".yaml"
+		digests := map[string]string{}
+		want := full // a new record is a shared change
+		if data, err := os.ReadFile(filepath.Join(dir, rel)); err == nil {
+			want = partial
+			for _, l := range strings.Split(string(data), "\n") {
+				if k, v, ok := strings.Cut(l, ": "); ok && !strings.HasPrefix(k, "#") {
+					digests[k] = v
+				}
+			}
+		}
+		digests[svc] = fmt.Sprintf("sha256:%064x", r.Uint64())
+		write(t, dir, rel, string(spec.EncodeRelease(env, digests)))
+		return want
 	}
 }

@@ -68,10 +68,17 @@ func lockOf(out *Output) *Lock {
 // cannot afford. TestLockEncoding holds the two to the same bytes.
 func (l *Lock) encode() []byte {
 	paths := slices.Sorted(maps.Keys(l.Files))
+	return encodeLock(l.Version, len(paths), func(i int) (string, *LockEntry) { return paths[i], l.Files[paths[i]] })
+}
+
+// encodeLock writes a lock of n entries, which entry gives in the order of
+// their paths.
+func encodeLock(version, n int, entry func(i int) (string, *LockEntry)) []byte {
 	size := 64
-	for _, p := range paths {
+	for i := range n {
+		p, e := entry(i)
 		size += len(p) + 80
-		if e := l.Files[p]; e != nil {
+		if e != nil {
 			size += len(e.Kind) + len(e.SHA256)
 			for _, s := range e.Sources {
 				size += len(s) + 12
@@ -80,14 +87,15 @@ func (l *Lock) encode() []byte {
 	}
 	b := make([]byte, 0, size)
 	b = append(b, "{\n  \"version\": "...)
-	b = strconv.AppendInt(b, int64(l.Version), 10)
+	b = strconv.AppendInt(b, int64(version), 10)
 	b = append(b, ",\n  \"files\": "...)
-	if len(paths) == 0 {
+	if n == 0 {
 		b = append(b, "{}"...)
 	} else {
 		b = append(b, '{')
-		for i, p := range paths {
-			b = appendLockEntry(b, p, l.Files[p], i == len(paths)-1)
+		for i := range n {
+			p, e := entry(i)
+			b = appendLockEntry(b, p, e, i == n-1)
 		}
 		b = append(b, "\n  }"...)
 	}

@@ -59,16 +59,6 @@ func (m *Manifest) file(path string) *ManifestFile {
 	return &m.Files[i]
 }
 
-// entries is the lock the manifest describes, as Lock.encode takes it.
-func lockFromManifest(files []ManifestFile) *Lock {
-	l := &Lock{Version: lockVersion, Files: make(map[string]*LockEntry, len(files))}
-	for i := range files {
-		f := &files[i]
-		l.Files[f.Path] = &LockEntry{Kind: f.Kind, Sources: f.Sources, SHA256: f.SHA256}
-	}
-	return l
-}
-
 // Manifest is what the tree holds once the plan is applied (or, for a
 // plan that is Clean, what it holds now): call it right after Apply. A
 // file the run did not write is known as Compare found it; one it wrote is
@@ -84,19 +74,23 @@ func (p *Plan) Manifest() *Manifest {
 			written[c.Path] = true
 		}
 	}
-	m := &Manifest{LockSHA256: hash(p.lock), Files: make([]ManifestFile, 0, len(p.out.Files)+len(p.kept))}
+	if p.lockSum == "" {
+		p.lockSum = hash(p.lock)
+	}
+	m := &Manifest{LockSHA256: p.lockSum, Files: p.entries}
+	if m.Files == nil {
+		m.Files = make([]ManifestFile, len(p.out.Files))
+		for i, r := range p.out.Files {
+			m.Files[i] = ManifestFile{Path: r.Path, Kind: r.Kind, Service: r.Service, Sources: r.Specs(), SHA256: r.sha256(), Known: p.known[i]}
+		}
+	}
 	var names []string
 	var at []int // the index in m.Files of names[i], -1 for the lock
-	for i, r := range p.out.Files {
-		f := ManifestFile{Path: r.Path, Kind: r.Kind, Service: r.Service, Sources: r.Specs(), SHA256: r.sha256(), Known: p.known[i]}
-		if written[r.Path] {
-			names = append(names, r.Path)
-			at = append(at, len(m.Files))
+	for i, f := range m.Files {
+		if written[f.Path] {
+			names = append(names, f.Path)
+			at = append(at, i)
 		}
-		m.Files = append(m.Files, f)
-	}
-	for _, k := range p.kept {
-		m.Files = append(m.Files, k.file)
 	}
 	names = append(names, LockFile)
 	at = append(at, -1)
@@ -108,7 +102,6 @@ func (p *Plan) Manifest() *Manifest {
 		}
 		m.Files[at[i]].Known = known
 	}
-	slices.SortFunc(m.Files, func(a, b ManifestFile) int { return strings.Compare(a.Path, b.Path) })
 	return m
 }
 

@@ -58,12 +58,6 @@ func RenderPartial(m *spec.Model, gens []Generator, indexers []Indexer, scope *S
 	return out, nil
 }
 
-// keptFile is a file a partial render took from the manifest, as the
-// next manifest is to know it.
-type keptFile struct {
-	file ManifestFile
-}
-
 // comparePartial is Compare for a partial output: the rendered files are
 // compared with the disk as Compare does, the lock entries of the manifest
 // standing for the lock; the files taken from the manifest must be as it
@@ -86,24 +80,27 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	p := &Plan{tree: t, out: out, hadLock: true}
 
-	entries := make([]ManifestFile, 0, len(out.Files)+len(out.kept))
-	for _, f := range out.Files {
-		entries = append(entries, ManifestFile{Path: f.Path, Kind: f.Kind, Sources: f.Specs(), SHA256: f.sha256()})
+	// A rendered file that the manifest knows with the same bytes, and
+	// whose Stat says it has not changed since, is not read.
+	entry := make([]*ManifestFile, len(out.Files))
+	for i, f := range out.Files {
+		entry[i] = prev.file(f.Path)
 	}
-	entries = append(entries, out.kept...)
-	p := &Plan{tree: t, out: out, kept: kept, hadLock: true}
-	p.lock = lockFromManifest(entries).encode()
-	p.lockChanged = hash(p.lock) != prev.LockSHA256
-
-	disk, known, err := readOutput(t, out)
+	disk, known, err := readOutput(t, out, func(i int, st tree.Stat) (Known, bool) {
+		e := entry[i]
+		if e == nil || e.SHA256 != out.Files[i].sha256() || !e.unchanged(st) {
+			return Known{}, false
+		}
+		return e.Known, true
+	})
 	if err != nil {
 		return nil, err
 	}
 	p.known = known
 	for i, f := range out.Files {
 		old := disk[i]
-		entry := prev.file(f.Path)
 		c := Change{Path: f.Path, Kind: f.Kind, Specs: f.Specs(), Old: old, New: f.Data, Production: f.Production}
 		if f.sharesProduction && !bytes.Equal(old, f.Data) {
 			c.Production = f.prod.changesProduction(old, f.Data)
@@ -114,9 +111,9 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 		case bytes.Equal(old, f.Data):
 			p.Unchanged++
 			continue
-		case entry != nil || hasHeader(old):
+		case entry[i] != nil || hasHeader(old):
 			c.Status = Changed
-			c.HandEdited = entry == nil || entry.SHA256 != hash(old)
+			c.HandEdited = entry[i] == nil || entry[i].SHA256 != hash(old)
 		default:
 			p.Unowned = append(p.Unowned, f.Path)
 			continue
@@ -125,9 +122,30 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 	}
 	p.Unchanged += len(kept)
 
+	// Every file of the output, in the order of paths: the rendered ones
+	// and the kept ones are two sorted lists, and no path is in both.
+	p.entries = make([]ManifestFile, 0, len(out.Files)+len(kept))
+	i, j := 0, 0
+	for i < len(out.Files) || j < len(kept) {
+		if j == len(kept) || (i < len(out.Files) && out.Files[i].Path < kept[j].Path) {
+			f := out.Files[i]
+			p.entries = append(p.entries, ManifestFile{Path: f.Path, Kind: f.Kind, Service: f.Service, Sources: f.Specs(), SHA256: f.sha256(), Known: known[i]})
+			i++
+			continue
+		}
+		p.entries = append(p.entries, kept[j])
+		j++
+	}
+	p.lock = encodeLock(lockVersion, len(p.entries), func(i int) (string, *LockEntry) {
+		e := &p.entries[i]
+		return e.Path, &LockEntry{Kind: e.Kind, Sources: e.Sources, SHA256: e.SHA256}
+	})
+	p.lockSum = hash(p.lock)
+	p.lockChanged = p.lockSum != prev.LockSHA256
+
 	// Orphans: what the manifest lists that is neither rendered nor kept.
-	isKept := make(map[string]bool, len(out.kept))
-	for _, f := range out.kept {
+	isKept := make(map[string]bool, len(kept))
+	for _, f := range kept {
 		isKept[f.Path] = true
 	}
 	for _, e := range prev.Files {
@@ -159,15 +177,14 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 // checkKept proves that every file taken from the manifest holds the bytes
 // the manifest records (see verifyKnown), and returns them as the next
 // manifest is to know them. A file that does not is ErrNotPartial.
-func checkKept(t *tree.Tree, files []ManifestFile) ([]keptFile, error) {
+func checkKept(t *tree.Tree, files []ManifestFile) ([]ManifestFile, error) {
 	known, ok := verifyKnown(t, files)
 	if !ok {
 		return nil, ErrNotPartial
 	}
-	kept := make([]keptFile, len(files))
-	for i, f := range files {
-		f.Known = known[i]
-		kept[i] = keptFile{file: f}
+	kept := slices.Clone(files)
+	for i := range kept {
+		kept[i].Known = known[i]
 	}
 	return kept, nil
 }

@@ -52,14 +52,17 @@ type Plan struct {
 	Staged bool
 
 	lock        []byte   // the lock the output needs
+	lockSum     string   // its SHA-256
 	lockChanged bool     // the lock on disk is not lock
 	hadLock     bool     // there is a lock on disk
 	gone        []string // orphans the lock lists that are no longer on disk
 
 	out   *Output
-	known []Known    // each file of out as it was before Compare read it
-	kept  []keptFile // the files a partial render took from the manifest
-	clock int64      // the file system's clock after Apply wrote (tree.Clock), 0 if unknown
+	known []Known // each file of out as it was before Compare read it
+	// entries are, after a partial render, every file of the output, the
+	// rendered ones and those taken from the manifest, sorted by path.
+	entries []ManifestFile
+	clock   int64 // the file system's clock after Apply wrote (tree.Clock), 0 if unknown
 }
 
 // LockChanged reports whether the lock file on disk is not the output's.
@@ -94,7 +97,7 @@ func Compare(t *tree.Tree, out *Output) (*Plan, error) {
 		return nil, err
 	}
 
-	disk, known, err := readOutput(t, out)
+	disk, known, err := readOutput(t, out, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -151,8 +154,10 @@ func Compare(t *tree.Tree, out *Output) (*Plan, error) {
 }
 
 // readOutput reads the file at every path of out, nil where there is none,
-// and says what each was like just before it was read (see Known).
-func readOutput(t *tree.Tree, out *Output) ([][]byte, []Known, error) {
+// and says what each was like just before it was read (see Known). A file
+// for which known, given its Stat, says how it is known holds out's bytes
+// already: it is not read.
+func readOutput(t *tree.Tree, out *Output, known func(i int, st tree.Stat) (Known, bool)) ([][]byte, []Known, error) {
 	// Taken before any Stat: a file that changed before the bound changed
 	// before it was read. A second covers the tick of the file system's
 	// clock and file systems that keep whole seconds.
@@ -163,18 +168,23 @@ func readOutput(t *tree.Tree, out *Output) ([][]byte, []Known, error) {
 	}
 	stats := t.Stats(names)
 	disk := make([][]byte, len(out.Files))
+	was := make([]Known, len(out.Files))
 	errs := make([]error, len(out.Files))
 	parallel.For(len(out.Files), func(i int) {
+		if known != nil {
+			if k, ok := known(i, stats[i]); ok {
+				disk[i], was[i] = out.Files[i].Data, k
+				return
+			}
+		}
+		st := stats[i]
+		was[i] = Known{Stat: st, Settled: st.Ino != 0 && st.Ctime < settled}
 		disk[i], errs[i] = readIfExists(t, out.Files[i].Path)
 	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, err
 	}
-	known := make([]Known, len(out.Files))
-	for i, st := range stats {
-		known[i] = Known{Stat: st, Settled: st.Ino != 0 && st.Ctime < settled}
-	}
-	return disk, known, nil
+	return disk, was, nil
 }
 
 // readIfExists returns a file's bytes, or nil when there is no file. A
