@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/groundwork-dev/groundwork/internal/engine"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 	"github.com/groundwork-dev/groundwork/internal/synthetic"
 )
@@ -331,5 +332,108 @@ func release(again bool) func(t *testing.T, r *rand.Rand, dir string) expect {
 		digests[svc] = fmt.Sprintf("sha256:%064x", r.Uint64())
 		write(t, dir, rel, string(spec.EncodeRelease(env, digests)))
 		return want
+	}
+}
+
+// TestIncrementalDistrustsTamperedState: the lock in the tree may come from
+// a pull request, and the run cache may be damaged or another tree's. Each
+// case edits a service spec (so that its files are stale), tampers with one
+// piece of the state a partial render would trust, and generates: the run
+// must render in full and leave exactly what a full render leaves.
+func TestIncrementalDistrustsTamperedState(t *testing.T) {
+	t.Setenv(cacheDirEnv, t.TempDir())
+	for _, tc := range []struct {
+		name   string
+		tamper func(t *testing.T, dir string)
+	}{
+		{"lock edited", func(t *testing.T, dir string) {
+			// It claims another service's dashboard has other bytes.
+			data := read(t, dir, engine.LockFile)
+			i := strings.Index(data, `"dashboards/svc-0002.json"`)
+			j := i + strings.Index(data[i:], `"sha256": "`) + len(`"sha256": "`)
+			write(t, dir, engine.LockFile, data[:j]+strings.Repeat("0", 64)+data[j+64:])
+		}},
+		{"record cut short", func(t *testing.T, dir string) {
+			file := (&command{root: dir}).cacheFile()
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(file, data[:len(data)/2], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"record claims the edited spec unchanged", func(t *testing.T, dir string) {
+			// Its fingerprint of svc-0001 becomes the edited spec's.
+			c := &command{root: dir}
+			if code := c.open(false); code != ExitOK {
+				t.Fatal("open")
+			}
+			m, code := c.load()
+			c.tree.Close()
+			if code != ExitOK {
+				t.Fatal("load")
+			}
+			in, _ := c.inputsOf(m)
+			file := c.cacheFile()
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			forged := regexp.MustCompile(`(?m)^svc-0001 [0-9a-f]{64}$`).ReplaceAllString(string(data), "svc-0001 "+in.services["svc-0001"])
+			if forged == string(data) {
+				t.Fatal("no fingerprint of svc-0001 in the record")
+			}
+			if err := os.WriteFile(file, []byte(forged), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"record of another tree", func(t *testing.T, dir string) {
+			other := t.TempDir()
+			copySub(t, dir, other, spec.Dir)
+			generate(t, other, false)
+			data, err := os.ReadFile((&command{root: other}).cacheFile())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile((&command{root: dir}).cacheFile(), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"file replaced with its size and times", func(t *testing.T, dir string) {
+			p := filepath.Join(dir, "dashboards/svc-0002.json")
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data := []byte(read(t, dir, "dashboards/svc-0002.json"))
+			data[len(data)/2] ^= 1
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chtimes(p, fi.ModTime(), fi.ModTime()); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"staging folder left", func(t *testing.T, dir string) {
+			write(t, dir, engine.StagingDir+"/new-0", "left by a killed run\n")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, ref := t.TempDir(), t.TempDir()
+			if err := synthetic.Write(dir, 3); err != nil {
+				t.Fatal(err)
+			}
+			generate(t, dir, false)
+			write(t, dir, "specs/services/svc-0001.yaml", strings.Replace(read(t, dir, "specs/services/svc-0001.yaml"), "objective: 99.9,", "objective: 99.95,", 1))
+			tc.tamper(t, dir)
+			out := generate(t, dir, true)
+			if strings.Contains(out, "services rendered") {
+				t.Errorf("rendered partly after the tampering:\n%s", out)
+			}
+			copySub(t, dir, ref, spec.Dir)
+			generate(t, ref, false)
+			same(t, tc.name, dir, ref)
+		})
 	}
 }
