@@ -60,6 +60,10 @@ type File struct {
 	// Service names the service the file is made for alone, whose team
 	// owns it (CODEOWNERS); empty for files shared by the platform.
 	Service string
+	// PlatformOwned keeps a file made for Service alone with the platform
+	// owner in CODEOWNERS: it grants the service access (its IAM role), which
+	// its team must not widen by itself.
+	PlatformOwned bool
 }
 
 // Origin names a spec and the fields of it that a file depends on, so that
@@ -71,11 +75,12 @@ type Origin struct {
 
 // Rendered is a generated file as it must be on disk.
 type Rendered struct {
-	Path    string
-	Kind    string
-	Service string // see File.Service
-	Origins []Origin
-	Data    []byte
+	Path          string
+	Kind          string
+	Service       string // see File.Service
+	PlatformOwned bool   // see File.PlatformOwned
+	Origins       []Origin
+	Data          []byte
 	// Production is set on a file of a production environment's deployed
 	// output (its folders, its release workflow): any change to it changes
 	// production.

@@ -31,6 +31,7 @@ type Manifest struct {
 // ManifestFile is one generated file of a Manifest.
 type ManifestFile struct {
 	Path, Kind, Service string
+	PlatformOwned       bool // see File.PlatformOwned
 	Sources             []string
 	SHA256              string
 	Known
@@ -81,7 +82,7 @@ func (p *Plan) Manifest() *Manifest {
 	if m.Files == nil {
 		m.Files = make([]ManifestFile, len(p.out.Files))
 		for i, r := range p.out.Files {
-			m.Files[i] = ManifestFile{Path: r.Path, Kind: r.Kind, Service: r.Service, Sources: r.Specs(), SHA256: r.sha256(), Known: p.known[i]}
+			m.Files[i] = ManifestFile{Path: r.Path, Kind: r.Kind, Service: r.Service, PlatformOwned: r.PlatformOwned, Sources: r.Specs(), SHA256: r.sha256(), Known: p.known[i]}
 		}
 	}
 	var names []string
@@ -135,7 +136,7 @@ func (m *Manifest) Holds(t *tree.Tree) (*Manifest, bool) {
 
 // manifestMagic starts an encoded manifest; the number changes with the
 // format.
-const manifestMagic = "groundwork manifest 1\n"
+const manifestMagic = "groundwork manifest 2\n"
 
 // Encode gives the manifest's bytes: lines of fields, sources numbered
 // once (a shared file lists every service spec), and a checksum, so that a
@@ -180,7 +181,11 @@ func (m *Manifest) Encode() []byte {
 		b = append(b, f.Kind...)
 		b = append(b, ' ')
 		b = append(b, cmpOr(f.Service, "-")...)
-		b = append(b, ' ')
+		if f.PlatformOwned {
+			b = append(b, " platform "...)
+		} else {
+			b = append(b, " team "...)
+		}
 		b = append(b, f.SHA256...)
 		b = append(b, ' ')
 		if len(f.Sources) == 0 {
@@ -283,13 +288,15 @@ func DecodeManifest(data []byte) (*Manifest, error) {
 	for i := range m.Files {
 		l, ok := next()
 		f := strings.Split(l, " ")
-		if !ok || len(f) != 11 {
+		if !ok || len(f) != 12 || (f[3] != "platform" && f[3] != "team") {
 			return nil, errManifest
 		}
-		mf := ManifestFile{Path: f[0], Kind: f[1], SHA256: f[3]}
+		mf := ManifestFile{Path: f[0], Kind: f[1], PlatformOwned: f[3] == "platform"}
 		if f[2] != "-" {
 			mf.Service = f[2]
 		}
+		f = append(f[:3], f[4:]...)
+		mf.SHA256 = f[3]
 		if i > 0 && m.Files[i-1].Path >= mf.Path {
 			return nil, errManifest
 		}

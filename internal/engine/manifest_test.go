@@ -16,7 +16,7 @@ func sampleManifest() *Manifest {
 		Lock:       st(1),
 		Files: []ManifestFile{
 			{Path: ".github/CODEOWNERS", Kind: "codeowners", Sources: []string{"specs/platform.yaml", "specs/services/api.yaml"}, SHA256: hash([]byte("a")), Known: st(2)},
-			{Path: "dashboards/api.json", Kind: "dashboards", Service: "api", Sources: []string{"specs/services/api.yaml"}, SHA256: hash([]byte("b")), Known: st(3)},
+			{Path: "dashboards/api.json", Kind: "dashboards", Service: "api", PlatformOwned: true, Sources: []string{"specs/services/api.yaml"}, SHA256: hash([]byte("b")), Known: st(3)},
 			{Path: "schemas/x.json", Kind: "schemas", Sources: []string{}, SHA256: hash([]byte("c"))},
 		},
 	}

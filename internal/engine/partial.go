@@ -44,7 +44,7 @@ func RenderPartial(m *spec.Model, gens []Generator, indexers []Indexer, scope *S
 	if len(indexers) > 0 && len(out.kept) > 0 {
 		view = &Output{Files: slices.Clone(out.Files)}
 		for _, f := range out.kept {
-			r := &Rendered{Path: f.Path, Kind: f.Kind, Service: f.Service, Origins: make([]Origin, len(f.Sources))}
+			r := &Rendered{Path: f.Path, Kind: f.Kind, Service: f.Service, PlatformOwned: f.PlatformOwned, Origins: make([]Origin, len(f.Sources))}
 			for i, s := range f.Sources {
 				r.Origins[i] = Origin{Spec: s}
 			}
@@ -129,7 +129,7 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 	for i < len(out.Files) || j < len(kept) {
 		if j == len(kept) || (i < len(out.Files) && out.Files[i].Path < kept[j].Path) {
 			f := out.Files[i]
-			p.entries = append(p.entries, ManifestFile{Path: f.Path, Kind: f.Kind, Service: f.Service, Sources: f.Specs(), SHA256: f.sha256(), Known: known[i]})
+			p.entries = append(p.entries, ManifestFile{Path: f.Path, Kind: f.Kind, Service: f.Service, PlatformOwned: f.PlatformOwned, Sources: f.Specs(), SHA256: f.sha256(), Known: known[i]})
 			i++
 			continue
 		}

@@ -95,7 +95,7 @@ func render(in Input, gens []Generator) (*Output, error) {
 				return nil, fmt.Errorf("%s and %s both generate %s", prev, kind, f.Path)
 			}
 			owner[f.Path] = kind
-			r := &Rendered{Path: f.Path, Kind: kind, Service: f.Service, Origins: normalise(f.Origins)}
+			r := &Rendered{Path: f.Path, Kind: kind, Service: f.Service, PlatformOwned: f.PlatformOwned, Origins: normalise(f.Origins)}
 			r.Data = withHeader(f.Path, r.Specs(), f.Data)
 			prod.classify(r)
 			out.Files = append(out.Files, r)
