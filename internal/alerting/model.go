@@ -30,10 +30,13 @@ type Model struct {
 	services     map[*spec.Service]*lazyService
 }
 
-// lazyService derives one service once, when first asked for.
+// lazyService derives one service once, when first asked for, and its rule
+// groups once, when first asked for: a partial render's shared files ask
+// every service for its alerts, and only the services in scope for their
+// groups.
 type lazyService struct {
-	once sync.Once
-	svc  *Service
+	once, groupsOnce sync.Once
+	svc              *Service
 }
 
 // Service is what the model says of one service.
@@ -82,12 +85,13 @@ func NewPartial(m *spec.Model, now func(*spec.Service) bool) *Model {
 	}
 	// Services are independent: derive them in parallel, as the
 	// generators that read them run.
-	parallel.For(len(eager), func(i int) { am.service(eager[i]) })
+	parallel.For(len(eager), func(i int) { am.groups(eager[i]) })
 	return am
 }
 
-// service returns the derived service s, deriving it on first use; nil
-// for a service of another spec model.
+// service returns the derived service s, deriving it on first use: its
+// alerts and SLOs, and the storage alert's rules in every environment;
+// nil for a service of another spec model.
 func (m *Model) service(s *spec.Service) *Service {
 	l := m.services[s]
 	if l == nil {
@@ -95,13 +99,34 @@ func (m *Model) service(s *spec.Service) *Service {
 	}
 	l.once.Do(func() {
 		svc := newService(s)
-		svc.groups = make(map[string][]Group, len(m.environments))
-		for _, e := range m.environments {
-			svc.groups[e.Name] = m.buildGroups(m.platform, e, svc)
+		for _, a := range svc.Alerts {
+			if a.Kind == KindDatabaseStorageLow {
+				a.envRules = make(map[string][]*Rule, len(m.environments))
+				for _, e := range m.environments {
+					a.envRules[e.Name] = storageRules(m.platform, e, a)
+				}
+			}
 		}
 		l.svc = svc
 	})
 	return l.svc
+}
+
+// groups returns the derived service s with its rule groups, deriving them
+// on first use; nil for a service of another spec model.
+func (m *Model) groups(s *spec.Service) *Service {
+	svc := m.service(s)
+	if svc == nil {
+		return nil
+	}
+	m.services[s].groupsOnce.Do(func() {
+		groups := make(map[string][]Group, len(m.environments))
+		for _, e := range m.environments {
+			groups[e.Name] = m.buildGroups(e, svc)
+		}
+		svc.groups = groups
+	})
+	return svc
 }
 
 // newService derives the alerts and SLOs of s, which are the same in every
@@ -134,7 +159,7 @@ func (m *Model) Alerts(s *spec.Service) []*Alert { return m.service(s).Alerts }
 // Groups are the rule groups of service s in environment e (see
 // buildGroups); the rule file and the PrometheusRule both write them.
 func (m *Model) Groups(e *spec.Environment, s *spec.Service) []Group {
-	return m.service(s).groups[e.Name]
+	return m.groups(s).groups[e.Name]
 }
 
 // Alert is one alert name of a service and everything said about it: the
