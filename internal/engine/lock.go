@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/groundwork-dev/groundwork/internal/parallel"
 	"github.com/groundwork-dev/groundwork/internal/tree"
 )
 
@@ -288,25 +287,4 @@ func readLock(t *tree.Tree) (*Lock, []byte, error) {
 		return nil, nil, err
 	}
 	return l, data, nil
-}
-
-// Intact reports whether every file the lock lists is on disk with the hash
-// the lock records, and how many files it lists. A tree that is intact and
-// was made from unchanged specs by an unchanged generator needs no render.
-// It also returns the lock's bytes, which such a run's cache key covers.
-func Intact(t *tree.Tree) (files int, lock []byte, ok bool, err error) {
-	l, data, err := readLock(t)
-	if err != nil || data == nil {
-		return 0, nil, false, err
-	}
-	if staged, err := staged(t); err != nil || staged {
-		return 0, nil, false, err
-	}
-	paths := slices.Sorted(maps.Keys(l.Files))
-	bad := make([]bool, len(paths))
-	parallel.For(len(paths), func(i int) {
-		got, err := t.ReadFile(paths[i], maxFileSize)
-		bad[i] = err != nil || hash(got) != l.Files[paths[i]].SHA256
-	})
-	return len(paths), data, !slices.Contains(bad, true), nil
 }

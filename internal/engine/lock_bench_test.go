@@ -11,8 +11,9 @@ import (
 )
 
 // BenchmarkParseBigLock reads the lock of 1000 services × 4 environments
-// (about 58,000 entries, 23 MB), which every verify and no-op generate
-// checks entry by entry.
+// (about 58,000 entries, 23 MB), which every full render's Compare checks
+// entry by entry (a no-op or partial run takes the entries from its
+// manifest instead).
 func BenchmarkParseBigLock(b *testing.B) {
 	dir := b.TempDir()
 	if err := synthetic.Write(dir, 1000); err != nil {
