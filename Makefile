@@ -111,10 +111,23 @@ lint:
 	$(GO) tool staticcheck -tags e2e ./tests/e2e ./tests/observability
 	cd backend && $(GO) vet ./... && $(GO) vet -tags drill ./... && $(GO) vet -tags moto ./...
 
-# Times generate on synthetic organisations of growing size (see tools/benchorg).
+# Measures groundwork on a synthetic organisation of 1000 services × 4
+# environments (tools/benchorg): the first generate, a no-op generate, one
+# service's spec edited then generate, verify on a fresh copy, and Sloth on
+# the same SLOs in the same run, each with wall, CPU and peak memory, as a
+# Markdown table; then the Go benchmarks. Sloth is built for this target
+# only; when it does not build, its row says why and the rest still runs.
 bench: $(BIN)
-	$(GO) run ./tools/benchorg -bin $(BIN)
+	@mkdir -p bin/tools
+	@echo "building Sloth (tools/sloth) for the comparison; output in bin/tools/sloth.log"
+	@$(MAKE) --no-print-directory bin/tools/sloth > bin/tools/sloth.log 2>&1 || echo "Sloth did not build (bin/tools/sloth.log); its row is skipped"
+	$(GO) run ./tools/benchorg -bin $(BIN) -sloth bin/tools/sloth -sloth-log bin/tools/sloth.log
 	$(GO) test ./generators/... ./internal/... -run '^$$' -bench . -benchtime 3x
+
+# Sloth, the reference make bench compares with, at the version pinned in
+# tools/sloth/go.mod. Nothing else needs it.
+bin/tools/sloth: tools/sloth/go.mod tools/sloth/go.sum
+	cd tools/sloth && $(GO) build -o ../../bin/tools/ tool
 
 # Packages with golden cases (testdata/cases) or an expected-error corpus
 # take -update.
