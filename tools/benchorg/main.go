@@ -18,6 +18,7 @@ package main
 
 import (
 	"bytes"
+	"debug/buildinfo"
 	"errors"
 	"flag"
 	"fmt"
@@ -371,21 +372,29 @@ func findSloth(path, buildLog string) (string, string) {
 	return "", why
 }
 
-// slothVersion is what `sloth version` prints after a space, or "" when it
-// cannot.
+// slothVersion is the version of Sloth's module in the binary, after a
+// space, or "" when it cannot be read (`sloth version` of a binary built with
+// go build says "dev").
 func (b *bench) slothVersion() string {
 	if b.sloth == "" {
 		return ""
 	}
-	out, err := exec.Command(b.sloth, "version").Output()
+	info, err := buildinfo.ReadFile(b.sloth)
 	if err != nil {
 		return ""
 	}
-	if v := oneLine(string(out)); v != "" {
-		return " " + v
+	if info.Main.Path == slothModule {
+		return " " + info.Main.Version
+	}
+	for _, d := range info.Deps {
+		if d.Path == slothModule {
+			return " " + d.Version
+		}
 	}
 	return ""
 }
+
+const slothModule = "github.com/slok/sloth"
 
 // copyTree copies every regular file under from to to, as a fresh clone
 // would have them.
