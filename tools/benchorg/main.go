@@ -86,6 +86,7 @@ type row struct {
 
 // size runs every row on an organisation of n services and prints its table.
 func (b *bench) size(n int) error {
+	loadStart := loadAverage()
 	work, err := os.MkdirTemp("", "benchorg-")
 	if err != nil {
 		return err
@@ -97,7 +98,7 @@ func (b *bench) size(n int) error {
 	var rows []row
 
 	// 1. The first generate into a tree that holds only specs.
-	first, err := b.best(func() error {
+	first, err := b.best("first generate", func() error {
 		for _, d := range []string{org, cache} {
 			if err := os.RemoveAll(d); err != nil {
 				return err
@@ -112,7 +113,7 @@ func (b *bench) size(n int) error {
 	rows = append(rows, row{what: fmt.Sprintf("first `generate` into an empty tree (%s files)", thousands(int64(files))), s: first})
 
 	// 2. A no-op generate: same specs, same binary, the cache of the last run.
-	noop, err := b.best(nil, func() *exec.Cmd { return b.groundwork(org, cache, "generate") })
+	noop, err := b.best("no-op generate", nil, func() *exec.Cmd { return b.groundwork(org, cache, "generate") })
 	if err != nil {
 		return fmt.Errorf("no-op generate: %w", err)
 	}
@@ -123,7 +124,7 @@ func (b *bench) size(n int) error {
 	svc := filepath.Join(org, "specs", "services", fmt.Sprintf("svc-%04d.yaml", n/2))
 	lock := filepath.Join(org, "groundwork.lock")
 	var before []byte
-	edit, err := b.best(func() error {
+	edit, err := b.best("edit, then generate", func() error {
 		var err error
 		if before, err = os.ReadFile(lock); err != nil {
 			return err
@@ -150,7 +151,7 @@ func (b *bench) size(n int) error {
 		return fmt.Errorf("copying the tree: %w", err)
 	}
 	run := 0
-	verify, err := b.best(nil, func() *exec.Cmd {
+	verify, err := b.best("verify", nil, func() *exec.Cmd {
 		run++
 		fresh := filepath.Join(work, fmt.Sprintf("verify-cache-%d", run))
 		cmd := b.groundwork(clone, filepath.Join(fresh, "groundwork"), "verify")
@@ -179,7 +180,7 @@ func (b *bench) size(n int) error {
 		if err := writeSlothSpecs(in, m); err != nil {
 			return fmt.Errorf("writing Sloth specs: %w", err)
 		}
-		slothRow.s, err = b.best(func() error {
+		slothRow.s, err = b.best("sloth generate", func() error {
 			if err := os.RemoveAll(out); err != nil {
 				return err
 			}
@@ -196,7 +197,8 @@ func (b *bench) size(n int) error {
 	}
 	rows = append(rows, slothRow)
 
-	fmt.Printf("\n### %s services × 4 environments (%d cores, %s, best of %d)\n\n", thousands(int64(n)), runtime.NumCPU(), runtime.Version(), b.runs)
+	fmt.Printf("\n### %s services × 4 environments (%d cores, %s, best of %d; load average %s at the start, %s at the end)\n\n",
+		thousands(int64(n)), runtime.NumCPU(), runtime.Version(), b.runs, loadStart, loadAverage())
 	fmt.Println("| what | wall | CPU | peak MB |")
 	fmt.Println("|---|---:|---:|---:|")
 	for _, r := range rows {
@@ -222,8 +224,9 @@ func (b *bench) groundwork(root, cache string, args ...string) *exec.Cmd {
 }
 
 // best runs setup (untimed), the command, then check (untimed), b.runs
-// times, and returns the run with the least wall time.
-func (b *bench) best(setup func() error, command func() *exec.Cmd, check ...func() error) (sample, error) {
+// times, and returns the run with the least wall time. It tells each run's
+// figures on stderr as it goes: at 1000 services a row takes minutes.
+func (b *bench) best(what string, setup func() error, command func() *exec.Cmd, check ...func() error) (sample, error) {
 	var min sample
 	for i := 0; i < b.runs; i++ {
 		if setup != nil {
@@ -240,6 +243,7 @@ func (b *bench) best(setup func() error, command func() *exec.Cmd, check ...func
 				return sample{}, err
 			}
 		}
+		fmt.Fprintf(os.Stderr, "benchorg: %s, run %d/%d: %s wall, %s CPU, %s MB\n", what, i+1, b.runs, seconds(s.wall), seconds(s.cpu), thousands(s.maxRSSKB*1024/1_000_000))
 		if i == 0 || s.wall < min.wall {
 			min = s
 		}
@@ -395,6 +399,16 @@ func (b *bench) slothVersion() string {
 }
 
 const slothModule = "github.com/slok/sloth"
+
+// loadAverage is the machine's load over the last minute, or "?": a shared
+// machine's load says how far wall time is to be trusted.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(data)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
+}
 
 // copyTree copies every regular file under from to to, as a fresh clone
 // would have them.
