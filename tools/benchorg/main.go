@@ -187,7 +187,7 @@ func (b *bench) size(n int) error {
 			return os.MkdirAll(out, 0o755)
 		}, func() *exec.Cmd { return exec.Command(b.sloth, "generate", "-i", in, "-o", out) }, func() error {
 			if got := countFiles(out); got != len(m.Services) {
-				return fmt.Errorf("Sloth wrote %d rule files, want %d", got, len(m.Services))
+				return fmt.Errorf("sloth wrote %d rule files, want %d", got, len(m.Services))
 			}
 			return nil
 		})
