@@ -36,7 +36,7 @@ func runbook(m *spec.Model, am *alerting.Model, a *alerting.Alert) []byte {
 	d.List(
 		fmt.Sprintf("Service %s (namespace %s), owned by team %s.", markdown.Code(s.Name), markdown.Code(spec.Namespace(s)), markdown.Esc(s.Team)),
 		fmt.Sprintf("Defined by %s; the rules are in %s of each environment.",
-			markdown.Code(s.Source.Path), markdown.Code(alerting.RuleFilePath(&spec.Environment{Name: "<environment>"}, s))),
+			markdown.Code(s.Source.Path), markdown.Code(alerting.PrometheusRulePath(&spec.Environment{Name: "<environment>"}, s))),
 	)
 
 	d.Heading(2, sectionMeaning)

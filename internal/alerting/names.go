@@ -191,12 +191,8 @@ func HumanDuration(d time.Duration) string {
 	return strings.Join(parts, " ")
 }
 
-// RulesDir holds, per environment, each service's rule file and its
-// promtool tests.
-const RulesDir = "alerts"
-
-// RuleFilePath is the rule file of service s in environment e, which
-// runbooks name and the alerts generator writes.
-func RuleFilePath(e *spec.Environment, s *spec.Service) string {
-	return fmt.Sprintf("%s/%s/%s.rules.yaml", RulesDir, e.Name, s.Name)
+// PrometheusRulePath is the PrometheusRule that deploys service s's rules
+// in environment e, which runbooks and messages name.
+func PrometheusRulePath(e *spec.Environment, s *spec.Service) string {
+	return spec.FluxDir(e) + "/apps/" + s.Name + "/prometheusrule.yaml"
 }

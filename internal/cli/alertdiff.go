@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,18 +27,18 @@ type alertRule struct {
 	expr, forDur, severity, keepFiringFor string
 }
 
-// alertChanges reads the rule files a plan changes (alerts/<env>/<svc>.rules.yaml)
-// before and after, and lists the alerting rules that differ in expression,
+// alertChanges reads the PrometheusRules a plan changes
+// (environments/<env>/flux/apps/<svc>/prometheusrule.yaml) before and after, and lists the alerting rules that differ in expression,
 // for:, keep_firing_for or severity, or that come or go, with thresholds
 // old → new. Text-only changes (descriptions, links) are left to the file
 // list.
 func alertChanges(p *engine.Plan) []alertChange {
 	var out []alertChange
 	for _, ch := range p.Changes {
-		if ch.Kind != "alerts" || !strings.HasSuffix(ch.Path, ".rules.yaml") {
+		env, ok := ruleEnv(ch.Path)
+		if !ok {
 			continue
 		}
-		env := path.Base(path.Dir(ch.Path))
 		before, after := alertRules(ch.Old), alertRules(ch.New)
 		var keys [][2]string
 		for _, m := range []map[[2]string]alertRule{before, after} {
@@ -84,17 +83,29 @@ func alertChanges(p *engine.Plan) []alertChange {
 	return out
 }
 
-// alertRules indexes a rule file's alerting rules by name and tier, or
+// ruleEnv reports whether p is a PrometheusRule of a service, and of which
+// environment.
+func ruleEnv(p string) (string, bool) {
+	parts := strings.Split(p, "/")
+	if len(parts) != 6 || parts[0] != "environments" || parts[2] != "flux" || parts[3] != "apps" || parts[5] != "prometheusrule.yaml" {
+		return "", false
+	}
+	return parts[1], true
+}
+
+// alertRules indexes a PrometheusRule's alerting rules by name and tier, or
 // "signal absent" for the rule that fires when an alert's signal is absent.
 func alertRules(data []byte) map[[2]string]alertRule {
 	rules := map[[2]string]alertRule{}
 	var f struct {
-		Groups []alerting.Group `yaml:"groups"`
+		Spec struct {
+			Groups []alerting.Group `yaml:"groups"`
+		} `yaml:"spec"`
 	}
 	if len(data) == 0 || yaml.Unmarshal(data, &f) != nil {
 		return rules
 	}
-	for _, g := range f.Groups {
+	for _, g := range f.Spec.Groups {
 		for _, r := range g.Rules {
 			if r.Alert != "" {
 				tier := r.Labels[alerting.LabelTier]
