@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
@@ -105,6 +106,16 @@ func alertRules(data []byte) map[[2]string]alertRule {
 	if len(data) == 0 || yaml.Unmarshal(data, &f) != nil {
 		return rules
 	}
+	budgets := map[string]float64{}
+	for _, g := range f.Spec.Groups {
+		for _, r := range g.Rules {
+			if r.Record == alerting.RecordErrorBudget {
+				if v, ok := vectorOf(r.Expr); ok {
+					budgets[sloKey(r.Labels[alerting.LabelService], r.Labels[alerting.LabelSLO])] = v
+				}
+			}
+		}
+	}
 	for _, g := range f.Spec.Groups {
 		for _, r := range g.Rules {
 			if r.Alert != "" {
@@ -112,11 +123,78 @@ func alertRules(data []byte) map[[2]string]alertRule {
 				if sig := r.Labels[alerting.LabelSignal]; sig != "" {
 					tier = "signal " + sig
 				}
-				rules[[2]string{r.Alert, tier}] = alertRule{r.Expr, r.For, r.Labels[alerting.LabelSeverity], r.KeepFiringFor}
+				rules[[2]string{r.Alert, tier}] = alertRule{withBudgets(r.Expr, budgets), r.For, r.Labels[alerting.LabelSeverity], r.KeepFiringFor}
 			}
 		}
 	}
 	return rules
+}
+
+func sloKey(service, slo string) string { return service + "\x00" + slo }
+
+// vectorOf is c of a recording rule "vector(c)", such as the error budget
+// an objective records.
+func vectorOf(expr string) (float64, bool) {
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
+	if err != nil {
+		return 0, false
+	}
+	call, ok := e.(*parser.Call)
+	if !ok || call.Func.Name != "vector" || len(call.Args) != 1 {
+		return 0, false
+	}
+	return constant(call.Args[0])
+}
+
+// withBudgets writes a burn tier's expression with the error budget it
+// compares with (slo:error_budget:ratio{service, slo}, recorded in the
+// same PrometheusRule) as the number recorded, so that an objective change,
+// which changes no expression, shows its thresholds old → new. An
+// expression that does not parse, or names a budget the file does not
+// record, is returned as written.
+func withBudgets(expr string, budgets map[string]float64) string {
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
+	if err != nil {
+		return expr
+	}
+	found, unknown := false, false
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		var sides []*parser.Expr
+		switch n := n.(type) {
+		case *parser.BinaryExpr:
+			sides = []*parser.Expr{&n.LHS, &n.RHS}
+		case *parser.ParenExpr:
+			sides = []*parser.Expr{&n.Expr}
+		}
+		for _, side := range sides {
+			vs, ok := (*side).(*parser.VectorSelector)
+			if !ok || vs.Name != alerting.RecordErrorBudget {
+				continue
+			}
+			var service, slo string
+			for _, m := range vs.LabelMatchers {
+				switch {
+				case m.Type != labels.MatchEqual:
+				case m.Name == alerting.LabelService:
+					service = m.Value
+				case m.Name == alerting.LabelSLO:
+					slo = m.Value
+				}
+			}
+			v, ok := budgets[sloKey(service, slo)]
+			if !ok {
+				unknown = true
+				continue
+			}
+			found = true
+			*side = &parser.NumberLiteral{Val: v}
+		}
+		return nil
+	})
+	if !found || unknown {
+		return expr
+	}
+	return e.String()
 }
 
 // maxAlertRows keeps a PR comment readable; the file list has the rest.
