@@ -148,10 +148,21 @@ func DashboardUID(s *Service) string {
 // OverviewDashboardUID is the uid of the dashboard of every service.
 const OverviewDashboardUID = "groundwork-overview"
 
+// DashboardTitle is the title of service s's dashboard, which Grafana's
+// search finds it by.
+func DashboardTitle(p *Platform, s *Service) string { return p.Name + " / " + s.Name }
+
+// DashboardGrafanaPath is service s's dashboard as a path inside a Grafana,
+// /d/<uid>/<name>: how the dashboards link each other. One dashboard file
+// serves every environment's Grafana, and Grafana puts its own base URL
+// (sub-path included) before a link that starts with '/'; outside Grafana
+// the path alone leads nowhere.
+func DashboardGrafanaPath(s *Service) string { return "/d/" + DashboardUID(s) + "/" + s.Name }
+
 // DashboardURL is the link to service s's dashboard in environment e's
 // Grafana; relative (/d/<uid>/<name>) when e names no Grafana.
 func DashboardURL(e *Environment, s *Service) string {
-	return strings.TrimSuffix(e.Alerting.Grafana, "/") + "/d/" + DashboardUID(s) + "/" + s.Name
+	return strings.TrimSuffix(e.Alerting.Grafana, "/") + DashboardGrafanaPath(s)
 }
 
 // BurnTier is one multi-window burn-rate alert of an SLO, after the Google SRE
