@@ -3,6 +3,7 @@ package spec
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -160,9 +161,39 @@ func DashboardTitle(p *Platform, s *Service) string { return p.Name + " / " + s.
 func DashboardGrafanaPath(s *Service) string { return "/d/" + DashboardUID(s) + "/" + s.Name }
 
 // DashboardURL is the link to service s's dashboard in environment e's
-// Grafana; relative (/d/<uid>/<name>) when e names no Grafana.
+// Grafana, or "" when e names no Grafana. A bare path would be resolved
+// against wherever it is shown (GitHub, Slack, PagerDuty) and lead nowhere,
+// so such an environment's alerts, notifications and runbooks link no
+// dashboard and name it instead (DashboardTitle, DashboardUID, and the
+// EnvironmentFile in which alerting.grafana would link it).
 func DashboardURL(e *Environment, s *Service) string {
+	if e.Alerting.Grafana == "" {
+		return ""
+	}
 	return strings.TrimSuffix(e.Alerting.Grafana, "/") + DashboardGrafanaPath(s)
+}
+
+// EnvironmentFile is the spec file of environment e: where it was read
+// from, or where a YAML spec of it would be.
+func EnvironmentFile(e *Environment) string {
+	if e.Source != nil && e.Source.Path != "" {
+		return e.Source.Path
+	}
+	return Dir + "/environments/" + e.Name + ".yaml"
+}
+
+// WithoutGrafana says, one line per environment that names no Grafana,
+// that its alerts link no dashboard and how to make them: so that the
+// missing link is noticed when specs are generated, not during a page.
+func WithoutGrafana(m *Model) []string {
+	var out []string
+	for _, e := range m.Environments {
+		if e.Alerting.Grafana == "" {
+			out = append(out, fmt.Sprintf("%s names no Grafana: its alerts, notifications and runbooks name each service's dashboard instead of linking it; set alerting.grafana in %s",
+				e.Name, EnvironmentFile(e)))
+		}
+	}
+	return out
 }
 
 // BurnTier is one multi-window burn-rate alert of an SLO, after the Google SRE
