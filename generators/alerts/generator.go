@@ -129,7 +129,7 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 // files are the rule file and tests of a service in environment e.
 func files(m *spec.Model, am *alerting.Model, e *spec.Environment, plan *servicePlan) ([]engine.File, error) {
 	s := plan.svc.Spec
-	origins := []engine.Origin{{Spec: s.Source.Path}, {Spec: e.Source.Path, Fields: []string{"alerting"}}, {Spec: m.Platform.Source.Path, Fields: []string{"repository"}}}
+	origins := []engine.Origin{{Spec: s.Source.Path}, {Spec: e.Source.Path, Fields: []string{"alerting"}}, {Spec: m.Platform.Source.Path, Fields: alerting.PlatformFields(e)}}
 	rulePath := RuleFilePath(e, s)
 	rules, err := RuleFile(am.Groups(e, s))
 	if err != nil {
