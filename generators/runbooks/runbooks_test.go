@@ -386,8 +386,9 @@ func checkSections(t *testing.T, file string, a *alerting.Alert, d mdDoc) {
 	}
 }
 
-// tierFactor is the factor a burn-rate rule compares both windows with.
-var tierFactor = regexp.MustCompile(`> \(([0-9.]+) \* [0-9.e-]+\)`)
+// tierFactor is the factor a burn-rate rule compares both windows with,
+// times the recorded error budget.
+var tierFactor = regexp.MustCompile(`> \(([0-9.]+) \* ` + regexp.QuoteMeta(alerting.RecordErrorBudget) + `\{`)
 
 // checkTiers holds the tier table to the factors the rules use.
 func checkTiers(t *testing.T, file string, a *alerting.Alert, text string) {
