@@ -15,7 +15,7 @@ tf_mirror_given := $(GROUNDWORK_TF_PROVIDER_MIRROR)
 tf_mirror_found = $(eval tf_mirror_found := $$(shell find / -maxdepth 4 -type d -name tf-plugins 2>/dev/null | head -n 1))$(tf_mirror_found)
 test e2e golden ci-local: export GROUNDWORK_TF_PROVIDER_MIRROR = $(or $(tf_mirror_given),$(tf_mirror_found))
 
-.PHONY: build generate verify diff test e2e drill lint bench fuzz golden clean tools ci-local
+.PHONY: build generate verify diff proof test e2e drill lint bench fuzz golden clean tools ci-local
 
 build: $(BIN)
 
@@ -31,6 +31,14 @@ verify: $(BIN)
 
 diff: $(BIN)
 	$(BIN) diff
+
+# The proof of the alerts, which is not committed: the promtool tests of
+# every alert and the rule groups they load, written into bin/proof and run
+# there (make test runs the same tests in generators/alerts).
+proof: $(BIN) $(PINNED)
+	rm -rf bin/proof
+	$(BIN) proof bin/proof
+	bin/tools/promtool test rules bin/proof/alerts/*/*.test.yaml
 
 # The validators the tests run, at the versions pinned in tools/pinned/go.mod
 # (promtool of Prometheus 3, amtool of Alertmanager 0.35), built into
