@@ -49,7 +49,9 @@ func (Generator) Kind() string { return "alerts" }
 // series can take across its threshold, an SLI whose ratio is not one of
 // counters, a rule named twice, a metric nothing produces). `generate` runs
 // it, so that a spec whose alerts cannot be proven is refused there, with
-// its file:line:col, and not first in CI.
+// its file:line:col, and not first in CI. A partial render checks the
+// services in its scope: what the others' tests depend on (their own spec,
+// the shared specs) is as it was in the last clean run, which checked them.
 func Check(in engine.Input) error {
 	_, err := plan(in)
 	return err
@@ -61,12 +63,18 @@ func Check(in engine.Input) error {
 // nothing is kept for the next render.
 func plan(in engine.Input) ([]*servicePlan, error) {
 	m, am := in.Spec, in.Alerting
+	var services []*spec.Service
+	for _, s := range m.Services {
+		if in.Scope.Has(s.Name) {
+			services = append(services, s)
+		}
+	}
 	pl := newPlanner()
-	plans := make([]*servicePlan, len(m.Services))
-	errs := make([]error, len(m.Services))
-	parallel.For(len(m.Services), func(i int) {
-		plans[i] = pl.plan(am.Service(m.Services[i]))
-		errs[i] = unproduced(m, am, m.Services[i])
+	plans := make([]*servicePlan, len(services))
+	errs := make([]error, len(services))
+	parallel.For(len(services), func(i int) {
+		plans[i] = pl.plan(am.Service(services[i]))
+		errs[i] = unproduced(m, am, services[i])
 	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -79,7 +87,7 @@ func plan(in engine.Input) ([]*servicePlan, error) {
 			errs = append(errs, p.failure)
 		}
 	}
-	for _, s := range m.Services {
+	for _, s := range services {
 		if ds := nameMistakes(am, s); len(ds) > 0 {
 			errs = append(errs, ds)
 		}

@@ -33,7 +33,7 @@ func (Generator) Index(m *spec.Model, out *engine.Output) ([]engine.File, error)
 	p := m.Platform
 	owned := map[string][]string{} // service name -> generated paths made for it alone
 	for _, f := range out.Files {
-		if f.Service != "" {
+		if f.Service != "" && !f.PlatformOwned {
 			owned[f.Service] = append(owned[f.Service], f.Path)
 		}
 	}

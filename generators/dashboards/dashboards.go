@@ -45,6 +45,9 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 		if spec.DashboardPath(s) == OverviewPath {
 			return nil, fmt.Errorf("%s: service %q would overwrite the overview dashboard %s; rename the service", s.Source.Path, s.Name, OverviewPath)
 		}
+		if !in.Renders(s) {
+			continue
+		}
 		d, err := serviceDashboard(m, in.Alerting.Service(s))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", spec.DashboardPath(s), err)

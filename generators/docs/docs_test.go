@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
 
 	"github.com/groundwork-dev/groundwork/generators/docs"
 	"github.com/groundwork-dev/groundwork/generators/terraform"
@@ -122,7 +124,7 @@ func TestInventoryMatchesTerraform(t *testing.T) {
 		if len(rows) == 0 {
 			t.Fatalf("%s: no stores in %s", e.Name, docs.RetentionPath)
 		}
-		mods := modules(t, out.File(spec.TerraformDir(e)+"/main.tf").Data)
+		mods, tf := modules(t, out, spec.TerraformDir(e))
 		seen := map[string]bool{}
 		expect := func(name, kind string, days int) {
 			t.Helper()
@@ -180,7 +182,7 @@ func TestInventoryMatchesTerraform(t *testing.T) {
 				t.Errorf("%s: the inventory lists %s %s, which Terraform does not make", e.Name, r.kind, name)
 			}
 		}
-		for _, role := range regexp.MustCompile(`role_name\s+= "([^"]+)"`).FindAllStringSubmatch(string(out.File(spec.TerraformDir(e)+"/main.tf").Data), -1) {
+		for _, role := range regexp.MustCompile(`role_name\s+= "([^"]+)"`).FindAllStringSubmatch(tf, -1) {
 			if !strings.Contains(inventory, "`"+role[1]+"`") {
 				t.Errorf("%s: IAM role %s is not in %s", e.Name, role[1], docs.InventoryPath)
 			}
@@ -211,6 +213,7 @@ func TestExpiryChangesTheDocument(t *testing.T) {
 type module struct {
 	name  string
 	attrs hcl.Attributes
+	ctx   *hcl.EvalContext
 }
 
 func (m module) attr(t *testing.T, name string) cty.Value {
@@ -219,26 +222,54 @@ func (m module) attr(t *testing.T, name string) cty.Value {
 	if !ok {
 		t.Fatalf("module %s has no %s", m.name, name)
 	}
-	v, diags := a.Expr.Value(nil)
+	v, diags := a.Expr.Value(m.ctx)
 	if diags.HasErrors() {
 		t.Fatalf("module %s: %s: %v", m.name, name, diags)
 	}
 	return v
 }
 
-func modules(t *testing.T, src []byte) []module {
+// modules are the module calls of the root in dir, whose arguments
+// evaluate with the root's locals that need no module's output (each
+// service's names of secrets and buckets), and concat and merge; and the
+// text of the root's files.
+func modules(t *testing.T, out *engine.Output, dir string) ([]module, string) {
 	t.Helper()
-	f, diags := hclparse.NewParser().ParseHCL(src, "main.tf")
-	if diags.HasErrors() {
-		t.Fatal(diags)
+	p := hclparse.NewParser()
+	var text strings.Builder
+	var mods []module
+	locals := map[string]cty.Value{}
+	for _, f := range out.Files {
+		if path.Dir(f.Path) != dir || path.Ext(f.Path) != ".tf" {
+			continue
+		}
+		text.Write(f.Data)
+		file, diags := p.ParseHCL(f.Data, f.Path)
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		content, _, _ := file.Body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "module", LabelNames: []string{"name"}}, {Type: "locals"}}})
+		for _, b := range content.Blocks {
+			attrs, _ := b.Body.JustAttributes()
+			if b.Type == "locals" {
+				for name, a := range attrs {
+					if v, diags := a.Expr.Value(nil); !diags.HasErrors() {
+						locals[name] = v
+					}
+				}
+				continue
+			}
+			mods = append(mods, module{name: b.Labels[0], attrs: attrs})
+		}
 	}
-	content, _, _ := f.Body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "module", LabelNames: []string{"name"}}}})
-	var out []module
-	for _, b := range content.Blocks {
-		attrs, _ := b.Body.JustAttributes()
-		out = append(out, module{name: b.Labels[0], attrs: attrs})
+	ctx := &hcl.EvalContext{
+		Variables: map[string]cty.Value{"local": cty.ObjectVal(locals)},
+		Functions: map[string]function.Function{"concat": stdlib.ConcatFunc, "merge": stdlib.MergeFunc},
 	}
-	return out
+	for i := range mods {
+		mods[i].ctx = ctx
+	}
+	return mods, text.String()
 }
 
 func firstWord(s string) string { w, _, _ := strings.Cut(s, " "); return w }

@@ -23,7 +23,7 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 	var files []engine.File
 	for _, e := range m.Environments {
 		for _, s := range m.Services {
-			if len(s.Flags) == 0 {
+			if len(s.Flags) == 0 || !in.Renders(s) {
 				continue
 			}
 			data, err := spec.MarshalFlagd(spec.Flagd(s, e.Name))

@@ -55,8 +55,10 @@ func (g *envGen) apps() error {
 	f := g.folder(layerApps, g.envOrigin("name"))
 	for _, s := range g.m.Services {
 		f.origins = append(f.origins, engine.Origin{Spec: s.Source.Path, Fields: []string{"name"}})
-		if err := g.service(s); err != nil {
-			return fmt.Errorf("service %s: %w", s.Name, err)
+		if g.in.Renders(s) {
+			if err := g.service(s); err != nil {
+				return fmt.Errorf("service %s: %w", s.Name, err)
+			}
 		}
 		f.sub(s.Name)
 	}

@@ -112,7 +112,7 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 	errs := make([]error, len(m.Environments))
 	parallel.For(len(m.Environments), func(i int) {
 		e := m.Environments[i]
-		gens[i] = &envGen{m: m, am: in.Alerting, p: m.Platform, e: e, dir: spec.FluxDir(e)}
+		gens[i] = &envGen{in: in, m: m, am: in.Alerting, p: m.Platform, e: e, dir: spec.FluxDir(e)}
 		for _, step := range []func() error{gens[i].system, gens[i].infrastructure, gens[i].configs, gens[i].apps, gens[i].argocd} {
 			if err := step(); err != nil {
 				errs[i] = fmt.Errorf("%s: %w", e.Name, err)
@@ -132,6 +132,7 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 
 // envGen makes the files of one environment.
 type envGen struct {
+	in    engine.Input
 	m     *spec.Model
 	am    *alerting.Model // the derived alerts and rule groups
 	p     *spec.Platform

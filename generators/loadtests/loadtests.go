@@ -25,6 +25,9 @@ func (Generator) Kind() string { return "loadtests" }
 func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 	var files []engine.File
 	for _, s := range in.Spec.Services {
+		if !in.Renders(s) {
+			continue
+		}
 		p := loadtest.New(s)
 		if p == nil {
 			continue

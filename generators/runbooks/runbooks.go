@@ -36,6 +36,9 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 		if p.Teams[s.Team] == nil {
 			return nil, fmt.Errorf("%s: team %q is not a team of the platform", s.Name, s.Team)
 		}
+		if !in.Renders(s) {
+			continue
+		}
 		for _, a := range in.Alerting.Alerts(s) {
 			files = append(files, engine.File{
 				Path:    spec.RunbookPath(s, a.Name),

@@ -27,66 +27,65 @@ func backupBucket(db *spec.Database) *object {
 // databaseModule is the label of the database module call of service s.
 func databaseModule(s *spec.Service) string { return "database_" + ident(s.Name) }
 
-// databases calls the database and backup modules for every service with a
-// database.
-func databases(d *doc, m *spec.Model, e *spec.Environment, dir string) {
-	for _, s := range m.Services {
-		if s.Database == nil {
-			continue
-		}
-		id := spec.DatabaseIdentifier(m.Platform, e, s)
-		db := module(d, databaseModule(s), dir, scannerChoices(e)...)
-		db.SetAttributeRaw("identifier", str(id))
-		db.SetAttributeRaw("engine_version", str(s.Database.Version))
-		db.SetAttributeRaw("instance_class", str(e.Database.InstanceClass))
-		db.SetAttributeRaw("allocated_storage", num(s.Database.StorageGB))
-		db.SetAttributeRaw("db_name", str(spec.DatabaseName(s)))
-		db.SetAttributeRaw("iam_username", str(spec.DatabaseUser(s)))
-		db.SetAttributeRaw("vpc_id", ref("module", "network", "vpc_id"))
-		db.SetAttributeRaw("db_subnet_group_name", ref("module", "network", "database_subnet_group_name"))
-		db.SetAttributeRaw("allowed_security_group_id", ref("module", "cluster", "cluster_security_group_id"))
-		db.SetAttributeRaw("multi_az", boolean(e.Database.MultiAZ))
-		db.SetAttributeRaw("deletion_protection", boolean(e.Database.DeletionProtection))
-		db.SetAttributeRaw("backup_retention_period", num(e.Database.BackupRetentionDays))
-		db.SetAttributeRaw("log_retention_days", num(m.Platform.Data.LogDays))
-		db.SetAttributeRaw("backup_tag_value", str(id))
-		db.SetAttributeRaw("connection_secret_name", str(spec.DatabaseSecretName(e, s)))
-		db.SetAttributeRaw("connection_secret_recovery_window_days", num(spec.SecretRecoveryDays(e)))
+// database calls the database and backup modules for service s, which has
+// a database.
+func database(d *doc, m *spec.Model, e *spec.Environment, s *spec.Service, dir string) {
+	id := spec.DatabaseIdentifier(m.Platform, e, s)
+	db := module(d, databaseModule(s), dir, scannerChoices(e)...)
+	db.SetAttributeRaw("identifier", str(id))
+	db.SetAttributeRaw("engine_version", str(s.Database.Version))
+	db.SetAttributeRaw("instance_class", str(e.Database.InstanceClass))
+	db.SetAttributeRaw("allocated_storage", num(s.Database.StorageGB))
+	db.SetAttributeRaw("db_name", str(spec.DatabaseName(s)))
+	db.SetAttributeRaw("iam_username", str(spec.DatabaseUser(s)))
+	db.SetAttributeRaw("vpc_id", ref("module", "network", "vpc_id"))
+	db.SetAttributeRaw("db_subnet_group_name", ref("module", "network", "database_subnet_group_name"))
+	db.SetAttributeRaw("allowed_security_group_id", ref("module", "cluster", "cluster_security_group_id"))
+	db.SetAttributeRaw("multi_az", boolean(e.Database.MultiAZ))
+	db.SetAttributeRaw("deletion_protection", boolean(e.Database.DeletionProtection))
+	db.SetAttributeRaw("backup_retention_period", num(e.Database.BackupRetentionDays))
+	db.SetAttributeRaw("log_retention_days", num(m.Platform.Data.LogDays))
+	db.SetAttributeRaw("backup_tag_value", str(id))
+	db.SetAttributeRaw("connection_secret_name", str(spec.DatabaseSecretName(e, s)))
+	db.SetAttributeRaw("connection_secret_recovery_window_days", num(spec.SecretRecoveryDays(e)))
 
-		bk := module(d, "backup_"+ident(s.Name), dir)
-		bk.SetAttributeRaw("name", str(id))
-		bk.SetAttributeRaw("schedule", str(s.Database.Backup.AWSSchedule()))
-		bk.SetAttributeRaw("retention_days", num(s.Database.Backup.RetentionDays))
-		bk.SetAttributeRaw("selection_tag_value", str(id))
-		// A vault lock cannot be undone: only where the environment pages,
-		// that is where losing backups would be an incident.
-		bk.SetAttributeRaw("vault_lock", boolean(e.Alerting.Page))
-	}
+	bk := module(d, "backup_"+ident(s.Name), dir)
+	bk.SetAttributeRaw("name", str(id))
+	bk.SetAttributeRaw("schedule", str(s.Database.Backup.AWSSchedule()))
+	bk.SetAttributeRaw("retention_days", num(s.Database.Backup.RetentionDays))
+	bk.SetAttributeRaw("selection_tag_value", str(id))
+	// A vault lock cannot be undone: only where the environment pages,
+	// that is where losing backups would be an incident.
+	bk.SetAttributeRaw("vault_lock", boolean(e.Alerting.Page))
 }
 
-// databaseJobs is the iam module's database_jobs: per database, the role of
-// its grant job, backup and restore drill, or nil when no service has a
-// database.
-func databaseJobs(m *spec.Model, e *spec.Environment) expr {
-	p := m.Platform
+// databaseJob is the iam module's database_jobs entry of service s: the
+// role of its database's grant job, backup and restore drill.
+func databaseJob(p *spec.Platform, e *spec.Environment, s *spec.Service) *object {
+	db := databaseModule(s)
+	o := &object{}
+	o.set("role_name", str(spec.DatabaseJobsRoleName(p, e, s)))
+	o.set("namespace", str(spec.Namespace(s)))
+	o.set("service_account", str(spec.DatabaseJobsServiceAccount(s)))
+	o.set("connection_secret_arn", ref("module", db, "connection_secret_arn"))
+	o.set("master_secret_arn", ref("module", db, "master_user_secret_arn"))
+	o.set("secret_kms_key_arns", tuple(ref("module", db, "connection_secret_kms_key_arn"), ref("module", db, "kms_key_arn")))
+	o.set("db_connect_arn", ref("module", db, "iam_connect_arn"))
+	o.set("backup_bucket_arn", ref("module", "storage", "bucket_arns", index(spec.BackupBucketName(p, e, s))))
+	return o
+}
+
+// databaseJobs is the iam module's database_jobs: per database, its
+// service's entry (databaseJob, in the service's file), or nil when no
+// service has a database.
+func databaseJobs(m *spec.Model) expr {
 	jobs := &object{}
 	n := 0
 	for _, s := range m.Services {
-		if s.Database == nil {
-			continue
+		if s.Database != nil {
+			jobs.set(s.Name, ref("local", serviceAccess(s), "database_job"))
+			n++
 		}
-		db := databaseModule(s)
-		o := &object{}
-		o.set("role_name", str(spec.DatabaseJobsRoleName(p, e, s)))
-		o.set("namespace", str(spec.Namespace(s)))
-		o.set("service_account", str(spec.DatabaseJobsServiceAccount(s)))
-		o.set("connection_secret_arn", ref("module", db, "connection_secret_arn"))
-		o.set("master_secret_arn", ref("module", db, "master_user_secret_arn"))
-		o.set("secret_kms_key_arns", tuple(ref("module", db, "connection_secret_kms_key_arn"), ref("module", db, "kms_key_arn")))
-		o.set("db_connect_arn", ref("module", db, "iam_connect_arn"))
-		o.set("backup_bucket_arn", ref("module", "storage", "bucket_arns", index(spec.BackupBucketName(p, e, s))))
-		jobs.set(s.Name, o.tokens())
-		n++
 	}
 	if n == 0 {
 		return nil

@@ -11,21 +11,23 @@ import (
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
-// environmentRoot makes environments/<env>/terraform.
-func environmentRoot(m *spec.Model, e *spec.Environment) []engine.File {
+// environmentRoot makes environments/<env>/terraform. Each service has a
+// file of its own there, service-<name>.tf: the names of its secrets and
+// buckets, the access its role (and its database jobs' role) is granted,
+// its database and backups, and their outputs. main.tf calls the modules
+// the services share (network, cluster, secrets, storage, iam) with what
+// each service's file declares, by reference: a service's edit changes its
+// file and, only when what it owns changes, a line of main.tf.
+func environmentRoot(in engine.Input, e *spec.Environment) []engine.File {
+	m := in.Spec
 	p := m.Platform
 	dir := spec.TerraformDir(e)
 	envSpec := e.Source.Path
 	platform := engine.Origin{Spec: p.Source.Path, Fields: []string{"name", "cloud", "data"}}
-	services := servicesWithInfra(m)
-	var serviceOrigins []engine.Origin
-	for _, s := range services {
-		serviceOrigins = append(serviceOrigins, engine.Origin{Spec: s.Source.Path, Fields: []string{"database", "buckets", "secrets"}})
-	}
-	// main.tf gives every service an IAM role (named after it, granted its
-	// own secrets and buckets), so every service spec is a source of it,
-	// not only those that own a store. A partner admitted here makes a
-	// partner-keys secret in main.tf.
+	// main.tf names every service (each has a role), and calls the
+	// database module of those with a database: every service spec is a
+	// source of it, for those fields. A partner admitted here makes a
+	// partner-keys secret, in its service's file and in main.tf's list.
 	mainOrigins := []engine.Origin{platform, {Spec: envSpec}}
 	for _, s := range m.Services {
 		mainOrigins = append(mainOrigins, engine.Origin{Spec: s.Source.Path, Fields: []string{"name", "database", "buckets", "secrets"}})
@@ -39,7 +41,7 @@ func environmentRoot(m *spec.Model, e *spec.Environment) []engine.File {
 	file := func(name string, f *doc, origins ...engine.Origin) engine.File {
 		return engine.File{Path: dir + "/" + name, Data: f.render(), Origins: origins}
 	}
-	return []engine.File{
+	files := []engine.File{
 		file("versions.tf", versions(map[string][2]string{"aws": {"hashicorp/aws", awsProvider}}),
 			engine.Origin{Spec: envSpec}),
 		file("backend.tf", backend(p, "environments/"+e.Name+"/terraform.tfstate"),
@@ -47,21 +49,33 @@ func environmentRoot(m *spec.Model, e *spec.Environment) []engine.File {
 		file("providers.tf", providers(p, e),
 			engine.Origin{Spec: p.Source.Path, Fields: []string{"name"}}, engine.Origin{Spec: envSpec, Fields: []string{"account", "region"}}),
 		file("main.tf", mainTF(m, e, dir), mainOrigins...),
-		file("outputs.tf", outputs(m, e),
-			append([]engine.Origin{{Spec: envSpec}}, serviceOrigins...)...),
+		file("outputs.tf", outputs(e), engine.Origin{Spec: envSpec}),
 	}
+	for _, s := range m.Services {
+		if !in.Renders(s) {
+			continue
+		}
+		origins := []engine.Origin{{Spec: s.Source.Path, Fields: []string{"name", "database", "buckets", "secrets"}},
+			{Spec: envSpec}, platform}
+		for _, pa := range m.PartnersOf(e, s) {
+			origins = append(origins, engine.Origin{Spec: pa.Source.Path, Fields: []string{"access", "environments"}})
+		}
+		f := file(serviceFile(s), serviceTF(m, e, s, dir), origins...)
+		// Its role's grants are there: the platform reviews them, as it
+		// did in main.tf.
+		f.Service, f.PlatformOwned = s.Name, true
+		files = append(files, f)
+	}
+	return files
 }
 
-// servicesWithInfra are the services that own cloud resources.
-func servicesWithInfra(m *spec.Model) []*spec.Service {
-	var out []*spec.Service
-	for _, s := range m.Services {
-		if s.Database != nil || len(s.Buckets) > 0 || len(s.Secrets) > 0 {
-			out = append(out, s)
-		}
-	}
-	return out
-}
+// serviceFile is the name of service s's file in an environment's root.
+func serviceFile(s *spec.Service) string { return "service-" + s.Name + ".tf" }
+
+// serviceLocal is the local value of service s's stores (see serviceTF),
+// and serviceAccess the one of the access its roles are granted.
+func serviceLocal(s *spec.Service) string  { return "service_" + ident(s.Name) }
+func serviceAccess(s *spec.Service) string { return serviceLocal(s) + "_access" }
 
 func versions(providers map[string][2]string) *doc {
 	f := &doc{}
@@ -110,13 +124,13 @@ func providers(p *spec.Platform, e *spec.Environment) *doc {
 }
 
 // mainTF is the root's main.tf: the network and cluster, the secrets and
-// buckets of every service, their databases with backups, and the roles.
+// buckets of every service, and the roles. What is a service's own comes
+// from its file (serviceTF).
 func mainTF(m *spec.Model, e *spec.Environment, dir string) *doc {
 	d := &doc{}
 	networkAndCluster(d, m.Platform, e, dir)
-	stores := secretsAndStorage(d, m, e, dir)
-	databases(d, m, e, dir)
-	iamModule(d, m, e, dir, stores)
+	buckets := secretsAndStorage(d, m, e, dir)
+	iamModule(d, m, e, dir, buckets)
 	return d
 }
 
@@ -143,70 +157,63 @@ func networkAndCluster(d *doc, p *spec.Platform, e *spec.Environment, dir string
 	cl.SetAttributeRaw("cluster_log_retention_days", num(p.Data.LogDays))
 }
 
-// stores is what the secrets and storage modules of a root hold, for the
-// roles that are granted them.
-type stores struct {
-	secretNames []string
-	buckets     int
+// secretNames are the names of service s's secrets in e: its own, then,
+// when partners reach it there, the secret of their keys (created empty:
+// `groundwork partner key issue` writes the hashed keys, External Secrets
+// syncs them to the service).
+func secretNames(m *spec.Model, e *spec.Environment, s *spec.Service) []string {
+	var names []string
+	for _, n := range s.Secrets {
+		names = append(names, spec.SecretName(e, s, n))
+	}
+	if len(m.PartnersOf(e, s)) > 0 {
+		names = append(names, spec.PartnerKeysSecretName(e, s))
+	}
+	return names
 }
 
-// secretsAndStorage calls the secrets module for every declared secret and
-// the storage module for every bucket, when there are any.
-func secretsAndStorage(d *doc, m *spec.Model, e *spec.Environment, dir string) stores {
+// ownsBuckets reports whether service s has a bucket in the storage
+// module: one of its own, or its database's backups.
+func ownsBuckets(s *spec.Service) bool { return len(s.Buckets) > 0 || s.Database != nil }
+
+// secretsAndStorage calls the secrets module for every declared secret
+// and the storage module for every bucket, when there are any, with the
+// names each service's file declares. It reports whether there are
+// buckets.
+func secretsAndStorage(d *doc, m *spec.Model, e *spec.Environment, dir string) bool {
 	p := m.Platform
 	name := p.Name + "-" + e.Name
-	var st stores
-	buckets := &object{}
-	for _, s := range m.Services {
-		for _, n := range s.Secrets {
-			st.secretNames = append(st.secretNames, spec.SecretName(e, s, n))
-		}
-		if len(m.PartnersOf(e, s)) > 0 {
-			// Created empty: `groundwork partner key issue` writes the
-			// hashed keys, External Secrets syncs them to the service.
-			st.secretNames = append(st.secretNames, spec.PartnerKeysSecretName(e, s))
-		}
-		for _, b := range s.Buckets {
-			o := &object{}
-			o.set("versioning", boolean(b.Versioning))
-			o.set("expire_days", num(b.ExpireDays))
-			if b.Versioning {
-				// Said here, not left to the module's default, because
-				// docs/data-retention.md promises it.
-				o.set("noncurrent_expire_days", num(spec.BucketNoncurrentDays))
-			}
-			buckets.set(spec.BucketName(p, e, s, b), o.tokens())
-			st.buckets++
-		}
-		if s.Database != nil {
-			buckets.set(spec.BackupBucketName(p, e, s), backupBucket(s.Database).tokens())
-			st.buckets++
-		}
-	}
 	// Alertmanager's receivers (PagerDuty routing keys, Slack webhooks) are
 	// a secret of the platform's, synced into the monitoring namespace.
-	st.secretNames = append(st.secretNames, spec.AlertmanagerSecretName(e))
-	if len(st.secretNames) > 0 {
-		sec := module(d, "secrets", dir)
-		sec.SetAttributeRaw("names", strs(st.secretNames))
-		sec.SetAttributeRaw("recovery_window_in_days", num(spec.SecretRecoveryDays(e)))
-		sec.SetAttributeRaw("kms_key_alias", str(name+"-secrets"))
+	var names, buckets []expr
+	for _, s := range m.Services {
+		names = append(names, ref("local", serviceLocal(s), "secret_names"))
+		if ownsBuckets(s) {
+			buckets = append(buckets, ref("local", serviceLocal(s), "buckets"))
+		}
 	}
-	if st.buckets > 0 {
-		sm := module(d, "storage", dir)
-		sm.SetAttributeRaw("buckets", buckets.tokens())
-		// Every bucket logs its requests there; the logs are kept as
-		// long as the platform's other logs (docs/data-retention.md).
-		sm.SetAttributeRaw("access_log_bucket", str(spec.AccessLogBucketName(p, e)))
-		sm.SetAttributeRaw("access_log_expire_days", num(p.Data.LogDays))
-		sm.SetAttributeRaw("kms_key_alias", str(name+"-storage"))
+	names = append(names, strs([]string{spec.AlertmanagerSecretName(e)}))
+	sec := module(d, "secrets", dir)
+	sec.SetAttributeRaw("names", call("concat", names...))
+	sec.SetAttributeRaw("recovery_window_in_days", num(spec.SecretRecoveryDays(e)))
+	sec.SetAttributeRaw("kms_key_alias", str(name+"-secrets"))
+	if len(buckets) == 0 {
+		return false
 	}
-	return st
+	sm := module(d, "storage", dir)
+	sm.SetAttributeRaw("buckets", call("merge", buckets...))
+	// Every bucket logs its requests there; the logs are kept as long as
+	// the platform's other logs (docs/data-retention.md).
+	sm.SetAttributeRaw("access_log_bucket", str(spec.AccessLogBucketName(p, e)))
+	sm.SetAttributeRaw("access_log_expire_days", num(p.Data.LogDays))
+	sm.SetAttributeRaw("kms_key_alias", str(name+"-storage"))
+	return true
 }
 
 // iamModule calls the iam module: the plan and apply roles of the
-// environment, and a role per service scoped to its own secrets and buckets.
-func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, st stores) {
+// environment, and a role per service scoped to its own secrets and
+// buckets, which the service's file declares.
+func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, buckets bool) {
 	p := m.Platform
 	iam := module(d, "iam", dir)
 	iam.SetAttributeRaw("repository", str(p.Repository))
@@ -222,62 +229,115 @@ func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, st stores
 	iam.SetAttributeRaw("eks_oidc_provider_arn", ref("module", "cluster", "oidc_provider_arn"))
 	iam.SetAttributeRaw("eks_oidc_issuer", ref("module", "cluster", "oidc_issuer"))
 	svcs := &object{}
+	var synced, connections []expr
 	for _, s := range m.Services {
-		o := &object{}
-		o.set("role_name", str(spec.ServiceRoleName(p, e, s)))
-		o.set("namespace", str(spec.Namespace(s)))
-		o.set("service_account", str(spec.ServiceAccount(s)))
-		var secrets, buckets []expr
-		for _, n := range s.Secrets {
-			secrets = append(secrets, ref("module", "secrets", "secret_arns", index(spec.SecretName(e, s, n))))
-		}
-		for _, b := range s.Buckets {
-			buckets = append(buckets, ref("module", "storage", "bucket_arns", index(spec.BucketName(p, e, s, b))))
-		}
-		o.set("secret_arns", tuple(secrets...))
-		o.set("bucket_arns", tuple(buckets...))
-		if s.Database != nil {
-			// The service signs in to its database as its own user, with
-			// an IAM token; the connection reaches it through External
-			// Secrets, so it reads no secret of the database.
-			o.set("db_connect_arns", tuple(ref("module", databaseModule(s), "iam_connect_arn")))
-		}
-		svcs.set(s.Name, o.tokens())
-	}
-	var connections []expr
-	for _, s := range m.Services {
+		svcs.set(s.Name, ref("local", serviceAccess(s), "role"))
+		synced = append(synced, ref("local", serviceAccess(s), "synced_secret_arns"))
 		if s.Database != nil {
 			connections = append(connections, ref("module", databaseModule(s), "connection_secret_arn"))
 		}
 	}
-	if len(st.secretNames)+len(connections) > 0 {
-		// External Secrets Operator syncs every declared secret and every
-		// database's connection into the cluster: it may read exactly
-		// those, and nothing else (not the databases' master secrets).
-		var all []expr
-		for _, n := range st.secretNames {
-			all = append(all, ref("module", "secrets", "secret_arns", index(n)))
-		}
-		all = append(all, connections...)
-		o := &object{}
-		o.set("role_name", str(spec.ExternalSecretsRoleName(p, e)))
-		o.set("namespace", str(spec.ExternalSecretsNamespace))
-		o.set("service_account", str(spec.ExternalSecretsServiceAccount))
-		o.set("secret_arns", tuple(all...))
-		o.set("bucket_arns", tuple())
-		svcs.set(spec.ExternalSecretsNamespace, o.tokens())
+	// External Secrets Operator syncs every declared secret and every
+	// database's connection into the cluster: it may read exactly those,
+	// and nothing else (not the databases' master secrets).
+	synced = append(synced, tuple(ref("module", "secrets", "secret_arns", index(spec.AlertmanagerSecretName(e)))))
+	if len(connections) > 0 {
+		synced = append(synced, tuple(connections...))
 	}
+	o := &object{}
+	o.set("role_name", str(spec.ExternalSecretsRoleName(p, e)))
+	o.set("namespace", str(spec.ExternalSecretsNamespace))
+	o.set("service_account", str(spec.ExternalSecretsServiceAccount))
+	o.set("secret_arns", call("concat", synced...))
+	o.set("bucket_arns", tuple())
+	svcs.set(spec.ExternalSecretsNamespace, o.tokens())
 	iam.SetAttributeRaw("services", svcs.tokens())
-	if jobs := databaseJobs(m, e); jobs != nil {
+	if jobs := databaseJobs(m); jobs != nil {
 		iam.SetAttributeRaw("database_jobs", jobs)
 	}
 	cloudWatchExporterRole(iam, m, e)
-	if len(st.secretNames) > 0 {
-		iam.SetAttributeRaw("secrets_kms_key_arn", ref("module", "secrets", "kms_key_arn"))
-	}
-	if st.buckets > 0 {
+	iam.SetAttributeRaw("secrets_kms_key_arn", ref("module", "secrets", "kms_key_arn"))
+	if buckets {
 		iam.SetAttributeRaw("storage_kms_key_arn", ref("module", "storage", "kms_key_arn"))
 	}
+}
+
+// serviceTF is service s's file in e's root: in locals, the names of its
+// secrets and buckets, which main.tf hands to the secrets and storage
+// modules, and, apart (they refer to those modules' outputs), the access
+// its role and its database jobs' role are granted, which main.tf hands to
+// the iam module; then its database and backups, and their outputs.
+func serviceTF(m *spec.Model, e *spec.Environment, s *spec.Service, dir string) *doc {
+	p := m.Platform
+	d := &doc{}
+	locals := d.commentedBlock([]string{
+		"# What main.tf hands to the modules every service shares: the names of",
+		"# " + s.Name + "'s secrets and buckets (secrets, storage), and the access its",
+		"# roles are granted (iam).",
+	}, "locals")
+
+	names := secretNames(m, e, s)
+	stores := &object{}
+	stores.set("secret_names", strs(names))
+	buckets := &object{}
+	for _, b := range s.Buckets {
+		o := &object{}
+		o.set("versioning", boolean(b.Versioning))
+		o.set("expire_days", num(b.ExpireDays))
+		if b.Versioning {
+			// Said here, not left to the module's default, because
+			// docs/data-retention.md promises it.
+			o.set("noncurrent_expire_days", num(spec.BucketNoncurrentDays))
+		}
+		buckets.set(spec.BucketName(p, e, s, b), o.tokens())
+	}
+	if s.Database != nil {
+		buckets.set(spec.BackupBucketName(p, e, s), backupBucket(s.Database).tokens())
+	}
+	stores.set("buckets", buckets.tokens())
+	locals.SetAttributeRaw(serviceLocal(s), stores.tokens())
+
+	role := &object{}
+	role.set("role_name", str(spec.ServiceRoleName(p, e, s)))
+	role.set("namespace", str(spec.Namespace(s)))
+	role.set("service_account", str(spec.ServiceAccount(s)))
+	var secrets, bucketARNs, synced []expr
+	for _, n := range s.Secrets {
+		secrets = append(secrets, ref("module", "secrets", "secret_arns", index(spec.SecretName(e, s, n))))
+	}
+	for _, b := range s.Buckets {
+		bucketARNs = append(bucketARNs, ref("module", "storage", "bucket_arns", index(spec.BucketName(p, e, s, b))))
+	}
+	for _, n := range names {
+		synced = append(synced, ref("module", "secrets", "secret_arns", index(n)))
+	}
+	role.set("secret_arns", tuple(secrets...))
+	role.set("bucket_arns", tuple(bucketARNs...))
+	if s.Database != nil {
+		// The service signs in to its database as its own user, with an
+		// IAM token; the connection reaches it through External Secrets,
+		// so it reads no secret of the database.
+		role.set("db_connect_arns", tuple(ref("module", databaseModule(s), "iam_connect_arn")))
+	}
+	access := &object{}
+	access.set("role", role.tokens())
+	// External Secrets Operator reads these, to sync them to the service.
+	access.set("synced_secret_arns", tuple(synced...))
+	if s.Database != nil {
+		access.set("database_job", databaseJob(p, e, s).tokens())
+	}
+	locals.SetAttributeRaw(serviceAccess(s), access.tokens())
+
+	if s.Database != nil {
+		database(d, m, e, s, dir)
+		out := func(name, desc string, value expr) {
+			o := d.block("output", name)
+			o.SetAttributeRaw("description", str(desc))
+			o.SetAttributeRaw("value", value)
+		}
+		databaseOutputs(out, p, e, s)
+	}
+	return d
 }
 
 // module appends a module block calling modules/<name> (the block's label
@@ -305,7 +365,9 @@ func firstInAccount(m *spec.Model, e *spec.Environment) bool {
 // ident turns a DNS label into a Terraform identifier part.
 func ident(name string) string { return strings.ReplaceAll(name, "-", "_") }
 
-func outputs(m *spec.Model, e *spec.Environment) *doc {
+// outputs are the root's outputs but the services' own, which are in
+// their files.
+func outputs(e *spec.Environment) *doc {
 	d := &doc{}
 	out := func(name, desc string, value expr) {
 		o := d.block("output", name)
@@ -318,10 +380,5 @@ func outputs(m *spec.Model, e *spec.Environment) *doc {
 	out("plan_role_arn", "Role that pull-request plans assume.", ref("module", "iam", "plan_role_arns", index(spec.DeployEnvironment(e))))
 	out("apply_role_arn", "Role that the deploy job assumes.", ref("module", "iam", "apply_role_arns", index(spec.DeployEnvironment(e))))
 	out("service_role_arns", "IRSA role of each service, for its ServiceAccount.", ref("module", "iam", "service_role_arns"))
-	for _, s := range m.Services {
-		if s.Database != nil {
-			databaseOutputs(out, m.Platform, e, s)
-		}
-	}
 	return d
 }

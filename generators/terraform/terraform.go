@@ -50,7 +50,7 @@ func (Generator) Kind() string { return "terraform" }
 func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 	m := in.Spec
 	roots := make([][]engine.File, len(m.Environments))
-	parallel.For(len(m.Environments), func(i int) { roots[i] = environmentRoot(m, m.Environments[i]) })
+	parallel.For(len(m.Environments), func(i int) { roots[i] = environmentRoot(in, m.Environments[i]) })
 	var files []engine.File
 	for _, r := range roots {
 		files = append(files, r...)

@@ -3,6 +3,7 @@ package terraform_test
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -179,8 +180,7 @@ func tfFiles(t *testing.T, dir string) []string {
 // limits, and never reference a module output that is not there.
 func TestNamesAndReferences(t *testing.T) {
 	out := render(t, repoRoot)
-	main := squeeze(out.File("environments/prod/terraform/main.tf").Data)
-	providers := squeeze(out.File("environments/prod/terraform/providers.tf").Data)
+	prod := rootOf(out, "environments/prod/terraform")
 	for _, want := range []string{
 		`identifier = "acme-prod-api"`,
 		`"acme-prod-api-invoices"`,
@@ -188,11 +188,11 @@ func TestNamesAndReferences(t *testing.T) {
 		`vault_lock = true`,
 		`allowed_account_ids = ["210987654321"]`,
 	} {
-		if !strings.Contains(main, want) && !strings.Contains(providers, want) {
+		if !strings.Contains(prod, want) {
 			t.Errorf("prod root lacks %s", want)
 		}
 	}
-	dev := squeeze(out.File("environments/dev/terraform/main.tf").Data)
+	dev := rootOf(out, "environments/dev/terraform")
 	if !strings.Contains(dev, "vault_lock = false") {
 		t.Error("dev, which does not page, locks its backup vault")
 	}
@@ -208,6 +208,17 @@ func TestNamesAndReferences(t *testing.T) {
 // depends neither on how terraform fmt aligns a block's arguments nor on
 // line breaks.
 func squeeze(b []byte) string { return strings.Join(strings.Fields(string(b)), " ") }
+
+// rootOf is every file of the root in dir, squeezed, one after another.
+func rootOf(out *engine.Output, dir string) string {
+	var files []string
+	for _, f := range out.Files {
+		if path.Dir(f.Path) == dir {
+			files = append(files, squeeze(f.Data))
+		}
+	}
+	return strings.Join(files, " ")
+}
 
 // A service's database is wired in every environment by the names that the
 // Flux tree and the jobs use (internal/spec/naming_database.go): the
@@ -225,7 +236,7 @@ func TestDatabaseWiring(t *testing.T) {
 	}
 	for _, e := range m.Environments {
 		main := squeeze(out.File(spec.TerraformDir(e) + "/main.tf").Data)
-		outputs := squeeze(out.File(spec.TerraformDir(e) + "/outputs.tf").Data)
+		own := squeeze(out.File(spec.TerraformDir(e) + "/service-api.tf").Data)
 		backups := spec.BackupBucketName(m.Platform, e, api)
 		for _, want := range []string{
 			`db_name = "` + spec.DatabaseName(api) + `"`,
@@ -242,27 +253,33 @@ func TestDatabaseWiring(t *testing.T) {
 			// its database.
 			`bucket_arns = [module.storage.bucket_arns["` + spec.BucketName(m.Platform, e, api, api.Buckets[0]) + `"]] db_connect_arns = [module.database_api.iam_connect_arn] }`,
 			// External Secrets copies the connection into the cluster.
-			`module.secrets.secret_arns["` + spec.AlertmanagerSecretName(e) + `"], module.database_api.connection_secret_arn]`,
-			`database_jobs = { api = { role_name = "` + spec.DatabaseJobsRoleName(m.Platform, e, api) + `" namespace = "` + spec.Namespace(api) +
-				`" service_account = "` + spec.DatabaseJobsServiceAccount(api) + `"`,
-			`master_secret_arn = module.database_api.master_user_secret_arn`,
-			`backup_bucket_arn = module.storage.bucket_arns["` + backups + `"]`,
+			`[module.secrets.secret_arns["` + spec.AlertmanagerSecretName(e) + `"]], [module.database_api.connection_secret_arn])`,
+			`database_jobs = { api = local.service_api_access.database_job }`,
+			// Every service's secrets and buckets, and its role, from its
+			// own file.
+			`names = concat(local.service_api.secret_names, `,
+			`buckets = merge(local.service_api.buckets)`,
+			`api = local.service_api_access.role`,
 		} {
-			if !strings.Contains(main, want) {
-				t.Errorf("%s: main.tf lacks %s", e.Name, want)
+			if !strings.Contains(main+" "+own, want) {
+				t.Errorf("%s: main.tf and service-api.tf lack %s", e.Name, want)
 			}
 		}
 		for _, want := range []string{
+			`database_job = { role_name = "` + spec.DatabaseJobsRoleName(m.Platform, e, api) + `" namespace = "` + spec.Namespace(api) +
+				`" service_account = "` + spec.DatabaseJobsServiceAccount(api) + `"`,
+			`master_secret_arn = module.database_api.master_user_secret_arn`,
+			`backup_bucket_arn = module.storage.bucket_arns["` + backups + `"]`,
 			`output "database_api_connection_secret_name" {`,
 			`value = module.storage.bucket_ids["` + backups + `"]`,
 			`value = module.iam.database_jobs_role_arns["api"]`,
 		} {
-			if !strings.Contains(outputs, want) {
-				t.Errorf("%s: outputs.tf lacks %s", e.Name, want)
+			if !strings.Contains(own, want) {
+				t.Errorf("%s: service-api.tf lacks %s", e.Name, want)
 			}
 		}
 		// Only the service with a database connects to one.
-		if n := strings.Count(main, "db_connect_arns"); n != 1 {
+		if n := strings.Count(rootOf(out, spec.TerraformDir(e)), "db_connect_arns"); n != 1 {
 			t.Errorf("%s: %d services with db_connect_arns, want 1 (api)", e.Name, n)
 		}
 	}

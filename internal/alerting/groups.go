@@ -60,17 +60,10 @@ func AlertsGroupName(s *spec.Service) string { return s.Name + "-alerts" }
 // one group that records the error ratios and alerts on them (in one group
 // so that each evaluation alerts on the ratios it has just recorded) and
 // one, evaluated less often, for the whole window; then one for the
-// service's other alerts. It also fixes the storage alert's rules in e.
-func (m *Model) buildGroups(p *spec.Platform, e *spec.Environment, svc *Service) []Group {
+// service's other alerts. The storage alert's rules in e are fixed
+// (see Model.service).
+func (m *Model) buildGroups(e *spec.Environment, svc *Service) []Group {
 	s := svc.Spec
-	for _, a := range svc.Alerts {
-		if a.Kind == KindDatabaseStorageLow {
-			if a.envRules == nil {
-				a.envRules = map[string][]*Rule{}
-			}
-			a.envRules[e.Name] = storageRules(p, e, a)
-		}
-	}
 	var gs []Group
 	for _, slo := range svc.SLOs {
 		o := slo.Spec

@@ -10,11 +10,13 @@
 // its panel and its runbook cannot disagree, and no generator imports
 // another.
 //
-// A Model is immutable once New returns: callers must not change what it
-// returns, and it keeps nothing across renders.
+// A Model is immutable once New returns (a service NewPartial leaves for
+// later is derived once, on first use, to the same value): callers must not
+// change what it returns, and it keeps nothing across renders.
 package alerting
 
 import (
+	"sync"
 	"time"
 
 	"github.com/groundwork-dev/groundwork/internal/parallel"
@@ -23,8 +25,18 @@ import (
 
 // Model is the derived observability model of one spec model.
 type Model struct {
-	platform *spec.Platform
-	services map[*spec.Service]*Service
+	platform     *spec.Platform
+	environments []*spec.Environment
+	services     map[*spec.Service]*lazyService
+}
+
+// lazyService derives one service once, when first asked for, and its rule
+// groups once, when first asked for: a partial render's shared files ask
+// every service for its alerts, and only the services in scope for their
+// groups.
+type lazyService struct {
+	once, groupsOnce sync.Once
+	svc              *Service
 }
 
 // Service is what the model says of one service.
@@ -56,23 +68,65 @@ type SLO struct {
 
 // New derives the model of m. The render calls it once and passes the
 // result to every generator.
-func New(m *spec.Model) *Model {
-	am := &Model{platform: m.Platform, services: make(map[*spec.Service]*Service, len(m.Services))}
+func New(m *spec.Model) *Model { return NewPartial(m, nil) }
+
+// NewPartial derives the model of m as New does, but derives at once only
+// the services for which now is true (every service when now is nil); any
+// other is derived the first time a generator asks for it, as a partial
+// render's shared files may. The result is the same either way.
+func NewPartial(m *spec.Model, now func(*spec.Service) bool) *Model {
+	am := &Model{platform: m.Platform, environments: m.Environments, services: make(map[*spec.Service]*lazyService, len(m.Services))}
+	var eager []*spec.Service
+	for _, s := range m.Services {
+		am.services[s] = &lazyService{}
+		if now == nil || now(s) {
+			eager = append(eager, s)
+		}
+	}
 	// Services are independent: derive them in parallel, as the
 	// generators that read them run.
-	svcs := make([]*Service, len(m.Services))
-	parallel.For(len(m.Services), func(i int) {
-		svc := newService(m.Services[i])
-		svc.groups = make(map[string][]Group, len(m.Environments))
-		for _, e := range m.Environments {
-			svc.groups[e.Name] = am.buildGroups(m.Platform, e, svc)
-		}
-		svcs[i] = svc
-	})
-	for i, s := range m.Services {
-		am.services[s] = svcs[i]
-	}
+	parallel.For(len(eager), func(i int) { am.groups(eager[i]) })
 	return am
+}
+
+// service returns the derived service s, deriving it on first use: its
+// alerts and SLOs, and the storage alert's rules in every environment;
+// nil for a service of another spec model.
+func (m *Model) service(s *spec.Service) *Service {
+	l := m.services[s]
+	if l == nil {
+		return nil
+	}
+	l.once.Do(func() {
+		svc := newService(s)
+		for _, a := range svc.Alerts {
+			if a.Kind == KindDatabaseStorageLow {
+				a.envRules = make(map[string][]*Rule, len(m.environments))
+				for _, e := range m.environments {
+					a.envRules[e.Name] = storageRules(m.platform, e, a)
+				}
+			}
+		}
+		l.svc = svc
+	})
+	return l.svc
+}
+
+// groups returns the derived service s with its rule groups, deriving them
+// on first use; nil for a service of another spec model.
+func (m *Model) groups(s *spec.Service) *Service {
+	svc := m.service(s)
+	if svc == nil {
+		return nil
+	}
+	m.services[s].groupsOnce.Do(func() {
+		groups := make(map[string][]Group, len(m.environments))
+		for _, e := range m.environments {
+			groups[e.Name] = m.buildGroups(e, svc)
+		}
+		svc.groups = groups
+	})
+	return svc
 }
 
 // newService derives the alerts and SLOs of s, which are the same in every
@@ -97,15 +151,15 @@ func newService(s *spec.Service) *Service {
 
 // Service returns the model of service s of the spec model New was given;
 // nil for any other.
-func (m *Model) Service(s *spec.Service) *Service { return m.services[s] }
+func (m *Model) Service(s *spec.Service) *Service { return m.service(s) }
 
 // Alerts lists the alerts of service s (see Service.Alerts).
-func (m *Model) Alerts(s *spec.Service) []*Alert { return m.services[s].Alerts }
+func (m *Model) Alerts(s *spec.Service) []*Alert { return m.service(s).Alerts }
 
 // Groups are the rule groups of service s in environment e (see
 // buildGroups); the rule file and the PrometheusRule both write them.
 func (m *Model) Groups(e *spec.Environment, s *spec.Service) []Group {
-	return m.services[s].groups[e.Name]
+	return m.groups(s).groups[e.Name]
 }
 
 // Alert is one alert name of a service and everything said about it: the

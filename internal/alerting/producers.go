@@ -271,7 +271,7 @@ var recorded = func() map[string]bool {
 // spec names is the spec's, whatever else also exports it; nil when
 // nothing does.
 func (m *Model) Producer(s *spec.Service, metric string) *Producer {
-	if svc := m.services[s]; svc != nil && svc.specMetrics[metric] {
+	if svc := m.service(s); svc != nil && svc.specMetrics[metric] {
 		return specQueries
 	}
 	if p, ok := catalogue[metric]; ok {
@@ -420,7 +420,7 @@ type CheckedQuery struct {
 // selects metrics by pattern is refused too: no catalogue can say what
 // produces it.
 func (m *Model) Unproduced(sm *spec.Model, s *spec.Service, queries []CheckedQuery) []error {
-	svc := m.services[s]
+	svc := m.service(s)
 	type parsed struct {
 		names, patterns []string
 		err             error

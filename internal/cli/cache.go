@@ -1,24 +1,43 @@
 package cli
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // Generators are pure: the same specs and the same groundwork binary make the
-// same files. So after a clean generate or verify, the command remembers, in
-// the user's cache folder (never in the tree), a key of everything that went
-// in: the binary, the specs and the lock. A later run with the same key, whose
-// files all still have the hashes the lock records, skips rendering: it would
-// only prove the tree right again. Anything else (a spec or the binary
-// changed, a file edited or deleted, no cache) renders as always.
+// same files. So after a clean generate or verify, the command records, in
+// the user's cache folder (never in the tree), what went in and what came
+// out: the binary, the specs (the bytes of every file under specs/, and a
+// fingerprint of each service's and of everything shared), and the manifest
+// of the output (engine.Manifest: every generated file's lock entry, the
+// service it is made for, its Stat). The next run compares:
+//
+//   - the same binary and specs, and a tree that still holds exactly the
+//     manifest's files and lock: nothing to render (the no-op);
+//   - the same binary and shared specs, some services' specs edited, added
+//     or removed: render those services' files and the shared ones, take
+//     every other file from the manifest (engine.RenderPartial), after
+//     checking that each is on disk as the manifest knows it;
+//   - anything else, or any doubt (no record, a record cut short, a file
+//     edited or deleted, the lock not the one the manifest describes, a
+//     staging folder): render in full, as without a cache.
+//
+// The lock in the tree is never trusted for this: it may come from a
+// hostile pull request. The record is the run's own, outside the tree.
 
 // cacheDirEnv names another folder for the cache, e.g. in tests.
 const cacheDirEnv = "GROUNDWORK_CACHE_DIR"
@@ -42,33 +61,183 @@ var executableHash = sync.OnceValue(func() string {
 	return hex.EncodeToString(h.Sum(nil))
 })
 
-// inputsKey hashes the binary, the root, and the specs exactly as this run
-// read them (every file under specs/, Jsonnet libraries included, read once
-// before anything was rendered); "" when one of them is not known. A spec
-// edited while a run renders is not in the key the run records, so the next
-// run renders again.
-func (c *command) inputsKey() string {
+// inputs is what a run renders from: the specs exactly as it read them
+// (every file under specs/, read once before anything was rendered), in
+// fingerprints. A spec edited while a run renders is not in what the run
+// records, so the next run renders it again.
+type inputs struct {
+	exe, root string
+	// specs covers every byte under specs/.
+	specs string
+	// shared covers every byte that is not one service's own: the
+	// platform, environment and partner specs, what they import, any file
+	// no service reads, and of each release record its path and every
+	// digest but the services'.
+	shared string
+	// services covers, for each service, its spec, the files it imports
+	// and its digest in each release record.
+	services map[string]string
+}
+
+// inputsOf fingerprints the specs of m as this run read them; ok is false
+// when the binary or the root cannot be known.
+func (c *command) inputsOf(m *spec.Model) (inputs, bool) {
 	exe := executableHash()
 	root, err := filepath.Abs(c.root)
-	if exe == "" || err != nil || c.files == nil {
-		return ""
+	if exe == "" || err != nil || c.files == nil || m == nil {
+		return inputs{}, false
 	}
-	h := sha256.New()
-	io.WriteString(h, "groundwork-run-cache-2\x00"+exe+"\x00"+root+"\x00"+c.files.Hash)
-	return hex.EncodeToString(h.Sum(nil))
+	in := inputs{exe: exe, root: root, specs: c.files.Hash, services: make(map[string]string, len(m.Services))}
+	readByService := map[string]bool{}
+	for _, s := range m.Services {
+		readByService[s.Source.Path] = true
+		for _, p := range s.Source.Imports() {
+			readByService[p] = true
+		}
+	}
+	// What the other specs read is shared, whoever else reads it.
+	readByOthers := map[string]bool{}
+	others := []*spec.Source{m.Platform.Source}
+	for _, e := range m.Environments {
+		others = append(others, e.Source)
+	}
+	for _, p := range m.Partners {
+		others = append(others, p.Source)
+	}
+	for _, r := range m.Releases {
+		others = append(others, r.Source)
+	}
+	for _, src := range others {
+		for _, p := range src.Imports() {
+			readByOthers[p] = true
+		}
+	}
+	releases := slices.Sorted(maps.Keys(m.Releases))
+	isRelease := map[string]bool{}
+	for _, env := range releases {
+		isRelease[m.Releases[env].Source.Path] = true
+	}
+	shared := sha256.New()
+	for _, p := range c.files.Paths() {
+		if (readByService[p] || isRelease[p]) && !readByOthers[p] {
+			continue
+		}
+		fmt.Fprintf(shared, "file %q %s\n", p, c.files.Sum(p))
+	}
+	for _, env := range releases {
+		r := m.Releases[env]
+		fmt.Fprintf(shared, "release %q %q\n", env, r.Source.Path)
+		for _, name := range slices.Sorted(maps.Keys(r.Digests)) {
+			if m.Service(name) == nil {
+				fmt.Fprintf(shared, "digest %q %q\n", name, r.Digests[name])
+			}
+		}
+	}
+	in.shared = hex.EncodeToString(shared.Sum(nil))
+	for _, s := range m.Services {
+		h := sha256.New()
+		fmt.Fprintf(h, "service %q %q %s\n", s.Name, s.Source.Path, c.files.Sum(s.Source.Path))
+		for _, p := range s.Source.Imports() {
+			fmt.Fprintf(h, "import %q %s\n", p, c.files.Sum(p))
+		}
+		for _, env := range releases {
+			d, ok := m.Releases[env].Digests[s.Name]
+			fmt.Fprintf(h, "release %q %t %q\n", env, ok, d)
+		}
+		in.services[s.Name] = hex.EncodeToString(h.Sum(nil))
+	}
+	return in, true
 }
 
-// runKey is what a clean run records: its inputs and the lock it left.
-func (c *command) runKey(lock []byte) string {
-	inputs := c.inputsKey()
-	if inputs == "" || lock == nil {
-		return ""
-	}
-	sum := sha256.Sum256(lock)
-	return inputs + " " + hex.EncodeToString(sum[:])
+// record is what a clean run leaves in the cache: its inputs and the
+// manifest of its output.
+type record struct {
+	inputs
+	manifest *engine.Manifest
 }
 
-// cacheFile is where the key of this root's last clean run is kept.
+// recordMagic starts a record; the number changes with its format.
+const recordMagic = "groundwork run cache 3\n"
+
+// encode gives the record's bytes: the inputs, then the manifest, then a
+// checksum of both, so that a record cut short, or edited, is no record.
+// nil when a service name cannot be written on its line.
+func (r *record) encode() []byte {
+	man := r.manifest.Encode()
+	if man == nil {
+		return nil
+	}
+	var b bytes.Buffer
+	b.WriteString(recordMagic)
+	fmt.Fprintf(&b, "exe %s\nroot %s\nspecs %s\nshared %s\nservices %d\n", r.exe, strconv.Quote(r.root), r.specs, r.shared, len(r.services))
+	for _, name := range slices.Sorted(maps.Keys(r.services)) {
+		if name == "" || strings.ContainsAny(name, " \n") {
+			return nil
+		}
+		fmt.Fprintf(&b, "%s %s\n", name, r.services[name])
+	}
+	b.Write(man)
+	sum := sha256.Sum256(b.Bytes())
+	fmt.Fprintf(&b, "record %s\n", hex.EncodeToString(sum[:]))
+	return b.Bytes()
+}
+
+// decodeRecord reads what encode wrote, or returns nil.
+func decodeRecord(data []byte) *record {
+	i := bytes.LastIndex(data, []byte("record "))
+	if i < 0 || !bytes.HasSuffix(data, []byte("\n")) {
+		return nil
+	}
+	sum := sha256.Sum256(data[:i])
+	if string(data[i+len("record "):len(data)-1]) != hex.EncodeToString(sum[:]) {
+		return nil
+	}
+	data = data[:i]
+	if !bytes.HasPrefix(data, []byte(recordMagic)) {
+		return nil
+	}
+	data = data[len(recordMagic):]
+	line := func() string {
+		l, rest, ok := bytes.Cut(data, []byte("\n"))
+		if !ok {
+			return ""
+		}
+		data = rest
+		return string(l)
+	}
+	field := func(name string) (string, bool) {
+		return strings.CutPrefix(line(), name+" ")
+	}
+	r := &record{}
+	var ok [5]bool
+	var root, n string
+	r.exe, ok[0] = field("exe")
+	root, ok[1] = field("root")
+	r.specs, ok[2] = field("specs")
+	r.shared, ok[3] = field("shared")
+	n, ok[4] = field("services")
+	count, err := strconv.Atoi(n)
+	if slices.Contains(ok[:], false) || err != nil || count < 0 {
+		return nil
+	}
+	if r.root, err = strconv.Unquote(root); err != nil {
+		return nil
+	}
+	r.services = make(map[string]string, count)
+	for range count {
+		name, fp, found := strings.Cut(line(), " ")
+		if !found {
+			return nil
+		}
+		r.services[name] = fp
+	}
+	if r.manifest, err = engine.DecodeManifest(data); err != nil {
+		return nil
+	}
+	return r
+}
+
+// cacheFile is where the record of this root's last clean run is kept.
 func (c *command) cacheFile() string {
 	dir := os.Getenv(cacheDirEnv)
 	if dir == "" {
@@ -86,39 +255,86 @@ func (c *command) cacheFile() string {
 	return filepath.Join(dir, hex.EncodeToString(sum[:8]))
 }
 
-// unchanged reports whether the last clean run saw these very inputs and
-// the tree still holds exactly what it left, and how many files that is.
-// Any doubt (no cache, a file off its hash, a staging folder) means no.
-func (c *command) unchanged() (int, bool) {
+// lastRun returns the record of the last clean run on this root by this
+// binary, or nil.
+func (c *command) lastRun(in inputs) *record {
 	file := c.cacheFile()
 	if file == "" {
-		return 0, false
+		return nil
 	}
-	saved, err := os.ReadFile(file)
+	data, err := os.ReadFile(file)
 	if err != nil {
-		return 0, false
+		return nil
 	}
-	// The inputs first, then (only when they match) every file's hash.
-	inputs := c.inputsKey()
-	if inputs == "" || !strings.HasPrefix(string(saved), inputs+" ") {
-		return 0, false
+	r := decodeRecord(data)
+	if r == nil || r.exe != in.exe || r.root != in.root {
+		return nil
 	}
-	n, lock, ok, err := engine.Intact(c.tree)
-	if err != nil || !ok {
-		return 0, false
-	}
-	return n, string(saved) == c.runKey(lock)
+	return r
 }
 
-// remember records the inputs of a clean run whose lock is now lock.
-// Failing to is no error: the next run renders.
-func (c *command) remember(lock []byte) {
-	file, key := c.cacheFile(), c.runKey(lock)
-	if file == "" || key == "" {
+// unchanged reports whether the last clean run read these very specs and
+// the tree still holds exactly what it left, and how many files that is.
+// Any doubt (no record, a file off its hash, a staging folder) means no.
+func (c *command) unchanged(last *record, in inputs) (int, bool) {
+	if last == nil || last.specs != in.specs {
+		return 0, false
+	}
+	m, ok := last.manifest.Holds(c.tree)
+	if !ok {
+		return 0, false
+	}
+	if m != last.manifest {
+		c.remember(in, m)
+	}
+	return len(m.Files), true
+}
+
+// scope returns the services to render when only some services' specs
+// changed since the last clean run: those whose fingerprint changed, and
+// those added or removed. nil when the last run cannot serve (no record,
+// or a shared spec changed): render in full.
+func scope(last *record, in inputs) *engine.Scope {
+	if last == nil || last.shared != in.shared {
+		return nil
+	}
+	var names []string
+	for name, fp := range in.services {
+		if last.services[name] != fp {
+			names = append(names, name)
+		}
+	}
+	for name := range last.services {
+		if _, ok := in.services[name]; !ok {
+			names = append(names, name)
+		}
+	}
+	return engine.NewScope(names...)
+}
+
+// remember records a clean run: its inputs, and the manifest of the tree
+// it left. Failing to is no error: the next run renders in full.
+func (c *command) remember(in inputs, m *engine.Manifest) {
+	file := c.cacheFile()
+	if file == "" || in.exe == "" {
+		return
+	}
+	data := (&record{inputs: in, manifest: m}).encode()
+	if data == nil {
+		os.Remove(file)
 		return
 	}
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		return
 	}
-	_ = os.WriteFile(file, []byte(key), 0o644)
+	// Written beside, then renamed: a run killed while writing leaves the
+	// old record or the new one, and a record cut short is no record.
+	tmp := fmt.Sprintf("%s.%d.tmp", file, os.Getpid())
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		os.Remove(tmp)
+		return
+	}
+	if err := os.Rename(tmp, file); err != nil {
+		os.Remove(tmp)
+	}
 }

@@ -209,17 +209,12 @@ func (c *command) render() (*spec.Model, *engine.Output, int) {
 
 func (c *command) renderModel(m *spec.Model) (*engine.Output, int) {
 	out, err := generators.Render(m)
-	if code := c.generatorError(err); code != ExitOK {
-		return nil, code
-	}
-	return out, ExitOK
+	return out, c.rendered(err)
 }
 
-// generatorError prints what a render failed with and returns its exit
-// code. A generator or check can find what validation cannot, such as a
-// spec alert no test can drive across its threshold: that is a spec
-// mistake; anything else is a bug.
-func (c *command) generatorError(err error) int {
+// rendered says what went wrong in a render, if anything, and returns the
+// exit code.
+func (c *command) rendered(err error) int {
 	var diags spec.Diagnostics
 	switch {
 	case errors.As(err, &diags):
@@ -240,6 +235,43 @@ func (c *command) plan() (*spec.Model, *engine.Plan, int) {
 	}
 	p, code := c.planModel(m)
 	return m, p, code
+}
+
+// planSince plans as planModel does, rendering only what changed since
+// the last clean run when that run can tell (see cache.go): the files of
+// the services whose specs changed, and the shared files. When the tree is
+// not as that run left it, it renders in full. It returns the scope of the
+// partial render, or nil after a full one.
+func (c *command) planSince(m *spec.Model, last *record, in inputs) (*engine.Plan, *engine.Scope, int) {
+	if sc := scope(last, in); sc != nil {
+		out, err := generators.RenderPartial(m, sc, last.manifest)
+		if code := c.rendered(err); code != ExitOK {
+			return nil, nil, code
+		}
+		p, err := engine.Compare(c.tree, out)
+		if err == nil {
+			return p, sc, ExitOK
+		}
+		if !errors.Is(err, engine.ErrNotPartial) {
+			return nil, nil, c.failed(err)
+		}
+	}
+	p, code := c.planModel(m)
+	return p, nil, code
+}
+
+// partly says how much of the files a partial render rendered.
+func partly(m *spec.Model, sc *engine.Scope) string {
+	if sc == nil {
+		return ""
+	}
+	n := 0
+	for _, s := range m.Services {
+		if sc.Has(s.Name) {
+			n++
+		}
+	}
+	return fmt.Sprintf(" (%d of %d services rendered; the others' files as the last run left them)", n, len(m.Services))
 }
 
 func (c *command) planModel(m *spec.Model) (*engine.Plan, int) {

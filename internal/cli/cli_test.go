@@ -307,7 +307,7 @@ func TestMarkdownCallsOut(t *testing.T) {
 	// A new secret is a new grant on the service's role in every environment.
 	edit("specs/services/api.yaml", "secrets: [stripe-api-key, webhook-signing-key]", "secrets: [stripe-api-key, webhook-signing-key, refund-key]")
 	md := summary()
-	expect(md, map[string]bool{"> **IAM:**": true, "`environments/prod/terraform/main.tf`": true, "> **Deletions:**": false})
+	expect(md, map[string]bool{"> **IAM:**": true, "`environments/prod/terraform/service-api.tf`": true, "> **Deletions:**": false})
 
 	if err := os.Remove(filepath.Join(dir, "specs/services/web.jsonnet")); err != nil {
 		t.Fatal(err)

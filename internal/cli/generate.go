@@ -29,13 +29,18 @@ func (c *command) generate(args []string) int {
 	if code != ExitOK {
 		return code
 	}
-	if n, ok := c.unchanged(); ok {
+	in, cacheable := c.inputsOf(m)
+	var last *record
+	if cacheable {
+		last = c.lastRun(in)
+	}
+	if n, ok := c.unchanged(last, in); ok {
 		c.undeployed(m, verbose)
 		c.withoutGrafana(m)
 		fmt.Fprintf(c.stdout, "groundwork: 0 written, 0 removed, %d unchanged (specs and generator as in the last run)\n", n)
 		return ExitOK
 	}
-	p, code := c.planModel(m)
+	p, sc, code := c.planSince(m, last, in)
 	if code != ExitOK {
 		return code
 	}
@@ -72,12 +77,14 @@ func (c *command) generate(args []string) int {
 	}
 	c.undeployed(m, verbose)
 	c.withoutGrafana(m)
-	c.remember(p.Lock())
+	if cacheable {
+		c.remember(in, p.Manifest())
+	}
 	listing := ""
 	if !verbose && len(p.Changes) > maxListed {
 		listing = " (--verbose names each file)"
 	}
-	fmt.Fprintf(c.stdout, "groundwork: %d written, %d removed, %d unchanged%s\n", written, removed, p.Unchanged, listing)
+	fmt.Fprintf(c.stdout, "groundwork: %d written, %d removed, %d unchanged%s%s\n", written, removed, p.Unchanged, partly(m, sc), listing)
 	return ExitOK
 }
 

@@ -26,7 +26,7 @@ func (c *command) proof(args []string) int {
 		return code
 	}
 	o, err := generators.Proof(m)
-	if code := c.generatorError(err); code != ExitOK {
+	if code := c.rendered(err); code != ExitOK {
 		return code
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {

@@ -47,8 +47,8 @@ func TestMarkdownSaysWhatChanged(t *testing.T) {
 
 	edit("specs/services/api.yaml", "expireDays: 2555", "expireDays: 3650")
 	expect(summary(), map[string]bool{
-		"| `specs/services/api.yaml` | `buckets[0].expireDays` | `2555` | `3650` |":                                                                            true,
-		"| `environments/prod/terraform/main.tf` **production** | `module.storage` | changed; `buckets.acme-prod-api-invoices.expire_days`: `2555` → `3650` |": true,
+		"| `specs/services/api.yaml` | `buckets[0].expireDays` | `2555` | `3650` |":                                                                                       true,
+		"| `environments/prod/terraform/service-api.tf` **production** | `locals` | changed; `service_api.buckets.acme-prod-api-invoices.expire_days`: `2555` → `3650` |": true,
 	})
 	restore(t, base, dir, "specs/services/api.yaml")
 
@@ -70,9 +70,10 @@ func TestMarkdownSaysWhatChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A bucket that goes is destroyed: a deletion inside the module.
+	// A bucket that goes is destroyed: a deletion among the stores the
+	// service's file hands to the storage module.
 	edit("specs/services/api.yaml", "buckets: [{name: invoices, versioning: true, expireDays: 2555}]", "")
-	expect(summary(), map[string]bool{"**deletes**": true, "`module.storage`": true})
+	expect(summary(), map[string]bool{"**deletes**": true, "`service_api.buckets.acme-prod-api-invoices.expire_days` removed": true})
 }
 
 func restore(t *testing.T, base, dir, name string) {

@@ -15,16 +15,23 @@ func (c *command) verify(args []string) int {
 	if code != ExitOK {
 		return code
 	}
-	if n, ok := c.unchanged(); ok {
+	in, cacheable := c.inputsOf(m)
+	var last *record
+	if cacheable {
+		last = c.lastRun(in)
+	}
+	if n, ok := c.unchanged(last, in); ok {
 		fmt.Fprintf(c.stdout, "groundwork: %d generated files up to date (specs and generator as in the last run)\n", n)
 		return ExitOK
 	}
-	p, code := c.planModel(m)
+	p, _, code := c.planSince(m, last, in)
 	if code != ExitOK {
 		return code
 	}
 	if p.Clean() {
-		c.remember(p.Lock())
+		if cacheable {
+			c.remember(in, p.Manifest())
+		}
 		fmt.Fprintf(c.stdout, "groundwork: %d generated files up to date\n", p.Unchanged)
 		return ExitOK
 	}

@@ -54,6 +54,11 @@ func (p *Plan) Apply(ctx context.Context) error {
 		return errors.Join(err, s.discard(false))
 	}
 	// The new tree is in place: what is left is tidying up, never undone.
+	// Every file written so far changed before the clock read now (see
+	// Known), while StagingDir is there to read it in.
+	if c, err := t.Clock(StagingDir + "/clock"); err == nil {
+		p.clock = c
+	}
 	return s.discard(true)
 }
 
@@ -143,7 +148,7 @@ func (s *staging) swap(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return ErrInterrupted
 	}
-	return s.replace(LockFile, stagedLock, s.plan.oldLock != nil, true)
+	return s.replace(LockFile, stagedLock, s.plan.hadLock, true)
 }
 
 // replace moves the file at name aside (when there is one) and the staged

@@ -26,12 +26,22 @@ type Generator interface {
 type Input struct {
 	Spec     *spec.Model
 	Alerting *alerting.Model
+	// Scope is the services whose own files this render makes (see
+	// Renders); nil, in a full render, is every service.
+	Scope *Scope
 }
 
 // NewInput derives the model of m; a render makes one and passes it to
 // every generator.
 func NewInput(m *spec.Model) Input {
 	return Input{Spec: m, Alerting: alerting.New(m)}
+}
+
+// newPartialInput is the input of a render of the services in scope: the
+// observability model derives them at once, and any other service only if
+// a shared file asks for it.
+func newPartialInput(m *spec.Model, scope *Scope) Input {
+	return Input{Spec: m, Alerting: alerting.NewPartial(m, func(s *spec.Service) bool { return scope.Has(s.Name) }), Scope: scope}
 }
 
 // Indexer makes files that describe the other generated files, such as
@@ -50,6 +60,10 @@ type File struct {
 	// Service names the service the file is made for alone, whose team
 	// owns it (CODEOWNERS); empty for files shared by the platform.
 	Service string
+	// PlatformOwned keeps a file made for Service alone with the platform
+	// owner in CODEOWNERS: it grants the service access (its IAM role), which
+	// its team must not widen by itself.
+	PlatformOwned bool
 }
 
 // Origin names a spec and the fields of it that a file depends on, so that
@@ -61,11 +75,12 @@ type Origin struct {
 
 // Rendered is a generated file as it must be on disk.
 type Rendered struct {
-	Path    string
-	Kind    string
-	Service string // see File.Service
-	Origins []Origin
-	Data    []byte
+	Path          string
+	Kind          string
+	Service       string // see File.Service
+	PlatformOwned bool   // see File.PlatformOwned
+	Origins       []Origin
+	Data          []byte
 	// Production is set on a file of a production environment's deployed
 	// output (its folders, its release workflow): any change to it changes
 	// production.
@@ -75,6 +90,15 @@ type Rendered struct {
 	// a change to it changes production when it names that environment.
 	sharesProduction bool
 	prod             *productionScope
+	sum              string // SHA-256 of Data in hex, once asked for
+}
+
+// sha256 is the hex SHA-256 of the file's bytes, as the lock records it.
+func (r *Rendered) sha256() string {
+	if r.sum == "" {
+		r.sum = hash(r.Data)
+	}
+	return r.sum
 }
 
 // Specs lists the spec files of the file's origins.
@@ -86,10 +110,18 @@ func (r *Rendered) Specs() []string {
 	return out
 }
 
-// Output is everything a model generates, sorted by path.
+// Output is everything a model generates, sorted by path; after a partial
+// render (RenderPartial), what it rendered, the rest being in its manifest.
 type Output struct {
 	Files []*Rendered
+
+	prev *Manifest      // the manifest a partial render took the rest from
+	kept []ManifestFile // those files, sorted by path
 }
+
+// Partial reports whether the output holds only part of the files, the
+// rest being as the last run left them (RenderPartial).
+func (o *Output) Partial() bool { return o.prev != nil }
 
 // File returns the rendered file at path, or nil.
 func (o *Output) File(p string) *Rendered {

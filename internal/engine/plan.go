@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/groundwork-dev/groundwork/internal/parallel"
 	"github.com/groundwork-dev/groundwork/internal/tree"
@@ -50,12 +51,22 @@ type Plan struct {
 	// Staged reports files left in StagingDir by a run that was killed.
 	Staged bool
 
-	lock, oldLock []byte
-	gone          []string // orphans the lock lists that are no longer on disk
+	lock        []byte   // the lock the output needs
+	lockSum     string   // its SHA-256
+	lockChanged bool     // the lock on disk is not lock
+	hadLock     bool     // there is a lock on disk
+	gone        []string // orphans the lock lists that are no longer on disk
+
+	out   *Output
+	known []Known // each file of out as it was before Compare read it
+	// entries are, after a partial render, every file of the output, the
+	// rendered ones and those taken from the manifest, sorted by path.
+	entries []ManifestFile
+	clock   int64 // the file system's clock after Apply wrote (tree.Clock), 0 if unknown
 }
 
 // LockChanged reports whether the lock file on disk is not the output's.
-func (p *Plan) LockChanged() bool { return !bytes.Equal(p.lock, p.oldLock) }
+func (p *Plan) LockChanged() bool { return p.lockChanged }
 
 // Clean reports whether the tree is exactly the output.
 func (p *Plan) Clean() bool {
@@ -66,24 +77,31 @@ func (p *Plan) Clean() bool {
 // the disk and never writes it. Every path it reads is a generated path or
 // one the lock names, checked by ParseLock; a link or a folder on the way is
 // a TreeError.
+//
+// The output of a partial render (RenderPartial) is compared with the
+// tree only where it was rendered; the files it took from its manifest are
+// checked to be as the manifest knows them. When the tree is not as the
+// manifest says (a file or the lock edited, deleted, a staging folder left),
+// Compare returns ErrNotPartial, and the caller renders in full.
 func Compare(t *tree.Tree, out *Output) (*Plan, error) {
+	if out.prev != nil {
+		return comparePartial(t, out)
+	}
 	lock, oldLockData, err := readLock(t)
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{tree: t, lock: lockOf(out).encode(), oldLock: oldLockData}
+	p := &Plan{tree: t, out: out, lock: lockOf(out).encode(), hadLock: oldLockData != nil}
+	p.lockChanged = !bytes.Equal(p.lock, oldLockData)
 	if p.Staged, err = staged(t); err != nil {
 		return nil, err
 	}
 
-	disk := make([][]byte, len(out.Files))
-	errs := make([]error, len(out.Files))
-	parallel.For(len(out.Files), func(i int) {
-		disk[i], errs[i] = readIfExists(t, out.Files[i].Path)
-	})
-	if err := errors.Join(errs...); err != nil {
+	disk, known, err := readOutput(t, out, nil)
+	if err != nil {
 		return nil, err
 	}
+	p.known = known
 	for i, f := range out.Files {
 		old := disk[i]
 		entry, owned := lock.Files[f.Path]
@@ -133,6 +151,40 @@ func Compare(t *tree.Tree, out *Output) (*Plan, error) {
 	}
 	slices.SortFunc(p.Changes, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
 	return p, nil
+}
+
+// readOutput reads the file at every path of out, nil where there is none,
+// and says what each was like just before it was read (see Known). A file
+// for which known, given its Stat, says how it is known holds out's bytes
+// already: it is not read.
+func readOutput(t *tree.Tree, out *Output, known func(i int, st tree.Stat) (Known, bool)) ([][]byte, []Known, error) {
+	// Taken before any Stat: a file that changed before the bound changed
+	// before it was read. A second covers the tick of the file system's
+	// clock and file systems that keep whole seconds.
+	settled := time.Now().Add(-time.Second).UnixNano()
+	names := make([]string, len(out.Files))
+	for i, f := range out.Files {
+		names[i] = f.Path
+	}
+	stats := t.Stats(names)
+	disk := make([][]byte, len(out.Files))
+	was := make([]Known, len(out.Files))
+	errs := make([]error, len(out.Files))
+	parallel.For(len(out.Files), func(i int) {
+		if known != nil {
+			if k, ok := known(i, stats[i]); ok {
+				disk[i], was[i] = out.Files[i].Data, k
+				return
+			}
+		}
+		st := stats[i]
+		was[i] = Known{Stat: st, Settled: st.Ino != 0 && st.Ctime < settled}
+		disk[i], errs[i] = readIfExists(t, out.Files[i].Path)
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
+	}
+	return disk, was, nil
 }
 
 // readIfExists returns a file's bytes, or nil when there is no file. A

@@ -136,6 +136,17 @@ func hashFiles(f *Files) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// Sum is the SHA-256, in hex, of the file at p as it was read; "" for a
+// file that was not.
+func (f *Files) Sum(p string) string {
+	d, ok := f.data[p]
+	if !ok {
+		return ""
+	}
+	sum := sha256.Sum256(d)
+	return hex.EncodeToString(sum[:])
+}
+
 // file returns the bytes of a file of specs/, if it was read.
 func (f *Files) file(p string) ([]byte, bool) {
 	d, ok := f.data[path.Clean(p)]

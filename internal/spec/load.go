@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path"
 	"reflect"
 	"regexp"
@@ -305,7 +306,8 @@ const (
 // come from the spec's source, not from the output (see jsonnetLocator).
 func (d *decoder) evalJsonnet(files *Files, data []byte) *yaml.Node {
 	vm := jsonnet.MakeVM()
-	vm.Importer(&specImporter{files: files, cache: map[string]jsonnet.Contents{}})
+	im := &specImporter{files: files, cache: map[string]jsonnet.Contents{}}
+	vm.Importer(im)
 	file := d.src.Path
 	type result struct {
 		out string
@@ -344,6 +346,8 @@ func (d *decoder) evalJsonnet(files *Files, data []byte) *yaml.Node {
 		d.errorf(Pos{}, KindValue, "", "jsonnet: evaluates to %d MiB of JSON; a spec is a few KiB (at most %d MiB): look for a runaway std.range or repeat", len(r.out)>>20, maxJsonnetOutput>>20)
 		return nil
 	}
+	// The evaluation is over (done was received): its imports are known.
+	d.src.imports = slices.Sorted(maps.Keys(im.cache))
 	d.locate = jsonnetLocator(file, string(data))
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(r.out), &doc); err != nil || len(doc.Content) == 0 {

@@ -9,7 +9,14 @@ type Source struct {
 
 	pos    map[string]Pos // value positions by field path, e.g. "slos[0].objective"
 	keyPos map[string]Pos // positions of mapping keys, for errors about the key itself
+	// imports are the files a Jsonnet spec imported, sorted.
+	imports []string
 }
+
+// Imports lists the files of specs/ that a Jsonnet spec imported, however
+// deeply, sorted: with the spec itself, every byte its value comes from.
+// A YAML spec imports none.
+func (s *Source) Imports() []string { return s.imports }
 
 func newSource(path string) *Source {
 	return &Source{Path: path, pos: map[string]Pos{}, keyPos: map[string]Pos{}}

@@ -99,3 +99,17 @@ func entries(des []fs.DirEntry) []Entry {
 	}
 	return out
 }
+
+// Stat is what the kernel says of a plain file: enough to tell, as git's
+// index does, that a file has not changed since it was last read. A write,
+// a rename onto it or a chmod moves its change time, which no user can set.
+// The zero Stat is no file, or one that cannot be told apart: it is never
+// equal to another.
+type Stat struct {
+	Size         int64
+	Mtime, Ctime int64 // nanoseconds since the epoch
+	Ino, Dev     uint64
+}
+
+// Same reports whether s and o are the same known file, unchanged.
+func (s Stat) Same(o Stat) bool { return s.Ino != 0 && s == o }

@@ -7,6 +7,8 @@ import (
 	"path"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/groundwork-dev/groundwork/internal/parallel"
 )
 
 // Tree is an open repository root.
@@ -338,4 +340,65 @@ func (t *Tree) RemoveAll(name string) error {
 		}
 	}
 	return t.RemoveDir(name)
+}
+
+// Stats returns the Stat of each plain file named, the zero Stat for one
+// that is missing, is not a plain file (a link is not followed) or cannot
+// be reached with no link on the way. Each folder is opened once.
+func (t *Tree) Stats(names []string) []Stat {
+	out := make([]Stat, len(names))
+	byDir := map[string][]int{}
+	var dirs []string
+	for i, n := range names {
+		if checkName("stat", n) != nil || n == "" || n == "." {
+			continue
+		}
+		d := path.Dir(n)
+		if _, ok := byDir[d]; !ok {
+			dirs = append(dirs, d)
+		}
+		byDir[d] = append(byDir[d], i)
+	}
+	statDir := func(d string) {
+		fd, err := t.open("stat", d, unix.O_PATH|unix.O_DIRECTORY, 0)
+		if err != nil {
+			return
+		}
+		defer unix.Close(fd)
+		for _, i := range byDir[d] {
+			var st unix.Stat_t
+			if err := unix.Fstatat(fd, path.Base(names[i]), &st, unix.AT_SYMLINK_NOFOLLOW); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+				continue
+			}
+			out[i] = Stat{Size: st.Size, Mtime: st.Mtim.Nano(), Ctime: st.Ctim.Nano(), Ino: st.Ino, Dev: st.Dev}
+		}
+	}
+	parallel.For(len(dirs), func(i int) { statDir(dirs[i]) })
+	return out
+}
+
+// Clock returns the time the file system stamps a file changed now with,
+// in nanoseconds since the epoch: a file whose change time is before it was
+// last changed before now. It creates and removes name, a plain file that
+// must not exist.
+func (t *Tree) Clock(name string) (int64, error) {
+	parent, base, err := t.parent("write", name)
+	if err != nil {
+		return 0, err
+	}
+	defer unix.Close(parent)
+	fd, err := unix.Openat(parent, base, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return 0, &Error{Op: "write", Path: name, Err: cause(err)}
+	}
+	var st unix.Stat_t
+	err = unix.Fstat(fd, &st)
+	unix.Close(fd)
+	if rerr := unix.Unlinkat(parent, base, 0); err == nil && rerr != nil {
+		err = rerr
+	}
+	if err != nil {
+		return 0, &Error{Op: "write", Path: name, Err: err}
+	}
+	return st.Ctim.Nano(), nil
 }

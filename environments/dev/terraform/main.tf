@@ -28,7 +28,7 @@ module "cluster" {
 module "secrets" {
   source = "../../../modules/secrets"
 
-  names                   = ["dev/api/stripe-api-key", "dev/api/webhook-signing-key", "dev/worker/queue-credentials", "dev/platform/alertmanager"]
+  names                   = concat(local.service_api.secret_names, local.service_web.secret_names, local.service_worker.secret_names, ["dev/platform/alertmanager"])
   recovery_window_in_days = 7
   kms_key_alias           = "acme-dev-secrets"
 }
@@ -36,58 +36,10 @@ module "secrets" {
 module "storage" {
   source = "../../../modules/storage"
 
-  buckets = {
-    acme-dev-api-invoices = {
-      versioning             = true
-      expire_days            = 2555
-      noncurrent_expire_days = 90
-    }
-    acme-dev-api-backups = {
-      versioning             = true
-      expire_days            = 30
-      noncurrent_expire_days = 7
-    }
-  }
+  buckets                = merge(local.service_api.buckets)
   access_log_bucket      = "acme-dev-s3-logs"
   access_log_expire_days = 90
   kms_key_alias          = "acme-dev-storage"
-}
-
-# Deletion protection off: a dev database is torn down with its
-# environment (database.deletionProtection).
-# Point-in-time recovery for 1 day (database.backupRetentionDays): the
-# AWS Backup plan and the logical backups keep their own copies.
-#trivy:ignore:AWS-0177[deletion_protection=false]
-#trivy:ignore:AWS-0077[backup_retention_period=1]
-module "database_api" {
-  source = "../../../modules/database"
-
-  identifier                             = "acme-dev-api"
-  engine_version                         = "16"
-  instance_class                         = "db.t4g.micro"
-  allocated_storage                      = 20
-  db_name                                = "api"
-  iam_username                           = "api"
-  vpc_id                                 = module.network.vpc_id
-  db_subnet_group_name                   = module.network.database_subnet_group_name
-  allowed_security_group_id              = module.cluster.cluster_security_group_id
-  multi_az                               = false
-  deletion_protection                    = false
-  backup_retention_period                = 1
-  log_retention_days                     = 90
-  backup_tag_value                       = "acme-dev-api"
-  connection_secret_name                 = "dev/api/database"
-  connection_secret_recovery_window_days = 7
-}
-
-module "backup_api" {
-  source = "../../../modules/backup"
-
-  name                = "acme-dev-api"
-  schedule            = "cron(0 3 * * ? *)"
-  retention_days      = 30
-  selection_tag_value = "acme-dev-api"
-  vault_lock          = false
 }
 
 module "iam" {
@@ -107,47 +59,19 @@ module "iam" {
   eks_oidc_provider_arn      = module.cluster.oidc_provider_arn
   eks_oidc_issuer            = module.cluster.oidc_issuer
   services = {
-    api = {
-      role_name       = "acme-dev-api"
-      namespace       = "api"
-      service_account = "api"
-      secret_arns     = [module.secrets.secret_arns["dev/api/stripe-api-key"], module.secrets.secret_arns["dev/api/webhook-signing-key"]]
-      bucket_arns     = [module.storage.bucket_arns["acme-dev-api-invoices"]]
-      db_connect_arns = [module.database_api.iam_connect_arn]
-    }
-    web = {
-      role_name       = "acme-dev-web"
-      namespace       = "web"
-      service_account = "web"
-      secret_arns     = []
-      bucket_arns     = []
-    }
-    worker = {
-      role_name       = "acme-dev-worker"
-      namespace       = "worker"
-      service_account = "worker"
-      secret_arns     = [module.secrets.secret_arns["dev/worker/queue-credentials"]]
-      bucket_arns     = []
-    }
+    api    = local.service_api_access.role
+    web    = local.service_web_access.role
+    worker = local.service_worker_access.role
     external-secrets = {
       role_name       = "acme-dev-external-secrets"
       namespace       = "external-secrets"
       service_account = "external-secrets"
-      secret_arns     = [module.secrets.secret_arns["dev/api/stripe-api-key"], module.secrets.secret_arns["dev/api/webhook-signing-key"], module.secrets.secret_arns["dev/worker/queue-credentials"], module.secrets.secret_arns["dev/platform/alertmanager"], module.database_api.connection_secret_arn]
+      secret_arns     = concat(local.service_api_access.synced_secret_arns, local.service_web_access.synced_secret_arns, local.service_worker_access.synced_secret_arns, [module.secrets.secret_arns["dev/platform/alertmanager"]], [module.database_api.connection_secret_arn])
       bucket_arns     = []
     }
   }
   database_jobs = {
-    api = {
-      role_name             = "acme-dev-api-db"
-      namespace             = "api"
-      service_account       = "api-database"
-      connection_secret_arn = module.database_api.connection_secret_arn
-      master_secret_arn     = module.database_api.master_user_secret_arn
-      secret_kms_key_arns   = [module.database_api.connection_secret_kms_key_arn, module.database_api.kms_key_arn]
-      db_connect_arn        = module.database_api.iam_connect_arn
-      backup_bucket_arn     = module.storage.bucket_arns["acme-dev-api-backups"]
-    }
+    api = local.service_api_access.database_job
   }
   cloudwatch_exporter = {
     role_name       = "acme-dev-cloudwatch"

@@ -28,7 +28,7 @@ module "cluster" {
 module "secrets" {
   source = "../../../modules/secrets"
 
-  names                   = ["prod/platform/alertmanager"]
+  names                   = concat(local.service_order_book.secret_names, ["prod/platform/alertmanager"])
   recovery_window_in_days = 30
   kms_key_alias           = "ledger-prod-secrets"
 }
@@ -36,47 +36,10 @@ module "secrets" {
 module "storage" {
   source = "../../../modules/storage"
 
-  buckets = {
-    ledger-prod-order-book-backups = {
-      versioning             = true
-      expire_days            = 14
-      noncurrent_expire_days = 7
-    }
-  }
+  buckets                = merge(local.service_order_book.buckets)
   access_log_bucket      = "ledger-prod-s3-logs"
   access_log_expire_days = 90
   kms_key_alias          = "ledger-prod-storage"
-}
-
-module "database_order_book" {
-  source = "../../../modules/database"
-
-  identifier                             = "ledger-prod-order-book"
-  engine_version                         = "17"
-  instance_class                         = "db.r6g.large"
-  allocated_storage                      = 50
-  db_name                                = "order_book"
-  iam_username                           = "order_book"
-  vpc_id                                 = module.network.vpc_id
-  db_subnet_group_name                   = module.network.database_subnet_group_name
-  allowed_security_group_id              = module.cluster.cluster_security_group_id
-  multi_az                               = true
-  deletion_protection                    = true
-  backup_retention_period                = 35
-  log_retention_days                     = 90
-  backup_tag_value                       = "ledger-prod-order-book"
-  connection_secret_name                 = "prod/order-book/database"
-  connection_secret_recovery_window_days = 30
-}
-
-module "backup_order_book" {
-  source = "../../../modules/backup"
-
-  name                = "ledger-prod-order-book"
-  schedule            = "cron(15 2 * * ? *)"
-  retention_days      = 14
-  selection_tag_value = "ledger-prod-order-book"
-  vault_lock          = false
 }
 
 module "iam" {
@@ -96,33 +59,17 @@ module "iam" {
   eks_oidc_provider_arn      = module.cluster.oidc_provider_arn
   eks_oidc_issuer            = module.cluster.oidc_issuer
   services = {
-    order-book = {
-      role_name       = "ledger-prod-order-book"
-      namespace       = "order-book"
-      service_account = "order-book"
-      secret_arns     = []
-      bucket_arns     = []
-      db_connect_arns = [module.database_order_book.iam_connect_arn]
-    }
+    order-book = local.service_order_book_access.role
     external-secrets = {
       role_name       = "ledger-prod-external-secrets"
       namespace       = "external-secrets"
       service_account = "external-secrets"
-      secret_arns     = [module.secrets.secret_arns["prod/platform/alertmanager"], module.database_order_book.connection_secret_arn]
+      secret_arns     = concat(local.service_order_book_access.synced_secret_arns, [module.secrets.secret_arns["prod/platform/alertmanager"]], [module.database_order_book.connection_secret_arn])
       bucket_arns     = []
     }
   }
   database_jobs = {
-    order-book = {
-      role_name             = "ledger-prod-order-book-db"
-      namespace             = "order-book"
-      service_account       = "order-book-database"
-      connection_secret_arn = module.database_order_book.connection_secret_arn
-      master_secret_arn     = module.database_order_book.master_user_secret_arn
-      secret_kms_key_arns   = [module.database_order_book.connection_secret_kms_key_arn, module.database_order_book.kms_key_arn]
-      db_connect_arn        = module.database_order_book.iam_connect_arn
-      backup_bucket_arn     = module.storage.bucket_arns["ledger-prod-order-book-backups"]
-    }
+    order-book = local.service_order_book_access.database_job
   }
   cloudwatch_exporter = {
     role_name       = "ledger-prod-cloudwatch"

@@ -28,7 +28,7 @@ module "cluster" {
 module "secrets" {
   source = "../../../modules/secrets"
 
-  names                   = ["live/files/signing-key", "live/platform/alertmanager"]
+  names                   = concat(local.service_files.secret_names, ["live/platform/alertmanager"])
   recovery_window_in_days = 7
   kms_key_alias           = "edge-live-secrets"
 }
@@ -36,17 +36,7 @@ module "secrets" {
 module "storage" {
   source = "../../../modules/storage"
 
-  buckets = {
-    edge-live-files-uploads = {
-      versioning  = false
-      expire_days = 30
-    }
-    edge-live-files-archive = {
-      versioning             = true
-      expire_days            = 0
-      noncurrent_expire_days = 90
-    }
-  }
+  buckets                = merge(local.service_files.buckets)
   access_log_bucket      = "edge-live-s3-logs"
   access_log_expire_days = 90
   kms_key_alias          = "edge-live-storage"
@@ -67,18 +57,12 @@ module "iam" {
   eks_oidc_provider_arn = module.cluster.oidc_provider_arn
   eks_oidc_issuer       = module.cluster.oidc_issuer
   services = {
-    files = {
-      role_name       = "edge-live-files"
-      namespace       = "files"
-      service_account = "files"
-      secret_arns     = [module.secrets.secret_arns["live/files/signing-key"]]
-      bucket_arns     = [module.storage.bucket_arns["edge-live-files-uploads"], module.storage.bucket_arns["edge-live-files-archive"]]
-    }
+    files = local.service_files_access.role
     external-secrets = {
       role_name       = "edge-live-external-secrets"
       namespace       = "external-secrets"
       service_account = "external-secrets"
-      secret_arns     = [module.secrets.secret_arns["live/files/signing-key"], module.secrets.secret_arns["live/platform/alertmanager"]]
+      secret_arns     = concat(local.service_files_access.synced_secret_arns, [module.secrets.secret_arns["live/platform/alertmanager"]])
       bucket_arns     = []
     }
   }

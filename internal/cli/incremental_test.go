@@ -1,0 +1,439 @@
+package cli
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/spec"
+	"github.com/groundwork-dev/groundwork/internal/synthetic"
+)
+
+// jsonnetService is a service written in Jsonnet over a library, so that
+// editing the library is editing the service.
+const jsonnetService = `local lib = import 'defaults.libsonnet';
+lib.service('jsvc', 'team-b') { replicas: { prod: 2 } }
+`
+
+const jsonnetLib = `{
+  service(name, team):: {
+    name: name,
+    team: team,
+    port: 8080,
+    slos: [{ name: 'availability', objective: 99.9, sli: 'availability' }],
+    secrets: ['token'],
+  },
+}
+`
+
+// edit is one change to the specs (or the tree) of an organisation; it
+// says whether a generate after it may render only part of the files.
+type edit struct {
+	name  string
+	apply func(t *testing.T, r *rand.Rand, dir string) expect
+}
+
+type expect int
+
+const (
+	skip    expect = iota // the edit could not be made
+	partial               // a partial render covers it
+	full                  // it needs a full render
+	none                  // it needs no render at all
+)
+
+// TestIncrementalEqualsFull proves that generate's partial renders leave
+// exactly the tree a full render leaves: after each of a random sequence of
+// edits (a service's field changed, a service added or removed, its digest
+// released, a Jsonnet library edited, an environment edited, a generated
+// file hand-edited or deleted, nothing), one tree is generated with the run
+// cache, the other with none, and every file of the two, the lock included,
+// must be the same bytes.
+func TestIncrementalEqualsFull(t *testing.T) {
+	seed := uint64(1)
+	steps := 16
+	if testing.Short() {
+		steps = 6
+	}
+	t.Setenv(cacheDirEnv, t.TempDir())
+	r := rand.New(rand.NewPCG(seed, 18))
+	inc, ref := t.TempDir(), t.TempDir()
+	for _, dir := range []string{inc, ref} {
+		if err := synthetic.Write(dir, 10); err != nil {
+			t.Fatal(err)
+		}
+		write(t, dir, "specs/lib/defaults.libsonnet", jsonnetLib)
+		write(t, dir, "specs/services/jsvc.jsonnet", jsonnetService)
+	}
+	generate(t, inc, false)
+	partials := 0
+	for step := range steps {
+		e := edits[r.IntN(len(edits))]
+		if step < len(edits) {
+			e = edits[step] // every kind at least once, releases twice
+		}
+		want := e.apply(t, r, inc)
+		if want == skip {
+			continue
+		}
+		copySub(t, inc, ref, spec.Dir)
+		out := generate(t, inc, true)
+		got := full
+		switch {
+		case strings.Contains(out, "services rendered"):
+			got = partial
+			partials++
+		case strings.Contains(out, "as in the last run"):
+			got = none
+		}
+		if got != want {
+			t.Errorf("step %d (%s): rendered %s, want %s:\n%s", step, e.name, got, want, out)
+		}
+		t.Logf("step %d: %s, rendered %s", step, e.name, got)
+		os.Remove((&command{root: ref}).cacheFile())
+		generate(t, ref, false)
+		same(t, fmt.Sprintf("step %d (%s)", step, e.name), inc, ref)
+	}
+	if partials == 0 {
+		t.Fatal("no step rendered partly")
+	}
+	// A fresh tree, generated from nothing, is the same again.
+	fresh := t.TempDir()
+	copySub(t, inc, fresh, spec.Dir)
+	generate(t, fresh, false)
+	same(t, "fresh", inc, fresh)
+}
+
+var edits = []edit{
+	{"service field", func(t *testing.T, r *rand.Rand, dir string) expect {
+		name := pick(t, r, dir, ".yaml")
+		changes := [][2]string{
+			{"objective: 99.9,", "objective: 99.95,"},
+			{"port: 8080", "port: 9090"},
+			{"replicas: {prod: 4}", "replicas: {prod: 5, dev: 2}"},
+			{"secrets: [api-key, signing-key]", "secrets: [api-key]"},
+			{"team: team-a", "team: team-b"},
+			{"buckets: [{name: files, versioning: true, expireDays: 365}]\n", ""},
+			{"database: {storageGB: 20, backup: {schedule: \"0 3 * * *\", maxAge: 26h}}\n", ""},
+			{"flags: [{name: new-flow, enabledIn: [dev, staging]}]", "flags: [{name: new-flow, enabledIn: [prod]}]"},
+		}
+		data := read(t, dir, name)
+		for _, i := range r.Perm(len(changes)) {
+			if c := changes[i]; strings.Contains(data, c[0]) {
+				write(t, dir, name, strings.Replace(data, c[0], c[1], 1))
+				return partial
+			}
+		}
+		return skip
+	}},
+	{"service drops its database, a secret and its flags", func(t *testing.T, r *rand.Rand, dir string) expect {
+		// Files of a service that stays go: they are orphans, not the
+		// files of a service out of scope.
+		name := pick(t, r, dir, ".yaml")
+		data := read(t, dir, name)
+		for _, drop := range []string{
+			"database: {storageGB: 20, backup: {schedule: \"0 3 * * *\", maxAge: 26h}}\n",
+			"flags: [{name: new-flow, enabledIn: [dev, staging]}]\n",
+		} {
+			data = strings.Replace(data, drop, "", 1)
+		}
+		data = strings.Replace(data, "secrets: [api-key, signing-key]", "secrets: [api-key]", 1)
+		if data == read(t, dir, name) {
+			return skip
+		}
+		write(t, dir, name, data)
+		return partial
+	}},
+	{"service added", func(t *testing.T, r *rand.Rand, dir string) expect {
+		from := pick(t, r, dir, ".yaml")
+		old := strings.TrimSuffix(filepath.Base(from), ".yaml")
+		name := fmt.Sprintf("new-%03d", r.IntN(1000))
+		if _, err := os.Stat(filepath.Join(dir, "specs/services", name+".yaml")); err == nil {
+			return skip
+		}
+		write(t, dir, "specs/services/"+name+".yaml", strings.ReplaceAll(read(t, dir, from), old, name))
+		return partial
+	}},
+	{"service removed", func(t *testing.T, r *rand.Rand, dir string) expect {
+		name := pick(t, r, dir, ".yaml")
+		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+		// Its digests go with it: a record naming it would be a mistake.
+		for _, env := range []string{"dev", "staging", "prod", "sandbox"} {
+			rel := "specs/releases/" + env + ".yaml"
+			if data, err := os.ReadFile(filepath.Join(dir, rel)); err == nil {
+				svc := strings.TrimSuffix(filepath.Base(name), ".yaml")
+				write(t, dir, rel, regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(svc)+`: .*\n`).ReplaceAllString(string(data), ""))
+			}
+		}
+		return partial
+	}},
+	{"service released", release(false)},
+	{"service released again", release(true)},
+	{"jsonnet library", func(t *testing.T, r *rand.Rand, dir string) expect {
+		data := read(t, dir, "specs/lib/defaults.libsonnet")
+		port := regexp.MustCompile(`port: \d+`)
+		edited := port.ReplaceAllString(data, fmt.Sprintf("port: %d", 8000+r.IntN(999)))
+		if edited == data {
+			return skip
+		}
+		write(t, dir, "specs/lib/defaults.libsonnet", edited)
+		return partial
+	}},
+	{"environment", func(t *testing.T, r *rand.Rand, dir string) expect {
+		data := read(t, dir, "specs/environments/staging.yaml")
+		edited := regexp.MustCompile(`replicas: \d+`).ReplaceAllString(data, fmt.Sprintf("replicas: %d", 2+r.IntN(3)))
+		if edited == data {
+			return skip
+		}
+		write(t, dir, "specs/environments/staging.yaml", edited)
+		return full
+	}},
+	{"hand edit", func(t *testing.T, r *rand.Rand, dir string) expect {
+		name := "environments/dev/flux/apps/" + strings.TrimSuffix(filepath.Base(pick(t, r, dir, ".yaml")), ".yaml") + "/kustomization.yaml"
+		write(t, dir, name, read(t, dir, name)+"# edited by hand\n")
+		return full
+	}},
+	{"generated file deleted", func(t *testing.T, r *rand.Rand, dir string) expect {
+		name := "dashboards/" + strings.TrimSuffix(filepath.Base(pick(t, r, dir, ".yaml")), ".yaml") + ".json"
+		if os.Remove(filepath.Join(dir, name)) != nil {
+			return skip
+		}
+		return full
+	}},
+	{"nothing", func(t *testing.T, r *rand.Rand, dir string) expect { return none }},
+}
+
+// generate runs generate in dir and returns what it printed.
+func (e expect) String() string { return [...]string{"nothing", "partly", "in full", "nothing"}[e] }
+
+func generate(t *testing.T, dir string, verbose bool) string {
+	t.Helper()
+	args := []string{"-C", dir, "generate"}
+	if verbose {
+		args = append(args, "--verbose")
+	}
+	code, stdout, stderr := run(t, args...)
+	if code != ExitOK {
+		t.Fatalf("generate in %s: exit %d\n%s%s", dir, code, stdout, stderr)
+	}
+	return stdout
+}
+
+// same fails unless the trees a and b hold the same files, byte for byte.
+func same(t *testing.T, what, a, b string) {
+	t.Helper()
+	sa, sb := snapshot(t, a), snapshot(t, b)
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for k := range sa {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		if data, ok := sb[name]; !ok {
+			t.Errorf("%s: %s is in the incrementally generated tree only", what, name)
+		} else if data != sa[name] {
+			t.Errorf("%s: %s differs from a full render", what, name)
+		}
+	}
+	for name := range sb {
+		if _, ok := sa[name]; !ok {
+			t.Errorf("%s: %s is missing from the incrementally generated tree", what, name)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+}
+
+// pick returns a random service spec of dir with that extension, as a
+// slash path from dir.
+func pick(t *testing.T, r *rand.Rand, dir, ext string) string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dir, "specs/services"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ext) {
+			names = append(names, "specs/services/"+e.Name())
+		}
+	}
+	if len(names) == 0 {
+		t.Fatal("no service left")
+	}
+	return names[r.IntN(len(names))]
+}
+
+func read(t *testing.T, dir, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func write(t *testing.T, dir, name, data string) {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// copySub makes dst's folder sub exactly src's.
+func copySub(t *testing.T, src, dst, sub string) {
+	t.Helper()
+	if err := os.RemoveAll(filepath.Join(dst, sub)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(filepath.Join(dst, sub), os.DirFS(filepath.Join(src, sub))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// release gives a random service a new digest in a random environment's
+// release record: a partial render's work when the record exists (always,
+// when again is set and there is one), a shared change when it is new.
+func release(again bool) func(t *testing.T, r *rand.Rand, dir string) expect {
+	return func(t *testing.T, r *rand.Rand, dir string) expect {
+		envs := []string{"dev", "staging", "prod", "sandbox"}
+		if again {
+			if have, _ := filepath.Glob(filepath.Join(dir, "specs/releases/*.yaml")); len(have) > 0 {
+				envs = []string{strings.TrimSuffix(filepath.Base(have[0]), ".yaml")}
+			}
+		}
+		env := envs[r.IntN(len(envs))]
+		svc := strings.TrimSuffix(filepath.Base(pick(t, r, dir, ".yaml")), ".yaml")
+		rel := "specs/releases/" + env + ".yaml"
+		digests := map[string]string{}
+		want := full // a new record is a shared change
+		if data, err := os.ReadFile(filepath.Join(dir, rel)); err == nil {
+			want = partial
+			for _, l := range strings.Split(string(data), "\n") {
+				if k, v, ok := strings.Cut(l, ": "); ok && !strings.HasPrefix(k, "#") {
+					digests[k] = v
+				}
+			}
+		}
+		digests[svc] = fmt.Sprintf("sha256:%064x", r.Uint64())
+		write(t, dir, rel, string(spec.EncodeRelease(env, digests)))
+		return want
+	}
+}
+
+// TestIncrementalDistrustsTamperedState: the lock in the tree may come from
+// a pull request, and the run cache may be damaged or another tree's. Each
+// case edits a service spec (so that its files are stale), tampers with one
+// piece of the state a partial render would trust, and generates: the run
+// must render in full and leave exactly what a full render leaves.
+func TestIncrementalDistrustsTamperedState(t *testing.T) {
+	t.Setenv(cacheDirEnv, t.TempDir())
+	for _, tc := range []struct {
+		name   string
+		tamper func(t *testing.T, dir string)
+	}{
+		{"lock edited", func(t *testing.T, dir string) {
+			// It claims another service's dashboard has other bytes.
+			data := read(t, dir, engine.LockFile)
+			i := strings.Index(data, `"dashboards/svc-0002.json"`)
+			j := i + strings.Index(data[i:], `"sha256": "`) + len(`"sha256": "`)
+			write(t, dir, engine.LockFile, data[:j]+strings.Repeat("0", 64)+data[j+64:])
+		}},
+		{"record cut short", func(t *testing.T, dir string) {
+			file := (&command{root: dir}).cacheFile()
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(file, data[:len(data)/2], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"record claims the edited spec unchanged", func(t *testing.T, dir string) {
+			// Its fingerprint of svc-0001 becomes the edited spec's.
+			c := &command{root: dir}
+			if code := c.open(false); code != ExitOK {
+				t.Fatal("open")
+			}
+			m, code := c.load()
+			c.tree.Close()
+			if code != ExitOK {
+				t.Fatal("load")
+			}
+			in, _ := c.inputsOf(m)
+			file := c.cacheFile()
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			forged := regexp.MustCompile(`(?m)^svc-0001 [0-9a-f]{64}$`).ReplaceAllString(string(data), "svc-0001 "+in.services["svc-0001"])
+			if forged == string(data) {
+				t.Fatal("no fingerprint of svc-0001 in the record")
+			}
+			if err := os.WriteFile(file, []byte(forged), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"record of another tree", func(t *testing.T, dir string) {
+			other := t.TempDir()
+			copySub(t, dir, other, spec.Dir)
+			generate(t, other, false)
+			data, err := os.ReadFile((&command{root: other}).cacheFile())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile((&command{root: dir}).cacheFile(), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"file replaced with its size and times", func(t *testing.T, dir string) {
+			p := filepath.Join(dir, "dashboards/svc-0002.json")
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data := []byte(read(t, dir, "dashboards/svc-0002.json"))
+			data[len(data)/2] ^= 1
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chtimes(p, fi.ModTime(), fi.ModTime()); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"staging folder left", func(t *testing.T, dir string) {
+			write(t, dir, engine.StagingDir+"/new-0", "left by a killed run\n")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, ref := t.TempDir(), t.TempDir()
+			if err := synthetic.Write(dir, 3); err != nil {
+				t.Fatal(err)
+			}
+			generate(t, dir, false)
+			write(t, dir, "specs/services/svc-0001.yaml", strings.Replace(read(t, dir, "specs/services/svc-0001.yaml"), "objective: 99.9,", "objective: 99.95,", 1))
+			tc.tamper(t, dir)
+			out := generate(t, dir, true)
+			if strings.Contains(out, "services rendered") {
+				t.Errorf("rendered partly after the tampering:\n%s", out)
+			}
+			copySub(t, dir, ref, spec.Dir)
+			generate(t, ref, false)
+			same(t, tc.name, dir, ref)
+		})
+	}
+}

@@ -1,0 +1,373 @@
+package engine
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/groundwork-dev/groundwork/internal/tree"
+)
+
+// Manifest is what a run that left the tree clean knows of every generated
+// file: its lock entry, the service it is made for alone (File.Service), and
+// its Stat once it held the lock's bytes. The run cache keeps it outside the
+// tree, where a pull request cannot reach; the lock in the tree is taken for
+// the one a manifest describes only when it hashes to LockSHA256, and a
+// file for the one it lists only when its Stat is the same or its bytes hash
+// to the entry's. A partial render (RenderPartial) takes the files it does
+// not render from it.
+type Manifest struct {
+	LockSHA256 string
+	Lock       Known
+	Files      []ManifestFile // sorted by path
+}
+
+// ManifestFile is one generated file of a Manifest.
+type ManifestFile struct {
+	Path, Kind, Service string
+	PlatformOwned       bool // see File.PlatformOwned
+	Sources             []string
+	SHA256              string
+	Known
+}
+
+// Known is how a file was on disk when it held the bytes a run expected.
+type Known struct {
+	Stat tree.Stat
+	// Settled: the file had last changed before the Stat was taken, on the
+	// file system's own clock, so that any later change moves its change
+	// time. Only then does an equal Stat prove the same bytes: a file
+	// changed twice within one tick of the clock keeps its change time.
+	Settled bool
+}
+
+// unchanged reports whether a file whose Stat is now st still holds the
+// bytes it held when k was taken.
+func (k Known) unchanged(st tree.Stat) bool { return k.Settled && k.Stat.Same(st) }
+
+// file returns the entry of path, or nil.
+func (m *Manifest) file(path string) *ManifestFile {
+	i, ok := slices.BinarySearchFunc(m.Files, path, func(f ManifestFile, p string) int { return strings.Compare(f.Path, p) })
+	if !ok {
+		return nil
+	}
+	return &m.Files[i]
+}
+
+// Manifest is what the tree holds once the plan is applied (or, for a
+// plan that is Clean, what it holds now): call it right after Apply. A
+// file the run did not write is known as Compare found it; one it wrote is
+// stat'ed now, and has settled when it changed before the clock Apply read
+// once it had written, or a second ago (see Known). A file changed by someone else while
+// the run wrote is taken for what the run wrote, as git takes a file
+// changed while it checks out: the race is the run's writing, not later.
+func (p *Plan) Manifest() *Manifest {
+	settled := max(p.clock, time.Now().Add(-time.Second).UnixNano())
+	written := map[string]bool{}
+	for _, c := range p.Changes {
+		if c.Status != Removed {
+			written[c.Path] = true
+		}
+	}
+	if p.lockSum == "" {
+		p.lockSum = hash(p.lock)
+	}
+	m := &Manifest{LockSHA256: p.lockSum, Files: p.entries}
+	if m.Files == nil {
+		m.Files = make([]ManifestFile, len(p.out.Files))
+		for i, r := range p.out.Files {
+			m.Files[i] = ManifestFile{Path: r.Path, Kind: r.Kind, Service: r.Service, PlatformOwned: r.PlatformOwned, Sources: r.Specs(), SHA256: r.sha256(), Known: p.known[i]}
+		}
+	}
+	var names []string
+	var at []int // the index in m.Files of names[i], -1 for the lock
+	for i, f := range m.Files {
+		if written[f.Path] {
+			names = append(names, f.Path)
+			at = append(at, i)
+		}
+	}
+	names = append(names, LockFile)
+	at = append(at, -1)
+	for i, st := range p.tree.Stats(names) {
+		known := Known{Stat: st, Settled: st.Ino != 0 && st.Ctime < settled}
+		if at[i] < 0 {
+			m.Lock = known
+			continue
+		}
+		m.Files[at[i]].Known = known
+	}
+	return m
+}
+
+// Holds reports whether the tree holds, untouched, what the run that
+// recorded m left: every file m lists, and the lock, with the bytes m
+// records (see verifyKnown), and no staging folder. It returns m as it is
+// to be recorded now: m itself, or, when it had to read files, a copy that
+// knows them anew.
+func (m *Manifest) Holds(t *tree.Tree) (*Manifest, bool) {
+	if staged, err := staged(t); err != nil || staged {
+		return nil, false
+	}
+	files := append(slices.Clip(m.Files), ManifestFile{Path: LockFile, SHA256: m.LockSHA256, Known: m.Lock})
+	known, ok := verifyKnown(t, files)
+	if !ok {
+		return nil, false
+	}
+	same := m.Lock == known[len(m.Files)]
+	for i := 0; same && i < len(m.Files); i++ {
+		same = m.Files[i].Known == known[i]
+	}
+	if same {
+		return m, true
+	}
+	out := &Manifest{LockSHA256: m.LockSHA256, Lock: known[len(m.Files)], Files: slices.Clone(m.Files)}
+	for i := range out.Files {
+		out.Files[i].Known = known[i]
+	}
+	return out, true
+}
+
+// manifestMagic starts an encoded manifest; the number changes with the
+// format.
+const manifestMagic = "groundwork manifest 2\n"
+
+// Encode gives the manifest's bytes: lines of fields, sources numbered
+// once (a shared file lists every service spec), and a checksum, so that a
+// cache file cut short is no manifest. It returns nil when a field cannot
+// be written in this format; the run then simply records none.
+func (m *Manifest) Encode() []byte {
+	ids := map[string]int{}
+	var sources []string
+	for _, f := range m.Files {
+		for _, s := range f.Sources {
+			if _, ok := ids[s]; !ok {
+				ids[s] = len(sources)
+				sources = append(sources, s)
+			}
+		}
+	}
+	b := make([]byte, 0, 64+len(m.Files)*160)
+	b = append(b, manifestMagic...)
+	b = append(b, "lock "...)
+	b = append(b, m.LockSHA256...)
+	b = appendKnown(b, m.Lock)
+	b = append(b, '\n')
+	b = append(b, "sources "...)
+	b = strconv.AppendInt(b, int64(len(sources)), 10)
+	b = append(b, '\n')
+	for _, s := range sources {
+		if !plainField(s) {
+			return nil
+		}
+		b = append(b, s...)
+		b = append(b, '\n')
+	}
+	b = append(b, "files "...)
+	b = strconv.AppendInt(b, int64(len(m.Files)), 10)
+	b = append(b, '\n')
+	for _, f := range m.Files {
+		if !plainField(f.Path) || !plainField(f.Kind) || !validSHA256(f.SHA256) || (f.Service != "" && !plainField(f.Service)) {
+			return nil
+		}
+		b = append(b, f.Path...)
+		b = append(b, ' ')
+		b = append(b, f.Kind...)
+		b = append(b, ' ')
+		b = append(b, cmpOr(f.Service, "-")...)
+		if f.PlatformOwned {
+			b = append(b, " platform "...)
+		} else {
+			b = append(b, " team "...)
+		}
+		b = append(b, f.SHA256...)
+		b = append(b, ' ')
+		if len(f.Sources) == 0 {
+			b = append(b, '-')
+		}
+		for i, s := range f.Sources {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, int64(ids[s]), 10)
+		}
+		b = appendKnown(b, f.Known)
+		b = append(b, '\n')
+	}
+	sum := sha256.Sum256(b)
+	b = append(b, "sum "...)
+	b = hex.AppendEncode(b, sum[:])
+	return append(b, '\n')
+}
+
+func cmpOr(s, empty string) string {
+	if s == "" {
+		return empty
+	}
+	return s
+}
+
+// plainField is a string the format writes as it is: no space, no line
+// break, not "-", not empty.
+func plainField(s string) bool { return s != "-" && plainPath(s) }
+
+func appendKnown(b []byte, k Known) []byte {
+	for _, n := range []int64{k.Stat.Size, k.Stat.Mtime, k.Stat.Ctime} {
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, n, 10)
+	}
+	for _, n := range []uint64{k.Stat.Ino, k.Stat.Dev} {
+		b = append(b, ' ')
+		b = strconv.AppendUint(b, n, 10)
+	}
+	if k.Settled {
+		return append(b, " 1"...)
+	}
+	return append(b, " 0"...)
+}
+
+var errManifest = errors.New("not a manifest groundwork wrote")
+
+// DecodeManifest reads what Encode wrote. Anything else, a file cut short
+// or changed included, is an error: the caller renders in full.
+func DecodeManifest(data []byte) (*Manifest, error) {
+	body, sumLine, ok := cutLastLine(data)
+	if !ok || !strings.HasPrefix(sumLine, "sum ") {
+		return nil, errManifest
+	}
+	sum := sha256.Sum256(body)
+	if sumLine[len("sum "):] != hex.EncodeToString(sum[:]) {
+		return nil, errManifest
+	}
+	text := string(body)
+	if !strings.HasPrefix(text, manifestMagic) {
+		return nil, errManifest
+	}
+	lines := strings.Split(strings.TrimSuffix(text[len(manifestMagic):], "\n"), "\n")
+	next := func() (string, bool) {
+		if len(lines) == 0 {
+			return "", false
+		}
+		l := lines[0]
+		lines = lines[1:]
+		return l, true
+	}
+	m := &Manifest{}
+	l, _ := next()
+	f := strings.Split(l, " ")
+	if len(f) != 8 || f[0] != "lock" || !validSHA256(f[1]) {
+		return nil, errManifest
+	}
+	m.LockSHA256 = f[1]
+	var err error
+	if m.Lock, err = parseKnown(f[2:]); err != nil {
+		return nil, err
+	}
+	n, err := count(next())
+	if err != nil {
+		return nil, err
+	}
+	sources := make([]string, n)
+	for i := range sources {
+		s, ok := next()
+		if !ok || !plainField(s) {
+			return nil, errManifest
+		}
+		sources[i] = s
+	}
+	if n, err = count(next()); err != nil {
+		return nil, err
+	}
+	m.Files = make([]ManifestFile, n)
+	for i := range m.Files {
+		l, ok := next()
+		f := strings.Split(l, " ")
+		if !ok || len(f) != 12 || (f[3] != "platform" && f[3] != "team") {
+			return nil, errManifest
+		}
+		mf := ManifestFile{Path: f[0], Kind: f[1], PlatformOwned: f[3] == "platform"}
+		if f[2] != "-" {
+			mf.Service = f[2]
+		}
+		f = append(f[:3], f[4:]...)
+		mf.SHA256 = f[3]
+		if i > 0 && m.Files[i-1].Path >= mf.Path {
+			return nil, errManifest
+		}
+		if f[4] != "-" {
+			ids := strings.Split(f[4], ",")
+			mf.Sources = make([]string, len(ids))
+			for j, id := range ids {
+				k, err := strconv.Atoi(id)
+				if err != nil || k < 0 || k >= len(sources) {
+					return nil, errManifest
+				}
+				mf.Sources[j] = sources[k]
+			}
+		} else {
+			mf.Sources = []string{}
+		}
+		if mf.Known, err = parseKnown(f[5:]); err != nil {
+			return nil, err
+		}
+		m.Files[i] = mf
+	}
+	if len(lines) != 0 {
+		return nil, errManifest
+	}
+	return m, nil
+}
+
+func count(l string, ok bool) (int, error) {
+	name, num, found := strings.Cut(l, " ")
+	n, err := strconv.Atoi(num)
+	if !ok || !found || (name != "sources" && name != "files") || err != nil || n < 0 {
+		return 0, errManifest
+	}
+	return n, nil
+}
+
+func parseKnown(f []string) (Known, error) {
+	if len(f) != 6 || (f[5] != "0" && f[5] != "1") {
+		return Known{}, errManifest
+	}
+	var k Known
+	var err error
+	ints := []*int64{&k.Stat.Size, &k.Stat.Mtime, &k.Stat.Ctime}
+	for i, p := range ints {
+		if *p, err = strconv.ParseInt(f[i], 10, 64); err != nil {
+			return Known{}, errManifest
+		}
+	}
+	if k.Stat.Ino, err = strconv.ParseUint(f[3], 10, 64); err != nil {
+		return Known{}, errManifest
+	}
+	if k.Stat.Dev, err = strconv.ParseUint(f[4], 10, 64); err != nil {
+		return Known{}, errManifest
+	}
+	k.Settled = f[5] == "1"
+	return k, nil
+}
+
+// cutLastLine splits data, which ends in a newline, before its last line.
+func cutLastLine(data []byte) (body []byte, last string, ok bool) {
+	if !bytes.HasSuffix(data, []byte("\n")) {
+		return nil, "", false
+	}
+	i := bytes.LastIndexByte(data[:len(data)-1], '\n')
+	if i < 0 {
+		return nil, "", false
+	}
+	return data[:i+1], string(data[i+1 : len(data)-1]), true
+}
+
+// String describes the manifest for a test's failure message.
+func (m *Manifest) String() string {
+	return fmt.Sprintf("manifest of %d files, lock %.12s", len(m.Files), m.LockSHA256)
+}

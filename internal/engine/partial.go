@@ -1,0 +1,234 @@
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/groundwork-dev/groundwork/internal/parallel"
+	"github.com/groundwork-dev/groundwork/internal/spec"
+	"github.com/groundwork-dev/groundwork/internal/tree"
+)
+
+// ErrNotPartial is returned by Compare for a partial output when the tree
+// is not as the manifest says the last run left it: a file it takes from
+// the manifest, or the lock, was edited or deleted, or a killed run left a
+// staging folder. The caller renders in full, which says what happened.
+var ErrNotPartial = errors.New("the tree is not as the last run left it; render in full")
+
+// RenderPartial renders, as Render does, every shared file and the files of
+// the services in scope, and takes every other file from prev, the
+// manifest of the last run that left the tree clean: the files made for a
+// service out of scope alone (ManifestFile.Service), which are the same as
+// in a full render when that service's specs and every shared spec are as
+// they were then. The caller decides the scope and vouches for that (the
+// command compares the bytes of every spec with what that run read). A
+// file prev lists that is neither rendered nor taken (a removed service's,
+// or one a service in scope no longer makes) is an orphan. The indexers see
+// every file, rendered or taken. The checks see the same scope.
+func RenderPartial(m *spec.Model, gens []Generator, indexers []Indexer, scope *Scope, prev *Manifest, checks ...Check) (*Output, error) {
+	in := newPartialInput(m, scope)
+	out, err := render(in, gens, checks...)
+	if err != nil {
+		return nil, err
+	}
+	out.prev = prev
+	for _, f := range prev.Files {
+		if f.Service != "" && !scope.Has(f.Service) && m.Service(f.Service) != nil && out.File(f.Path) == nil {
+			out.kept = append(out.kept, f)
+		}
+	}
+	view := out
+	if len(indexers) > 0 && len(out.kept) > 0 {
+		view = &Output{Files: slices.Clone(out.Files)}
+		for _, f := range out.kept {
+			r := &Rendered{Path: f.Path, Kind: f.Kind, Service: f.Service, PlatformOwned: f.PlatformOwned, Origins: make([]Origin, len(f.Sources))}
+			for i, s := range f.Sources {
+				r.Origins[i] = Origin{Spec: s}
+			}
+			view.Files = append(view.Files, r)
+		}
+		slices.SortFunc(view.Files, func(a, b *Rendered) int { return strings.Compare(a.Path, b.Path) })
+	}
+	if err := index(in, out, view, indexers); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// comparePartial is Compare for a partial output: the rendered files are
+// compared with the disk as Compare does, the lock entries of the manifest
+// standing for the lock; the files taken from the manifest must be as it
+// knows them, and so must the lock.
+func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
+	prev := out.prev
+	if staged, err := staged(t); err != nil || staged {
+		return nil, ErrNotPartial
+	}
+	// The lock must be the one the manifest describes: its bytes are the
+	// old lock, whose entries the manifest holds.
+	lockStat := t.Stats([]string{LockFile})[0]
+	if !prev.Lock.unchanged(lockStat) {
+		data, err := t.ReadFile(LockFile, maxLockSize)
+		if err != nil || hash(data) != prev.LockSHA256 {
+			return nil, ErrNotPartial
+		}
+	}
+	kept, err := checkKept(t, out.kept)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{tree: t, out: out, hadLock: true}
+
+	// A rendered file that the manifest knows with the same bytes, and
+	// whose Stat says it has not changed since, is not read.
+	entry := make([]*ManifestFile, len(out.Files))
+	for i, f := range out.Files {
+		entry[i] = prev.file(f.Path)
+	}
+	disk, known, err := readOutput(t, out, func(i int, st tree.Stat) (Known, bool) {
+		e := entry[i]
+		if e == nil || e.SHA256 != out.Files[i].sha256() || !e.unchanged(st) {
+			return Known{}, false
+		}
+		return e.Known, true
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.known = known
+	for i, f := range out.Files {
+		old := disk[i]
+		c := Change{Path: f.Path, Kind: f.Kind, Specs: f.Specs(), Old: old, New: f.Data, Production: f.Production}
+		if f.sharesProduction && !bytes.Equal(old, f.Data) {
+			c.Production = f.prod.changesProduction(old, f.Data)
+		}
+		switch {
+		case old == nil:
+			c.Status = Added
+		case bytes.Equal(old, f.Data):
+			p.Unchanged++
+			continue
+		case entry[i] != nil || hasHeader(old):
+			c.Status = Changed
+			c.HandEdited = entry[i] == nil || entry[i].SHA256 != hash(old)
+		default:
+			p.Unowned = append(p.Unowned, f.Path)
+			continue
+		}
+		p.Changes = append(p.Changes, c)
+	}
+	p.Unchanged += len(kept)
+
+	// Every file of the output, in the order of paths: the rendered ones
+	// and the kept ones are two sorted lists, and no path is in both.
+	p.entries = make([]ManifestFile, 0, len(out.Files)+len(kept))
+	i, j := 0, 0
+	for i < len(out.Files) || j < len(kept) {
+		if j == len(kept) || (i < len(out.Files) && out.Files[i].Path < kept[j].Path) {
+			f := out.Files[i]
+			p.entries = append(p.entries, ManifestFile{Path: f.Path, Kind: f.Kind, Service: f.Service, PlatformOwned: f.PlatformOwned, Sources: f.Specs(), SHA256: f.sha256(), Known: known[i]})
+			i++
+			continue
+		}
+		p.entries = append(p.entries, kept[j])
+		j++
+	}
+	p.lock = encodeLock(lockVersion, len(p.entries), func(i int) (string, *LockEntry) {
+		e := &p.entries[i]
+		return e.Path, &LockEntry{Kind: e.Kind, Sources: e.Sources, SHA256: e.SHA256}
+	})
+	p.lockSum = hash(p.lock)
+	p.lockChanged = p.lockSum != prev.LockSHA256
+
+	// Orphans: what the manifest lists that is neither rendered nor kept.
+	isKept := make(map[string]bool, len(kept))
+	for _, f := range kept {
+		isKept[f.Path] = true
+	}
+	for _, e := range prev.Files {
+		if isKept[e.Path] || out.File(e.Path) != nil {
+			continue
+		}
+		if err := CheckPath(e.Path); err != nil {
+			return nil, ErrNotPartial
+		}
+		old, err := readIfExists(t, e.Path)
+		if err != nil {
+			return nil, err
+		}
+		if old == nil {
+			p.gone = append(p.gone, e.Path)
+			continue
+		}
+		edited := e.SHA256 != hash(old)
+		if edited && !hasHeader(old) {
+			old = nil
+		}
+		p.Changes = append(p.Changes, Change{Path: e.Path, Status: Removed, Kind: e.Kind, Specs: e.Sources,
+			Old: old, HandEdited: edited})
+	}
+	slices.SortFunc(p.Changes, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
+	return p, nil
+}
+
+// checkKept proves that every file taken from the manifest holds the bytes
+// the manifest records (see verifyKnown), and returns them as the next
+// manifest is to know them. A file that does not is ErrNotPartial.
+func checkKept(t *tree.Tree, files []ManifestFile) ([]ManifestFile, error) {
+	known, ok := verifyKnown(t, files)
+	if !ok {
+		return nil, ErrNotPartial
+	}
+	kept := slices.Clone(files)
+	for i := range kept {
+		kept[i].Known = known[i]
+	}
+	return kept, nil
+}
+
+// verifyKnown reports whether every file holds the bytes its entry
+// records: proved by its Stat when the entry's Known settled, else by
+// hashing its bytes. It returns each file as it is known now: a file it
+// read is known by the Stat taken before reading it, settled when the file
+// changed before then and not while it was read.
+func verifyKnown(t *tree.Tree, files []ManifestFile) ([]Known, bool) {
+	settled := time.Now().Add(-time.Second).UnixNano()
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Path
+	}
+	stats := t.Stats(names)
+	known := make([]Known, len(files))
+	var read []int
+	for i, f := range files {
+		if f.unchanged(stats[i]) {
+			known[i] = f.Known
+			continue
+		}
+		read = append(read, i)
+	}
+	bad := make([]bool, len(read))
+	parallel.For(len(read), func(j int) {
+		f := files[read[j]]
+		data, err := t.ReadFile(f.Path, maxFileSize)
+		bad[j] = err != nil || hash(data) != f.SHA256
+	})
+	if slices.Contains(bad, true) {
+		return nil, false
+	}
+	if len(read) > 0 {
+		again := make([]string, len(read))
+		for j, i := range read {
+			again[j] = names[i]
+		}
+		after := t.Stats(again)
+		for j, i := range read {
+			st := stats[i]
+			known[i] = Known{Stat: st, Settled: st.Ino != 0 && st.Ctime < settled && st == after[j]}
+		}
+	}
+	return known, true
+}
