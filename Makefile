@@ -15,7 +15,7 @@ tf_mirror_given := $(GROUNDWORK_TF_PROVIDER_MIRROR)
 tf_mirror_found = $(eval tf_mirror_found := $$(shell find / -maxdepth 4 -type d -name tf-plugins 2>/dev/null | head -n 1))$(tf_mirror_found)
 test e2e golden ci-local: export GROUNDWORK_TF_PROVIDER_MIRROR = $(or $(tf_mirror_given),$(tf_mirror_found))
 
-.PHONY: build generate verify diff test e2e drill lint bench fuzz golden clean tools ci-local
+.PHONY: build generate verify diff proof test e2e drill lint bench fuzz golden clean tools ci-local
 
 build: $(BIN)
 
@@ -31,6 +31,14 @@ verify: $(BIN)
 
 diff: $(BIN)
 	$(BIN) diff
+
+# The proof of the alerts, which is not committed: the promtool tests of
+# every alert and the rule groups they load, written into bin/proof and run
+# there (make test runs the same tests in generators/alerts).
+proof: $(BIN) $(PINNED)
+	rm -rf bin/proof
+	$(BIN) proof bin/proof
+	bin/tools/promtool test rules bin/proof/alerts/*/*.test.yaml
 
 # The validators the tests run, at the versions pinned in tools/pinned/go.mod
 # (promtool of Prometheus 3, amtool of Alertmanager 0.35), built into
@@ -111,10 +119,23 @@ lint:
 	$(GO) tool staticcheck -tags e2e ./tests/e2e ./tests/observability
 	cd backend && $(GO) vet ./... && $(GO) vet -tags drill ./... && $(GO) vet -tags moto ./...
 
-# Times generate on synthetic organisations of growing size (see tools/benchorg).
+# Measures groundwork on a synthetic organisation of 1000 services × 4
+# environments (tools/benchorg): the first generate, a no-op generate, one
+# service's spec edited then generate, verify on a fresh copy, and Sloth on
+# the same SLOs in the same run, each with wall, CPU and peak memory, as a
+# Markdown table; then the Go benchmarks. Sloth is built for this target
+# only; when it does not build, its row says why and the rest still runs.
 bench: $(BIN)
-	$(GO) run ./tools/benchorg -bin $(BIN)
+	@mkdir -p bin/tools
+	@echo "building Sloth (tools/sloth) for the comparison; output in bin/tools/sloth.log"
+	@$(MAKE) --no-print-directory bin/tools/sloth > bin/tools/sloth.log 2>&1 || echo "Sloth did not build (bin/tools/sloth.log); its row is skipped"
+	$(GO) run ./tools/benchorg -bin $(BIN) -sloth bin/tools/sloth -sloth-log bin/tools/sloth.log
 	$(GO) test ./generators/... ./internal/... -run '^$$' -bench . -benchtime 3x
+
+# Sloth, the reference make bench compares with, at the version pinned in
+# tools/sloth/go.mod. Nothing else needs it.
+bin/tools/sloth: tools/sloth/go.mod tools/sloth/go.sum
+	cd tools/sloth && $(GO) build -o ../../bin/tools/ tool
 
 # Packages with golden cases (testdata/cases) or an expected-error corpus
 # take -update.

@@ -23,7 +23,6 @@ import (
 func all() []engine.Generator {
 	return []engine.Generator{
 		alertmanager.Generator{},
-		alerts.Generator{},
 		dashboards.Generator{},
 		docs.Generator{},
 		flags.Generator{},
@@ -43,14 +42,28 @@ func indexers() []engine.Indexer {
 	}
 }
 
+// checks returns what a render proves besides generating: that every
+// alert has a test, though the tests themselves are the proof's (Proof).
+func checks() []engine.Check {
+	return []engine.Check{alerts.Check}
+}
+
 // Render loads nothing: it generates every file of a validated model.
 func Render(m *spec.Model) (*engine.Output, error) {
-	return engine.Render(m, all(), indexers())
+	return engine.Render(m, all(), indexers(), checks()...)
+}
+
+// Proof renders what proves the generated files but is not committed: the
+// promtool tests of every alert and the rule groups they load, under
+// alerts/<env>/, for a scratch folder (`groundwork proof`, make test, the
+// generated CI) to run promtool in.
+func Proof(m *spec.Model) (*engine.Output, error) {
+	return engine.Render(m, []engine.Generator{alerts.Generator{}}, nil)
 }
 
 // RenderPartial generates the shared files and those of the services in
 // scope, and takes every other file from prev, the manifest of the last
 // clean run (engine.RenderPartial).
 func RenderPartial(m *spec.Model, scope *engine.Scope, prev *engine.Manifest) (*engine.Output, error) {
-	return engine.RenderPartial(m, all(), indexers(), scope, prev)
+	return engine.RenderPartial(m, all(), indexers(), scope, prev, checks()...)
 }

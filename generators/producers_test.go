@@ -57,7 +57,7 @@ func TestEveryMetricHasAProducer(t *testing.T) {
 			checked := map[alerting.ProducerKind]int{}
 			for _, e := range m.Environments {
 				for _, s := range m.Services {
-					rf := alerting.RuleFilePath(e, s)
+					rf := alerting.PrometheusRulePath(e, s)
 					recorded, queries := ruleQueries(t, out, rf)
 					for _, q := range queries {
 						for _, n := range metricNames(t, rf+": "+q.where, q.expr) {
@@ -187,23 +187,25 @@ func ruleQueries(t *testing.T, out *engine.Output, file string) (map[string]bool
 	if f == nil {
 		t.Fatalf("no rule file %s", file)
 	}
-	var rf struct {
-		Groups []struct {
-			Name  string `yaml:"name"`
-			Rules []struct {
-				Record string            `yaml:"record"`
-				Alert  string            `yaml:"alert"`
-				Expr   string            `yaml:"expr"`
-				Labels map[string]string `yaml:"labels"`
-			} `yaml:"rules"`
-		} `yaml:"groups"`
+	var pr struct {
+		Spec struct {
+			Groups []struct {
+				Name  string `yaml:"name"`
+				Rules []struct {
+					Record string            `yaml:"record"`
+					Alert  string            `yaml:"alert"`
+					Expr   string            `yaml:"expr"`
+					Labels map[string]string `yaml:"labels"`
+				} `yaml:"rules"`
+			} `yaml:"groups"`
+		} `yaml:"spec"`
 	}
-	if err := yaml.Unmarshal(f.Data, &rf); err != nil {
+	if err := yaml.Unmarshal(f.Data, &pr); err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
 	recorded := map[string]bool{}
 	var qs []query
-	for _, g := range rf.Groups {
+	for _, g := range pr.Spec.Groups {
 		for _, r := range g.Rules {
 			if r.Record != "" {
 				recorded[r.Record] = true

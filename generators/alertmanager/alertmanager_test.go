@@ -37,11 +37,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// org is an organisation and everything Groundwork generates for it.
+// org is an organisation, everything Groundwork generates for it, and the
+// proof of its alerts (their promtool tests).
 type org struct {
-	name string
-	m    *spec.Model
-	out  *engine.Output
+	name  string
+	m     *spec.Model
+	out   *engine.Output
+	proof *engine.Output
 }
 
 // orgs are the sample organisation and a synthetic one of another shape
@@ -61,7 +63,11 @@ var orgs = sync.OnceValues(func() ([]org, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", o.name, err)
 		}
-		out = append(out, org{o.name, m, r})
+		p, err := generators.Proof(m)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", o.name, err)
+		}
+		out = append(out, org{o.name, m, r, p})
 	}
 	return out, nil
 })

@@ -169,17 +169,23 @@ func configOf(p *spec.Platform, e *spec.Environment) *config {
 	return &config{Route: root, InhibitRules: inhibitRules(), Receivers: receivers}
 }
 
+// pagerDutyOf triggers team's PagerDuty service. The incident links the
+// runbook and, where the environment names its Grafana, the dashboard;
+// elsewhere the alerts carry no dashboard_url and the dashboard annotation
+// that names the dashboard shows among the incident's details, as every
+// annotation does. No link is left to a template that may render empty.
 func pagerDutyOf(e *spec.Environment, team string) pagerDutyConfig {
+	links := []pagerDutyLink{{Href: commonAnnotation(alerting.AnnotationRunbookURL), Text: "Runbook"}}
+	if e.Alerting.Grafana != "" {
+		links = append(links, pagerDutyLink{Href: commonAnnotation(alerting.AnnotationDashboardURL), Text: "Dashboard"})
+	}
 	return pagerDutyConfig{
 		SendResolved:   true,
 		RoutingKeyFile: SecretFile(PagerDutyReceiver(team)),
 		Severity:       "critical",
 		Description:    pagerDutyDescription(e),
 		Component:      pagerDutyComponent,
-		Links: []pagerDutyLink{
-			{Href: commonAnnotation("runbook_url"), Text: "Runbook"},
-			{Href: commonAnnotation("dashboard_url"), Text: "Dashboard"},
-		},
+		Links:          links,
 	}
 }
 
@@ -189,7 +195,7 @@ func slackOf(e *spec.Environment, name string, team *spec.Team) slackConfig {
 		APIURLFile:   SecretFile(SlackReceiver(name)),
 		Channel:      team.Slack,
 		Title:        slackTitle(e),
-		Text:         slackText,
+		Text:         slackText(e),
 	}
 }
 

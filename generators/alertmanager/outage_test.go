@@ -11,12 +11,13 @@ import (
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 
+	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/internal/alerting"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // One incident, one page (issue 19), on both sides of the pipeline. The
-// generated outage tests (alerts/<env>/<svc>.outage.test.yaml: ten minutes
+// outage tests of the proof (alerts/<env>/<svc>.outage.test.yaml: ten minutes
 // of total outage after an hour of healthy traffic, evaluated every minute)
 // say which tiers of each burn alert fire over the outage, at the second and
 // the last but one minute of every stretch in which the same tiers fire;
@@ -32,7 +33,7 @@ func TestShortOutagePagesOnce(t *testing.T) {
 		for _, e := range o.m.Environments {
 			cfg := loadConfig(t, o, e)
 			for _, s := range o.m.Services {
-				f := o.out.File(fmt.Sprintf("%s/%s/%s.outage.test.yaml", alerting.RulesDir, e.Name, s.Name))
+				f := o.proof.File(fmt.Sprintf("%s/%s/%s.outage.test.yaml", alerts.Dir, e.Name, s.Name))
 				if f == nil {
 					continue
 				}

@@ -34,7 +34,7 @@ const (
 
 // outageFilePath is the outage test of service s in environment e.
 func outageFilePath(e *spec.Environment, s *spec.Service) string {
-	return fmt.Sprintf("%s/%s/%s.outage.test.yaml", alerting.RulesDir, e.Name, s.Name)
+	return fmt.Sprintf("%s/%s/%s.outage.test.yaml", Dir, e.Name, s.Name)
 }
 
 // outagePlan is the outage test of one burn alert as every environment

@@ -74,12 +74,6 @@ func promtoolTests(m *spec.Model, am *alerting.Model, e *spec.Environment, plan 
 	ff := testFile{RuleFiles: []string{ruleFile}, EvaluationInterval: alerting.Window(evalEvery), Tests: []*testGroup{}}
 	sf := testFile{RuleFiles: []string{ruleFile}, EvaluationInterval: alerting.Window(slowEvalEvery), Tests: []*testGroup{}}
 	of := testFile{RuleFiles: []string{ruleFile}, EvaluationInterval: alerting.Window(outageEvery), Tests: []*testGroup{}}
-	if len(plan.mistakes) > 0 {
-		return nil, nil, nil, plan.mistakes
-	}
-	if plan.failure != nil {
-		return nil, nil, nil, plan.failure
-	}
 	for _, a := range plan.svc.Alerts {
 		var groups []*testGroup
 		switch a.Kind {

@@ -213,7 +213,7 @@ func TestOverviewSections(t *testing.T) {
 				for _, slo := range s.SLOs {
 					want[alerting.PanelBudget(slo)] = true
 				}
-				url := spec.DashboardURL(&spec.Environment{}, s)
+				url := spec.DashboardGrafanaPath(s)
 				for _, p := range sections[rows[i]] {
 					if !want[p.Title] {
 						t.Errorf("%s: unexpected panel %q", s.Name, p.Title)

@@ -138,7 +138,7 @@ func (g *envGen) service(s *spec.Service) error {
 	}
 	// The service's alert and recording rules, whether or not it is
 	// deployed yet: its database and backups exist before its workload.
-	f.origins = append(f.origins, g.envOrigin("alerting"), g.platformOrigin("repository"))
+	f.origins = append(f.origins, g.envOrigin("alerting"), g.platformOrigin(alerting.PlatformFields(g.e)...))
 	rule, err := prometheusRule(v, g.am.Groups(g.e, s))
 	if err != nil {
 		return err

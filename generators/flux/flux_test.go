@@ -16,6 +16,7 @@ import (
 	"github.com/groundwork-dev/groundwork/generators"
 
 	"github.com/groundwork-dev/groundwork/generators/alertmanager"
+	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/dashboards"
 	"github.com/groundwork-dev/groundwork/generators/flux"
 	"github.com/groundwork-dev/groundwork/internal/alerting"
@@ -252,17 +253,21 @@ func TestReservedNamespace(t *testing.T) {
 }
 
 // Each service's PrometheusRule carries exactly the groups of the rule file
-// that promtool checks and tests (alerts/<env>/<svc>.rules.yaml).
+// that promtool checks and tests in the proof (alerts/<env>/<svc>.rules.yaml).
 func TestPrometheusRuleIsTheTestedRuleFile(t *testing.T) {
 	m := load(t, repoRoot)
 	out, err := generators.Render(m)
 	if err != nil {
 		t.Fatal(err)
 	}
+	proof, err := generators.Proof(m)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range m.Environments {
 		for _, s := range m.Services {
-			pr := out.File(spec.FluxDir(e) + "/apps/" + s.Name + "/prometheusrule.yaml")
-			rf := out.File(alerting.RuleFilePath(e, s))
+			pr := out.File(alerting.PrometheusRulePath(e, s))
+			rf := proof.File(alerts.RuleFilePath(e, s))
 			if pr == nil || rf == nil {
 				t.Fatalf("%s/%s: PrometheusRule %v, rule file %v", e.Name, s.Name, pr != nil, rf != nil)
 			}

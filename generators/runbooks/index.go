@@ -15,8 +15,24 @@ import (
 func index(m *spec.Model, am *alerting.Model) []byte {
 	var d markdown.Doc
 	d.Heading(1, "Runbooks")
-	d.Para(fmt.Sprintf("One runbook for every alert, by service. Each alerting rule links its runbook in its %s annotation "+
-		"and the service's Grafana dashboard in %s.", markdown.Code("runbook_url"), markdown.Code("dashboard_url")))
+	var unlinked []string
+	for _, e := range m.Environments {
+		if e.Alerting.Grafana == "" {
+			unlinked = append(unlinked, e.Name)
+		}
+	}
+	intro := fmt.Sprintf("One runbook for every alert, by service. Each alerting rule links its runbook in its %s annotation", markdown.Code(alerting.AnnotationRunbookURL))
+	named := fmt.Sprintf("the %s annotation and each runbook name it instead, to search for in that environment's Grafana", markdown.Code(alerting.AnnotationDashboard))
+	switch {
+	case len(unlinked) == 0:
+		intro += fmt.Sprintf(" and the service's Grafana dashboard in %s.", markdown.Code(alerting.AnnotationDashboardURL))
+	case len(unlinked) == len(m.Environments):
+		intro += fmt.Sprintf(". No environment sets %s, so nothing links a dashboard: %s.", markdown.Code("alerting.grafana"), named)
+	default:
+		intro += fmt.Sprintf(" and the service's Grafana dashboard in %s. In %s, without %s, nothing links a dashboard: %s.",
+			markdown.Code(alerting.AnnotationDashboardURL), markdown.Esc(joinAnd(unlinked)), markdown.Code("alerting.grafana"), named)
+	}
+	d.Para(intro)
 	var quiet []string
 	for _, e := range m.Environments {
 		if !e.Alerting.Page {

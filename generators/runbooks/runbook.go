@@ -36,7 +36,7 @@ func runbook(m *spec.Model, am *alerting.Model, a *alerting.Alert) []byte {
 	d.List(
 		fmt.Sprintf("Service %s (namespace %s), owned by team %s.", markdown.Code(s.Name), markdown.Code(spec.Namespace(s)), markdown.Esc(s.Team)),
 		fmt.Sprintf("Defined by %s; the rules are in %s of each environment.",
-			markdown.Code(s.Source.Path), markdown.Code(alerting.RuleFilePath(&spec.Environment{Name: "<environment>"}, s))),
+			markdown.Code(s.Source.Path), markdown.Code(alerting.PrometheusRulePath(&spec.Environment{Name: "<environment>"}, s))),
 	)
 
 	d.Heading(2, sectionMeaning)
@@ -133,7 +133,7 @@ func diagnosis(d *markdown.Doc, m *spec.Model, a *alerting.Alert) {
 	}
 	var links []string
 	for _, e := range m.Environments {
-		links = append(links, markdown.Esc(e.Name)+": "+dashboardRef(e, s))
+		links = append(links, markdown.Esc(e.Name)+": "+dashboardRef(m, e, s))
 	}
 	d.List(links...)
 
@@ -153,15 +153,17 @@ func diagnosis(d *markdown.Doc, m *spec.Model, a *alerting.Alert) {
 }
 
 // dashboardRef links the service's dashboard in environment e. An
-// environment that names no Grafana has only a path under its Grafana, which
-// GitHub would resolve against itself if it were a link, so it is shown as
-// code.
-func dashboardRef(e *spec.Environment, s *spec.Service) string {
-	u := spec.DashboardURL(e, s)
-	if (strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")) && !strings.ContainsAny(u, " <>") {
+// environment that names no Grafana has no link to give (a bare
+// /d/<uid>/<name> would resolve against GitHub), so the dashboard is named
+// instead, by the title and uid Grafana's search finds, with the spec line
+// that would make it a link.
+func dashboardRef(m *spec.Model, e *spec.Environment, s *spec.Service) string {
+	if u := spec.DashboardURL(e, s); u != "" {
 		return "<" + u + ">"
 	}
-	return markdown.Code(u) + " under " + markdown.Esc(e.Name) + "'s Grafana"
+	return fmt.Sprintf("no link: search the Grafana of %s for **%s** (uid %s); set %s in %s to link it here",
+		markdown.Esc(e.Name), markdown.Esc(spec.DashboardTitle(m.Platform, s)), markdown.Code(spec.DashboardUID(s)),
+		markdown.Code("alerting.grafana"), markdown.Code(spec.EnvironmentFile(e)))
 }
 
 // envRules are the rules of an alert shared by some environments.

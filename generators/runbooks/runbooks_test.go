@@ -121,7 +121,7 @@ func TestLinks(t *testing.T) {
 								t.Errorf("%s: runbook_url %s is not the runbook of %s of %s", where, url, r.Alert, s.Name)
 							}
 							linked[p] = true
-							checkDashboardURL(t, where, r.Annotations["dashboard_url"], e, s)
+							checkDashboardURL(t, where, r.Annotations, m, e, s)
 						}
 					}
 					if dashboards {
@@ -200,12 +200,31 @@ func checkRelativeLinks(t *testing.T, out *engine.Output, f *engine.Rendered) {
 	}
 }
 
-// checkDashboardURL holds a dashboard_url to <grafana>/d/<uid>/<service>.
-func checkDashboardURL(t *testing.T, where, url string, e *spec.Environment, s *spec.Service) {
+// checkDashboardURL holds an alert's dashboard_url to be
+// <grafana>/d/<uid>/<service> where the environment names its Grafana, and
+// to be absent where it does not (a bare /d/... leads nowhere outside
+// Grafana), the dashboard annotation naming the dashboard instead.
+func checkDashboardURL(t *testing.T, where string, ann map[string]string, m *spec.Model, e *spec.Environment, s *spec.Service) {
 	t.Helper()
+	url, linked := ann[alerting.AnnotationDashboardURL]
+	words, named := ann[alerting.AnnotationDashboard]
+	if e.Alerting.Grafana == "" {
+		if linked {
+			t.Errorf("%s: dashboard_url %q in an environment that names no Grafana", where, url)
+		}
+		for _, want := range []string{spec.DashboardTitle(m.Platform, s), spec.DashboardUID(s), spec.EnvironmentFile(e), "alerting.grafana"} {
+			if !strings.Contains(words, want) {
+				t.Errorf("%s: dashboard annotation %q does not name %s", where, words, want)
+			}
+		}
+		return
+	}
+	if named {
+		t.Errorf("%s: dashboard annotation %q beside a dashboard_url", where, words)
+	}
 	grafana := strings.TrimSuffix(e.Alerting.Grafana, "/")
 	rest, ok := strings.CutPrefix(url, grafana+"/d/")
-	if !ok {
+	if !ok || !strings.HasPrefix(url, "https://") {
 		t.Errorf("%s: dashboard_url %q is not under %s/d/", where, url, grafana)
 		return
 	}
@@ -251,6 +270,9 @@ func checkDashboard(t *testing.T, m *spec.Model, out *engine.Output, s *spec.Ser
 	walk(v)
 	if !strs[spec.DashboardUID(s)] {
 		t.Errorf("%s: no uid %s", f.Path, spec.DashboardUID(s))
+	}
+	if title, ok := v.(map[string]any)["title"]; title != spec.DashboardTitle(m.Platform, s) {
+		t.Errorf("%s: title %v (%t), but alerts without a dashboard_url name it %q", f.Path, title, ok, spec.DashboardTitle(m.Platform, s))
 	}
 	for _, a := range alerting.New(m).Alerts(s) {
 		if a.Panel != "" && !strs[a.Panel] {
@@ -364,8 +386,9 @@ func checkSections(t *testing.T, file string, a *alerting.Alert, d mdDoc) {
 	}
 }
 
-// tierFactor is the factor a burn-rate rule compares both windows with.
-var tierFactor = regexp.MustCompile(`> \(([0-9.]+) \* [0-9.e-]+\)`)
+// tierFactor is the factor a burn-rate rule compares both windows with,
+// times the recorded error budget.
+var tierFactor = regexp.MustCompile(`> \(([0-9.]+) \* ` + regexp.QuoteMeta(alerting.RecordErrorBudget) + `\{`)
 
 // checkTiers holds the tier table to the factors the rules use.
 func checkTiers(t *testing.T, file string, a *alerting.Alert, text string) {

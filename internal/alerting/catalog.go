@@ -16,7 +16,6 @@ func burnAlert(s *spec.Service, slo *SLO) *Alert {
 	sli := SLIOf(s, o)
 	sel := SLOSelector(s, o)
 	window := o.Window.Value()
-	budget := Num(slo.Budget)
 	a := &Alert{
 		Name:    spec.BurnAlertName(s, o),
 		Kind:    KindBurn,
@@ -32,7 +31,7 @@ func burnAlert(s *spec.Service, slo *SLO) *Alert {
 			"a ticket-* tier means it would run out before the %s window ends if nothing changes.", sli.Events, string(o.Window)),
 		Diagnosis: []Query{
 			{"Error ratio over the last 5 minutes (1 = every event bad)", RecordErrorRatio(5*time.Minute) + sel},
-			{"Burn rate over the last hour (1 = exactly the sustainable rate)", RecordErrorRatio(time.Hour) + sel + " / " + budget},
+			{"Burn rate over the last hour (1 = exactly the sustainable rate)", RecordErrorRatio(time.Hour) + sel + " / " + RecordErrorBudget + sel},
 			{"Share of the error budget left in the window", RecordBudgetRemaining + sel},
 			{"Bad events per second, straight from the service's metrics", sli.Bad("5m")},
 		},
@@ -44,11 +43,17 @@ func burnAlert(s *spec.Service, slo *SLO) *Alert {
 		},
 		Panel: PanelBurnRate(o),
 	}
+	// Each tier compares with its factor times the recorded error budget,
+	// not a number, so that an objective change changes the two records of
+	// the objective and nothing else in the rules: a review reads two lines
+	// per environment, and the PR summary works the thresholds old -> new
+	// out of them (internal/cli alertdiff). Both series carry exactly the
+	// SLO's labels, so they match one to one.
 	tiers := o.Tiers()
 	for i, t := range tiers {
 		f := BurnFactor(t, o.Window)
 		threshold := f * slo.Budget
-		cmp := fmt.Sprintf("(%s * %s)", Num(f), budget)
+		cmp := fmt.Sprintf("(%s * %s%s)", Num(f), RecordErrorBudget, sel)
 		exhaust := time.Duration(float64(window) / f)
 		a.Rules = append(a.Rules, &Rule{
 			Expr: fmt.Sprintf("%s%s > %s\nand\n%s%s > %s",
@@ -59,8 +64,10 @@ func burnAlert(s *spec.Service, slo *SLO) *Alert {
 			Tier:          &t,
 			Factor:        f,
 			Threshold:     threshold,
-			Description: fmt.Sprintf("Over the last %s and the last %s, more than %s%% of %s's events were %s: %s times the rate its %s%% objective over %s sustains. At this rate the budget is gone in %s.",
-				Window(t.Long), Window(t.Short), Num(100*threshold), s.Name, sli.Events, Num(f), Num(o.Objective), string(o.Window), HumanDuration(exhaust)),
+			// The numbers of the objective are in the runbook's table, not
+			// here: an objective change leaves every description as it was.
+			Description: fmt.Sprintf("Over the last %s and the last %s, the share of %s's events that were %s was above %s times what its %s SLO sustains over %s. At this rate the budget is gone in %s.",
+				Window(t.Long), Window(t.Short), s.Name, sli.Events, Num(f), o.Name, string(o.Window), HumanDuration(exhaust)),
 		})
 	}
 	return a

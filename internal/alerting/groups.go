@@ -150,12 +150,36 @@ func (m *Model) Labels(e *spec.Environment, a *Alert, r *Rule) map[string]string
 
 // Annotations are the annotations of rule r of alert a in environment e.
 func (m *Model) Annotations(e *spec.Environment, a *Alert, r *Rule) map[string]string {
-	return map[string]string{
-		"summary":       a.Summary,
-		"description":   r.Description,
-		"runbook_url":   spec.RunbookURL(m.platform, a.Service, a.Name),
-		"dashboard_url": spec.DashboardURL(e, a.Service),
+	ann := map[string]string{
+		AnnotationSummary:     a.Summary,
+		AnnotationDescription: r.Description,
+		AnnotationRunbookURL:  spec.RunbookURL(m.platform, a.Service, a.Name),
 	}
+	if u := spec.DashboardURL(e, a.Service); u != "" {
+		ann[AnnotationDashboardURL] = u
+	} else {
+		ann[AnnotationDashboard] = DashboardUnlinked(m.platform, e, a.Service)
+	}
+	return ann
+}
+
+// PlatformFields are the fields of the platform spec that the annotations
+// of environment e's alerts are made from: the repository, where the
+// runbooks are, and, where e names no Grafana, the platform's name, which
+// the dashboard's title starts with.
+func PlatformFields(e *spec.Environment) []string {
+	if e.Alerting.Grafana == "" {
+		return []string{"name", "repository"}
+	}
+	return []string{"repository"}
+}
+
+// DashboardUnlinked names service s's dashboard in environment e, which
+// names no Grafana to link it in: its title and uid, which Grafana's search
+// finds, and the spec line that would make it a link.
+func DashboardUnlinked(p *spec.Platform, e *spec.Environment, s *spec.Service) string {
+	return fmt.Sprintf("search the Grafana of %s for %s (uid %s); set alerting.grafana in %s to link it",
+		e.Name, spec.DashboardTitle(p, s), spec.DashboardUID(s), spec.EnvironmentFile(e))
 }
 
 func (m *Model) alertNodes(e *spec.Environment, a *Alert) []*ruleNode {

@@ -38,6 +38,23 @@ const (
 	LabelSignal    = "signal"    // the rule of an alert that fires when its signal is absent: SignalAbsent
 )
 
+// Annotation names every generated alert carries; notifications and
+// runbooks show them.
+const (
+	AnnotationSummary     = "summary"
+	AnnotationDescription = "description"
+	AnnotationRunbookURL  = "runbook_url"
+	// AnnotationDashboardURL links the service's dashboard in the
+	// environment's Grafana; only an environment that names its Grafana
+	// (alerting.grafana) has one, since a path alone leads nowhere outside
+	// Grafana.
+	AnnotationDashboardURL = "dashboard_url"
+	// AnnotationDashboard names the dashboard in words, in an environment
+	// that names no Grafana: an alert carries this or
+	// AnnotationDashboardURL, never both.
+	AnnotationDashboard = "dashboard"
+)
+
 // SignalAbsent is the value of LabelSignal on the rule that fires when an
 // alert's signal has been absent for longer than its producer's period.
 const SignalAbsent = "absent"
@@ -191,12 +208,8 @@ func HumanDuration(d time.Duration) string {
 	return strings.Join(parts, " ")
 }
 
-// RulesDir holds, per environment, each service's rule file and its
-// promtool tests.
-const RulesDir = "alerts"
-
-// RuleFilePath is the rule file of service s in environment e, which
-// runbooks name and the alerts generator writes.
-func RuleFilePath(e *spec.Environment, s *spec.Service) string {
-	return fmt.Sprintf("%s/%s/%s.rules.yaml", RulesDir, e.Name, s.Name)
+// PrometheusRulePath is the PrometheusRule that deploys service s's rules
+// in environment e, which runbooks and messages name.
+func PrometheusRulePath(e *spec.Environment, s *spec.Service) string {
+	return spec.FluxDir(e) + "/apps/" + s.Name + "/prometheusrule.yaml"
 }

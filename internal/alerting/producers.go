@@ -409,7 +409,7 @@ func specMetrics(s *spec.Service) (map[string]bool, map[string]bool) {
 // Query is one generated query to check: where it is, for the message, and
 // its PromQL.
 type CheckedQuery struct {
-	Where string // e.g. rule ApiTargetDown (group api-alerts) of alerts/prod/api.rules.yaml
+	Where string // e.g. rule ApiTargetDown (group api-alerts) of environments/prod/flux/apps/api/prometheusrule.yaml
 	Expr  string
 }
 
@@ -465,7 +465,7 @@ func (m *Model) Unproduced(sm *spec.Model, s *spec.Service, queries []CheckedQue
 func (m *Model) RuleQueries(sm *spec.Model, s *spec.Service) []CheckedQuery {
 	var qs []CheckedQuery
 	for _, e := range sm.Environments {
-		file := RuleFilePath(e, s)
+		file := PrometheusRulePath(e, s)
 		for _, g := range m.Groups(e, s) {
 			for _, r := range g.Rules {
 				name := r.Record

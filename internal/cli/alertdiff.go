@@ -4,11 +4,11 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
@@ -28,18 +28,18 @@ type alertRule struct {
 	expr, forDur, severity, keepFiringFor string
 }
 
-// alertChanges reads the rule files a plan changes (alerts/<env>/<svc>.rules.yaml)
-// before and after, and lists the alerting rules that differ in expression,
+// alertChanges reads the PrometheusRules a plan changes
+// (environments/<env>/flux/apps/<svc>/prometheusrule.yaml) before and after, and lists the alerting rules that differ in expression,
 // for:, keep_firing_for or severity, or that come or go, with thresholds
 // old → new. Text-only changes (descriptions, links) are left to the file
 // list.
 func alertChanges(p *engine.Plan) []alertChange {
 	var out []alertChange
 	for _, ch := range p.Changes {
-		if ch.Kind != "alerts" || !strings.HasSuffix(ch.Path, ".rules.yaml") {
+		env, ok := ruleEnv(ch.Path)
+		if !ok {
 			continue
 		}
-		env := path.Base(path.Dir(ch.Path))
 		before, after := alertRules(ch.Old), alertRules(ch.New)
 		var keys [][2]string
 		for _, m := range []map[[2]string]alertRule{before, after} {
@@ -84,28 +84,117 @@ func alertChanges(p *engine.Plan) []alertChange {
 	return out
 }
 
-// alertRules indexes a rule file's alerting rules by name and tier, or
+// ruleEnv reports whether p is a PrometheusRule of a service, and of which
+// environment.
+func ruleEnv(p string) (string, bool) {
+	parts := strings.Split(p, "/")
+	if len(parts) != 6 || parts[0] != "environments" || parts[2] != "flux" || parts[3] != "apps" || parts[5] != "prometheusrule.yaml" {
+		return "", false
+	}
+	return parts[1], true
+}
+
+// alertRules indexes a PrometheusRule's alerting rules by name and tier, or
 // "signal absent" for the rule that fires when an alert's signal is absent.
 func alertRules(data []byte) map[[2]string]alertRule {
 	rules := map[[2]string]alertRule{}
 	var f struct {
-		Groups []alerting.Group `yaml:"groups"`
+		Spec struct {
+			Groups []alerting.Group `yaml:"groups"`
+		} `yaml:"spec"`
 	}
 	if len(data) == 0 || yaml.Unmarshal(data, &f) != nil {
 		return rules
 	}
-	for _, g := range f.Groups {
+	budgets := map[string]float64{}
+	for _, g := range f.Spec.Groups {
+		for _, r := range g.Rules {
+			if r.Record == alerting.RecordErrorBudget {
+				if v, ok := vectorOf(r.Expr); ok {
+					budgets[sloKey(r.Labels[alerting.LabelService], r.Labels[alerting.LabelSLO])] = v
+				}
+			}
+		}
+	}
+	for _, g := range f.Spec.Groups {
 		for _, r := range g.Rules {
 			if r.Alert != "" {
 				tier := r.Labels[alerting.LabelTier]
 				if sig := r.Labels[alerting.LabelSignal]; sig != "" {
 					tier = "signal " + sig
 				}
-				rules[[2]string{r.Alert, tier}] = alertRule{r.Expr, r.For, r.Labels[alerting.LabelSeverity], r.KeepFiringFor}
+				rules[[2]string{r.Alert, tier}] = alertRule{withBudgets(r.Expr, budgets), r.For, r.Labels[alerting.LabelSeverity], r.KeepFiringFor}
 			}
 		}
 	}
 	return rules
+}
+
+func sloKey(service, slo string) string { return service + "\x00" + slo }
+
+// vectorOf is c of a recording rule "vector(c)", such as the error budget
+// an objective records.
+func vectorOf(expr string) (float64, bool) {
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
+	if err != nil {
+		return 0, false
+	}
+	call, ok := e.(*parser.Call)
+	if !ok || call.Func.Name != "vector" || len(call.Args) != 1 {
+		return 0, false
+	}
+	return constant(call.Args[0])
+}
+
+// withBudgets writes a burn tier's expression with the error budget it
+// compares with (slo:error_budget:ratio{service, slo}, recorded in the
+// same PrometheusRule) as the number recorded, so that an objective change,
+// which changes no expression, shows its thresholds old → new. An
+// expression that does not parse, or names a budget the file does not
+// record, is returned as written.
+func withBudgets(expr string, budgets map[string]float64) string {
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
+	if err != nil {
+		return expr
+	}
+	found, unknown := false, false
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		var sides []*parser.Expr
+		switch n := n.(type) {
+		case *parser.BinaryExpr:
+			sides = []*parser.Expr{&n.LHS, &n.RHS}
+		case *parser.ParenExpr:
+			sides = []*parser.Expr{&n.Expr}
+		}
+		for _, side := range sides {
+			vs, ok := (*side).(*parser.VectorSelector)
+			if !ok || vs.Name != alerting.RecordErrorBudget {
+				continue
+			}
+			var service, slo string
+			for _, m := range vs.LabelMatchers {
+				switch {
+				case m.Type != labels.MatchEqual:
+				case m.Name == alerting.LabelService:
+					service = m.Value
+				case m.Name == alerting.LabelSLO:
+					slo = m.Value
+				}
+			}
+			v, ok := budgets[sloKey(service, slo)]
+			if !ok {
+				unknown = true
+				continue
+			}
+			found = true
+			*side = &parser.NumberLiteral{Val: v}
+		}
+		return nil
+	})
+	if !found || unknown {
+		return expr
+	}
+	return e.String()
 }
 
 // maxAlertRows keeps a PR comment readable; the file list has the rest.

@@ -41,6 +41,7 @@ Commands:
   verify            exit 1 if a generated file is stale, hand-edited, orphaned or missing
   diff [--markdown] show what generate would change (--markdown: a PR comment)
   explain PATH      which specs and fields produce PATH, or what a spec produces
+  proof OUT         write the promtool tests of every alert into the new folder OUT
   release set ENV SERVICE=DIGEST...  record what ENV runs (specs/releases/ENV.yaml)
   release promote FROM TO            make TO run exactly what FROM runs
   loadtest SERVICE --target URL      run the service's load test against URL
@@ -57,6 +58,7 @@ var commandHelp = map[string]string{
 	"verify":   "usage: groundwork [-C DIR] verify\n\nExit 1 naming each generated file that is stale, hand-edited, orphaned or\nmissing, with a diff; exit 0 when the tree is what the specs generate.\n",
 	"diff":     "usage: groundwork [-C DIR] diff [--markdown [--base DIR]] [--exit-code]\n\nPrint what generate would change, as a unified diff (an added or removed file\nby its name and size); --markdown prints the pull-request summary instead, and\n--base DIR, a checkout of the base branch, starts it with each spec field\nedited, old -> new. Exit 0 either way, or with --exit-code 1 when something\nwould change, like git diff --exit-code.\n",
 	"explain":  "usage: groundwork [-C DIR] explain PATH\n\nFor a generated file, the spec fields it is made from (file:line:col); for a\nspec, the files it makes. PATH is relative to the repository root.\n",
+	"proof":    proofUsage,
 	"release":  releaseUsage,
 	"partner":  partnerUsage,
 }
@@ -110,7 +112,7 @@ func Main(args []string, stdout, stderr io.Writer) (code int) {
 		return ExitOK
 	}
 	run, writes := map[string]func([]string) int{
-		"generate": c.generate, "verify": c.verify, "diff": c.diff, "explain": c.explain, "release": c.release,
+		"generate": c.generate, "verify": c.verify, "diff": c.diff, "explain": c.explain, "proof": c.proof, "release": c.release,
 		"loadtest": c.loadtest, "partner": c.partner,
 	}[name], name == "generate" || name == "release"
 	if run != nil {
@@ -216,8 +218,6 @@ func (c *command) rendered(err error) int {
 	var diags spec.Diagnostics
 	switch {
 	case errors.As(err, &diags):
-		// A generator can find what validation cannot, such as a spec
-		// alert no test can drive across its threshold.
 		c.mistakes(diags)
 		return ExitInput
 	case err != nil:

@@ -262,7 +262,7 @@ func paths(chs []engine.Change) string {
 func productionEnvs(p *engine.Plan) map[string]bool {
 	out := map[string]bool{}
 	for _, ch := range p.Changes {
-		if rest, ok := strings.CutPrefix(ch.Path, "alerts/"); ok && ch.Production {
+		if rest, ok := strings.CutPrefix(ch.Path, "environments/"); ok && ch.Production {
 			env, _, _ := strings.Cut(rest, "/")
 			out[env] = true
 		}

@@ -36,6 +36,7 @@ func (c *command) generate(args []string) int {
 	}
 	if n, ok := c.unchanged(last, in); ok {
 		c.undeployed(m, verbose)
+		c.withoutGrafana(m)
 		fmt.Fprintf(c.stdout, "groundwork: 0 written, 0 removed, %d unchanged (specs and generator as in the last run)\n", n)
 		return ExitOK
 	}
@@ -75,6 +76,7 @@ func (c *command) generate(args []string) int {
 		}
 	}
 	c.undeployed(m, verbose)
+	c.withoutGrafana(m)
 	if cacheable {
 		c.remember(in, p.Manifest())
 	}
@@ -100,6 +102,15 @@ func (c *command) undeployed(m *spec.Model, verbose bool) {
 		return
 	}
 	fmt.Fprintf(c.stdout, "groundwork: %d services are not deployed in some environment yet (no digest in its release record, so no workload there); --verbose names each\n", len(lines))
+}
+
+// withoutGrafana says which environments name no Grafana, so that their
+// alerts link no dashboard: one line each, since an environment is a
+// decision made once, not one of a thousand services.
+func (c *command) withoutGrafana(m *spec.Model) {
+	for _, line := range spec.WithoutGrafana(m) {
+		fmt.Fprintln(c.stdout, line)
+	}
 }
 
 // maxUndeployed is how many "not deployed yet" lines generate prints

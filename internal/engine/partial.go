@@ -27,10 +27,10 @@ var ErrNotPartial = errors.New("the tree is not as the last run left it; render 
 // command compares the bytes of every spec with what that run read). A
 // file prev lists that is neither rendered nor taken (a removed service's,
 // or one a service in scope no longer makes) is an orphan. The indexers see
-// every file, rendered or taken.
-func RenderPartial(m *spec.Model, gens []Generator, indexers []Indexer, scope *Scope, prev *Manifest) (*Output, error) {
+// every file, rendered or taken. The checks see the same scope.
+func RenderPartial(m *spec.Model, gens []Generator, indexers []Indexer, scope *Scope, prev *Manifest, checks ...Check) (*Output, error) {
 	in := newPartialInput(m, scope)
-	out, err := render(in, gens)
+	out, err := render(in, gens, checks...)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,11 @@ import (
 // makes and every path the lock names must be inside one of them, so that a
 // hand-edited lock can never make generate delete, or verify print, a file
 // people wrote (specs/, modules/, the Makefile), nor anything of .git/ or
-// outside the tree. A generator for a new folder adds it here.
+// outside the tree. A generator for a new folder adds it here. alerts/ is
+// the proof's (`groundwork proof`, rendered into a scratch folder with the
+// same paths); it held the promtool tests in the tree until they became
+// proof, and stays owned so that the next generate of a tree from before
+// removes them, as its lock says.
 var Owned = []string{
 	".github/",
 	"alerts/",

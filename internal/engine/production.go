@@ -11,7 +11,7 @@ import (
 // productionScope says which generated files are a production
 // environment's deployed output, so that a PR summary flags production
 // only when production changes. A file in a production environment's own
-// folders (environments/<env>/, alerts/<env>/) or named after it
+// folder (environments/<env>/) or named after it
 // (release-<env>.yml) is production whatever changes in it. A file shared
 // by several environments (deploy.yml, terraform/github, runbooks) is
 // production only when a line that changes in it names a production
@@ -41,7 +41,7 @@ func newProductionScope(m *spec.Model) *productionScope {
 		if r := m.Releases[e.Name]; r != nil {
 			s.specs[r.Source.Path] = true
 		}
-		s.dirs = append(s.dirs, "environments/"+e.Name+"/", "alerts/"+e.Name+"/")
+		s.dirs = append(s.dirs, "environments/"+e.Name+"/")
 		names = append(names, regexp.QuoteMeta(e.Name))
 	}
 	if len(names) > 0 {

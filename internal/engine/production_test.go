@@ -26,7 +26,7 @@ func TestProductionScope(t *testing.T) {
 		want     bool
 	}{
 		{"environments/prod/flux/apps/api/deployment.yaml", nil, "a\n", "b\n", true},
-		{"alerts/prod/api.rules.yaml", nil, "a\n", "b\n", true},
+		{"environments/prod/flux/apps/api/prometheusrule.yaml", nil, "a\n", "b\n", true},
 		{".github/workflows/release-prod.yml", nil, "a\n", "b\n", true},
 		{"environments/dev/flux/apps/api/deployment.yaml", prodSpec, "a\n", "b\n", false},
 		{".github/workflows/deploy.yml", prodSpec, "branches: [main]\n", "branches: [main, qa]\n", false},

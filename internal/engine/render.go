@@ -11,14 +11,19 @@ import (
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
+// Check proves something of the model that no generated file shows, such as
+// that every alert can be tested; a render fails with its error as with a
+// generator's.
+type Check func(in Input) error
+
 // Render derives the observability model of m once (NewInput), runs every
-// generator on it, in parallel, then the indexers on their output, and
-// returns all files with headers, sorted by path. Two generators claiming
-// one path, or a path outside the generated folders, is an error in a
-// generator.
-func Render(m *spec.Model, gens []Generator, indexers []Indexer) (*Output, error) {
+// generator and check on it, in parallel, then the indexers on the
+// generators' output, and returns all files with headers, sorted by path.
+// Two generators claiming one path, or a path outside the generated
+// folders, is an error in a generator.
+func Render(m *spec.Model, gens []Generator, indexers []Indexer, checks ...Check) (*Output, error) {
 	in := NewInput(m)
-	out, err := render(in, gens)
+	out, err := render(in, gens, checks...)
 	if err != nil {
 		return nil, err
 	}
@@ -58,21 +63,24 @@ type indexed struct {
 func (i indexed) Kind() string                      { return i.ix.Kind() }
 func (i indexed) Generate(in Input) ([]File, error) { return i.ix.Index(in.Spec, i.out) }
 
-func render(in Input, gens []Generator) (*Output, error) {
+func render(in Input, gens []Generator, checks ...Check) (*Output, error) {
 	m := in.Spec
 	results := make([][]File, len(gens))
-	errs := make([]error, len(gens))
-	// One goroutine per generator: they differ a lot in cost, and each
-	// spreads its own work over the cores.
-	fns := make([]func(), len(gens))
+	errs := make([]error, len(gens)+len(checks))
+	// One goroutine per generator and check: they differ a lot in cost, and
+	// each spreads its own work over the cores.
+	fns := make([]func(), 0, len(gens)+len(checks))
 	for i, g := range gens {
-		fns[i] = func() {
+		fns = append(fns, func() {
 			files, err := g.Generate(in)
 			if err != nil {
 				err = fmt.Errorf("%s: %w", g.Kind(), err)
 			}
 			results[i], errs[i] = files, err
-		}
+		})
+	}
+	for i, c := range checks {
+		fns = append(fns, func() { errs[len(gens)+i] = c(in) })
 	}
 	parallel.Do(fns...)
 	if err := errors.Join(errs...); err != nil {

@@ -3,6 +3,7 @@ package spec
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -148,10 +149,51 @@ func DashboardUID(s *Service) string {
 // OverviewDashboardUID is the uid of the dashboard of every service.
 const OverviewDashboardUID = "groundwork-overview"
 
+// DashboardTitle is the title of service s's dashboard, which Grafana's
+// search finds it by.
+func DashboardTitle(p *Platform, s *Service) string { return p.Name + " / " + s.Name }
+
+// DashboardGrafanaPath is service s's dashboard as a path inside a Grafana,
+// /d/<uid>/<name>: how the dashboards link each other. One dashboard file
+// serves every environment's Grafana, and Grafana puts its own base URL
+// (sub-path included) before a link that starts with '/'; outside Grafana
+// the path alone leads nowhere.
+func DashboardGrafanaPath(s *Service) string { return "/d/" + DashboardUID(s) + "/" + s.Name }
+
 // DashboardURL is the link to service s's dashboard in environment e's
-// Grafana; relative (/d/<uid>/<name>) when e names no Grafana.
+// Grafana, or "" when e names no Grafana. A bare path would be resolved
+// against wherever it is shown (GitHub, Slack, PagerDuty) and lead nowhere,
+// so such an environment's alerts, notifications and runbooks link no
+// dashboard and name it instead (DashboardTitle, DashboardUID, and the
+// EnvironmentFile in which alerting.grafana would link it).
 func DashboardURL(e *Environment, s *Service) string {
-	return strings.TrimSuffix(e.Alerting.Grafana, "/") + "/d/" + DashboardUID(s) + "/" + s.Name
+	if e.Alerting.Grafana == "" {
+		return ""
+	}
+	return strings.TrimSuffix(e.Alerting.Grafana, "/") + DashboardGrafanaPath(s)
+}
+
+// EnvironmentFile is the spec file of environment e: where it was read
+// from, or where a YAML spec of it would be.
+func EnvironmentFile(e *Environment) string {
+	if e.Source != nil && e.Source.Path != "" {
+		return e.Source.Path
+	}
+	return Dir + "/environments/" + e.Name + ".yaml"
+}
+
+// WithoutGrafana says, one line per environment that names no Grafana,
+// that its alerts link no dashboard and how to make them: so that the
+// missing link is noticed when specs are generated, not during a page.
+func WithoutGrafana(m *Model) []string {
+	var out []string
+	for _, e := range m.Environments {
+		if e.Alerting.Grafana == "" {
+			out = append(out, fmt.Sprintf("%s names no Grafana: its alerts, notifications and runbooks name each service's dashboard instead of linking it; set alerting.grafana in %s",
+				e.Name, EnvironmentFile(e)))
+		}
+	}
+	return out
 }
 
 // BurnTier is one multi-window burn-rate alert of an SLO, after the Google SRE

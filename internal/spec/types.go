@@ -91,7 +91,7 @@ type Delivery struct {
 // Alerting says how the environment's alerts reach people.
 type Alerting struct {
 	Page    bool   `json:"page,omitempty" jsonschema_description:"Page on-call for page alerts. When false, pages become tickets. Default false."`
-	Grafana string `json:"grafana,omitempty" jsonschema_description:"Base URL of this environment's Grafana, e.g. https://grafana.prod.acme.example; alerts link their dashboards under it. Default: links relative to Grafana (/d/<uid>/<service>)."`
+	Grafana string `json:"grafana,omitempty" jsonschema_description:"Base URL of this environment's Grafana, e.g. https://grafana.prod.acme.example; alerts (dashboard_url), Slack and PagerDuty notifications and runbooks link each service's dashboard under it. Without it nothing links a dashboard: alerts carry a dashboard annotation instead that names it (title and uid) to search for in Grafana, and groundwork generate says so."`
 }
 
 // EnvDatabase is the environment's policy for every service database in it.

@@ -5,7 +5,8 @@
 // does. It runs the reference service (backend/cmd/api, built from source,
 // with the environment of its generated dev Deployment) on a throwaway
 // PostgreSQL, and Debian's Prometheus scraping it every second with the
-// committed rule file alerts/dev/api.rules.yaml, unchanged. Then it sends
+// rule groups of the committed PrometheusRule
+// environments/dev/flux/apps/api/prometheusrule.yaml, unchanged. Then it sends
 // traffic with failures in it (the database stopped for a while) and slow
 // creates (a lock held on the orders table), and checks through
 // Prometheus's HTTP API that:
@@ -54,7 +55,7 @@ const repoRoot = "../.."
 const service = "api"
 
 var (
-	rulesPath      = filepath.Join(repoRoot, "alerts", "dev", service+".rules.yaml")
+	rulesPath      = filepath.Join(repoRoot, "environments", "dev", "flux", "apps", service, "prometheusrule.yaml")
 	deploymentPath = filepath.Join(repoRoot, "environments", "dev", "flux", "apps", service, "deployment.yaml")
 	dashboardPath  = filepath.Join(repoRoot, "dashboards", service+".json")
 	overviewPath   = filepath.Join(repoRoot, "dashboards", "overview.json")

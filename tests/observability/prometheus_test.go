@@ -33,10 +33,13 @@ const prometheusBin = "/usr/bin/prometheus"
 // recordings within seconds.
 const interval = time.Second
 
-// ruleFile is a rule file as the test reads it: the groups, and when each
-// group with an interval of its own first runs.
+// ruleFileName names the rule file Prometheus loads.
+const ruleFileName = service + ".rules.yaml"
+
+// ruleFile is the rule file Prometheus loads, as the test reads it: the
+// groups, and when each group with an interval of its own first runs.
 type ruleFile struct {
-	data   []byte
+	data   []byte // the PrometheusRule's spec, which is a rule file
 	Groups []struct {
 		Name     string
 		Interval string
@@ -53,8 +56,20 @@ func readRules(t *testing.T) *ruleFile {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rf := &ruleFile{data: data}
-	if err := yaml.Unmarshal(data, rf); err != nil {
+	// The spec of a PrometheusRule is a Prometheus rule file, as the
+	// operator writes it for Prometheus.
+	var pr struct {
+		Spec yaml.Node `yaml:"spec"`
+	}
+	if err := yaml.Unmarshal(data, &pr); err != nil {
+		t.Fatalf("%s: %v", rulesPath, err)
+	}
+	spec, err := yaml.Marshal(&pr.Spec)
+	if err != nil {
+		t.Fatalf("%s: %v", rulesPath, err)
+	}
+	rf := &ruleFile{data: spec}
+	if err := yaml.Unmarshal(spec, rf); err != nil {
 		t.Fatalf("%s: %v", rulesPath, err)
 	}
 	if len(rf.Groups) == 0 {
@@ -191,7 +206,7 @@ func slottedPath(t *testing.T, dir string, major int, slow map[string]time.Durat
 	var best string
 	var bestLast time.Time
 	for n := range 1_000_000 {
-		path := filepath.Join(dir, strconv.Itoa(n), filepath.Base(rulesPath))
+		path := filepath.Join(dir, strconv.Itoa(n), ruleFileName)
 		var last time.Time
 		fits := true
 		for name, iv := range slow {
