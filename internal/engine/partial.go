@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"errors"
 	"slices"
 	"strings"
@@ -100,25 +99,11 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 	}
 	p.known = known
 	for i, f := range out.Files {
-		old := disk[i]
-		c := Change{Path: f.Path, Kind: f.Kind, Specs: f.Specs(), Old: old, New: f.Data, Production: f.Production}
-		if f.sharesProduction && !bytes.Equal(old, f.Data) {
-			c.Production = f.prod.changesProduction(old, f.Data)
+		recorded := ""
+		if entry[i] != nil {
+			recorded = entry[i].SHA256
 		}
-		switch {
-		case old == nil:
-			c.Status = Added
-		case bytes.Equal(old, f.Data):
-			p.Unchanged++
-			continue
-		case entry[i] != nil || hasHeader(old):
-			c.Status = Changed
-			c.HandEdited = entry[i] == nil || entry[i].SHA256 != hash(old)
-		default:
-			p.Unowned = append(p.Unowned, f.Path)
-			continue
-		}
-		p.Changes = append(p.Changes, c)
+		p.compare(f, disk[i], recorded)
 	}
 	p.Unchanged += len(kept)
 

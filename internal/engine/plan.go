@@ -65,6 +65,31 @@ type Plan struct {
 	clock   int64 // the file system's clock after Apply wrote (tree.Clock), 0 if unknown
 }
 
+// compare adds what it takes to make f's path hold f to the plan: old is
+// the file on disk (nil: there is none), recorded the hash the lock or the
+// manifest records for that path ("": it records none). A file with
+// neither a record nor a header is someone else's: in the way.
+func (p *Plan) compare(f *Rendered, old []byte, recorded string) {
+	c := Change{Path: f.Path, Kind: f.Kind, Specs: f.Specs(), Old: old, New: f.Data, Production: f.Production}
+	if f.sharesProduction && !bytes.Equal(old, f.Data) {
+		c.Production = f.prod.changesProduction(old, f.Data)
+	}
+	switch {
+	case old == nil:
+		c.Status = Added
+	case bytes.Equal(old, f.Data):
+		p.Unchanged++
+		return
+	case recorded != "" || hasHeader(old):
+		c.Status = Changed
+		c.HandEdited = recorded == "" || recorded != hash(old)
+	default:
+		p.Unowned = append(p.Unowned, f.Path)
+		return
+	}
+	p.Changes = append(p.Changes, c)
+}
+
 // LockChanged reports whether the lock file on disk is not the output's.
 func (p *Plan) LockChanged() bool { return p.lockChanged }
 
@@ -103,26 +128,11 @@ func Compare(t *tree.Tree, out *Output) (*Plan, error) {
 	}
 	p.known = known
 	for i, f := range out.Files {
-		old := disk[i]
-		entry, owned := lock.Files[f.Path]
-		c := Change{Path: f.Path, Kind: f.Kind, Specs: f.Specs(), Old: old, New: f.Data, Production: f.Production}
-		if f.sharesProduction && !bytes.Equal(old, f.Data) {
-			c.Production = f.prod.changesProduction(old, f.Data)
+		sum := ""
+		if entry := lock.Files[f.Path]; entry != nil {
+			sum = entry.SHA256
 		}
-		switch {
-		case old == nil:
-			c.Status = Added
-		case bytes.Equal(old, f.Data):
-			p.Unchanged++
-			continue
-		case owned || hasHeader(old):
-			c.Status = Changed
-			c.HandEdited = !owned || entry.SHA256 != hash(old)
-		default:
-			p.Unowned = append(p.Unowned, f.Path)
-			continue
-		}
-		p.Changes = append(p.Changes, c)
+		p.compare(f, disk[i], sum)
 	}
 
 	for _, name := range slices.Sorted(maps.Keys(lock.Files)) {
