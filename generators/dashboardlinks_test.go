@@ -35,7 +35,7 @@ import (
 // that names none anywhere.
 func TestDashboardLinks(t *testing.T) {
 	t.Parallel()
-	files := sampleSpecs(t)
+	files := generators.SampleSpecs(t)
 	const prod = "specs/environments/prod.yaml"
 	without := maps.Clone(files)
 	without[prod] = []byte(strings.Replace(string(files[prod]), ", grafana: https://grafana.prod.acme.example", "", 1))

@@ -2,11 +2,8 @@ package generators_test
 
 import (
 	"bytes"
-	"io/fs"
 	"maps"
-	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,26 +12,6 @@ import (
 	"github.com/groundwork-dev/groundwork/internal/engine"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
-
-// sampleSpecs reads the sample organisation's specs, keyed by slash path
-// from the repository root.
-func sampleSpecs(t *testing.T) map[string][]byte {
-	t.Helper()
-	files := map[string][]byte{}
-	err := filepath.WalkDir("../specs", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		rel, _ := filepath.Rel("..", p)
-		files[filepath.ToSlash(rel)] = data
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
 
 func renderSpecs(t *testing.T, files map[string][]byte) *engine.Output {
 	t.Helper()
@@ -58,7 +35,7 @@ func renderSpecs(t *testing.T, files map[string][]byte) *engine.Output {
 // same, or its sources are missing one.
 func TestSourcesComplete(t *testing.T) {
 	t.Parallel()
-	files := sampleSpecs(t)
+	files := generators.SampleSpecs(t)
 	full := renderSpecs(t, files)
 
 	type change struct {
@@ -138,7 +115,7 @@ var fieldEdits = []struct{ spec, field, old, new string }{
 // spec is the whole spec or names the field, a parent or a child of it.
 func TestFieldsComplete(t *testing.T) {
 	t.Parallel()
-	files := sampleSpecs(t)
+	files := generators.SampleSpecs(t)
 	full := renderSpecs(t, files)
 	for _, e := range fieldEdits {
 		t.Run(e.spec+" "+e.field, func(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/groundwork-dev/groundwork/generators"
 )
 
 // reviewBudget is how many generated lines (added plus removed, the lock
@@ -20,7 +22,7 @@ const reviewBudget = 300
 // description of its SLO in every environment, changes at most 80.
 func TestReviewSize(t *testing.T) {
 	t.Parallel()
-	base := sampleSpecs(t)
+	base := generators.SampleSpecs(t)
 	before := renderSpecs(t, base)
 	const api = "specs/services/api.yaml"
 	edits := []struct{ name, old, new string }{

@@ -20,20 +20,7 @@ import (
 // file, or made a file differently for a scope, would leave stale output.
 func TestScopedRenderIsPartOfTheFullOne(t *testing.T) {
 	t.Parallel()
-	files := map[string][]byte{}
-	err := filepath.WalkDir("../specs", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		rel, _ := filepath.Rel("..", p)
-		files[filepath.ToSlash(rel)] = data
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := spec.LoadFiles(spec.NewFiles(files))
+	m, err := spec.LoadFiles(spec.NewFiles(SampleSpecs(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,4 +65,25 @@ func TestScopedRenderIsPartOfTheFullOne(t *testing.T) {
 			}
 		}
 	}
+}
+
+// SampleSpecs reads the sample organisation's specs, keyed by slash path
+// from the repository root. It is exported for the tests of package
+// generators_test too.
+func SampleSpecs(t *testing.T) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	err := filepath.WalkDir("../specs", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel("..", p)
+		files[filepath.ToSlash(rel)] = data
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
