@@ -150,57 +150,54 @@ type firingAlert struct {
 	annotations map[string]string
 }
 
-// ruleFile is the part of a Prometheus rule file, or of a PrometheusRule's
-// spec, that the test reads.
-type ruleFile struct {
-	Groups []struct {
-		Rules []struct {
-			Alert       string            `yaml:"alert"`
-			Labels      map[string]string `yaml:"labels"`
-			Annotations map[string]string `yaml:"annotations"`
-		} `yaml:"rules"`
-	} `yaml:"groups"`
+// prometheusRule is the part of a PrometheusRule that the test reads.
+type prometheusRule struct {
+	Spec struct {
+		Groups []struct {
+			Rules []struct {
+				Alert       string            `yaml:"alert"`
+				Labels      map[string]string `yaml:"labels"`
+				Annotations map[string]string `yaml:"annotations"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	} `yaml:"spec"`
 }
 
 // checkRuleDashboards reads environment e's generated PrometheusRules (the
-// proof's rule files are the same groups: generators/flux) and holds each alert to link its service's dashboard
-// under e's Grafana or, where e names none, to carry no dashboard_url and
-// name the dashboard instead. It returns the alerts, for the notifications.
+// proof's rule files are the same groups: generators/flux) and holds each
+// alert to link its service's dashboard under e's Grafana or, where e names
+// none, to carry no dashboard_url and name the dashboard instead. It
+// returns the alerts, for the notifications.
 func checkRuleDashboards(t *testing.T, m *spec.Model, out *engine.Output, e *spec.Environment) []firingAlert {
 	t.Helper()
 	var alerts []firingAlert
 	for _, s := range m.Services {
-		for _, p := range []string{alerting.PrometheusRulePath(e, s)} {
-			f := out.File(p)
-			if f == nil {
-				t.Errorf("%s is not generated", p)
-				continue
-			}
-			var doc struct {
-				ruleFile `yaml:",inline"`
-				Spec     ruleFile `yaml:"spec"`
-			}
-			if err := yaml.Unmarshal(f.Data, &doc); err != nil {
-				t.Fatalf("%s: %v", p, err)
-			}
-			groups := append(doc.Groups, doc.Spec.Groups...)
-			n := 0
-			for _, g := range groups {
-				for _, r := range g.Rules {
-					if r.Alert == "" {
-						continue
-					}
-					n++
-					where := p + ": " + r.Alert
-					checkAlertDashboard(t, where, r.Annotations, m, e, s)
-					labels := maps.Clone(r.Labels)
-					labels["alertname"] = r.Alert
-					alerts = append(alerts, firingAlert{where, labels, r.Annotations})
+		p := alerting.PrometheusRulePath(e, s)
+		f := out.File(p)
+		if f == nil {
+			t.Errorf("%s is not generated", p)
+			continue
+		}
+		var doc prometheusRule
+		if err := yaml.Unmarshal(f.Data, &doc); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		n := 0
+		for _, g := range doc.Spec.Groups {
+			for _, r := range g.Rules {
+				if r.Alert == "" {
+					continue
 				}
+				n++
+				where := p + ": " + r.Alert
+				checkAlertDashboard(t, where, r.Annotations, m, e, s)
+				labels := maps.Clone(r.Labels)
+				labels["alertname"] = r.Alert
+				alerts = append(alerts, firingAlert{where, labels, r.Annotations})
 			}
-			if n == 0 {
-				t.Errorf("%s: no alerting rule", p)
-			}
+		}
+		if n == 0 {
+			t.Errorf("%s: no alerting rule", p)
 		}
 	}
 	return alerts
