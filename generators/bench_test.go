@@ -1,0 +1,68 @@
+package generators
+
+import (
+	"testing"
+
+	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/spec"
+	"github.com/groundwork-dev/groundwork/internal/synthetic"
+)
+
+// BenchmarkGenerators times each generator, each indexer and each check
+// alone on the synthetic organisation of 1000 services × 4 environments
+// that make bench measures end to end, so that a profile
+// (-cpuprofile, -memprofile) of one of them shows that one only:
+//
+//	go test ./generators -run '^$' -bench 'Generators/flux' -benchtime 1x -cpuprofile /tmp/flux.prof
+func BenchmarkGenerators(b *testing.B) {
+	dir := b.TempDir()
+	if err := synthetic.Write(dir, 1000); err != nil {
+		b.Fatal(err)
+	}
+	m, err := spec.Load(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := engine.NewInput(m)
+	for _, g := range all() {
+		b.Run(g.Kind(), func(b *testing.B) {
+			b.ReportAllocs()
+			var bytes int64
+			for b.Loop() {
+				files, err := g.Generate(in)
+				if err != nil {
+					b.Fatal(err)
+				}
+				bytes = 0
+				for _, f := range files {
+					bytes += int64(len(f.Data))
+				}
+			}
+			b.ReportMetric(float64(bytes)/1e6, "MB-out")
+		})
+	}
+	out, err := Render(m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, ix := range indexers() {
+		b.Run(ix.Kind(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ix.Index(m, out); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("alerts.Check", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, c := range checks() {
+				if err := c(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
