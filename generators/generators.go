@@ -17,6 +17,7 @@ import (
 	"github.com/groundwork-dev/groundwork/generators/workflows"
 	"github.com/groundwork-dev/groundwork/internal/engine"
 	"github.com/groundwork-dev/groundwork/internal/spec"
+	"github.com/groundwork-dev/groundwork/internal/tree"
 )
 
 // all returns the generators, each making one artifact kind from the model.
@@ -51,6 +52,13 @@ func checks() []engine.Check {
 // Render loads nothing: it generates every file of a validated model.
 func Render(m *spec.Model) (*engine.Output, error) {
 	return engine.Render(m, all(), indexers(), checks()...)
+}
+
+// RenderFor generates every file as Render does, for comparing with the
+// tree t (engine.RenderFor): what t already holds is let go of as soon as
+// it is rendered.
+func RenderFor(t *tree.Tree, m *spec.Model) (*engine.Output, error) {
+	return engine.RenderFor(t, m, all(), indexers(), checks()...)
 }
 
 // Proof renders what proves the generated files but is not committed: the

@@ -275,8 +275,8 @@ func partly(m *spec.Model, sc *engine.Scope) string {
 }
 
 func (c *command) planModel(m *spec.Model) (*engine.Plan, int) {
-	out, code := c.renderModel(m)
-	if code != ExitOK {
+	out, err := generators.RenderFor(c.tree, m)
+	if code := c.rendered(err); code != ExitOK {
 		return nil, code
 	}
 	p, err := engine.Compare(c.tree, out)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/groundwork-dev/groundwork/internal/alerting"
 	"github.com/groundwork-dev/groundwork/internal/spec"
+	"github.com/groundwork-dev/groundwork/internal/tree"
 )
 
 // Generator makes one kind of artifact from the model. Generators are pure:
@@ -91,6 +92,10 @@ type Rendered struct {
 	sharesProduction bool
 	prod             *productionScope
 	sum              string // SHA-256 of Data in hex, once asked for
+	// held: the tree RenderFor rendered for held these bytes, known as
+	// known, when the file was rendered; Data is nil since (see settle).
+	held  bool
+	known Known
 }
 
 // sha256 is the hex SHA-256 of the file's bytes, as the lock records it.
@@ -117,6 +122,7 @@ type Output struct {
 
 	prev *Manifest      // the manifest a partial render took the rest from
 	kept []ManifestFile // those files, sorted by path
+	on   *tree.Tree     // the tree RenderFor rendered for, if any
 }
 
 // Partial reports whether the output holds only part of the files, the

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,17 +90,42 @@ func newTree(t *testing.T, files ...File) *repo {
 	return &repo{t: t, root: t.TempDir(), gen: &fake{kind: "test", files: files}}
 }
 
+// plan plans the generator's output on the tree twice, rendered by
+// Render and by RenderFor, holds the two plans to be the same, and
+// returns RenderFor's.
 func (tr *repo) plan() *Plan {
 	tr.t.Helper()
 	out, err := Render(&spec.Model{}, []Generator{tr.gen}, nil)
 	if err != nil {
 		tr.t.Fatal(err)
 	}
-	p, err := Compare(tr.open(), out)
+	want, err := Compare(tr.open(), out)
 	if err != nil {
 		tr.t.Fatal(err)
 	}
+	t := tr.open()
+	out, err = RenderFor(t, &spec.Model{}, []Generator{tr.gen}, nil)
+	if err != nil {
+		tr.t.Fatal(err)
+	}
+	p, err := Compare(t, out)
+	if err != nil {
+		tr.t.Fatal(err)
+	}
+	if !reflect.DeepEqual(summary(p), summary(want)) {
+		tr.t.Fatalf("RenderFor's plan:\n%s\nRender's:\n%s", summary(p), summary(want))
+	}
 	return p
+}
+
+// summary is what a plan will do, and the lock it writes.
+func summary(p *Plan) string {
+	var b strings.Builder
+	for _, c := range p.Changes {
+		fmt.Fprintf(&b, "%s %s hand-edited=%t production=%t old=%q new=%q\n", c.Status, c.Path, c.HandEdited, c.Production, c.Old, c.New)
+	}
+	fmt.Fprintf(&b, "unowned %v, unchanged %d, staged %t, lock changed %t\n%s", p.Unowned, p.Unchanged, p.Staged, p.LockChanged(), p.Lock())
+	return b.String()
 }
 
 func (tr *repo) open() *tree.Tree {

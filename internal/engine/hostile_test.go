@@ -168,38 +168,53 @@ func TestHostileTreesAreRefusedWhole(t *testing.T) {
 			return os.Symlink(outside+"/secret", root+"/"+LockFile)
 		}, "symbolic link"},
 	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			tr := newTree(t, file("alerts/x.yaml", "v: 1\n"))
-			outside := t.TempDir()
-			if err := os.WriteFile(outside+"/secret", []byte("secret\n"), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(tr.root+"/Makefile", []byte("all:\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if err := tc.plant(tr.root, outside); err != nil {
-				t.Fatal(err)
-			}
-			before := snapshot(t, tr.root, outside)
-			out, err := Render(&spec.Model{}, []Generator{tr.gen}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := Compare(tr.open(), out)
-			if err == nil {
-				err = p.Apply(context.Background())
-			}
-			var te *TreeError
-			if !errors.As(err, &te) || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("generate = %v, want a TreeError saying %q", err, tc.want)
-			}
-			if strings.Contains(err.Error(), "secret\n") {
-				t.Fatalf("the message shows a file from outside: %v", err)
-			}
-			sameTree(t, before, snapshot(t, tr.root, outside))
-		})
+		for _, mode := range []string{"Render", "RenderFor"} {
+			t.Run(name+"/"+mode, func(t *testing.T) {
+				t.Parallel()
+				hostileTree(t, mode, tc.plant, tc.want)
+			})
+		}
 	}
+}
+
+// hostileTree plants something hostile in a tree, then generates, rendering
+// with Render or RenderFor (mode), which must refuse it whole.
+func hostileTree(t *testing.T, mode string, plant func(root, outside string) error, want string) {
+	tr := newTree(t, file("alerts/x.yaml", "v: 1\n"))
+	outside := t.TempDir()
+	if err := os.WriteFile(outside+"/secret", []byte("secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tr.root+"/Makefile", []byte("all:\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := plant(tr.root, outside); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, tr.root, outside)
+	tt := tr.open()
+	var out *Output
+	var err error
+	if mode == "RenderFor" {
+		out, err = RenderFor(tt, &spec.Model{}, []Generator{tr.gen}, nil)
+	} else {
+		out, err = Render(&spec.Model{}, []Generator{tr.gen}, nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compare(tt, out)
+	if err == nil {
+		err = p.Apply(context.Background())
+	}
+	var te *TreeError
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("generate = %v, want a TreeError saying %q", err, want)
+	}
+	if strings.Contains(err.Error(), "secret\n") {
+		t.Fatalf("the message shows a file from outside: %v", err)
+	}
+	sameTree(t, before, snapshot(t, tr.root, outside))
 }
 
 // stopAfter is a context that ends at its n-th look, standing for a SIGINT

@@ -29,7 +29,7 @@ var ErrNotPartial = errors.New("the tree is not as the last run left it; render 
 // every file, rendered or taken. The checks see the same scope.
 func RenderPartial(m *spec.Model, gens []Generator, indexers []Indexer, scope *Scope, prev *Manifest, checks ...Check) (*Output, error) {
 	in := newPartialInput(m, scope)
-	out, err := render(in, gens, checks...)
+	out, err := render(in, gens, nil, checks...)
 	if err != nil {
 		return nil, err
 	}

@@ -70,16 +70,17 @@ type Plan struct {
 // manifest records for that path ("": it records none). A file with
 // neither a record nor a header is someone else's: in the way.
 func (p *Plan) compare(f *Rendered, old []byte, recorded string) {
+	if old != nil && bytes.Equal(old, f.Data) {
+		p.Unchanged++
+		return
+	}
 	c := Change{Path: f.Path, Kind: f.Kind, Specs: f.Specs(), Old: old, New: f.Data, Production: f.Production}
-	if f.sharesProduction && !bytes.Equal(old, f.Data) {
+	if f.sharesProduction {
 		c.Production = f.prod.changesProduction(old, f.Data)
 	}
 	switch {
 	case old == nil:
 		c.Status = Added
-	case bytes.Equal(old, f.Data):
-		p.Unchanged++
-		return
 	case recorded != "" || hasHeader(old):
 		c.Status = Changed
 		c.HandEdited = recorded == "" || recorded != hash(old)
@@ -109,6 +110,9 @@ func (p *Plan) Clean() bool {
 // manifest says (a file or the lock edited, deleted, a staging folder left),
 // Compare returns ErrNotPartial, and the caller renders in full.
 func Compare(t *tree.Tree, out *Output) (*Plan, error) {
+	if out.on != nil && out.on != t {
+		return nil, errors.New("engine: the output was rendered for another tree")
+	}
 	if out.prev != nil {
 		return comparePartial(t, out)
 	}
@@ -128,6 +132,10 @@ func Compare(t *tree.Tree, out *Output) (*Plan, error) {
 	}
 	p.known = known
 	for i, f := range out.Files {
+		if f.held {
+			p.Unchanged++
+			continue
+		}
 		sum := ""
 		if entry := lock.Files[f.Path]; entry != nil {
 			sum = entry.SHA256
@@ -172,29 +180,79 @@ func readOutput(t *tree.Tree, out *Output, known func(i int, st tree.Stat) (Know
 	// before it was read. A second covers the tick of the file system's
 	// clock and file systems that keep whole seconds.
 	settled := time.Now().Add(-time.Second).UnixNano()
-	names := make([]string, len(out.Files))
-	for i, f := range out.Files {
-		names[i] = f.Path
-	}
-	stats := t.Stats(names)
 	disk := make([][]byte, len(out.Files))
 	was := make([]Known, len(out.Files))
 	errs := make([]error, len(out.Files))
-	parallel.For(len(out.Files), func(i int) {
+	// Those the tree held when they were rendered (see settle) are known.
+	var todo []int
+	var names []string
+	for i, f := range out.Files {
+		if f.held {
+			was[i] = f.known
+			continue
+		}
+		todo = append(todo, i)
+		names = append(names, f.Path)
+	}
+	stats := t.Stats(names)
+	parallel.For(len(todo), func(j int) {
+		i, st := todo[j], stats[j]
 		if known != nil {
-			if k, ok := known(i, stats[i]); ok {
+			if k, ok := known(i, st); ok {
 				disk[i], was[i] = out.Files[i].Data, k
 				return
 			}
 		}
-		st := stats[i]
 		was[i] = Known{Stat: st, Settled: st.Ino != 0 && st.Ctime < settled}
-		disk[i], errs[i] = readIfExists(t, out.Files[i].Path)
+		f := out.Files[i]
+		disk[i], errs[i] = readIfExists(t, f.Path)
+		// A file that holds the output's bytes is let go of at once: at a
+		// thousand services the tree is hundreds of megabytes, which must
+		// not be held beside the output. Its hash, which the lock needs, is
+		// taken here, on every core.
+		if disk[i] != nil && f.Data != nil && bytes.Equal(disk[i], f.Data) {
+			disk[i] = f.Data
+		}
+		f.sha256()
 	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, err
 	}
 	return disk, was, nil
+}
+
+// settleFunc prepares for a generator's files (before their headers are
+// on) and returns what to do with each once it is rendered.
+type settleFunc func(files []File) func(i int, r *Rendered)
+
+// settler marks each file that t holds with the file's very bytes as
+// held, with its hash and how it was known when read (see readOutput), and
+// lets go of its bytes. Any other file, a path in the way or unreadable
+// included, is left for Compare, which says what is wrong with it.
+func settler(t *tree.Tree) settleFunc {
+	return func(files []File) func(int, *Rendered) {
+		settled := time.Now().Add(-time.Second).UnixNano()
+		names := make([]string, len(files))
+		for i, f := range files {
+			names[i] = f.Path
+		}
+		stats := t.Stats(names)
+		return func(i int, f *Rendered) {
+			st := stats[i]
+			// A path no generator may write is the render's error to report.
+			if st.Ino == 0 || st.Size != int64(len(f.Data)) || CheckPath(f.Path) != nil {
+				return
+			}
+			data, err := t.ReadFile(f.Path, maxFileSize)
+			if err != nil || !bytes.Equal(data, f.Data) {
+				return
+			}
+			f.sha256()
+			f.known = Known{Stat: st, Settled: st.Ctime < settled}
+			f.held = true
+			f.Data = nil
+		}
+	}
 }
 
 // readIfExists returns a file's bytes, or nil when there is no file. A

@@ -9,6 +9,7 @@ import (
 
 	"github.com/groundwork-dev/groundwork/internal/parallel"
 	"github.com/groundwork-dev/groundwork/internal/spec"
+	"github.com/groundwork-dev/groundwork/internal/tree"
 )
 
 // Check proves something of the model that no generated file shows, such as
@@ -23,10 +24,27 @@ type Check func(in Input) error
 // folders, is an error in a generator.
 func Render(m *spec.Model, gens []Generator, indexers []Indexer, checks ...Check) (*Output, error) {
 	in := NewInput(m)
-	out, err := render(in, gens, checks...)
+	out, err := render(in, gens, nil, checks...)
 	if err != nil {
 		return nil, err
 	}
+	return out, index(in, out, out, indexers)
+}
+
+// RenderFor renders as Render does, for Compare with the tree t: the
+// generators run one after the other (each spreads its work over the
+// cores), and the files of each that t already holds are known as such
+// as soon as it returns them, their bytes let go of (Rendered.Data is nil
+// then; Compare does not read them again). At a thousand services the
+// output is hundreds of megabytes, of which a run needs only what
+// changed: holding it all at once is what made a verify need gigabytes.
+func RenderFor(t *tree.Tree, m *spec.Model, gens []Generator, indexers []Indexer, checks ...Check) (*Output, error) {
+	in := NewInput(m)
+	out, err := render(in, gens, settler(t), checks...)
+	if err != nil {
+		return nil, err
+	}
+	out.on = t
 	return out, index(in, out, out, indexers)
 }
 
@@ -40,7 +58,7 @@ func index(in Input, out, view *Output, indexers []Indexer) error {
 	for _, ix := range indexers {
 		idx = append(idx, indexed{ix, view})
 	}
-	more, err := render(in, idx)
+	more, err := render(in, idx, nil)
 	if err != nil {
 		return err
 	}
@@ -63,21 +81,36 @@ type indexed struct {
 func (i indexed) Kind() string                      { return i.ix.Kind() }
 func (i indexed) Generate(in Input) ([]File, error) { return i.ix.Index(in.Spec, i.out) }
 
-func render(in Input, gens []Generator, checks ...Check) (*Output, error) {
+// render runs the generators and checks on in. settle, when not nil, sees
+// each file as soon as its header is on, and the generators run one after
+// the other, so that it can let go of their files before the next
+// generator makes its own.
+func render(in Input, gens []Generator, settle settleFunc, checks ...Check) (*Output, error) {
 	m := in.Spec
-	results := make([][]File, len(gens))
+	results := make([][]*Rendered, len(gens))
 	errs := make([]error, len(gens)+len(checks))
-	// One goroutine per generator and check: they differ a lot in cost, and
-	// each spreads its own work over the cores.
+	generate := func(i int) {
+		g := gens[i]
+		files, err := g.Generate(in)
+		if err != nil {
+			errs[i] = fmt.Errorf("%s: %w", g.Kind(), err)
+			return
+		}
+		results[i] = withHeaders(g.Kind(), files, settle)
+	}
+	// Otherwise one goroutine per generator and check: they differ a lot
+	// in cost, and each spreads its own work over the cores.
 	fns := make([]func(), 0, len(gens)+len(checks))
-	for i, g := range gens {
+	if settle != nil {
 		fns = append(fns, func() {
-			files, err := g.Generate(in)
-			if err != nil {
-				err = fmt.Errorf("%s: %w", g.Kind(), err)
+			for i := range gens {
+				generate(i)
 			}
-			results[i], errs[i] = files, err
 		})
+	} else {
+		for i := range gens {
+			fns = append(fns, func() { generate(i) })
+		}
 	}
 	for i, c := range checks {
 		fns = append(fns, func() { errs[len(gens)+i] = c(in) })
@@ -92,25 +125,46 @@ func render(in Input, gens []Generator, checks ...Check) (*Output, error) {
 	owner := map[string]string{}
 	for i, files := range results {
 		kind := gens[i].Kind()
-		for _, f := range files {
-			if err := CheckPath(f.Path); err != nil {
+		for _, r := range files {
+			if err := CheckPath(r.Path); err != nil {
 				return nil, fmt.Errorf("%s: %w", kind, err)
 			}
-			if !supported(f.Path) {
-				return nil, fmt.Errorf("%s: %s: no comment syntax known for its format, so it cannot carry the ownership header", kind, f.Path)
+			if !supported(r.Path) {
+				return nil, fmt.Errorf("%s: %s: no comment syntax known for its format, so it cannot carry the ownership header", kind, r.Path)
 			}
-			if prev, dup := owner[f.Path]; dup {
-				return nil, fmt.Errorf("%s and %s both generate %s", prev, kind, f.Path)
+			if prev, dup := owner[r.Path]; dup {
+				return nil, fmt.Errorf("%s and %s both generate %s", prev, kind, r.Path)
 			}
-			owner[f.Path] = kind
-			r := &Rendered{Path: f.Path, Kind: kind, Service: f.Service, PlatformOwned: f.PlatformOwned, Origins: normalise(f.Origins)}
-			r.Data = withHeader(f.Path, r.Specs(), f.Data)
+			owner[r.Path] = kind
 			prod.classify(r)
 			out.Files = append(out.Files, r)
 		}
 	}
 	slices.SortFunc(out.Files, func(a, b *Rendered) int { return strings.Compare(a.Path, b.Path) })
 	return out, nil
+}
+
+// withHeaders makes a generator's files into rendered ones, headers on,
+// as soon as it returns them, so that what it returned is let go of at
+// once: at a thousand services the output is hundreds of megabytes, which
+// must not be held twice, with headers and without, until every generator
+// is done. settle, if not nil, sees each file as soon as it is made.
+func withHeaders(kind string, files []File, settle settleFunc) []*Rendered {
+	out := make([]*Rendered, len(files))
+	var done func(i int, r *Rendered)
+	if settle != nil {
+		done = settle(files)
+	}
+	parallel.For(len(files), func(i int) {
+		f := files[i]
+		r := &Rendered{Path: f.Path, Kind: kind, Service: f.Service, PlatformOwned: f.PlatformOwned, Origins: normalise(f.Origins)}
+		r.Data = withHeader(f.Path, r.Specs(), f.Data)
+		if done != nil {
+			done(i, r)
+		}
+		out[i] = r
+	})
+	return out
 }
 
 // normalise merges origins by spec and sorts them, so that the lock and the
