@@ -285,35 +285,35 @@ func DecodeManifest(data []byte) (*Manifest, error) {
 		return nil, err
 	}
 	m.Files = make([]ManifestFile, n)
+	// A manifest has tens of thousands of lines: each is cut into its
+	// fields in place, and every file's sources, most often one spec, are
+	// slices of one array.
+	var fl [12]string
+	ids := make([]string, 0, n)
 	for i := range m.Files {
 		l, ok := next()
-		f := strings.Split(l, " ")
-		if !ok || len(f) != 12 || (f[3] != "platform" && f[3] != "team") {
+		if !ok || !fields(l, fl[:]) || (fl[3] != "platform" && fl[3] != "team") {
 			return nil, errManifest
 		}
-		mf := ManifestFile{Path: f[0], Kind: f[1], PlatformOwned: f[3] == "platform"}
-		if f[2] != "-" {
-			mf.Service = f[2]
+		mf := ManifestFile{Path: fl[0], Kind: fl[1], PlatformOwned: fl[3] == "platform", SHA256: fl[4], Sources: []string{}}
+		if fl[2] != "-" {
+			mf.Service = fl[2]
 		}
-		f = append(f[:3], f[4:]...)
-		mf.SHA256 = f[3]
 		if i > 0 && m.Files[i-1].Path >= mf.Path {
 			return nil, errManifest
 		}
-		if f[4] != "-" {
-			ids := strings.Split(f[4], ",")
-			mf.Sources = make([]string, len(ids))
-			for j, id := range ids {
+		if fl[5] != "-" {
+			start := len(ids)
+			for id := range strings.SplitSeq(fl[5], ",") {
 				k, err := strconv.Atoi(id)
 				if err != nil || k < 0 || k >= len(sources) {
 					return nil, errManifest
 				}
-				mf.Sources[j] = sources[k]
+				ids = append(ids, sources[k])
 			}
-		} else {
-			mf.Sources = []string{}
+			mf.Sources = ids[start:len(ids):len(ids)]
 		}
-		if mf.Known, err = parseKnown(f[5:]); err != nil {
+		if mf.Known, err = parseKnown(fl[6:]); err != nil {
 			return nil, err
 		}
 		m.Files[i] = mf
@@ -322,6 +322,18 @@ func DecodeManifest(data []byte) (*Manifest, error) {
 		return nil, errManifest
 	}
 	return m, nil
+}
+
+// fields cuts l at its spaces into exactly len(f) fields.
+func fields(l string, f []string) bool {
+	for i := range len(f) - 1 {
+		var ok bool
+		if f[i], l, ok = strings.Cut(l, " "); !ok {
+			return false
+		}
+	}
+	f[len(f)-1] = l
+	return !strings.Contains(l, " ")
 }
 
 func count(l string, ok bool) (int, error) {

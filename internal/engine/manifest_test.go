@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/groundwork-dev/groundwork/internal/tree"
@@ -57,4 +60,48 @@ func TestManifestRefusesDamage(t *testing.T) {
 	if m.Encode() != nil {
 		t.Error("a source with a space was written")
 	}
+}
+
+// bigManifest is a manifest the size of a thousand services × 4
+// environments: 78,000 files, a hundred of them shared by every service.
+func bigManifest() *Manifest {
+	m := &Manifest{LockSHA256: hash([]byte("lock"))}
+	all := make([]string, 1000)
+	for i := range all {
+		all[i] = fmt.Sprintf("specs/services/svc-%04d.yaml", i)
+	}
+	for i := range 78_000 {
+		svc := i % 1000
+		f := ManifestFile{Path: fmt.Sprintf("environments/e%d/flux/apps/svc-%04d/f%05d.yaml", i%4, svc, i), Kind: "flux",
+			Service: fmt.Sprintf("svc-%04d", svc), Sources: all[svc : svc+1], SHA256: hash([]byte{byte(i), byte(i >> 8)}),
+			Known: Known{Stat: tree.Stat{Size: int64(i), Mtime: 1_764_000_000_000_000_000 + int64(i), Ctime: 1_764_000_000_000_000_000 + int64(i), Ino: uint64(i), Dev: 2049}, Settled: true}}
+		if i%780 == 0 {
+			f.Service, f.Sources = "", all
+		}
+		m.Files = append(m.Files, f)
+	}
+	slices.SortFunc(m.Files, func(a, b ManifestFile) int { return strings.Compare(a.Path, b.Path) })
+	return m
+}
+
+// BenchmarkManifest encodes and decodes the manifest of a thousand
+// services, which every incremental run reads and writes.
+func BenchmarkManifest(b *testing.B) {
+	m := bigManifest()
+	data := m.Encode()
+	b.Logf("manifest: %d bytes", len(data))
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			m.Encode()
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := DecodeManifest(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
