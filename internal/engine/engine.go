@@ -7,6 +7,7 @@ package engine
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/groundwork-dev/groundwork/internal/alerting"
 	"github.com/groundwork-dev/groundwork/internal/spec"
@@ -19,6 +20,30 @@ type Generator interface {
 	// Kind names the artifact kind, e.g. "codeowners"; PR summaries count by it.
 	Kind() string
 	Generate(in Input) ([]File, error)
+}
+
+// Streamer is a Generator whose files are many, which it can hand over in
+// parts as it makes them (one environment's, one service's): a render for
+// a tree (RenderFor) compares each part with the disk and lets go of what
+// the tree already holds before the next part is made, so that a
+// generator never holds all its output at once. Stream may call emit from
+// several goroutines at once; its files are the same as Generate's, in any
+// order (Collect makes Generate of Stream).
+type Streamer interface {
+	Generator
+	Stream(in Input, emit func([]File)) error
+}
+
+// Collect gathers what a Streamer emits: the Generate of a Streamer.
+func Collect(in Input, s Streamer) ([]File, error) {
+	var mu sync.Mutex
+	var out []File
+	err := s.Stream(in, func(files []File) {
+		mu.Lock()
+		defer mu.Unlock()
+		out = append(out, files...)
+	})
+	return out, err
 }
 
 // Input is what every generator of one render reads: the validated specs

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/groundwork-dev/groundwork/internal/spec"
@@ -336,5 +337,58 @@ func TestRenderDerivesOnce(t *testing.T) {
 	}
 	if models[0].Alerting == models[2].Alerting {
 		t.Error("two renders shared one derived model")
+	}
+}
+
+// streaming hands its files over one at a time, from two goroutines.
+type streaming struct{ fake }
+
+func (s *streaming) Generate(in Input) ([]File, error) { return Collect(in, s) }
+
+func (s *streaming) Stream(_ Input, emit func([]File)) error {
+	var wg sync.WaitGroup
+	for half := range 2 {
+		wg.Go(func() {
+			for i := half; i < len(s.files); i += 2 {
+				emit(s.files[i : i+1])
+			}
+		})
+	}
+	wg.Wait()
+	return nil
+}
+
+// TestStreamerIsRenderedAsItsFiles: a Streamer's parts, rendered for a tree
+// and let go of as they come, plan as its whole output rendered at once.
+func TestStreamerIsRenderedAsItsFiles(t *testing.T) {
+	t.Parallel()
+	files := []File{file("alerts/a.yaml", "a: 1\n"), file("alerts/b.yaml", "b: 1\n"), file("dashboards/c.json", "{}\n"), file("runbooks/d.md", "d\n")}
+	tr := newTree(t, files...)
+	tr.generate()
+	tr.write("alerts/b.yaml", "b: 2\n")
+	tr.gen.files[2] = file("dashboards/c.json", "{\"c\": 2}\n")
+	s := &streaming{*tr.gen}
+	out, err := Render(&spec.Model{}, []Generator{s}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Compare(tr.open(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt := tr.open()
+	out, err = RenderFor(tt, &spec.Model{}, []Generator{s}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Compare(tt, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if summary(got) != summary(want) {
+		t.Fatalf("streamed:\n%s\nwhole:\n%s", summary(got), summary(want))
+	}
+	if len(got.Changes) != 2 || got.Unchanged != 2 {
+		t.Fatalf("want 2 changes (b hand-edited, c stale) and 2 unchanged, got %s", summary(got))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/groundwork-dev/groundwork/internal/parallel"
 	"github.com/groundwork-dev/groundwork/internal/spec"
@@ -91,12 +92,23 @@ func render(in Input, gens []Generator, settle settleFunc, checks ...Check) (*Ou
 	errs := make([]error, len(gens)+len(checks))
 	generate := func(i int) {
 		g := gens[i]
-		files, err := g.Generate(in)
-		if err != nil {
-			errs[i] = fmt.Errorf("%s: %w", g.Kind(), err)
-			return
+		var err error
+		if s, ok := g.(Streamer); ok && settle != nil {
+			var mu sync.Mutex
+			err = s.Stream(in, func(files []File) {
+				part := withHeaders(g.Kind(), files, settle)
+				mu.Lock()
+				defer mu.Unlock()
+				results[i] = append(results[i], part...)
+			})
+		} else {
+			var files []File
+			files, err = g.Generate(in)
+			results[i] = withHeaders(g.Kind(), files, settle)
 		}
-		results[i] = withHeaders(g.Kind(), files, settle)
+		if err != nil {
+			results[i], errs[i] = nil, fmt.Errorf("%s: %w", g.Kind(), err)
+		}
 	}
 	// Otherwise one goroutine per generator and check: they differ a lot
 	// in cost, and each spreads its own work over the cores.
