@@ -69,9 +69,9 @@ func Proof(m *spec.Model) (*engine.Output, error) {
 	return engine.Render(m, []engine.Generator{alerts.Generator{}}, nil)
 }
 
-// RenderPartial generates the shared files and those of the services in
-// scope, and takes every other file from prev, the manifest of the last
-// clean run (engine.RenderPartial).
-func RenderPartial(m *spec.Model, scope *engine.Scope, prev *engine.Manifest) (*engine.Output, error) {
-	return engine.RenderPartial(m, all(), indexers(), scope, prev, checks()...)
+// RenderPartial generates, for the tree t, the shared files and those of
+// the services in scope, and takes every other file from prev, the
+// manifest of the last clean run (engine.RenderPartial).
+func RenderPartial(t *tree.Tree, m *spec.Model, scope *engine.Scope, prev *engine.Manifest) (*engine.Output, error) {
+	return engine.RenderPartial(t, m, all(), indexers(), scope, prev, checks()...)
 }

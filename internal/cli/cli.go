@@ -244,7 +244,7 @@ func (c *command) plan() (*spec.Model, *engine.Plan, int) {
 // partial render, or nil after a full one.
 func (c *command) planSince(m *spec.Model, last *record, in inputs) (*engine.Plan, *engine.Scope, int) {
 	if sc := scope(last, in); sc != nil {
-		out, err := generators.RenderPartial(m, sc, last.manifest)
+		out, err := generators.RenderPartial(c.tree, m, sc, last.manifest)
 		if code := c.rendered(err); code != ExitOK {
 			return nil, nil, code
 		}

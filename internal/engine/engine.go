@@ -146,8 +146,10 @@ type Output struct {
 	Files []*Rendered
 
 	prev *Manifest      // the manifest a partial render took the rest from
-	kept []ManifestFile // those files, sorted by path
-	on   *tree.Tree     // the tree RenderFor rendered for, if any
+	kept []ManifestFile // those files, sorted by path, as known now
+	// keptHeld: every file kept held the bytes prev records when checked.
+	keptHeld bool
+	on       *tree.Tree // the tree RenderFor or RenderPartial rendered for
 }
 
 // Partial reports whether the output holds only part of the files, the

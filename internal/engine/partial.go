@@ -27,15 +27,33 @@ var ErrNotPartial = errors.New("the tree is not as the last run left it; render 
 // file prev lists that is neither rendered nor taken (a removed service's,
 // or one a service in scope no longer makes) is an orphan. The indexers see
 // every file, rendered or taken. The checks see the same scope.
-func RenderPartial(m *spec.Model, gens []Generator, indexers []Indexer, scope *Scope, prev *Manifest, checks ...Check) (*Output, error) {
+//
+// The files it takes are checked against t, for Compare, while it renders:
+// at a thousand services they are tens of thousands, each stat'ed.
+func RenderPartial(t *tree.Tree, m *spec.Model, gens []Generator, indexers []Indexer, scope *Scope, prev *Manifest, checks ...Check) (*Output, error) {
 	in := newPartialInput(m, scope)
-	out, err := render(in, gens, nil, checks...)
+	var kept []ManifestFile
+	for _, f := range prev.Files {
+		if f.Service != "" && !scope.Has(f.Service) && m.Service(f.Service) != nil {
+			kept = append(kept, f)
+		}
+	}
+	var out *Output
+	var err error
+	var known []Known
+	var held bool
+	parallel.Do(func() { out, err = render(in, gens, nil, checks...) }, func() { known, held = verifyKnown(t, kept) })
 	if err != nil {
 		return nil, err
 	}
-	out.prev = prev
-	for _, f := range prev.Files {
-		if f.Service != "" && !scope.Has(f.Service) && m.Service(f.Service) != nil && out.File(f.Path) == nil {
+	out.prev, out.on, out.keptHeld = prev, t, held
+	for i, f := range kept {
+		// A generator makes no file of a service out of scope; were one
+		// made, it is compared like any rendered file, not taken.
+		if out.File(f.Path) == nil {
+			if held {
+				f.Known = known[i]
+			}
 			out.kept = append(out.kept, f)
 		}
 	}
@@ -75,10 +93,10 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 			return nil, ErrNotPartial
 		}
 	}
-	kept, err := checkKept(t, out.kept)
-	if err != nil {
-		return nil, err
+	if !out.keptHeld {
+		return nil, ErrNotPartial
 	}
+	kept := out.kept
 	p := &Plan{tree: t, out: out, hadLock: true}
 
 	// A rendered file that the manifest knows with the same bytes, and
@@ -157,21 +175,6 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 	}
 	slices.SortFunc(p.Changes, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
 	return p, nil
-}
-
-// checkKept proves that every file taken from the manifest holds the bytes
-// the manifest records (see verifyKnown), and returns them as the next
-// manifest is to know them. A file that does not is ErrNotPartial.
-func checkKept(t *tree.Tree, files []ManifestFile) ([]ManifestFile, error) {
-	known, ok := verifyKnown(t, files)
-	if !ok {
-		return nil, ErrNotPartial
-	}
-	kept := slices.Clone(files)
-	for i := range kept {
-		kept[i].Known = known[i]
-	}
-	return kept, nil
 }
 
 // verifyKnown reports whether every file holds the bytes its entry
