@@ -111,7 +111,7 @@ func (d *doc) commentedBlock(comments []string, typ string, labels ...string) *h
 func (d *doc) render() []byte {
 	out := make([][]byte, len(d.blocks))
 	parallel.For(len(d.blocks), func(i int) {
-		out[i] = bytes.Trim(hclwrite.Format(d.blocks[i].Bytes()), "\n")
+		out[i] = bytes.Trim(d.blocks[i].Bytes(), "\n")
 	})
 	return append(bytes.Join(out, []byte("\n\n")), '\n')
 }
