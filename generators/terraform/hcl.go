@@ -69,7 +69,28 @@ func (o *object) set(key string, v expr) *object {
 	return o
 }
 
-func (o *object) tokens() expr { return hclwrite.TokensForObject(o.attrs) }
+// tokens is the object's constructor: the tokens hclwrite.TokensForObject
+// makes, a line per attribute between braces, but not formatted.
+// TokensForObject formats what it returns, so that an object nested n deep
+// would be formatted n+1 times, each line with it; formatting the file
+// (doc.render) sets every space of every line anyway.
+func (o *object) tokens() expr {
+	toks := expr{{Type: hclsyntax.TokenOBrace, Bytes: []byte{'{'}}}
+	if len(o.attrs) > 0 {
+		toks = append(toks, newline())
+	}
+	for _, a := range o.attrs {
+		toks = append(toks, a.Name...)
+		toks = append(toks, &hclwrite.Token{Type: hclsyntax.TokenEqual, Bytes: []byte{'='}})
+		toks = append(toks, a.Value...)
+		toks = append(toks, newline())
+	}
+	return append(toks, &hclwrite.Token{Type: hclsyntax.TokenCBrace, Bytes: []byte{'}'}})
+}
+
+func newline() *hclwrite.Token {
+	return &hclwrite.Token{Type: hclsyntax.TokenNewline, Bytes: []byte{'\n'}}
+}
 
 // strMap is an object of string values, keys sorted.
 func strMap(m map[string]string) expr {
