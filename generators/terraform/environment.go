@@ -18,7 +18,7 @@ import (
 // the services share (network, cluster, secrets, storage, iam) with what
 // each service's file declares, by reference: a service's edit changes its
 // file and, only when what it owns changes, a line of main.tf.
-func environmentRoot(in engine.Input, e *spec.Environment) []engine.File {
+func environmentRoot(in engine.Input, e *spec.Environment, l *layouts) []engine.File {
 	m := in.Spec
 	p := m.Platform
 	dir := spec.TerraformDir(e)
@@ -39,7 +39,7 @@ func environmentRoot(in engine.Input, e *spec.Environment) []engine.File {
 	}
 
 	file := func(name string, f *doc, origins ...engine.Origin) engine.File {
-		return engine.File{Path: dir + "/" + name, Data: f.render(), Origins: origins}
+		return engine.File{Path: dir + "/" + name, Data: f.render(l), Origins: origins}
 	}
 	files := []engine.File{
 		file("versions.tf", versions(map[string][2]string{"aws": {"hashicorp/aws", awsProvider}}),

@@ -6,7 +6,10 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -108,7 +111,7 @@ func block(body *hclwrite.Body, typ string, labels ...string) *hclwrite.Body {
 
 // doc is a file of top-level blocks, each kept apart until rendering: terraform
 // fmt aligns within a block only, so blocks format independently, in
-// parallel. A root with a thousand services is mostly formatting time.
+// parallel, and a block as another one laid out alike (layouts).
 type doc struct{ blocks []*hclwrite.File }
 
 // block starts a top-level block and returns its body.
@@ -128,13 +131,115 @@ func (d *doc) commentedBlock(comments []string, typ string, labels ...string) *h
 }
 
 // render formats the blocks as terraform fmt would, a blank line between
-// two blocks and one newline at the end.
-func (d *doc) render() []byte {
+// two blocks and one newline at the end. A block laid out as one formatted
+// before takes its spaces from it (layouts).
+func (d *doc) render(l *layouts) []byte {
 	out := make([][]byte, len(d.blocks))
 	parallel.For(len(d.blocks), func(i int) {
-		out[i] = bytes.Trim(d.blocks[i].Bytes(), "\n")
+		out[i] = bytes.Trim(l.format(d.blocks[i]), "\n")
 	})
 	return append(bytes.Join(out, []byte("\n\n")), '\n')
+}
+
+// layouts are the spaces that hclwrite's formatting gave the tokens of a
+// block, by the block's layout (layoutOf). Formatting sets every token's
+// SpacesBefore from what the layout holds only, so a block laid out as one
+// formatted before is formatted by taking its spaces. Formatting was most
+// of the work of a root (hclwrite measures every aligned name with a
+// bufio.Scanner of its own), and the blocks of a thousand services are laid
+// out in a few ways: a database module call differs from another one in its
+// label and values only.
+type layouts struct{ spaces sync.Map } // layout → []int, a SpacesBefore per token
+
+// format is f's bytes, formatted.
+func (l *layouts) format(f *hclwrite.File) []byte {
+	toks := f.BuildTokens(nil)
+	key := layoutOf(toks)
+	if v, ok := l.spaces.Load(key); ok {
+		for i, n := range v.([]int) {
+			toks[i].SpacesBefore = n
+		}
+		return toks.Bytes()
+	}
+	out := f.Bytes() // formats toks, the file's own tokens
+	spaces := make([]int, len(toks))
+	for i, t := range toks {
+		spaces[i] = t.SpacesBefore
+	}
+	l.spaces.Store(key, spaces)
+	return out
+}
+
+// layoutOf is all that hclwrite's formatting of toks reads of them (see
+// format.go in hclwrite): every token's type, and the bytes of the tokens
+// it measures, which are the names aligned before the equals signs of a
+// run of attributes one line each (or, on a line that ends in a comment
+// after something else, the whole line); whether a comment ends its line;
+// and whether an identifier is "in", the keyword of a for expression.
+// Values, labels and comments on lines of their own are laid out alike
+// whatever they say.
+func layoutOf(toks hclwrite.Tokens) string {
+	var k []byte
+	for len(toks) > 0 {
+		n := 0
+		for n < len(toks) && !endsLine(toks[n]) {
+			n++
+		}
+		line := toks[:min(n+1, len(toks))]
+		toks = toks[len(line):]
+		measured := alignedName(line)
+		if c := line[len(line)-1]; len(line) > 1 && c.Type == hclsyntax.TokenComment {
+			measured = len(line)
+		}
+		for i, t := range line {
+			k = utf8.AppendRune(k, rune(t.Type))
+			switch {
+			case i < measured, t.Type == hclsyntax.TokenIdent && string(t.Bytes) == "in":
+				k = strconv.AppendInt(k, int64(len(t.Bytes)), 10)
+				k = append(append(k, ':'), t.Bytes...)
+			case t.Type == hclsyntax.TokenComment && endsLine(t):
+				k = append(k, '\n')
+			}
+		}
+	}
+	return string(k)
+}
+
+// endsLine reports whether t ends a line, as hclwrite's formatting splits
+// them: a newline, or a comment that takes its newline.
+func endsLine(t *hclwrite.Token) bool {
+	return t.Type == hclsyntax.TokenNewline || t.Type == hclsyntax.TokenComment && bytes.HasSuffix(t.Bytes, []byte{'\n'})
+}
+
+// alignedName is how many tokens of line hclwrite's formatting aligns the
+// equals sign after: those before its first equals sign, when the value
+// after it ends on the line (its brackets balance); else none.
+func alignedName(line hclwrite.Tokens) int {
+	for i, t := range line {
+		if i > 0 && t.Type == hclsyntax.TokenEqual {
+			depth := 0
+			for _, t := range line[i:] {
+				depth += bracketChange(t)
+			}
+			if depth == 0 {
+				return i
+			}
+			return 0
+		}
+	}
+	return 0
+}
+
+// bracketChange is how t opens (1) or closes (-1) a bracket, as hclwrite
+// counts them.
+func bracketChange(t *hclwrite.Token) int {
+	switch t.Type {
+	case hclsyntax.TokenOBrace, hclsyntax.TokenOBrack, hclsyntax.TokenOParen, hclsyntax.TokenTemplateControl, hclsyntax.TokenTemplateInterp:
+		return 1
+	case hclsyntax.TokenCBrace, hclsyntax.TokenCBrack, hclsyntax.TokenCParen, hclsyntax.TokenTemplateSeqEnd:
+		return -1
+	}
+	return 0
 }
 
 func ctyStr(s string) cty.Value { return cty.StringVal(s) }
