@@ -2,6 +2,7 @@ package terraform
 
 import (
 	"bytes"
+	"io"
 	"maps"
 	"net/netip"
 	"regexp"
@@ -15,8 +16,6 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
-
-	"github.com/groundwork-dev/groundwork/internal/parallel"
 )
 
 // Expressions are built as hclwrite tokens, never as text: a value is always
@@ -110,8 +109,8 @@ func block(body *hclwrite.Body, typ string, labels ...string) *hclwrite.Body {
 }
 
 // doc is a file of top-level blocks, each kept apart until rendering: terraform
-// fmt aligns within a block only, so blocks format independently, in
-// parallel, and a block as another one laid out alike (layouts).
+// fmt aligns within a block only, so a block formats as another one laid out
+// alike (layouts).
 type doc struct{ blocks []*hclwrite.File }
 
 // block starts a top-level block and returns its body.
@@ -131,14 +130,23 @@ func (d *doc) commentedBlock(comments []string, typ string, labels ...string) *h
 }
 
 // render formats the blocks as terraform fmt would, a blank line between
-// two blocks and one newline at the end. A block laid out as one formatted
-// before takes its spaces from it (layouts).
+// two blocks and one newline at the end.
 func (d *doc) render(l *layouts) []byte {
-	out := make([][]byte, len(d.blocks))
-	parallel.For(len(d.blocks), func(i int) {
-		out[i] = bytes.Trim(l.format(d.blocks[i]), "\n")
-	})
-	return append(bytes.Join(out, []byte("\n\n")), '\n')
+	var b bytes.Buffer
+	var toks hclwrite.Tokens // a block's, then the next one's
+	for i, f := range d.blocks {
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		toks = f.BuildTokens(toks[:0])
+		l.format(f, toks)
+		start := b.Len()
+		toks.WriteTo(&b)
+		block := bytes.Trim(b.Bytes()[start:], "\n")
+		b.Truncate(start + copy(b.Bytes()[start:], block))
+	}
+	b.WriteByte('\n')
+	return b.Bytes()
 }
 
 // layouts are the spaces that hclwrite's formatting gave the tokens of a
@@ -149,25 +157,47 @@ func (d *doc) render(l *layouts) []byte {
 // bufio.Scanner of its own), and the blocks of a thousand services are laid
 // out in a few ways: a database module call differs from another one in its
 // label and values only.
-type layouts struct{ spaces sync.Map } // layout → []int, a SpacesBefore per token
+type layouts struct {
+	mu sync.Mutex
+	m  map[string]*layout
+}
 
-// format is f's bytes, formatted.
-func (l *layouts) format(f *hclwrite.File) []byte {
-	toks := f.BuildTokens(nil)
+// layout is the spaces of a layout's tokens, a SpacesBefore per token, once
+// a block of it is formatted: the environments' roots, rendered at once,
+// wait for the first of them to format it.
+type layout struct {
+	once   sync.Once
+	spaces []int
+}
+
+// format formats toks, the tokens of f.
+func (l *layouts) format(f *hclwrite.File, toks hclwrite.Tokens) {
 	key := layoutOf(toks)
-	if v, ok := l.spaces.Load(key); ok {
-		for i, n := range v.([]int) {
-			toks[i].SpacesBefore = n
+	l.mu.Lock()
+	s := l.m[string(key)]
+	if s == nil {
+		if l.m == nil {
+			l.m = map[string]*layout{}
 		}
-		return toks.Bytes()
+		s = &layout{}
+		l.m[string(key)] = s
 	}
-	out := f.Bytes() // formats toks, the file's own tokens
-	spaces := make([]int, len(toks))
-	for i, t := range toks {
-		spaces[i] = t.SpacesBefore
+	l.mu.Unlock()
+	formatted := false
+	s.once.Do(func() {
+		f.WriteTo(io.Discard) // formats its own tokens, toks
+		s.spaces = make([]int, len(toks))
+		for i, t := range toks {
+			s.spaces[i] = t.SpacesBefore
+		}
+		formatted = true
+	})
+	if formatted {
+		return
 	}
-	l.spaces.Store(key, spaces)
-	return out
+	for i, n := range s.spaces {
+		toks[i].SpacesBefore = n
+	}
 }
 
 // layoutOf is all that hclwrite's formatting of toks reads of them (see
@@ -178,8 +208,8 @@ func (l *layouts) format(f *hclwrite.File) []byte {
 // and whether an identifier is "in", the keyword of a for expression.
 // Values, labels and comments on lines of their own are laid out alike
 // whatever they say.
-func layoutOf(toks hclwrite.Tokens) string {
-	var k []byte
+func layoutOf(toks hclwrite.Tokens) []byte {
+	k := make([]byte, 0, 2*len(toks))
 	for len(toks) > 0 {
 		n := 0
 		for n < len(toks) && !endsLine(toks[n]) {
@@ -202,7 +232,7 @@ func layoutOf(toks hclwrite.Tokens) string {
 			}
 		}
 	}
-	return string(k)
+	return k
 }
 
 // endsLine reports whether t ends a line, as hclwrite's formatting splits
