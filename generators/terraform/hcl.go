@@ -23,7 +23,14 @@ import (
 type expr = hclwrite.Tokens
 
 func str(s string) expr { return hclwrite.TokensForValue(cty.StringVal(s)) }
-func num(n int) expr    { return hclwrite.TokensForValue(cty.NumberIntVal(int64(n))) }
+
+// num is an integer literal, as hclwrite.TokensForValue writes one, in
+// decimal: it writes every cty number through a big.Float, which was a
+// tenth of the allocations of a root.
+func num(n int) expr {
+	return expr{{Type: hclsyntax.TokenNumberLit, Bytes: strconv.AppendInt(nil, int64(n), 10)}}
+}
+
 func boolean(b bool) expr {
 	return hclwrite.TokensForValue(cty.BoolVal(b))
 }

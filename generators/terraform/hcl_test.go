@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // A block takes its spaces from one laid out alike only: blocks that differ
@@ -39,6 +40,17 @@ func TestLayoutsSpaceAsFormatting(t *testing.T) {
 		got := d.render(l)
 		if want := hclwrite.Format(got); !bytes.Equal(got, want) {
 			t.Errorf("not formatted:\n%s", cmp.Diff(string(want), string(got)))
+		}
+	}
+}
+
+// An integer is the literal hclwrite writes for it.
+func TestNum(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{0, 1, 7, 35, 365, 1 << 40, -1, -90} {
+		want := hclwrite.TokensForValue(cty.NumberIntVal(int64(n)))
+		if got := num(n); !bytes.Equal(got.Bytes(), want.Bytes()) || len(got) != 1 || got[0].Type != want[0].Type {
+			t.Errorf("num(%d) = %q, hclwrite writes %q", n, got.Bytes(), want.Bytes())
 		}
 	}
 }
