@@ -5,7 +5,6 @@ import (
 	"io"
 	"maps"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,14 +63,27 @@ func ref(root string, steps ...string) expr {
 // index is the step that indexes a map by a string key, for ref.
 func index(key string) string { return "[" + key + "]" }
 
-var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+// bareKey reports whether key is written bare as an object's key rather
+// than quoted: it is an ASCII identifier, [A-Za-z_][A-Za-z0-9_-]* (a
+// regular expression matching it was a twentieth of a root's time).
+func bareKey(key string) bool {
+	for i, c := range []byte(key) {
+		switch {
+		case c == '_', 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z':
+		case i > 0 && (c == '-' || '0' <= c && c <= '9'):
+		default:
+			return false
+		}
+	}
+	return key != ""
+}
 
 // object is an HCL object whose keys keep the order given.
 type object struct{ attrs []hclwrite.ObjectAttrTokens }
 
 func (o *object) set(key string, v expr) *object {
 	name := hclwrite.TokensForIdentifier(key)
-	if !identRE.MatchString(key) {
+	if !bareKey(key) {
 		name = str(key)
 	}
 	o.attrs = append(o.attrs, hclwrite.ObjectAttrTokens{Name: name, Value: v})

@@ -54,3 +54,15 @@ func TestNum(t *testing.T) {
 		}
 	}
 }
+
+func TestBareKey(t *testing.T) {
+	t.Parallel()
+	for key, want := range map[string]bool{
+		"api": true, "svc-0001": true, "_x9": true, "Main_2-b": true,
+		"": false, "9x": false, "-x": false, "release/1.0": false, "a.b": false, "é": false, "a b": false,
+	} {
+		if got := bareKey(key); got != want {
+			t.Errorf("bareKey(%q) = %v, want %v", key, got, want)
+		}
+	}
+}
