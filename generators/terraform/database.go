@@ -112,15 +112,20 @@ func planReadableConnections(iam *hclwrite.Body, m *spec.Model) {
 }
 
 // databaseOutputs are the outputs of service s's database: where it is, its
-// connection secret, its backup bucket and its jobs' role.
-func databaseOutputs(out func(name, desc string, value expr), p *spec.Platform, e *spec.Environment, s *spec.Service) {
+// connection secret, its backup bucket and its jobs' role. All but the
+// backup bucket's are alike in every environment.
+func databaseOutputs(d *doc, r *renderer, p *spec.Platform, e *spec.Environment, s *spec.Service) {
 	db := databaseModule(s)
-	out(db+"_endpoint", fmt.Sprintf("PostgreSQL endpoint of %s.", s.Name), ref("module", db, "endpoint"))
-	out(db+"_connection_secret_name", fmt.Sprintf("Secrets Manager secret holding the connection to %s's database (no password: IAM authentication).", s.Name),
-		ref("module", db, "connection_secret_name"))
-	out(db+"_connection_secret_arn", fmt.Sprintf("ARN of the connection secret of %s's database.", s.Name), ref("module", db, "connection_secret_arn"))
-	out(db+"_backup_bucket", fmt.Sprintf("S3 bucket of the logical backups of %s's database.", s.Name),
+	d.shared(r, "database outputs of "+s.Name, func(d *doc) {
+		output(d, db+"_endpoint", fmt.Sprintf("PostgreSQL endpoint of %s.", s.Name), ref("module", db, "endpoint"))
+		output(d, db+"_connection_secret_name", fmt.Sprintf("Secrets Manager secret holding the connection to %s's database (no password: IAM authentication).", s.Name),
+			ref("module", db, "connection_secret_name"))
+		output(d, db+"_connection_secret_arn", fmt.Sprintf("ARN of the connection secret of %s's database.", s.Name), ref("module", db, "connection_secret_arn"))
+	})
+	output(d, db+"_backup_bucket", fmt.Sprintf("S3 bucket of the logical backups of %s's database.", s.Name),
 		ref("module", "storage", "bucket_ids", index(spec.BackupBucketName(p, e, s))))
-	out(db+"_jobs_role_arn", fmt.Sprintf("IRSA role of %s's database jobs (grant, backup, restore drill), for their ServiceAccount.", s.Name),
-		ref("module", "iam", "database_jobs_role_arns", index(s.Name)))
+	d.shared(r, "database jobs output of "+s.Name, func(d *doc) {
+		output(d, db+"_jobs_role_arn", fmt.Sprintf("IRSA role of %s's database jobs (grant, backup, restore drill), for their ServiceAccount.", s.Name),
+			ref("module", "iam", "database_jobs_role_arns", index(s.Name)))
+	})
 }

@@ -18,7 +18,7 @@ import (
 // the services share (network, cluster, secrets, storage, iam) with what
 // each service's file declares, by reference: a service's edit changes its
 // file and, only when what it owns changes, a line of main.tf.
-func environmentRoot(in engine.Input, e *spec.Environment, l *layouts) []engine.File {
+func environmentRoot(in engine.Input, e *spec.Environment, r *renderer) []engine.File {
 	m := in.Spec
 	p := m.Platform
 	dir := spec.TerraformDir(e)
@@ -39,7 +39,7 @@ func environmentRoot(in engine.Input, e *spec.Environment, l *layouts) []engine.
 	}
 
 	file := func(name string, f *doc, origins ...engine.Origin) engine.File {
-		return engine.File{Path: dir + "/" + name, Data: f.render(l), Origins: origins}
+		return engine.File{Path: dir + "/" + name, Data: f.render(r), Origins: origins}
 	}
 	files := []engine.File{
 		file("versions.tf", versions(map[string][2]string{"aws": {"hashicorp/aws", awsProvider}}),
@@ -60,7 +60,7 @@ func environmentRoot(in engine.Input, e *spec.Environment, l *layouts) []engine.
 		for _, pa := range m.PartnersOf(e, s) {
 			origins = append(origins, engine.Origin{Spec: pa.Source.Path, Fields: []string{"access", "environments"}})
 		}
-		f := file(serviceFile(s), serviceTF(m, e, s, dir), origins...)
+		f := file(serviceFile(s), serviceTF(m, e, s, dir, r), origins...)
 		// Its role's grants are there: the platform reviews them, as it
 		// did in main.tf.
 		f.Service, f.PlatformOwned = s.Name, true
@@ -267,7 +267,7 @@ func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, buckets b
 // modules, and, apart (they refer to those modules' outputs), the access
 // its role and its database jobs' role are granted, which main.tf hands to
 // the iam module; then its database and backups, and their outputs.
-func serviceTF(m *spec.Model, e *spec.Environment, s *spec.Service, dir string) *doc {
+func serviceTF(m *spec.Model, e *spec.Environment, s *spec.Service, dir string, r *renderer) *doc {
 	p := m.Platform
 	d := &doc{}
 	locals := d.commentedBlock([]string{
@@ -330,12 +330,7 @@ func serviceTF(m *spec.Model, e *spec.Environment, s *spec.Service, dir string) 
 
 	if s.Database != nil {
 		database(d, m, e, s, dir)
-		out := func(name, desc string, value expr) {
-			o := d.block("output", name)
-			o.SetAttributeRaw("description", str(desc))
-			o.SetAttributeRaw("value", value)
-		}
-		databaseOutputs(out, p, e, s)
+		databaseOutputs(d, r, p, e, s)
 	}
 	return d
 }
@@ -369,11 +364,7 @@ func ident(name string) string { return strings.ReplaceAll(name, "-", "_") }
 // their files.
 func outputs(e *spec.Environment) *doc {
 	d := &doc{}
-	out := func(name, desc string, value expr) {
-		o := d.block("output", name)
-		o.SetAttributeRaw("description", str(desc))
-		o.SetAttributeRaw("value", value)
-	}
+	out := func(name, desc string, value expr) { output(d, name, desc, value) }
 	out("vpc_id", "The environment's VPC.", ref("module", "network", "vpc_id"))
 	out("cluster_name", "The EKS cluster Flux runs in.", ref("module", "cluster", "cluster_name"))
 	out("cluster_endpoint", "The EKS API endpoint.", ref("module", "cluster", "cluster_endpoint"))
@@ -381,4 +372,11 @@ func outputs(e *spec.Environment) *doc {
 	out("apply_role_arn", "Role that the deploy job assumes.", ref("module", "iam", "apply_role_arns", index(spec.DeployEnvironment(e))))
 	out("service_role_arns", "IRSA role of each service, for its ServiceAccount.", ref("module", "iam", "service_role_arns"))
 	return d
+}
+
+// output appends an output block.
+func output(d *doc, name, desc string, value expr) {
+	o := d.block("output", name)
+	o.SetAttributeRaw("description", str(desc))
+	o.SetAttributeRaw("value", value)
 }

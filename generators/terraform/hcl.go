@@ -49,7 +49,7 @@ func call(fn string, args ...expr) expr { return hclwrite.TokensForFunctionCall(
 // ref is a reference such as module.network.vpc_id; a step in brackets,
 // module.secrets.secret_arns["prod/api/key"], indexes by a string key.
 func ref(root string, steps ...string) expr {
-	t := hcl.Traversal{hcl.TraverseRoot{Name: root}}
+	t := append(make(hcl.Traversal, 0, 1+len(steps)), hcl.TraverseRoot{Name: root})
 	for _, s := range steps {
 		if k, ok := strings.CutPrefix(s, "["); ok {
 			t = append(t, hcl.TraverseIndex{Key: cty.StringVal(strings.TrimSuffix(k, "]"))})
@@ -129,8 +129,15 @@ func block(body *hclwrite.Body, typ string, labels ...string) *hclwrite.Body {
 
 // doc is a file of top-level blocks, each kept apart until rendering: terraform
 // fmt aligns within a block only, so a block formats as another one laid out
-// alike (layouts).
-type doc struct{ blocks []*hclwrite.File }
+// alike (layouts), and blocks alike in several files are rendered once for
+// all of them (doc.shared).
+type doc struct{ parts []part }
+
+// part is a top-level block of a doc, or blocks rendered already.
+type part struct {
+	block *hclwrite.File
+	text  []byte
+}
 
 // block starts a top-level block and returns its body.
 func (d *doc) block(typ string, labels ...string) *hclwrite.Body {
@@ -141,24 +148,40 @@ func (d *doc) block(typ string, labels ...string) *hclwrite.Body {
 // starting with #) and returns its body.
 func (d *doc) commentedBlock(comments []string, typ string, labels ...string) *hclwrite.Body {
 	f := hclwrite.NewEmptyFile()
-	d.blocks = append(d.blocks, f)
+	d.parts = append(d.parts, part{block: f})
 	for _, c := range comments {
 		f.Body().AppendUnstructuredTokens(hclwrite.Tokens{{Type: hclsyntax.TokenComment, Bytes: []byte(c + "\n")}})
 	}
 	return block(f.Body(), typ, labels...)
 }
 
+// shared appends the blocks that make makes, rendered once for every doc
+// that has them: key names them, and says all that they depend on.
+func (d *doc) shared(r *renderer, key string, make func(*doc)) {
+	t, _ := r.texts.LoadOrStore(key, &text{})
+	t.(*text).once.Do(func() {
+		s := &doc{}
+		make(s)
+		t.(*text).text = bytes.TrimSuffix(s.render(r), []byte{'\n'})
+	})
+	d.parts = append(d.parts, part{text: t.(*text).text})
+}
+
 // render formats the blocks as terraform fmt would, a blank line between
 // two blocks and one newline at the end.
-func (d *doc) render(l *layouts) []byte {
+func (d *doc) render(r *renderer) []byte {
 	var b bytes.Buffer
 	var toks hclwrite.Tokens // a block's, then the next one's
-	for i, f := range d.blocks {
+	for i, p := range d.parts {
 		if i > 0 {
 			b.WriteString("\n\n")
 		}
-		toks = f.BuildTokens(toks[:0])
-		l.format(f, toks)
+		if p.block == nil {
+			b.Write(p.text)
+			continue
+		}
+		toks = p.block.BuildTokens(toks[:0])
+		r.layouts.format(p.block, toks)
 		start := b.Len()
 		toks.WriteTo(&b)
 		block := bytes.Trim(b.Bytes()[start:], "\n")
@@ -166,6 +189,18 @@ func (d *doc) render(l *layouts) []byte {
 	}
 	b.WriteByte('\n')
 	return b.Bytes()
+}
+
+// renderer is what the files of a Generate share as they are rendered.
+type renderer struct {
+	layouts layouts
+	texts   sync.Map // key → *text, of doc.shared
+}
+
+// text is blocks rendered once for several docs.
+type text struct {
+	once sync.Once
+	text []byte
 }
 
 // layouts are the spaces that hclwrite's formatting gave the tokens of a

@@ -35,9 +35,9 @@ func TestLayoutsSpaceAsFormatting(t *testing.T) {
 	module(d, "b", []string{"# A comment."}, "three", "one")
 	d.block("locals").SetAttributeRaw("v", ref("a", "b", "c"))
 	d.block("locals").SetAttributeRaw("v", tuple(num(1), num(2)))
-	l := &layouts{}
+	r := &renderer{}
 	for range 2 {
-		got := d.render(l)
+		got := d.render(r)
 		if want := hclwrite.Format(got); !bytes.Equal(got, want) {
 			t.Errorf("not formatted:\n%s", cmp.Diff(string(want), string(got)))
 		}

@@ -49,12 +49,12 @@ func (Generator) Kind() string { return "terraform" }
 // and with many services each is large.
 func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 	m := in.Spec
-	l := &layouts{}
+	r := &renderer{}
 	roots := make([][]engine.File, len(m.Environments))
-	parallel.For(len(m.Environments), func(i int) { roots[i] = environmentRoot(in, m.Environments[i], l) })
+	parallel.For(len(m.Environments), func(i int) { roots[i] = environmentRoot(in, m.Environments[i], r) })
 	var files []engine.File
 	for _, r := range roots {
 		files = append(files, r...)
 	}
-	return append(files, githubRoot(m, l)...), nil
+	return append(files, githubRoot(m, r)...), nil
 }
