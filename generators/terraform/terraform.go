@@ -46,15 +46,16 @@ type Generator struct{}
 func (Generator) Kind() string { return "terraform" }
 
 // Generate makes the environments' roots concurrently: each is independent,
-// and with many services each is large.
+// and with many services each is large; they share what renders alike
+// (renderer).
 func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 	m := in.Spec
 	r := &renderer{}
 	roots := make([][]engine.File, len(m.Environments))
 	parallel.For(len(m.Environments), func(i int) { roots[i] = environmentRoot(in, m.Environments[i], r) })
 	var files []engine.File
-	for _, r := range roots {
-		files = append(files, r...)
+	for _, root := range roots {
+		files = append(files, root...)
 	}
 	return append(files, githubRoot(m, r)...), nil
 }
