@@ -90,23 +90,31 @@ func (o *object) set(key string, v expr) *object {
 // makes, a line per attribute between braces, but not formatted.
 // TokensForObject formats what it returns, so that an object nested n deep
 // would be formatted n+1 times, each line with it; formatting the file
-// (doc.render) sets every space of every line anyway.
+// (doc.render) sets every space of every line anyway. Its own tokens, the
+// braces, equals signs and newlines, are allocated at once.
 func (o *object) tokens() expr {
-	toks := expr{{Type: hclsyntax.TokenOBrace, Bytes: []byte{'{'}}}
+	n := 2 + 2*len(o.attrs)
+	for _, a := range o.attrs {
+		n += len(a.Name) + len(a.Value)
+	}
+	toks := make(expr, 0, n)
+	own := make([]hclwrite.Token, 0, 3+2*len(o.attrs))
+	add := func(typ hclsyntax.TokenType, b byte) {
+		own = append(own, hclwrite.Token{Type: typ, Bytes: []byte{b}})
+		toks = append(toks, &own[len(own)-1])
+	}
+	add(hclsyntax.TokenOBrace, '{')
 	if len(o.attrs) > 0 {
-		toks = append(toks, newline())
+		add(hclsyntax.TokenNewline, '\n')
 	}
 	for _, a := range o.attrs {
 		toks = append(toks, a.Name...)
-		toks = append(toks, &hclwrite.Token{Type: hclsyntax.TokenEqual, Bytes: []byte{'='}})
+		add(hclsyntax.TokenEqual, '=')
 		toks = append(toks, a.Value...)
-		toks = append(toks, newline())
+		add(hclsyntax.TokenNewline, '\n')
 	}
-	return append(toks, &hclwrite.Token{Type: hclsyntax.TokenCBrace, Bytes: []byte{'}'}})
-}
-
-func newline() *hclwrite.Token {
-	return &hclwrite.Token{Type: hclsyntax.TokenNewline, Bytes: []byte{'\n'}}
+	add(hclsyntax.TokenCBrace, '}')
+	return toks
 }
 
 // strMap is an object of string values, keys sorted.
