@@ -75,39 +75,14 @@ func databaseJob(p *spec.Platform, e *spec.Environment, s *spec.Service) *object
 	return o
 }
 
-// databaseJobs is the iam module's database_jobs: per database, its
-// service's entry (databaseJob, in the service's file), or nil when no
-// service has a database.
-func databaseJobs(m *spec.Model) expr {
-	jobs := &object{}
-	n := 0
-	for _, s := range m.Services {
-		if s.Database != nil {
-			jobs.set(s.Name, ref("local", serviceAccess(s), "database_job"))
-			n++
-		}
-	}
-	if n == 0 {
-		return nil
-	}
-	return jobs.tokens()
-}
-
 // planReadableConnections sets the iam module's exemption for the
 // databases' connection secrets: Terraform keeps their values (no password)
 // in the state and reads them back on every refresh, which pull-request
 // plans do with the plan role; the role may read them, and only them.
-func planReadableConnections(iam *hclwrite.Body, m *spec.Model) {
-	var arns, keys []expr
-	for _, s := range m.Services {
-		if s.Database != nil {
-			arns = append(arns, ref("module", databaseModule(s), "connection_secret_arn_pattern"))
-			keys = append(keys, ref("module", databaseModule(s), "connection_secret_kms_key_arn"))
-		}
-	}
-	if len(arns) > 0 {
-		iam.SetAttributeRaw("plan_readable_secret_arns", tuple(arns...))
-		iam.SetAttributeRaw("plan_readable_kms_key_arns", tuple(keys...))
+func planReadableConnections(iam *hclwrite.Body, every *everyService) {
+	if arns := every.planReadable[0]; len(arns) > 0 {
+		iam.SetAttributeRaw("plan_readable_secret_arns", tuple(copies(arns)...))
+		iam.SetAttributeRaw("plan_readable_kms_key_arns", tuple(copies(every.planReadable[1])...))
 	}
 }
 

@@ -18,7 +18,7 @@ import (
 // the services share (network, cluster, secrets, storage, iam) with what
 // each service's file declares, by reference: a service's edit changes its
 // file and, only when what it owns changes, a line of main.tf.
-func environmentRoot(in engine.Input, e *spec.Environment, r *renderer) []engine.File {
+func environmentRoot(in engine.Input, e *spec.Environment, every *everyService, r *renderer) []engine.File {
 	m := in.Spec
 	p := m.Platform
 	dir := spec.TerraformDir(e)
@@ -48,7 +48,7 @@ func environmentRoot(in engine.Input, e *spec.Environment, r *renderer) []engine
 			platform, engine.Origin{Spec: envSpec, Fields: []string{"name"}}),
 		file("providers.tf", providers(p, e),
 			engine.Origin{Spec: p.Source.Path, Fields: []string{"name"}}, engine.Origin{Spec: envSpec, Fields: []string{"account", "region"}}),
-		file("main.tf", mainTF(m, e, dir), mainOrigins...),
+		file("main.tf", mainTF(m, e, dir, every), mainOrigins...),
 		file("outputs.tf", outputs(e), engine.Origin{Spec: envSpec}),
 	}
 	for _, s := range m.Services {
@@ -126,12 +126,77 @@ func providers(p *spec.Platform, e *spec.Environment) *doc {
 // mainTF is the root's main.tf: the network and cluster, the secrets and
 // buckets of every service, and the roles. What is a service's own comes
 // from its file (serviceTF).
-func mainTF(m *spec.Model, e *spec.Environment, dir string) *doc {
+func mainTF(m *spec.Model, e *spec.Environment, dir string, every *everyService) *doc {
 	d := &doc{}
 	networkAndCluster(d, m.Platform, e, dir)
-	buckets := secretsAndStorage(d, m, e, dir)
-	iamModule(d, m, e, dir, buckets)
+	buckets := secretsAndStorage(d, m, e, dir, every)
+	iamModule(d, m, e, dir, every, buckets)
 	return d
+}
+
+// everyService is what main.tf refers to of every service, by the names
+// its file and its database module declare, alike in every environment:
+// made once for all the roots, each taking copies of it (rendering a root
+// sets the spaces of its tokens).
+type everyService struct {
+	secretNames, buckets []expr // of secretsAndStorage
+	roles, jobs          object // of iamModule
+	synced, connections  []expr
+	planReadable         [2][]expr // of planReadableConnections
+}
+
+func newEveryService(m *spec.Model) *everyService {
+	every := &everyService{}
+	for _, s := range m.Services {
+		every.secretNames = append(every.secretNames, ref("local", serviceLocal(s), "secret_names"))
+		if ownsBuckets(s) {
+			every.buckets = append(every.buckets, ref("local", serviceLocal(s), "buckets"))
+		}
+		every.roles.set(s.Name, ref("local", serviceAccess(s), "role"))
+		every.synced = append(every.synced, ref("local", serviceAccess(s), "synced_secret_arns"))
+		if s.Database != nil {
+			db := databaseModule(s)
+			every.connections = append(every.connections, ref("module", db, "connection_secret_arn"))
+			every.planReadable[0] = append(every.planReadable[0], ref("module", db, "connection_secret_arn_pattern"))
+			every.planReadable[1] = append(every.planReadable[1], ref("module", db, "connection_secret_kms_key_arn"))
+			every.jobs.set(s.Name, ref("local", serviceAccess(s), "database_job"))
+		}
+	}
+	return every
+}
+
+// copies are copies of exprs with tokens of their own, allocated at once.
+func copies(exprs []expr) []expr {
+	n := 0
+	for _, e := range exprs {
+		n += len(e)
+	}
+	own, toks := make([]hclwrite.Token, n), make(expr, n)
+	out := make([]expr, len(exprs))
+	n = 0
+	for i, e := range exprs {
+		for j, t := range e {
+			own[n+j] = *t
+			toks[n+j] = &own[n+j]
+		}
+		out[i] = toks[n : n+len(e) : n+len(e)]
+		n += len(e)
+	}
+	return out
+}
+
+// copy is a copy of o with tokens of its own.
+func (o *object) copy() *object {
+	names, values := make([]expr, len(o.attrs)), make([]expr, len(o.attrs))
+	for i, a := range o.attrs {
+		names[i], values[i] = a.Name, a.Value
+	}
+	names, values = copies(names), copies(values)
+	c := &object{attrs: make([]hclwrite.ObjectAttrTokens, len(o.attrs))}
+	for i := range c.attrs {
+		c.attrs[i] = hclwrite.ObjectAttrTokens{Name: names[i], Value: values[i]}
+	}
+	return c
 }
 
 // networkAndCluster calls the network and cluster modules.
@@ -180,19 +245,13 @@ func ownsBuckets(s *spec.Service) bool { return len(s.Buckets) > 0 || s.Database
 // and the storage module for every bucket, when there are any, with the
 // names each service's file declares. It reports whether there are
 // buckets.
-func secretsAndStorage(d *doc, m *spec.Model, e *spec.Environment, dir string) bool {
+func secretsAndStorage(d *doc, m *spec.Model, e *spec.Environment, dir string, every *everyService) bool {
 	p := m.Platform
 	name := p.Name + "-" + e.Name
 	// Alertmanager's receivers (PagerDuty routing keys, Slack webhooks) are
 	// a secret of the platform's, synced into the monitoring namespace.
-	var names, buckets []expr
-	for _, s := range m.Services {
-		names = append(names, ref("local", serviceLocal(s), "secret_names"))
-		if ownsBuckets(s) {
-			buckets = append(buckets, ref("local", serviceLocal(s), "buckets"))
-		}
-	}
-	names = append(names, strs([]string{spec.AlertmanagerSecretName(e)}))
+	names := append(copies(every.secretNames), strs([]string{spec.AlertmanagerSecretName(e)}))
+	buckets := copies(every.buckets)
 	sec := module(d, "secrets", dir)
 	sec.SetAttributeRaw("names", call("concat", names...))
 	sec.SetAttributeRaw("recovery_window_in_days", num(spec.SecretRecoveryDays(e)))
@@ -213,7 +272,7 @@ func secretsAndStorage(d *doc, m *spec.Model, e *spec.Environment, dir string) b
 // iamModule calls the iam module: the plan and apply roles of the
 // environment, and a role per service scoped to its own secrets and
 // buckets, which the service's file declares.
-func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, buckets bool) {
+func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, every *everyService, buckets bool) {
 	p := m.Platform
 	iam := module(d, "iam", dir)
 	iam.SetAttributeRaw("repository", str(p.Repository))
@@ -225,18 +284,12 @@ func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, buckets b
 	envs.set(spec.DeployEnvironment(e), roles.tokens())
 	iam.SetAttributeRaw("environments", envs.tokens())
 	iam.SetAttributeRaw("state_bucket_arn", str("arn:aws:s3:::"+p.Cloud.StateBucket))
-	planReadableConnections(iam, m)
+	planReadableConnections(iam, every)
 	iam.SetAttributeRaw("eks_oidc_provider_arn", ref("module", "cluster", "oidc_provider_arn"))
 	iam.SetAttributeRaw("eks_oidc_issuer", ref("module", "cluster", "oidc_issuer"))
-	svcs := &object{}
-	var synced, connections []expr
-	for _, s := range m.Services {
-		svcs.set(s.Name, ref("local", serviceAccess(s), "role"))
-		synced = append(synced, ref("local", serviceAccess(s), "synced_secret_arns"))
-		if s.Database != nil {
-			connections = append(connections, ref("module", databaseModule(s), "connection_secret_arn"))
-		}
-	}
+	svcs := every.roles.copy()
+	synced := copies(every.synced)
+	connections := copies(every.connections)
 	// External Secrets Operator syncs every declared secret and every
 	// database's connection into the cluster: it may read exactly those,
 	// and nothing else (not the databases' master secrets).
@@ -252,8 +305,10 @@ func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, buckets b
 	o.set("bucket_arns", tuple())
 	svcs.set(spec.ExternalSecretsNamespace, o.tokens())
 	iam.SetAttributeRaw("services", svcs.tokens())
-	if jobs := databaseJobs(m); jobs != nil {
-		iam.SetAttributeRaw("database_jobs", jobs)
+	// Per database, its service's entry (databaseJob, in the service's
+	// file).
+	if len(every.jobs.attrs) > 0 {
+		iam.SetAttributeRaw("database_jobs", every.jobs.copy().tokens())
 	}
 	cloudWatchExporterRole(iam, m, e)
 	iam.SetAttributeRaw("secrets_kms_key_arn", ref("module", "secrets", "kms_key_arn"))

@@ -51,8 +51,9 @@ func (Generator) Kind() string { return "terraform" }
 func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 	m := in.Spec
 	r := &renderer{}
+	every := newEveryService(m)
 	roots := make([][]engine.File, len(m.Environments))
-	parallel.For(len(m.Environments), func(i int) { roots[i] = environmentRoot(in, m.Environments[i], r) })
+	parallel.For(len(m.Environments), func(i int) { roots[i] = environmentRoot(in, m.Environments[i], every, r) })
 	var files []engine.File
 	for _, root := range roots {
 		files = append(files, root...)
