@@ -145,6 +145,7 @@ type everyService struct {
 	planReadable         [2][]expr // of planReadableConnections
 }
 
+// newEveryService makes what main.tf refers to of m's services.
 func newEveryService(m *spec.Model) *everyService {
 	every := &everyService{}
 	for _, s := range m.Services {
@@ -163,40 +164,6 @@ func newEveryService(m *spec.Model) *everyService {
 		}
 	}
 	return every
-}
-
-// copies are copies of exprs with tokens of their own, allocated at once.
-func copies(exprs []expr) []expr {
-	n := 0
-	for _, e := range exprs {
-		n += len(e)
-	}
-	own, toks := make([]hclwrite.Token, n), make(expr, n)
-	out := make([]expr, len(exprs))
-	n = 0
-	for i, e := range exprs {
-		for j, t := range e {
-			own[n+j] = *t
-			toks[n+j] = &own[n+j]
-		}
-		out[i] = toks[n : n+len(e) : n+len(e)]
-		n += len(e)
-	}
-	return out
-}
-
-// copy is a copy of o with tokens of its own.
-func (o *object) copy() *object {
-	names, values := make([]expr, len(o.attrs)), make([]expr, len(o.attrs))
-	for i, a := range o.attrs {
-		names[i], values[i] = a.Name, a.Value
-	}
-	names, values = copies(names), copies(values)
-	c := &object{attrs: make([]hclwrite.ObjectAttrTokens, len(o.attrs))}
-	for i := range c.attrs {
-		c.attrs[i] = hclwrite.ObjectAttrTokens{Name: names[i], Value: values[i]}
-	}
-	return c
 }
 
 // networkAndCluster calls the network and cluster modules.

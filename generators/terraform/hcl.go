@@ -117,6 +117,40 @@ func (o *object) tokens() expr {
 	return toks
 }
 
+// copies are copies of exprs with tokens of their own, allocated at once.
+func copies(exprs []expr) []expr {
+	n := 0
+	for _, e := range exprs {
+		n += len(e)
+	}
+	own, toks := make([]hclwrite.Token, n), make(expr, n)
+	out := make([]expr, len(exprs))
+	n = 0
+	for i, e := range exprs {
+		for j, t := range e {
+			own[n+j] = *t
+			toks[n+j] = &own[n+j]
+		}
+		out[i] = toks[n : n+len(e) : n+len(e)]
+		n += len(e)
+	}
+	return out
+}
+
+// copy is a copy of o with tokens of its own.
+func (o *object) copy() *object {
+	names, values := make([]expr, len(o.attrs)), make([]expr, len(o.attrs))
+	for i, a := range o.attrs {
+		names[i], values[i] = a.Name, a.Value
+	}
+	names, values = copies(names), copies(values)
+	c := &object{attrs: make([]hclwrite.ObjectAttrTokens, len(o.attrs))}
+	for i := range c.attrs {
+		c.attrs[i] = hclwrite.ObjectAttrTokens{Name: names[i], Value: values[i]}
+	}
+	return c
+}
+
 // strMap is an object of string values, keys sorted.
 func strMap(m map[string]string) expr {
 	o := &object{}
