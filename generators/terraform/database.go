@@ -75,52 +75,32 @@ func databaseJob(p *spec.Platform, e *spec.Environment, s *spec.Service) *object
 	return o
 }
 
-// databaseJobs is the iam module's database_jobs: per database, its
-// service's entry (databaseJob, in the service's file), or nil when no
-// service has a database.
-func databaseJobs(m *spec.Model) expr {
-	jobs := &object{}
-	n := 0
-	for _, s := range m.Services {
-		if s.Database != nil {
-			jobs.set(s.Name, ref("local", serviceAccess(s), "database_job"))
-			n++
-		}
-	}
-	if n == 0 {
-		return nil
-	}
-	return jobs.tokens()
-}
-
 // planReadableConnections sets the iam module's exemption for the
 // databases' connection secrets: Terraform keeps their values (no password)
 // in the state and reads them back on every refresh, which pull-request
 // plans do with the plan role; the role may read them, and only them.
-func planReadableConnections(iam *hclwrite.Body, m *spec.Model) {
-	var arns, keys []expr
-	for _, s := range m.Services {
-		if s.Database != nil {
-			arns = append(arns, ref("module", databaseModule(s), "connection_secret_arn_pattern"))
-			keys = append(keys, ref("module", databaseModule(s), "connection_secret_kms_key_arn"))
-		}
-	}
-	if len(arns) > 0 {
-		iam.SetAttributeRaw("plan_readable_secret_arns", tuple(arns...))
-		iam.SetAttributeRaw("plan_readable_kms_key_arns", tuple(keys...))
+func planReadableConnections(iam *hclwrite.Body, every *everyService) {
+	if arns := every.planReadable[0]; len(arns) > 0 {
+		iam.SetAttributeRaw("plan_readable_secret_arns", tuple(copies(arns)...))
+		iam.SetAttributeRaw("plan_readable_kms_key_arns", tuple(copies(every.planReadable[1])...))
 	}
 }
 
 // databaseOutputs are the outputs of service s's database: where it is, its
-// connection secret, its backup bucket and its jobs' role.
-func databaseOutputs(out func(name, desc string, value expr), p *spec.Platform, e *spec.Environment, s *spec.Service) {
+// connection secret, its backup bucket and its jobs' role. All but the
+// backup bucket's are alike in every environment.
+func databaseOutputs(d *doc, r *renderer, p *spec.Platform, e *spec.Environment, s *spec.Service) {
 	db := databaseModule(s)
-	out(db+"_endpoint", fmt.Sprintf("PostgreSQL endpoint of %s.", s.Name), ref("module", db, "endpoint"))
-	out(db+"_connection_secret_name", fmt.Sprintf("Secrets Manager secret holding the connection to %s's database (no password: IAM authentication).", s.Name),
-		ref("module", db, "connection_secret_name"))
-	out(db+"_connection_secret_arn", fmt.Sprintf("ARN of the connection secret of %s's database.", s.Name), ref("module", db, "connection_secret_arn"))
-	out(db+"_backup_bucket", fmt.Sprintf("S3 bucket of the logical backups of %s's database.", s.Name),
+	d.shared(r, "database outputs of "+s.Name, func(d *doc) {
+		output(d, db+"_endpoint", fmt.Sprintf("PostgreSQL endpoint of %s.", s.Name), ref("module", db, "endpoint"))
+		output(d, db+"_connection_secret_name", fmt.Sprintf("Secrets Manager secret holding the connection to %s's database (no password: IAM authentication).", s.Name),
+			ref("module", db, "connection_secret_name"))
+		output(d, db+"_connection_secret_arn", fmt.Sprintf("ARN of the connection secret of %s's database.", s.Name), ref("module", db, "connection_secret_arn"))
+	})
+	output(d, db+"_backup_bucket", fmt.Sprintf("S3 bucket of the logical backups of %s's database.", s.Name),
 		ref("module", "storage", "bucket_ids", index(spec.BackupBucketName(p, e, s))))
-	out(db+"_jobs_role_arn", fmt.Sprintf("IRSA role of %s's database jobs (grant, backup, restore drill), for their ServiceAccount.", s.Name),
-		ref("module", "iam", "database_jobs_role_arns", index(s.Name)))
+	d.shared(r, "database jobs output of "+s.Name, func(d *doc) {
+		output(d, db+"_jobs_role_arn", fmt.Sprintf("IRSA role of %s's database jobs (grant, backup, restore drill), for their ServiceAccount.", s.Name),
+			ref("module", "iam", "database_jobs_role_arns", index(s.Name)))
+	})
 }

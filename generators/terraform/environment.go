@@ -18,7 +18,7 @@ import (
 // the services share (network, cluster, secrets, storage, iam) with what
 // each service's file declares, by reference: a service's edit changes its
 // file and, only when what it owns changes, a line of main.tf.
-func environmentRoot(in engine.Input, e *spec.Environment) []engine.File {
+func environmentRoot(in engine.Input, e *spec.Environment, every *everyService, r *renderer) []engine.File {
 	m := in.Spec
 	p := m.Platform
 	dir := spec.TerraformDir(e)
@@ -39,7 +39,7 @@ func environmentRoot(in engine.Input, e *spec.Environment) []engine.File {
 	}
 
 	file := func(name string, f *doc, origins ...engine.Origin) engine.File {
-		return engine.File{Path: dir + "/" + name, Data: f.render(), Origins: origins}
+		return engine.File{Path: dir + "/" + name, Data: f.render(r), Origins: origins}
 	}
 	files := []engine.File{
 		file("versions.tf", versions(map[string][2]string{"aws": {"hashicorp/aws", awsProvider}}),
@@ -48,7 +48,7 @@ func environmentRoot(in engine.Input, e *spec.Environment) []engine.File {
 			platform, engine.Origin{Spec: envSpec, Fields: []string{"name"}}),
 		file("providers.tf", providers(p, e),
 			engine.Origin{Spec: p.Source.Path, Fields: []string{"name"}}, engine.Origin{Spec: envSpec, Fields: []string{"account", "region"}}),
-		file("main.tf", mainTF(m, e, dir), mainOrigins...),
+		file("main.tf", mainTF(m, e, dir, every), mainOrigins...),
 		file("outputs.tf", outputs(e), engine.Origin{Spec: envSpec}),
 	}
 	for _, s := range m.Services {
@@ -60,7 +60,7 @@ func environmentRoot(in engine.Input, e *spec.Environment) []engine.File {
 		for _, pa := range m.PartnersOf(e, s) {
 			origins = append(origins, engine.Origin{Spec: pa.Source.Path, Fields: []string{"access", "environments"}})
 		}
-		f := file(serviceFile(s), serviceTF(m, e, s, dir), origins...)
+		f := file(serviceFile(s), serviceTF(m, e, s, dir, r), origins...)
 		// Its role's grants are there: the platform reviews them, as it
 		// did in main.tf.
 		f.Service, f.PlatformOwned = s.Name, true
@@ -126,12 +126,44 @@ func providers(p *spec.Platform, e *spec.Environment) *doc {
 // mainTF is the root's main.tf: the network and cluster, the secrets and
 // buckets of every service, and the roles. What is a service's own comes
 // from its file (serviceTF).
-func mainTF(m *spec.Model, e *spec.Environment, dir string) *doc {
+func mainTF(m *spec.Model, e *spec.Environment, dir string, every *everyService) *doc {
 	d := &doc{}
 	networkAndCluster(d, m.Platform, e, dir)
-	buckets := secretsAndStorage(d, m, e, dir)
-	iamModule(d, m, e, dir, buckets)
+	buckets := secretsAndStorage(d, m, e, dir, every)
+	iamModule(d, m, e, dir, every, buckets)
 	return d
+}
+
+// everyService is what main.tf refers to of every service, by the names
+// its file and its database module declare, alike in every environment:
+// made once for all the roots, each taking copies of it (rendering a root
+// sets the spaces of its tokens).
+type everyService struct {
+	secretNames, buckets []expr // of secretsAndStorage
+	roles, jobs          object // of iamModule
+	synced, connections  []expr
+	planReadable         [2][]expr // of planReadableConnections
+}
+
+// newEveryService makes what main.tf refers to of m's services.
+func newEveryService(m *spec.Model) *everyService {
+	every := &everyService{}
+	for _, s := range m.Services {
+		every.secretNames = append(every.secretNames, ref("local", serviceLocal(s), "secret_names"))
+		if ownsBuckets(s) {
+			every.buckets = append(every.buckets, ref("local", serviceLocal(s), "buckets"))
+		}
+		every.roles.set(s.Name, ref("local", serviceAccess(s), "role"))
+		every.synced = append(every.synced, ref("local", serviceAccess(s), "synced_secret_arns"))
+		if s.Database != nil {
+			db := databaseModule(s)
+			every.connections = append(every.connections, ref("module", db, "connection_secret_arn"))
+			every.planReadable[0] = append(every.planReadable[0], ref("module", db, "connection_secret_arn_pattern"))
+			every.planReadable[1] = append(every.planReadable[1], ref("module", db, "connection_secret_kms_key_arn"))
+			every.jobs.set(s.Name, ref("local", serviceAccess(s), "database_job"))
+		}
+	}
+	return every
 }
 
 // networkAndCluster calls the network and cluster modules.
@@ -180,19 +212,13 @@ func ownsBuckets(s *spec.Service) bool { return len(s.Buckets) > 0 || s.Database
 // and the storage module for every bucket, when there are any, with the
 // names each service's file declares. It reports whether there are
 // buckets.
-func secretsAndStorage(d *doc, m *spec.Model, e *spec.Environment, dir string) bool {
+func secretsAndStorage(d *doc, m *spec.Model, e *spec.Environment, dir string, every *everyService) bool {
 	p := m.Platform
 	name := p.Name + "-" + e.Name
 	// Alertmanager's receivers (PagerDuty routing keys, Slack webhooks) are
 	// a secret of the platform's, synced into the monitoring namespace.
-	var names, buckets []expr
-	for _, s := range m.Services {
-		names = append(names, ref("local", serviceLocal(s), "secret_names"))
-		if ownsBuckets(s) {
-			buckets = append(buckets, ref("local", serviceLocal(s), "buckets"))
-		}
-	}
-	names = append(names, strs([]string{spec.AlertmanagerSecretName(e)}))
+	names := append(copies(every.secretNames), strs([]string{spec.AlertmanagerSecretName(e)}))
+	buckets := copies(every.buckets)
 	sec := module(d, "secrets", dir)
 	sec.SetAttributeRaw("names", call("concat", names...))
 	sec.SetAttributeRaw("recovery_window_in_days", num(spec.SecretRecoveryDays(e)))
@@ -213,7 +239,7 @@ func secretsAndStorage(d *doc, m *spec.Model, e *spec.Environment, dir string) b
 // iamModule calls the iam module: the plan and apply roles of the
 // environment, and a role per service scoped to its own secrets and
 // buckets, which the service's file declares.
-func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, buckets bool) {
+func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, every *everyService, buckets bool) {
 	p := m.Platform
 	iam := module(d, "iam", dir)
 	iam.SetAttributeRaw("repository", str(p.Repository))
@@ -225,18 +251,12 @@ func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, buckets b
 	envs.set(spec.DeployEnvironment(e), roles.tokens())
 	iam.SetAttributeRaw("environments", envs.tokens())
 	iam.SetAttributeRaw("state_bucket_arn", str("arn:aws:s3:::"+p.Cloud.StateBucket))
-	planReadableConnections(iam, m)
+	planReadableConnections(iam, every)
 	iam.SetAttributeRaw("eks_oidc_provider_arn", ref("module", "cluster", "oidc_provider_arn"))
 	iam.SetAttributeRaw("eks_oidc_issuer", ref("module", "cluster", "oidc_issuer"))
-	svcs := &object{}
-	var synced, connections []expr
-	for _, s := range m.Services {
-		svcs.set(s.Name, ref("local", serviceAccess(s), "role"))
-		synced = append(synced, ref("local", serviceAccess(s), "synced_secret_arns"))
-		if s.Database != nil {
-			connections = append(connections, ref("module", databaseModule(s), "connection_secret_arn"))
-		}
-	}
+	svcs := every.roles.copy()
+	synced := copies(every.synced)
+	connections := copies(every.connections)
 	// External Secrets Operator syncs every declared secret and every
 	// database's connection into the cluster: it may read exactly those,
 	// and nothing else (not the databases' master secrets).
@@ -252,8 +272,10 @@ func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, buckets b
 	o.set("bucket_arns", tuple())
 	svcs.set(spec.ExternalSecretsNamespace, o.tokens())
 	iam.SetAttributeRaw("services", svcs.tokens())
-	if jobs := databaseJobs(m); jobs != nil {
-		iam.SetAttributeRaw("database_jobs", jobs)
+	// Per database, its service's entry (databaseJob, in the service's
+	// file).
+	if len(every.jobs.attrs) > 0 {
+		iam.SetAttributeRaw("database_jobs", every.jobs.copy().tokens())
 	}
 	cloudWatchExporterRole(iam, m, e)
 	iam.SetAttributeRaw("secrets_kms_key_arn", ref("module", "secrets", "kms_key_arn"))
@@ -267,7 +289,7 @@ func iamModule(d *doc, m *spec.Model, e *spec.Environment, dir string, buckets b
 // modules, and, apart (they refer to those modules' outputs), the access
 // its role and its database jobs' role are granted, which main.tf hands to
 // the iam module; then its database and backups, and their outputs.
-func serviceTF(m *spec.Model, e *spec.Environment, s *spec.Service, dir string) *doc {
+func serviceTF(m *spec.Model, e *spec.Environment, s *spec.Service, dir string, r *renderer) *doc {
 	p := m.Platform
 	d := &doc{}
 	locals := d.commentedBlock([]string{
@@ -330,12 +352,7 @@ func serviceTF(m *spec.Model, e *spec.Environment, s *spec.Service, dir string) 
 
 	if s.Database != nil {
 		database(d, m, e, s, dir)
-		out := func(name, desc string, value expr) {
-			o := d.block("output", name)
-			o.SetAttributeRaw("description", str(desc))
-			o.SetAttributeRaw("value", value)
-		}
-		databaseOutputs(out, p, e, s)
+		databaseOutputs(d, r, p, e, s)
 	}
 	return d
 }
@@ -369,11 +386,7 @@ func ident(name string) string { return strings.ReplaceAll(name, "-", "_") }
 // their files.
 func outputs(e *spec.Environment) *doc {
 	d := &doc{}
-	out := func(name, desc string, value expr) {
-		o := d.block("output", name)
-		o.SetAttributeRaw("description", str(desc))
-		o.SetAttributeRaw("value", value)
-	}
+	out := func(name, desc string, value expr) { output(d, name, desc, value) }
 	out("vpc_id", "The environment's VPC.", ref("module", "network", "vpc_id"))
 	out("cluster_name", "The EKS cluster Flux runs in.", ref("module", "cluster", "cluster_name"))
 	out("cluster_endpoint", "The EKS API endpoint.", ref("module", "cluster", "cluster_endpoint"))
@@ -381,4 +394,11 @@ func outputs(e *spec.Environment) *doc {
 	out("apply_role_arn", "Role that the deploy job assumes.", ref("module", "iam", "apply_role_arns", index(spec.DeployEnvironment(e))))
 	out("service_role_arns", "IRSA role of each service, for its ServiceAccount.", ref("module", "iam", "service_role_arns"))
 	return d
+}
+
+// output appends an output block.
+func output(d *doc, name, desc string, value expr) {
+	o := d.block("output", name)
+	o.SetAttributeRaw("description", str(desc))
+	o.SetAttributeRaw("value", value)
 }

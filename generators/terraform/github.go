@@ -12,7 +12,7 @@ import (
 // githubRoot makes terraform/github: the repository's deployment
 // environments, whose reviewers, wait timers and branch or tag policies gate
 // every apply of the workflows, and the protection of its branches.
-func githubRoot(m *spec.Model) []engine.File {
+func githubRoot(m *spec.Model, r *renderer) []engine.File {
 	p := m.Platform
 	owner, repo, _ := strings.Cut(p.Repository, "/")
 	origins := []engine.Origin{{Spec: p.Source.Path, Fields: []string{"repository", "teams"}}}
@@ -74,7 +74,7 @@ func githubRoot(m *spec.Model) []engine.File {
 	mod.SetAttributeRaw("branch_approvals", approvals.tokens())
 
 	file := func(name string, f *doc) engine.File {
-		return engine.File{Path: GitHubDir + "/" + name, Data: f.render(), Origins: origins}
+		return engine.File{Path: GitHubDir + "/" + name, Data: f.render(r), Origins: origins}
 	}
 	return []engine.File{
 		file("versions.tf", versions(map[string][2]string{"github": {"integrations/github", githubProvider}})),

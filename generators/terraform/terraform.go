@@ -46,14 +46,17 @@ type Generator struct{}
 func (Generator) Kind() string { return "terraform" }
 
 // Generate makes the environments' roots concurrently: each is independent,
-// and with many services each is large.
+// and with many services each is large; they share what renders alike
+// (renderer).
 func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 	m := in.Spec
+	r := &renderer{}
+	every := newEveryService(m)
 	roots := make([][]engine.File, len(m.Environments))
-	parallel.For(len(m.Environments), func(i int) { roots[i] = environmentRoot(in, m.Environments[i]) })
+	parallel.For(len(m.Environments), func(i int) { roots[i] = environmentRoot(in, m.Environments[i], every, r) })
 	var files []engine.File
-	for _, r := range roots {
-		files = append(files, r...)
+	for _, root := range roots {
+		files = append(files, root...)
 	}
-	return append(files, githubRoot(m)...), nil
+	return append(files, githubRoot(m, r)...), nil
 }

@@ -1,6 +1,7 @@
 package terraform_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path"
@@ -9,8 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclwrite"
 
 	"github.com/groundwork-dev/groundwork/generators/terraform"
 	"github.com/groundwork-dev/groundwork/internal/engine"
@@ -281,6 +284,33 @@ func TestDatabaseWiring(t *testing.T) {
 		// Only the service with a database connects to one.
 		if n := strings.Count(rootOf(out, spec.TerraformDir(e)), "db_connect_arns"); n != 1 {
 			t.Errorf("%s: %d services with db_connect_arns, want 1 (api)", e.Name, n)
+		}
+	}
+}
+
+// Every file is as hclwrite formats it, which is how terraform fmt formats
+// it, with no terraform at hand: the blocks that took their spaces from a
+// block laid out alike, rather than formatting, are spaced as formatting
+// would. For the sample organisation and for a synthetic one, whose
+// services' blocks are all laid out alike.
+func TestFilesAreFormatted(t *testing.T) {
+	synth := t.TempDir()
+	if err := synthetic.Write(synth, 5); err != nil {
+		t.Fatal(err)
+	}
+	for _, root := range []string{repoRoot, synth} {
+		m, err := spec.Load(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, err := terraform.Generator{}.Generate(engine.NewInput(m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if want := hclwrite.Format(f.Data); !bytes.Equal(f.Data, want) {
+				t.Errorf("%s is not formatted:\n%s", f.Path, cmp.Diff(string(want), string(f.Data)))
+			}
 		}
 	}
 }
