@@ -59,6 +59,9 @@ func (g *envGen) apps() error {
 			if err := g.service(s); err != nil {
 				return fmt.Errorf("service %s: %w", s.Name, err)
 			}
+			// The service's folder is complete: hand it over.
+			g.emit(g.files)
+			g.files = nil
 		}
 		f.sub(s.Name)
 	}

@@ -99,35 +99,32 @@ type Generator struct{}
 
 func (Generator) Kind() string { return "flux" }
 
-func (Generator) Generate(in engine.Input) ([]engine.File, error) {
+func (g Generator) Generate(in engine.Input) ([]engine.File, error) { return engine.Collect(in, g) }
+
+// Stream hands over each service's folder of each environment as soon as
+// it is made, and then the rest of the environment: at a thousand services
+// the folders are hundreds of megabytes (see engine.Streamer).
+func (Generator) Stream(in engine.Input, emit func([]engine.File)) error {
 	m := in.Spec
 	for _, s := range m.Services {
 		if slices.Contains(reservedNamespaces, serviceNamespace(s)) {
-			return nil, fmt.Errorf("%s: service %q would run in namespace %q, which the cluster or its controllers use; rename the service", s.Source.Path, s.Name, serviceNamespace(s))
+			return fmt.Errorf("%s: service %q would run in namespace %q, which the cluster or its controllers use; rename the service", s.Source.Path, s.Name, serviceNamespace(s))
 		}
 	}
-	// Environments are independent: render them in parallel, then put
-	// their files together in the order of the environments.
-	gens := make([]*envGen, len(m.Environments))
+	// Environments are independent: render them in parallel.
 	errs := make([]error, len(m.Environments))
 	parallel.For(len(m.Environments), func(i int) {
 		e := m.Environments[i]
-		gens[i] = &envGen{in: in, m: m, am: in.Alerting, p: m.Platform, e: e, dir: spec.FluxDir(e)}
-		for _, step := range []func() error{gens[i].system, gens[i].infrastructure, gens[i].configs, gens[i].apps, gens[i].argocd} {
+		g := &envGen{in: in, m: m, am: in.Alerting, p: m.Platform, e: e, dir: spec.FluxDir(e), emit: emit}
+		for _, step := range []func() error{g.system, g.infrastructure, g.configs, g.apps, g.argocd} {
 			if err := step(); err != nil {
 				errs[i] = fmt.Errorf("%s: %w", e.Name, err)
 				return
 			}
 		}
+		emit(g.files)
 	})
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	var files []engine.File
-	for _, g := range gens {
-		files = append(files, g.files...)
-	}
-	return files, nil
+	return errors.Join(errs...)
 }
 
 // envGen makes the files of one environment.
@@ -139,6 +136,7 @@ type envGen struct {
 	e     *spec.Environment
 	dir   string
 	files []engine.File
+	emit  func([]engine.File) // hands over files made (see Stream)
 }
 
 // layerPath is the path a Flux Kustomization syncs, as Flux writes it:
