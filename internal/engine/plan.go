@@ -116,11 +116,15 @@ func Compare(t *tree.Tree, out *Output) (*Plan, error) {
 	if out.prev != nil {
 		return comparePartial(t, out)
 	}
-	lock, oldLockData, err := readLock(t)
+	// The lock the output needs: every file's hash, taken on every core.
+	parallel.For(len(out.Files), func(i int) { out.Files[i].sha256() })
+	want := lockOf(out)
+	p := &Plan{tree: t, out: out, lock: want.encode()}
+	lock, oldLockData, err := readLock(t, want, p.lock)
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{tree: t, out: out, lock: lockOf(out).encode(), hadLock: oldLockData != nil}
+	p.hadLock = oldLockData != nil
 	p.lockChanged = !bytes.Equal(p.lock, oldLockData)
 	if p.Staged, err = staged(t); err != nil {
 		return nil, err
@@ -208,12 +212,10 @@ func readOutput(t *tree.Tree, out *Output, known func(i int, st tree.Stat) (Know
 		disk[i], errs[i] = readIfExists(t, f.Path)
 		// A file that holds the output's bytes is let go of at once: at a
 		// thousand services the tree is hundreds of megabytes, which must
-		// not be held beside the output. Its hash, which the lock needs, is
-		// taken here, on every core.
+		// not be held beside the output.
 		if disk[i] != nil && f.Data != nil && bytes.Equal(disk[i], f.Data) {
 			disk[i] = f.Data
 		}
-		f.sha256()
 	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, err
