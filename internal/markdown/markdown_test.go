@@ -32,8 +32,10 @@ func TestLead(t *testing.T) {
 		{"api is down", "api is down"},
 	}
 	for _, tt := range tests {
-		if got := lead(tt.in); got != tt.want {
-			t.Errorf("lead(%q) = %q, want %q", tt.in, got, tt.want)
+		var d Doc
+		d.Para(tt.in)
+		if got := string(d.Bytes()); got != tt.want+"\n" {
+			t.Errorf("Para(%q) wrote %q, want %q", tt.in, got, tt.want+"\n")
 		}
 	}
 }
