@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -20,102 +21,128 @@ import (
 // never as raw alert text, so that a "<pod>" in a mitigation step cannot
 // become an HTML tag that GitHub swallows.
 //
-// Blocks are written piece by piece into one buffer, which Bytes returns:
-// the render writes thousands of documents, and a string built per block
-// and copied again per document was most of what it allocated.
-type Doc struct{ b bytes.Buffer }
+// Blocks are written piece by piece into a buffer of a pool, and Bytes
+// copies the document out once, at its size: the render writes thousands
+// of documents, and the strings built per block, the buffers grown per
+// document and the copies of each were most of what it allocated.
+type Doc struct{ b *bytes.Buffer }
+
+// buffers are the buffers of the documents being written.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// buf is the document's buffer, taken from the pool on the first write.
+func (d *Doc) buf() *bytes.Buffer {
+	if d.b == nil {
+		d.b = buffers.Get().(*bytes.Buffer)
+	}
+	return d.b
+}
 
 // Heading writes an ATX heading.
 func (d *Doc) Heading(level int, inline string) {
+	b := d.buf()
 	for range level {
-		d.b.WriteByte('#')
+		b.WriteByte('#')
 	}
-	d.b.WriteByte(' ')
-	d.b.WriteString(inline)
-	d.b.WriteString("\n\n")
+	b.WriteByte(' ')
+	b.WriteString(inline)
+	b.WriteString("\n\n")
 }
 
 // Para writes a paragraph of inline Markdown.
 func (d *Doc) Para(inline string) {
+	b := d.buf()
 	d.lead(inline)
-	d.b.WriteString("\n\n")
+	b.WriteString("\n\n")
 }
 
 // List writes a bullet list; an item is one line of inline Markdown.
 func (d *Doc) List(items ...string) {
+	b := d.buf()
 	for _, it := range items {
-		d.b.WriteString("- ")
+		b.WriteString("- ")
 		d.lead(it)
-		d.b.WriteByte('\n')
+		b.WriteByte('\n')
 	}
-	d.b.WriteByte('\n')
+	b.WriteByte('\n')
 }
 
 // Steps writes a numbered list, for what is done in order.
 func (d *Doc) Steps(items ...string) {
+	b := d.buf()
 	for i, it := range items {
-		d.b.WriteString(strconv.Itoa(i + 1))
-		d.b.WriteString(". ")
+		b.WriteString(strconv.Itoa(i + 1))
+		b.WriteString(". ")
 		d.lead(it)
-		d.b.WriteByte('\n')
+		b.WriteByte('\n')
 	}
-	d.b.WriteByte('\n')
+	b.WriteByte('\n')
 }
 
 // Table writes a GitHub-flavoured table. A pipe inside a cell is escaped,
 // which GFM honours even inside code spans.
 func (d *Doc) Table(header []string, rows [][]string) {
+	b := d.buf()
 	row := func(cells []string) {
-		d.b.WriteString("| ")
+		b.WriteString("| ")
 		for i, c := range cells {
 			if i > 0 {
-				d.b.WriteString(" | ")
+				b.WriteString(" | ")
 			}
-			d.b.WriteString(strings.ReplaceAll(c, "|", `\|`))
+			b.WriteString(strings.ReplaceAll(c, "|", `\|`))
 		}
-		d.b.WriteString(" |\n")
+		b.WriteString(" |\n")
 	}
 	row(header)
-	d.b.WriteByte('|')
+	b.WriteByte('|')
 	for range header {
-		d.b.WriteString("---|")
+		b.WriteString("---|")
 	}
-	d.b.WriteByte('\n')
+	b.WriteByte('\n')
 	for _, r := range rows {
 		row(r)
 	}
-	d.b.WriteByte('\n')
+	b.WriteByte('\n')
 }
 
 // Fence writes a fenced code block, with a fence longer than any run of
 // backticks in the body so that the body cannot close it.
 func (d *Doc) Fence(lang, body string) {
-	fence := strings.Repeat("`", max(3, longestRun(body, '`')+1))
-	d.b.WriteString(fence)
-	d.b.WriteString(lang)
-	d.b.WriteByte('\n')
-	d.b.WriteString(strings.TrimRight(body, "\n"))
-	d.b.WriteByte('\n')
-	d.b.WriteString(fence)
-	d.b.WriteString("\n\n")
+	b := d.buf()
+	fence := max(3, longestRun(body, '`')+1)
+	for range fence {
+		b.WriteByte('`')
+	}
+	b.WriteString(lang)
+	b.WriteByte('\n')
+	b.WriteString(strings.TrimRight(body, "\n"))
+	b.WriteByte('\n')
+	for range fence {
+		b.WriteByte('`')
+	}
+	b.WriteString("\n\n")
 }
 
 // Raw writes Markdown that is already a sequence of blocks, such as the
 // runbook text of a spec alert, ending it with a blank line.
 func (d *Doc) Raw(md string) {
-	d.b.WriteString(strings.TrimRight(md, "\n"))
-	d.b.WriteString("\n\n")
+	b := d.buf()
+	b.WriteString(strings.TrimRight(md, "\n"))
+	b.WriteString("\n\n")
 }
 
-// Bytes ends the document with exactly one newline. The result shares the
-// Doc's buffer: it is the last thing done with a Doc.
+// Bytes ends the document with exactly one newline, and gives its buffer
+// back to the pool: a Doc written after Bytes starts a new document.
 func (d *Doc) Bytes() []byte {
-	b := bytes.TrimRight(d.b.Bytes(), "\n")
-	if len(b) == d.b.Len() {
-		// Only an empty document has no newline to keep.
-		return append(b[:len(b):len(b)], '\n')
-	}
-	return b[:len(b)+1] // the newline after the text is already there
+	b := d.buf()
+	text := bytes.TrimRight(b.Bytes(), "\n")
+	out := make([]byte, len(text)+1)
+	copy(out, text)
+	out[len(text)] = '\n'
+	b.Reset()
+	buffers.Put(b)
+	d.b = nil
+	return out
 }
 
 // Code returns s as a code span. The span is delimited by more backticks
@@ -216,12 +243,13 @@ var blockStart = regexp.MustCompile(`^(#|=|-|\+|[0-9]{1,9}[.)])`)
 // lead writes inline, escaping its first character when it would start
 // another block.
 func (d *Doc) lead(inline string) {
+	b := d.buf()
 	if m := blockStartOf(inline); m != "" {
-		d.b.WriteString(inline[:len(m)-1])
-		d.b.WriteByte('\\')
+		b.WriteString(inline[:len(m)-1])
+		b.WriteByte('\\')
 		inline = inline[len(m)-1:]
 	}
-	d.b.WriteString(inline)
+	b.WriteString(inline)
 }
 
 // blockStartOf is the match of blockStart in inline, which can only begin
