@@ -194,12 +194,14 @@ func Esc(s string) string {
 	if !utf8.ValidString(s) {
 		s = string([]rune(s))
 	}
-	if !strings.ContainsAny(s, special) {
+	first := strings.IndexAny(s, special)
+	if first < 0 {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 8)
-	for i := 0; i < len(s); i++ {
+	b.WriteString(s[:first])
+	for i := first; i < len(s); i++ {
 		c := s[i]
 		switch c {
 		case '`':
@@ -264,7 +266,7 @@ func blockStartOf(inline string) string {
 // oneLine folds whitespace runs that hold a line break into one space: the
 // inline text goes into list items and table cells, which are one line.
 func oneLine(s string) string {
-	if !strings.ContainsAny(s, "\r\n") {
+	if !strings.ContainsRune(s, '\n') && !strings.ContainsRune(s, '\r') {
 		return strings.TrimSpace(s)
 	}
 	return strings.Join(strings.Fields(s), " ")
