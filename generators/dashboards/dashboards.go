@@ -56,7 +56,7 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", spec.DashboardPath(s), err)
 		}
-		if err := unproduced(in, s, spec.DashboardPath(s), data); err != nil {
+		if err := unproduced(in, s, spec.DashboardPath(s), d); err != nil {
 			return nil, err
 		}
 		files = append(files, engine.File{
@@ -75,7 +75,7 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", OverviewPath, err)
 	}
-	if err := unproduced(in, nil, OverviewPath, data); err != nil {
+	if err := unproduced(in, nil, OverviewPath, d); err != nil {
 		return nil, err
 	}
 	origins := []engine.Origin{{Spec: p.Source.Path, Fields: []string{"name", "owner"}}}
