@@ -14,7 +14,6 @@ package dashboards
 //lint:file-ignore SA1019 Grafana's sidecar provisions the classic dashboard JSON model that dashboard.Dashboard describes; dashboardv2 is the Kubernetes-style resource that file provisioning does not load.
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -100,27 +99,24 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 // in a newline. The dashboard holds structs and slices only, so the bytes
 // depend on nothing but the model.
 func marshal(d dashboard.Dashboard) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(d); err != nil {
+	data, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
 		return nil, err
 	}
-	return unescapeHTML(b.Bytes()), nil
+	return unescapeHTML(append(data, '\n')), nil
 }
 
 // htmlEscapes are the escapes encoding/json writes for <, > and &.
 var htmlEscapes = map[string]byte{`\u003c`: '<', `\u003e`: '>', `\u0026`: '&'}
 
-// unescapeHTML turns \u003e back into > and the like. The SDK's own
-// MarshalJSON methods escape them whatever the encoder says, and PromQL is
-// full of >: escaped, a query reads badly in a diff and in Grafana's JSON
-// view. Every escape is skipped whole, so that the escaped backslash of a
-// string holding \\u003e literally is not taken for the start of one; JSON
-// stays valid, since <, > and & need no escaping.
+// unescapeHTML turns \u003e back into > and the like, in place.
+// encoding/json escapes them, inside the SDK's own MarshalJSON methods
+// whatever an encoder is told, and PromQL is full of >: escaped, a query
+// reads badly in a diff and in Grafana's JSON view. Every escape is skipped whole, so that the escaped
+// backslash of a string holding \\u003e literally is not taken for the
+// start of one; JSON stays valid, since <, > and & need no escaping.
 func unescapeHTML(data []byte) []byte {
-	out := make([]byte, 0, len(data))
+	out := data[:0] // never longer than what is read: written in place
 	for i := 0; i < len(data); i++ {
 		if data[i] != '\\' {
 			out = append(out, data[i])
