@@ -20,6 +20,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
 	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/parallel"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
@@ -39,31 +40,19 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 	m := in.Spec
 	p := m.Platform
 	platform := engine.Origin{Spec: p.Source.Path, Fields: []string{"name", "repository"}}
+	// Services are independent: their dashboards are made in parallel, each
+	// in its own slot, and the first error in spec order is the one told.
+	per := make([]*engine.File, len(m.Services))
+	errs := make([]error, len(m.Services))
+	parallel.For(len(m.Services), func(i int) { per[i], errs[i] = serviceFile(in, m.Services[i], platform) })
 	var files []engine.File
-	for _, s := range m.Services {
-		if spec.DashboardPath(s) == OverviewPath {
-			return nil, fmt.Errorf("%s: service %q would overwrite the overview dashboard %s; rename the service", s.Source.Path, s.Name, OverviewPath)
+	for i, f := range per {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		if !in.Renders(s) {
-			continue
+		if f != nil {
+			files = append(files, *f)
 		}
-		d, err := serviceDashboard(m, in.Alerting.Service(s))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", spec.DashboardPath(s), err)
-		}
-		data, err := marshal(d)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", spec.DashboardPath(s), err)
-		}
-		if err := unproduced(in, s, spec.DashboardPath(s), d); err != nil {
-			return nil, err
-		}
-		files = append(files, engine.File{
-			Path:    spec.DashboardPath(s),
-			Origins: []engine.Origin{{Spec: s.Source.Path}, platform},
-			Data:    data,
-			Service: s.Name,
-		})
 	}
 
 	d, err := overviewDashboard(m)
@@ -93,6 +82,34 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 	}
 	files = append(files, engine.File{Path: KustomizationPath, Origins: kOrigins, Data: k})
 	return files, nil
+}
+
+// serviceFile is the dashboard of service s; nil when the render leaves s
+// out.
+func serviceFile(in engine.Input, s *spec.Service, platform engine.Origin) (*engine.File, error) {
+	if spec.DashboardPath(s) == OverviewPath {
+		return nil, fmt.Errorf("%s: service %q would overwrite the overview dashboard %s; rename the service", s.Source.Path, s.Name, OverviewPath)
+	}
+	if !in.Renders(s) {
+		return nil, nil
+	}
+	d, err := serviceDashboard(in.Spec, in.Alerting.Service(s))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", spec.DashboardPath(s), err)
+	}
+	data, err := marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", spec.DashboardPath(s), err)
+	}
+	if err := unproduced(in, s, spec.DashboardPath(s), d); err != nil {
+		return nil, err
+	}
+	return &engine.File{
+		Path:    spec.DashboardPath(s),
+		Origins: []engine.Origin{{Spec: s.Source.Path}, platform},
+		Data:    data,
+		Service: s.Name,
+	}, nil
 }
 
 // marshal writes a dashboard as Grafana exports one: indented JSON, ending
