@@ -14,6 +14,7 @@ package dashboards
 //lint:file-ignore SA1019 Grafana's sidecar provisions the classic dashboard JSON model that dashboard.Dashboard describes; dashboardv2 is the Kubernetes-style resource that file provisioning does not load.
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -40,11 +41,19 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 	m := in.Spec
 	p := m.Platform
 	platform := engine.Origin{Spec: p.Source.Path, Fields: []string{"name", "repository"}}
-	// Services are independent: their dashboards are made in parallel, each
-	// in its own slot, and the first error in spec order is the one told.
+	// Dashboards are independent: the services' are made in parallel, each
+	// in its own slot, beside the overview, the largest by far; the first
+	// error in the order of the files is the one told.
 	per := make([]*engine.File, len(m.Services))
 	errs := make([]error, len(m.Services))
-	parallel.For(len(m.Services), func(i int) { per[i], errs[i] = serviceFile(in, m.Services[i], platform) })
+	var overview []byte
+	var overviewErr error
+	parallel.Do(
+		func() { overview, overviewErr = overviewFile(in) },
+		func() {
+			parallel.For(len(m.Services), func(i int) { per[i], errs[i] = serviceFile(in, m.Services[i], platform) })
+		},
+	)
 	var files []engine.File
 	for i, f := range per {
 		if errs[i] != nil {
@@ -54,23 +63,15 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 			files = append(files, *f)
 		}
 	}
+	if overviewErr != nil {
+		return nil, overviewErr
+	}
 
-	d, err := overviewDashboard(m)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", OverviewPath, err)
-	}
-	data, err := marshal(d)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", OverviewPath, err)
-	}
-	if err := unproduced(in, nil, OverviewPath, d); err != nil {
-		return nil, err
-	}
 	origins := []engine.Origin{{Spec: p.Source.Path, Fields: []string{"name", "owner"}}}
 	for _, s := range m.Services {
 		origins = append(origins, engine.Origin{Spec: s.Source.Path, Fields: []string{"name", "team", "port", "slos"}})
 	}
-	files = append(files, engine.File{Path: OverviewPath, Origins: origins, Data: data})
+	files = append(files, engine.File{Path: OverviewPath, Origins: origins, Data: overview})
 
 	k, err := kustomization(m)
 	if err != nil {
@@ -112,6 +113,22 @@ func serviceFile(in engine.Input, s *spec.Service, platform engine.Origin) (*eng
 	}, nil
 }
 
+// overviewFile is the JSON of the overview dashboard.
+func overviewFile(in engine.Input) ([]byte, error) {
+	d, err := overviewDashboard(in.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", OverviewPath, err)
+	}
+	data, err := marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", OverviewPath, err)
+	}
+	if err := unproduced(in, nil, OverviewPath, d); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
 // marshal writes a dashboard as Grafana exports one: indented JSON, ending
 // in a newline. The dashboard holds structs and slices only, so the bytes
 // depend on nothing but the model.
@@ -129,30 +146,28 @@ var htmlEscapes = map[string]byte{`\u003c`: '<', `\u003e`: '>', `\u0026`: '&'}
 // unescapeHTML turns \u003e back into > and the like, in place.
 // encoding/json escapes them, inside the SDK's own MarshalJSON methods
 // whatever an encoder is told, and PromQL is full of >: escaped, a query
-// reads badly in a diff and in Grafana's JSON view. Every escape is skipped whole, so that the escaped
-// backslash of a string holding \\u003e literally is not taken for the
-// start of one; JSON stays valid, since <, > and & need no escaping.
+// reads badly in a diff and in Grafana's JSON view. Every escape is
+// skipped whole, so that the escaped backslash of a string holding
+// \\u003e literally is not taken for the start of one; JSON stays valid,
+// since <, > and & need no escaping.
 func unescapeHTML(data []byte) []byte {
 	out := data[:0] // never longer than what is read: written in place
-	for i := 0; i < len(data); i++ {
-		if data[i] != '\\' {
-			out = append(out, data[i])
-			continue
+	for {
+		i := bytes.IndexByte(data, '\\')
+		if i < 0 || i+1 == len(data) {
+			return append(out, data...)
 		}
+		out = append(out, data[:i]...)
 		if i+6 <= len(data) {
 			if c, ok := htmlEscapes[string(data[i:i+6])]; ok {
 				out = append(out, c)
-				i += 5
+				data = data[i+6:]
 				continue
 			}
 		}
 		// Any other escape: keep it and the character it escapes, so that
 		// the backslash of \\u003e is not taken for the start of \u003e.
-		out = append(out, data[i])
-		if i+1 < len(data) {
-			i++
-			out = append(out, data[i])
-		}
+		out = append(out, data[i], data[i+1])
+		data = data[i+2:]
 	}
-	return out
 }
