@@ -43,14 +43,21 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 		}
 	}
 	// Services are independent: write their runbooks in parallel, each
-	// service's files in its own slot, so that the order stays the specs'.
+	// service's files in its own slot, so that the order stays the specs',
+	// and the index beside them.
 	per := make([][]engine.File, len(services))
-	parallel.For(len(services), func(i int) { per[i] = serviceFiles(m, in.Alerting, services[i]) })
+	var ix []byte
+	parallel.Do(
+		func() { ix = index(m, in.Alerting) },
+		func() {
+			parallel.For(len(services), func(i int) { per[i] = serviceFiles(m, in.Alerting, services[i]) })
+		},
+	)
 	var files []engine.File
 	for _, fs := range per {
 		files = append(files, fs...)
 	}
-	return append(files, engine.File{Path: IndexPath, Origins: indexOrigins(m), Data: index(m, in.Alerting)}), nil
+	return append(files, engine.File{Path: IndexPath, Origins: indexOrigins(m), Data: ix}), nil
 }
 
 // serviceFiles are the runbooks of service s's alerts and its database's
