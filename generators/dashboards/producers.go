@@ -43,6 +43,7 @@ func queries(path string, d dashboard.Dashboard) ([]alerting.CheckedQuery, error
 		if p.Title != nil {
 			title = *p.Title
 		}
+		where := fmt.Sprintf("%s: panel %q, query ", path, title)
 		for i, t := range p.Targets {
 			q, ok := t.(prometheus.Dataquery)
 			if !ok {
@@ -53,7 +54,7 @@ func queries(path string, d dashboard.Dashboard) ([]alerting.CheckedQuery, error
 				refID = *q.RefId
 			}
 			qs = append(qs, alerting.CheckedQuery{
-				Where: fmt.Sprintf("%s: panel %q, query %s", path, title, refID),
+				Where: where + refID,
 				Expr:  strings.ReplaceAll(q.Expr, rateInterval, rateIntervalValue),
 			})
 		}
