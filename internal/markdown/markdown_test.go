@@ -15,6 +15,8 @@ func TestEsc(t *testing.T) {
 		{"R&D &amp; co", `R&D \&amp; co`},
 		{"two\nlines", "two lines"},
 		{`back\slash`, `back\\slash`},
+		{"café_crème", "café_crème"},
+		{"a_\xff b", "a\\_\uFFFD b"},
 	}
 	for _, tt := range tests {
 		if got := Esc(tt.in); got != tt.want {
