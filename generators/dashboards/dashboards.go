@@ -21,6 +21,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
 	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/parallel"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
@@ -40,49 +41,37 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 	m := in.Spec
 	p := m.Platform
 	platform := engine.Origin{Spec: p.Source.Path, Fields: []string{"name", "repository"}}
+	// Dashboards are independent: the services' are made in parallel, each
+	// in its own slot, beside the overview, the largest by far; the first
+	// error in the order of the files is the one told.
+	per := make([]*engine.File, len(m.Services))
+	errs := make([]error, len(m.Services))
+	var overview []byte
+	var overviewErr error
+	parallel.Do(
+		func() { overview, overviewErr = overviewFile(in) },
+		func() {
+			parallel.For(len(m.Services), func(i int) { per[i], errs[i] = serviceFile(in, m.Services[i], platform) })
+		},
+	)
 	var files []engine.File
-	for _, s := range m.Services {
-		if spec.DashboardPath(s) == OverviewPath {
-			return nil, fmt.Errorf("%s: service %q would overwrite the overview dashboard %s; rename the service", s.Source.Path, s.Name, OverviewPath)
+	for i, f := range per {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		if !in.Renders(s) {
-			continue
+		if f != nil {
+			files = append(files, *f)
 		}
-		d, err := serviceDashboard(m, in.Alerting.Service(s))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", spec.DashboardPath(s), err)
-		}
-		data, err := marshal(d)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", spec.DashboardPath(s), err)
-		}
-		if err := unproduced(in, s, spec.DashboardPath(s), data); err != nil {
-			return nil, err
-		}
-		files = append(files, engine.File{
-			Path:    spec.DashboardPath(s),
-			Origins: []engine.Origin{{Spec: s.Source.Path}, platform},
-			Data:    data,
-			Service: s.Name,
-		})
+	}
+	if overviewErr != nil {
+		return nil, overviewErr
 	}
 
-	d, err := overviewDashboard(m)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", OverviewPath, err)
-	}
-	data, err := marshal(d)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", OverviewPath, err)
-	}
-	if err := unproduced(in, nil, OverviewPath, data); err != nil {
-		return nil, err
-	}
 	origins := []engine.Origin{{Spec: p.Source.Path, Fields: []string{"name", "owner"}}}
 	for _, s := range m.Services {
 		origins = append(origins, engine.Origin{Spec: s.Source.Path, Fields: []string{"name", "team", "port", "slos"}})
 	}
-	files = append(files, engine.File{Path: OverviewPath, Origins: origins, Data: data})
+	files = append(files, engine.File{Path: OverviewPath, Origins: origins, Data: overview})
 
 	k, err := kustomization(m)
 	if err != nil {
@@ -96,50 +85,89 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 	return files, nil
 }
 
+// serviceFile is the dashboard of service s; nil when the render leaves s
+// out.
+func serviceFile(in engine.Input, s *spec.Service, platform engine.Origin) (*engine.File, error) {
+	if spec.DashboardPath(s) == OverviewPath {
+		return nil, fmt.Errorf("%s: service %q would overwrite the overview dashboard %s; rename the service", s.Source.Path, s.Name, OverviewPath)
+	}
+	if !in.Renders(s) {
+		return nil, nil
+	}
+	d, err := serviceDashboard(in.Spec, in.Alerting.Service(s))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", spec.DashboardPath(s), err)
+	}
+	data, err := marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", spec.DashboardPath(s), err)
+	}
+	if err := unproduced(in, s, spec.DashboardPath(s), d); err != nil {
+		return nil, err
+	}
+	return &engine.File{
+		Path:    spec.DashboardPath(s),
+		Origins: []engine.Origin{{Spec: s.Source.Path}, platform},
+		Data:    data,
+		Service: s.Name,
+	}, nil
+}
+
+// overviewFile is the JSON of the overview dashboard.
+func overviewFile(in engine.Input) ([]byte, error) {
+	d, err := overviewDashboard(in.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", OverviewPath, err)
+	}
+	data, err := marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", OverviewPath, err)
+	}
+	if err := unproduced(in, nil, OverviewPath, d); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
 // marshal writes a dashboard as Grafana exports one: indented JSON, ending
 // in a newline. The dashboard holds structs and slices only, so the bytes
 // depend on nothing but the model.
 func marshal(d dashboard.Dashboard) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(d); err != nil {
+	data, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
 		return nil, err
 	}
-	return unescapeHTML(b.Bytes()), nil
+	return unescapeHTML(append(data, '\n')), nil
 }
 
 // htmlEscapes are the escapes encoding/json writes for <, > and &.
 var htmlEscapes = map[string]byte{`\u003c`: '<', `\u003e`: '>', `\u0026`: '&'}
 
-// unescapeHTML turns \u003e back into > and the like. The SDK's own
-// MarshalJSON methods escape them whatever the encoder says, and PromQL is
-// full of >: escaped, a query reads badly in a diff and in Grafana's JSON
-// view. Every escape is skipped whole, so that the escaped backslash of a
-// string holding \\u003e literally is not taken for the start of one; JSON
-// stays valid, since <, > and & need no escaping.
+// unescapeHTML turns \u003e back into > and the like, in place.
+// encoding/json escapes them, inside the SDK's own MarshalJSON methods
+// whatever an encoder is told, and PromQL is full of >: escaped, a query
+// reads badly in a diff and in Grafana's JSON view. Every escape is
+// skipped whole, so that the escaped backslash of a string holding
+// \\u003e literally is not taken for the start of one; JSON stays valid,
+// since <, > and & need no escaping.
 func unescapeHTML(data []byte) []byte {
-	out := make([]byte, 0, len(data))
-	for i := 0; i < len(data); i++ {
-		if data[i] != '\\' {
-			out = append(out, data[i])
-			continue
+	out := data[:0] // never longer than what is read: written in place
+	for {
+		i := bytes.IndexByte(data, '\\')
+		if i < 0 || i+1 == len(data) {
+			return append(out, data...)
 		}
+		out = append(out, data[:i]...)
 		if i+6 <= len(data) {
 			if c, ok := htmlEscapes[string(data[i:i+6])]; ok {
 				out = append(out, c)
-				i += 5
+				data = data[i+6:]
 				continue
 			}
 		}
 		// Any other escape: keep it and the character it escapes, so that
 		// the backslash of \\u003e is not taken for the start of \u003e.
-		out = append(out, data[i])
-		if i+1 < len(data) {
-			i++
-			out = append(out, data[i])
-		}
+		out = append(out, data[i], data[i+1])
+		data = data[i+2:]
 	}
-	return out
 }

@@ -178,20 +178,14 @@ type envRules struct {
 // alert's) is not written again.
 func ruleExpressions(d *markdown.Doc, m *spec.Model, a *alerting.Alert) {
 	var groups []*envRules
-	byKey := map[string]*envRules{}
 	for _, e := range m.Environments {
 		rs := realRules(a.RulesIn(e))
-		var key strings.Builder
-		for _, r := range rs {
-			fmt.Fprintf(&key, "%s\x00%s\x00", r.Expr, r.For)
+		i := slices.IndexFunc(groups, func(g *envRules) bool { return slices.EqualFunc(g.rules, rs, sameEvaluation) })
+		if i < 0 {
+			i = len(groups)
+			groups = append(groups, &envRules{rules: rs})
 		}
-		g := byKey[key.String()]
-		if g == nil {
-			g = &envRules{rules: rs}
-			byKey[key.String()] = g
-			groups = append(groups, g)
-		}
-		g.envs = append(g.envs, e.Name)
+		groups[i].envs = append(groups[i].envs, e.Name)
 	}
 	if len(groups) == 1 && len(groups[0].rules) == 1 && slices.ContainsFunc(a.Diagnosis, func(q alerting.Query) bool {
 		return q.Expr == groups[0].rules[0].Expr
@@ -219,6 +213,10 @@ func ruleExpressions(d *markdown.Doc, m *spec.Model, a *alerting.Alert) {
 		}
 	}
 }
+
+// sameEvaluation reports whether two rules evaluate alike: the same
+// expression for the same time.
+func sameEvaluation(a, b *alerting.Rule) bool { return a.Expr == b.Expr && a.For == b.For }
 
 // mitigation writes the first steps, most likely first. A spec alert has
 // none but the notes its team wrote, if any.

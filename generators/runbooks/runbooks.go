@@ -13,7 +13,9 @@ package runbooks
 import (
 	"fmt"
 
+	"github.com/groundwork-dev/groundwork/internal/alerting"
 	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/parallel"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
@@ -31,32 +33,56 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 	if p.Teams[p.Owner] == nil {
 		return nil, fmt.Errorf("platform owner %q is not a team", p.Owner)
 	}
-	var files []engine.File
+	var services []*spec.Service
 	for _, s := range m.Services {
 		if p.Teams[s.Team] == nil {
 			return nil, fmt.Errorf("%s: team %q is not a team of the platform", s.Name, s.Team)
 		}
-		if !in.Renders(s) {
-			continue
-		}
-		for _, a := range in.Alerting.Alerts(s) {
-			files = append(files, engine.File{
-				Path:    spec.RunbookPath(s, a.Name),
-				Origins: runbookOrigins(m, s),
-				Data:    runbook(m, in.Alerting, a),
-				Service: s.Name,
-			})
-		}
-		if s.Database != nil {
-			files = append(files, engine.File{
-				Path:    spec.DatabaseRunbookPath(s),
-				Origins: databaseOrigins(m, s),
-				Data:    databasePage(m, in.Alerting, s),
-				Service: s.Name,
-			})
+		if in.Renders(s) {
+			services = append(services, s)
 		}
 	}
-	return append(files, engine.File{Path: IndexPath, Origins: indexOrigins(m), Data: index(m, in.Alerting)}), nil
+	// Services are independent: write their runbooks in parallel, each
+	// service's files in its own slot, so that the order stays the specs',
+	// and the index beside them.
+	per := make([][]engine.File, len(services))
+	var ix []byte
+	parallel.Do(
+		func() { ix = index(m, in.Alerting) },
+		func() {
+			parallel.For(len(services), func(i int) { per[i] = serviceFiles(m, in.Alerting, services[i]) })
+		},
+	)
+	var files []engine.File
+	for _, fs := range per {
+		files = append(files, fs...)
+	}
+	return append(files, engine.File{Path: IndexPath, Origins: indexOrigins(m), Data: ix}), nil
+}
+
+// serviceFiles are the runbooks of service s's alerts and its database's
+// recovery page.
+func serviceFiles(m *spec.Model, am *alerting.Model, s *spec.Service) []engine.File {
+	alerts := am.Alerts(s)
+	files := make([]engine.File, 0, len(alerts)+1)
+	origins := runbookOrigins(m, s) // the same for every alert of s
+	for _, a := range alerts {
+		files = append(files, engine.File{
+			Path:    spec.RunbookPath(s, a.Name),
+			Origins: origins,
+			Data:    runbook(m, am, a),
+			Service: s.Name,
+		})
+	}
+	if s.Database != nil {
+		files = append(files, engine.File{
+			Path:    spec.DatabaseRunbookPath(s),
+			Origins: databaseOrigins(m, s),
+			Data:    databasePage(m, am, s),
+			Service: s.Name,
+		})
+	}
+	return files
 }
 
 // runbookOrigins are what a runbook is made from: the service spec (its

@@ -15,6 +15,8 @@ func TestEsc(t *testing.T) {
 		{"R&D &amp; co", `R&D \&amp; co`},
 		{"two\nlines", "two lines"},
 		{`back\slash`, `back\\slash`},
+		{"café_crème", "café_crème"},
+		{"a_\xff b", "a\\_\uFFFD b"},
 	}
 	for _, tt := range tests {
 		if got := Esc(tt.in); got != tt.want {
@@ -32,8 +34,10 @@ func TestLead(t *testing.T) {
 		{"api is down", "api is down"},
 	}
 	for _, tt := range tests {
-		if got := lead(tt.in); got != tt.want {
-			t.Errorf("lead(%q) = %q, want %q", tt.in, got, tt.want)
+		var d Doc
+		d.Para(tt.in)
+		if got := string(d.Bytes()); got != tt.want+"\n" {
+			t.Errorf("Para(%q) wrote %q, want %q", tt.in, got, tt.want+"\n")
 		}
 	}
 }
