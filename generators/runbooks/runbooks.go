@@ -27,37 +27,37 @@ type Generator struct{}
 
 func (Generator) Kind() string { return "runbooks" }
 
-func (Generator) Generate(in engine.Input) ([]engine.File, error) {
+func (g Generator) Generate(in engine.Input) ([]engine.File, error) { return engine.Collect(in, g) }
+
+// Stream hands over each service's runbooks as soon as they are written:
+// at a thousand services they are near a hundred megabytes (see
+// engine.Streamer).
+func (Generator) Stream(in engine.Input, emit func([]engine.File)) error {
 	m := in.Spec
 	p := m.Platform
 	if p.Teams[p.Owner] == nil {
-		return nil, fmt.Errorf("platform owner %q is not a team", p.Owner)
+		return fmt.Errorf("platform owner %q is not a team", p.Owner)
 	}
 	var services []*spec.Service
 	for _, s := range m.Services {
 		if p.Teams[s.Team] == nil {
-			return nil, fmt.Errorf("%s: team %q is not a team of the platform", s.Name, s.Team)
+			return fmt.Errorf("%s: team %q is not a team of the platform", s.Name, s.Team)
 		}
 		if in.Renders(s) {
 			services = append(services, s)
 		}
 	}
-	// Services are independent: write their runbooks in parallel, each
-	// service's files in its own slot, so that the order stays the specs',
-	// and the index beside them.
-	per := make([][]engine.File, len(services))
-	var ix []byte
+	// Services are independent: write their runbooks in parallel, and the
+	// index beside them.
 	parallel.Do(
-		func() { ix = index(m, in.Alerting) },
 		func() {
-			parallel.For(len(services), func(i int) { per[i] = serviceFiles(m, in.Alerting, services[i]) })
+			emit([]engine.File{{Path: IndexPath, Origins: indexOrigins(m), Data: index(m, in.Alerting)}})
+		},
+		func() {
+			parallel.For(len(services), func(i int) { emit(serviceFiles(m, in.Alerting, services[i])) })
 		},
 	)
-	var files []engine.File
-	for _, fs := range per {
-		files = append(files, fs...)
-	}
-	return append(files, engine.File{Path: IndexPath, Origins: indexOrigins(m), Data: ix}), nil
+	return nil
 }
 
 // serviceFiles are the runbooks of service s's alerts and its database's

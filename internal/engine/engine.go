@@ -34,7 +34,8 @@ type Streamer interface {
 	Stream(in Input, emit func([]File)) error
 }
 
-// Collect gathers what a Streamer emits: the Generate of a Streamer.
+// Collect gathers what a Streamer emits, in the order of their paths: the
+// Generate of a Streamer.
 func Collect(in Input, s Streamer) ([]File, error) {
 	var mu sync.Mutex
 	var out []File
@@ -43,7 +44,11 @@ func Collect(in Input, s Streamer) ([]File, error) {
 		defer mu.Unlock()
 		out = append(out, files...)
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	return out, nil
 }
 
 // Input is what every generator of one render reads: the validated specs
