@@ -300,21 +300,36 @@ func (m *Model) Producer(s *spec.Service, metric string) *Producer {
 // group_right); inside braces, __name__'s value. The tests read the
 // rendered tree with the parser itself (generators/producers_test.go).
 func MetricNames(expr string) (names, patterns []string, err error) {
+	items, err := lex(expr)
+	if err != nil {
+		return nil, nil, err
+	}
+	names, patterns = namesIn(items)
+	return names, patterns, nil
+}
+
+// lex is expr's tokens, without comments.
+func lex(expr string) ([]parser.Item, error) {
 	var items []parser.Item
 	l := parser.Lex(expr)
 	for {
 		var it parser.Item
 		l.NextItem(&it)
 		if it.Typ == parser.EOF {
-			break
+			return items, nil
 		}
 		if it.Typ == parser.ERROR {
-			return nil, nil, fmt.Errorf("%s at position %d", it.Val, it.Pos)
+			return nil, fmt.Errorf("%s at position %d", it.Val, it.Pos)
 		}
 		if it.Typ != parser.COMMENT {
 			items = append(items, it)
 		}
 	}
+}
+
+// namesIn are the metric names and patterns of a query's tokens (see
+// MetricNames).
+func namesIn(items []parser.Item) (names, patterns []string) {
 	braces, grouping := 0, false
 	for i := 0; i < len(items); i++ {
 		it := items[i]
@@ -345,7 +360,92 @@ func MetricNames(expr string) (names, patterns []string, err error) {
 	}
 	slices.Sort(names)
 	slices.Sort(patterns)
-	return slices.Compact(names), slices.Compact(patterns), nil
+	return slices.Compact(names), slices.Compact(patterns)
+}
+
+// queryNames are the metric names and patterns of one query.
+type queryNames struct{ names, patterns []string }
+
+// metricNames is MetricNames(expr) for a generated query of service s
+// (nil for none), remembered for the render under expr's shape: expr with
+// every occurrence of the service's name replaced by a byte no query
+// holds. The generated queries of two services differ, most of them, only
+// in label values that are the service's name, and lexing each again was
+// most of the producer check of a render: a thousand services' rules in
+// four environments are 16 MB of PromQL.
+//
+// A shape is remembered only when the tokens of the query that made it
+// prove that the name takes no part in the result: each occurrence lies
+// inside a quoted string with no escape, and no name or pattern found
+// holds it. Inside such a string Prometheus's lexer takes every character
+// a name can hold (plainName) the same way, one at a time and without a
+// change of state, so a query of the same shape, which is the same text
+// but for those strings' insides, lexes to the same tokens but for those
+// strings, and has the same names and patterns. Anything else, an error
+// included, is worked out for the query itself.
+func (m *Model) metricNames(s *spec.Service, expr string) ([]string, []string, error) {
+	name := ""
+	if s != nil && plainName(s.Name) && !strings.Contains(expr, shapeSlot) {
+		name = s.Name
+	}
+	if name == "" {
+		return MetricNames(expr)
+	}
+	shape := strings.ReplaceAll(expr, name, shapeSlot)
+	if v, ok := m.shapes.Load(shape); ok {
+		q := v.(*queryNames)
+		return q.names, q.patterns, nil
+	}
+	items, err := lex(expr)
+	if err != nil {
+		return nil, nil, err
+	}
+	names, patterns := namesIn(items)
+	if nameOnlyInStrings(expr, name, items) && !slices.ContainsFunc(append(slices.Clone(names), patterns...), func(n string) bool { return strings.Contains(n, name) }) {
+		m.shapes.Store(shape, &queryNames{names, patterns})
+	}
+	return names, patterns, nil
+}
+
+// shapeSlot stands for the service's name in the shape of a query (see
+// metricNames): a NUL, which PromQL has no use for.
+const shapeSlot = "\x00"
+
+// plainName reports whether a name holds only what a DNS label may
+// (letters, digits, '-'), which a quoted string of PromQL takes as it is:
+// no quote, backslash, line break or byte of a multi-byte character.
+func plainName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// nameOnlyInStrings reports whether every occurrence of name in expr, as
+// strings.ReplaceAll finds them, lies strictly inside the quotes of a
+// string token (of items, expr's tokens) that holds no backslash.
+func nameOnlyInStrings(expr, name string, items []parser.Item) bool {
+	for from := 0; ; {
+		i := strings.Index(expr[from:], name)
+		if i < 0 {
+			return true
+		}
+		start := from + i
+		end := start + len(name)
+		inside := slices.ContainsFunc(items, func(it parser.Item) bool {
+			open := int(it.Pos)
+			return it.Typ == parser.STRING && open < start && end <= open+len(it.Val)-1 && !strings.Contains(it.Val, "\\")
+		})
+		if !inside {
+			return false
+		}
+		from = end
+	}
 }
 
 // unquote is a string token's value.
@@ -416,44 +516,60 @@ type CheckedQuery struct {
 // Unproduced checks that every metric the queries of service s name has a
 // producer that environments of m deploy, or is the spec's own; it returns
 // one error per query and metric that has none, naming both. A query is
-// parsed once however many times it is given. A generated query that
-// selects metrics by pattern is refused too: no catalogue can say what
-// produces it.
+// checked once however many times it is given (most rules are the same in
+// every environment), its metrics read as metricNames remembers them. A
+// generated query that selects metrics by pattern is refused too: no
+// catalogue can say what produces it.
 func (m *Model) Unproduced(sm *spec.Model, s *spec.Service, queries []CheckedQuery) []error {
 	svc := m.service(s)
-	type parsed struct {
-		names, patterns []string
-		err             error
+	// unproduced is a metric of a query that the environments lack: its
+	// producer is nil when nothing makes it.
+	type unproduced struct {
+		name     string
+		producer *Producer
 	}
-	cache := map[string]*parsed{}
+	// found is what is wrong with a query, wherever it is.
+	type found struct {
+		err      error
+		patterns []string // not the spec's
+		metrics  []unproduced
+	}
+	checked := map[string]*found{}
 	var errs []error
 	for _, q := range queries {
-		p := cache[q.Expr]
-		if p == nil {
-			p = &parsed{}
-			p.names, p.patterns, p.err = MetricNames(q.Expr)
-			cache[q.Expr] = p
-		}
-		if p.err != nil {
-			errs = append(errs, fmt.Errorf("%s: %q does not parse: %w", q.Where, q.Expr, p.err))
-			continue
-		}
-		for _, pat := range p.patterns {
-			if svc == nil || !svc.specPatterns[pat] {
-				errs = append(errs, fmt.Errorf("%s: %s selects metrics by a pattern, so no producer can be known for them; name the metrics", q.Where, pat))
+		f := checked[q.Expr]
+		if f == nil {
+			f = &found{}
+			checked[q.Expr] = f
+			var names, patterns []string
+			names, patterns, f.err = m.metricNames(s, q.Expr)
+			for _, pat := range patterns {
+				if svc == nil || !svc.specPatterns[pat] {
+					f.patterns = append(f.patterns, pat)
+				}
+			}
+			for _, n := range names {
+				if pr := m.Producer(s, n); pr == nil || !pr.Deployed(sm) {
+					f.metrics = append(f.metrics, unproduced{n, pr})
+				}
 			}
 		}
-		for _, n := range p.names {
-			pr := m.Producer(s, n)
-			switch {
-			case pr == nil:
+		if f.err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q does not parse: %w", q.Where, q.Expr, f.err))
+			continue
+		}
+		for _, pat := range f.patterns {
+			errs = append(errs, fmt.Errorf("%s: %s selects metrics by a pattern, so no producer can be known for them; name the metrics", q.Where, pat))
+		}
+		for _, u := range f.metrics {
+			if u.producer == nil {
 				spec := "no service spec names it"
 				if s != nil {
 					spec = s.Source.Path + " does not name it"
 				}
-				errs = append(errs, fmt.Errorf("%s names metric %s, which nothing produces: no service, job, component or recording rule of the catalogue (internal/alerting/producers.go) exports it, and %s", q.Where, n, spec))
-			case !pr.Deployed(sm):
-				errs = append(errs, fmt.Errorf("%s names metric %s, produced by %s, which these environments do not deploy", q.Where, n, pr.Name))
+				errs = append(errs, fmt.Errorf("%s names metric %s, which nothing produces: no service, job, component or recording rule of the catalogue (internal/alerting/producers.go) exports it, and %s", q.Where, u.name, spec))
+			} else {
+				errs = append(errs, fmt.Errorf("%s names metric %s, produced by %s, which these environments do not deploy", q.Where, u.name, u.producer.Name))
 			}
 		}
 	}
@@ -479,7 +595,9 @@ func (m *Model) RuleQueries(sm *spec.Model, s *spec.Service) []CheckedQuery {
 						name += " (signal " + r.Labels[LabelSignal] + ")"
 					}
 				}
-				qs = append(qs, CheckedQuery{Where: fmt.Sprintf("%s %s (group %s) of %s", kind, name, g.Name, file), Expr: r.Expr})
+				// Concatenated, not formatted: a thousand services have
+				// 300,000 of these, which only a failure prints.
+				qs = append(qs, CheckedQuery{Where: kind + " " + name + " (group " + g.Name + ") of " + file, Expr: r.Expr})
 			}
 		}
 	}
