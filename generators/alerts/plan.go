@@ -3,6 +3,7 @@ package alerts
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/prometheus/prometheus/promql"
@@ -16,10 +17,17 @@ import (
 // interval, and dies with the render.
 type planner struct {
 	engines map[time.Duration]*promql.Engine
+	// series says whether the plans carry what only the test files print:
+	// the names and series of the burn tests. Check needs only to know
+	// that every test can be made.
+	series bool
+	// burns are the simulated burns of burn-rate alerts by burnKey:
+	// *tierBurn for a tier's test, *burn for the outage test.
+	burns sync.Map
 }
 
-func newPlanner() *planner {
-	p := &planner{engines: map[time.Duration]*promql.Engine{}}
+func newPlanner(series bool) *planner {
+	p := &planner{engines: map[time.Duration]*promql.Engine{}, series: series}
 	for _, every := range []time.Duration{evalEvery, slowEvalEvery} {
 		p.engines[every] = newEngine(every)
 	}
@@ -67,13 +75,13 @@ func (p *planner) plan(svc *alerting.Service) *servicePlan {
 	for _, a := range svc.Alerts {
 		switch a.Kind {
 		case alerting.KindBurn:
-			plan, err := p.planBurnTests(a)
+			plan, inputs, err := p.planBurnTests(a)
 			if err != nil {
 				sp.mistakes = append(sp.mistakes, specError(s, fmt.Sprintf("slos[%d].sli", slices.Index(s.SLOs, a.SLO)), err))
 				continue
 			}
 			sp.burn[a] = plan
-			op, err := p.planOutage(a)
+			op, err := p.planOutage(a, inputs)
 			if err != nil {
 				sp.failure = err
 				continue
