@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/groundwork-dev/groundwork/internal/alerting"
@@ -185,15 +185,22 @@ type burnKey struct {
 }
 
 // rulesKey writes down what the simulations read of a burn-rate alert's
-// rules, exactly: %v prints a float64 in the fewest digits that read back
-// as the same number.
+// rules, exactly: names quoted, durations in nanoseconds, a float64 in the
+// fewest digits that read back as the same number.
 func rulesKey(rules []*alerting.Rule) string {
-	var b strings.Builder
+	var b []byte
 	for _, r := range rules {
 		t := r.Tier
-		fmt.Fprintf(&b, "%q %q %d %d %d %d %d %v %q;", t.Name, t.Severity, t.Short, t.Long, t.For, r.For, r.KeepFiringFor, r.Threshold, r.Severity)
+		b = strconv.AppendQuote(b, t.Name)
+		b = strconv.AppendQuote(b, t.Severity)
+		b = strconv.AppendQuote(b, r.Severity)
+		for _, d := range []time.Duration{t.Short, t.Long, t.For, r.For, r.KeepFiringFor} {
+			b = strconv.AppendInt(append(b, ' '), int64(d), 10)
+		}
+		b = strconv.AppendFloat(append(b, ' '), r.Threshold, 'g', -1, 64)
+		b = append(b, ';')
 	}
-	return b.String()
+	return string(b)
 }
 
 func thresholdsOf(rules []*alerting.Rule) []float64 {

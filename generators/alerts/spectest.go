@@ -122,8 +122,9 @@ func (pl *planner) planSpecTest(exprText string, forDur time.Duration) (*specPla
 // geometric scale (and down, for a gauge), then halves the bracket where the
 // comparison flips until the two are within 1% of each other.
 func (pl *planner) crossing(sc scenario, query parser.Expr, op parser.ItemType, threshold float64, steps int, at, every time.Duration) (fire, quiet float64, ok bool, err error) {
+	q := query.String()
 	holds := func(k float64) (bool, error) {
-		v, err := pl.evalAt(sc.store(k, steps), query.String(), at, every)
+		v, err := pl.evalAt(sc.store(k, steps), q, at, every)
 		if err != nil || len(v) == 0 || math.IsNaN(v[0].F) {
 			return false, err
 		}
