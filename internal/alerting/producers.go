@@ -367,31 +367,26 @@ func namesIn(items []parser.Item) (names, patterns []string) {
 type queryNames struct{ names, patterns []string }
 
 // metricNames is MetricNames(expr) for a generated query of service s
-// (nil for none), remembered for the render under expr's shape: expr with
-// every occurrence of the service's name replaced by a byte no query
-// holds. The generated queries of two services differ, most of them, only
-// in label values that are the service's name, and lexing each again was
-// most of the producer check of a render: a thousand services' rules in
-// four environments are 16 MB of PromQL.
+// (nil for none), remembered for the render under expr's Shape. The
+// generated queries of two services differ, most of them, only in label
+// values that are the service's name, and lexing each again was most of
+// the producer check of a render: a thousand services' rules in four
+// environments are 16 MB of PromQL.
 //
 // A shape is remembered only when the tokens of the query that made it
-// prove that the name takes no part in the result: each occurrence lies
-// inside a quoted string with no escape, and no name or pattern found
-// holds it. Inside such a string Prometheus's lexer takes every character
-// a name can hold (plainName) the same way, one at a time and without a
-// change of state, so a query of the same shape, which is the same text
-// but for those strings' insides, lexes to the same tokens but for those
-// strings, and has the same names and patterns. Anything else, an error
-// included, is worked out for the query itself.
+// prove that the name takes no part in the result: the name is only inside
+// strings (see Shape), and no name or pattern found holds it. A query of
+// the same shape then has the same tokens but for those strings, and the
+// same names and patterns. Anything else, an error included, is worked out
+// for the query itself.
 func (m *Model) metricNames(s *spec.Service, expr string) ([]string, []string, error) {
-	name := ""
-	if s != nil && plainName(s.Name) && !strings.Contains(expr, shapeSlot) {
-		name = s.Name
-	}
-	if name == "" {
+	if s == nil {
 		return MetricNames(expr)
 	}
-	shape := strings.ReplaceAll(expr, name, shapeSlot)
+	shape, ok := Shape(expr, s.Name)
+	if !ok {
+		return MetricNames(expr)
+	}
 	if v, ok := m.shapes.Load(shape); ok {
 		q := v.(*queryNames)
 		return q.names, q.patterns, nil
@@ -401,51 +396,10 @@ func (m *Model) metricNames(s *spec.Service, expr string) ([]string, []string, e
 		return nil, nil, err
 	}
 	names, patterns := namesIn(items)
-	if nameOnlyInStrings(expr, name, items) && !slices.ContainsFunc(append(slices.Clone(names), patterns...), func(n string) bool { return strings.Contains(n, name) }) {
+	if inStringsOnly(expr, s.Name, items) && !slices.ContainsFunc(append(slices.Clone(names), patterns...), func(n string) bool { return strings.Contains(n, s.Name) }) {
 		m.shapes.Store(shape, &queryNames{names, patterns})
 	}
 	return names, patterns, nil
-}
-
-// shapeSlot stands for the service's name in the shape of a query (see
-// metricNames): a NUL, which PromQL has no use for.
-const shapeSlot = "\x00"
-
-// plainName reports whether a name holds only what a DNS label may
-// (letters, digits, '-'), which a quoted string of PromQL takes as it is:
-// no quote, backslash, line break or byte of a multi-byte character.
-func plainName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for _, c := range []byte(name) {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-// nameOnlyInStrings reports whether every occurrence of name in expr, as
-// strings.ReplaceAll finds them, lies strictly inside the quotes of a
-// string token (of items, expr's tokens) that holds no backslash.
-func nameOnlyInStrings(expr, name string, items []parser.Item) bool {
-	for from := 0; ; {
-		i := strings.Index(expr[from:], name)
-		if i < 0 {
-			return true
-		}
-		start := from + i
-		end := start + len(name)
-		inside := slices.ContainsFunc(items, func(it parser.Item) bool {
-			open := int(it.Pos)
-			return it.Typ == parser.STRING && open < start && end <= open+len(it.Val)-1 && !strings.Contains(it.Val, "\\")
-		})
-		if !inside {
-			return false
-		}
-		from = end
-	}
 }
 
 // unquote is a string token's value.
@@ -516,97 +470,162 @@ type CheckedQuery struct {
 // Unproduced checks that every metric the queries of service s name has a
 // producer that environments of m deploy, or is the spec's own; it returns
 // one error per query and metric that has none, naming both. A query is
-// checked once however many times it is given (most rules are the same in
-// every environment), its metrics read as metricNames remembers them. A
-// generated query that selects metrics by pattern is refused too: no
-// catalogue can say what produces it.
+// checked once however many times it is given, its metrics read as
+// metricNames remembers them. A generated query that selects metrics by
+// pattern is refused too: no catalogue can say what produces it.
 func (m *Model) Unproduced(sm *spec.Model, s *spec.Service, queries []CheckedQuery) []error {
-	svc := m.service(s)
-	// unproduced is a metric of a query that the environments lack: its
-	// producer is nil when nothing makes it.
-	type unproduced struct {
-		name     string
-		producer *Producer
-	}
-	// found is what is wrong with a query, wherever it is.
-	type found struct {
-		err      error
-		patterns []string // not the spec's
-		metrics  []unproduced
-	}
-	checked := map[string]*found{}
+	c := m.producers(sm, s)
 	var errs []error
 	for _, q := range queries {
-		f := checked[q.Expr]
-		if f == nil {
-			f = &found{}
-			checked[q.Expr] = f
-			var names, patterns []string
-			names, patterns, f.err = m.metricNames(s, q.Expr)
-			for _, pat := range patterns {
-				if svc == nil || !svc.specPatterns[pat] {
-					f.patterns = append(f.patterns, pat)
-				}
-			}
-			for _, n := range names {
-				if pr := m.Producer(s, n); pr == nil || !pr.Deployed(sm) {
-					f.metrics = append(f.metrics, unproduced{n, pr})
-				}
-			}
-		}
-		if f.err != nil {
-			errs = append(errs, fmt.Errorf("%s: %q does not parse: %w", q.Where, q.Expr, f.err))
-			continue
-		}
-		for _, pat := range f.patterns {
-			errs = append(errs, fmt.Errorf("%s: %s selects metrics by a pattern, so no producer can be known for them; name the metrics", q.Where, pat))
-		}
-		for _, u := range f.metrics {
-			if u.producer == nil {
-				spec := "no service spec names it"
-				if s != nil {
-					spec = s.Source.Path + " does not name it"
-				}
-				errs = append(errs, fmt.Errorf("%s names metric %s, which nothing produces: no service, job, component or recording rule of the catalogue (internal/alerting/producers.go) exports it, and %s", q.Where, u.name, spec))
-			} else {
-				errs = append(errs, fmt.Errorf("%s names metric %s, produced by %s, which these environments do not deploy", q.Where, u.name, u.producer.Name))
-			}
+		if u := c.check(q.Expr); u.fails() {
+			errs = u.errors(errs, s, q.Where, q.Expr)
 		}
 	}
 	return errs
 }
 
-// RuleQueries are the queries of service s's rules in every environment
-// and of its runbooks' diagnosis, each with where it is.
-func (m *Model) RuleQueries(sm *spec.Model, s *spec.Service) []CheckedQuery {
-	var qs []CheckedQuery
+// UnproducedRules is Unproduced of the queries of service s's rules in
+// every environment and of its runbooks' diagnosis. Where a query is is
+// written only for one that fails: a thousand services have 300,000 of
+// them, most the same rule in another environment.
+func (m *Model) UnproducedRules(sm *spec.Model, s *spec.Service) []error {
+	c := m.producers(sm, s)
+	var errs []error
+	for _, q := range m.ruleQueries(sm, s) {
+		if u := c.check(q.expr); u.fails() {
+			errs = u.errors(errs, s, q.where(), q.expr)
+		}
+	}
+	return errs
+}
+
+// producerCheck checks the queries of one service (see Unproduced).
+type producerCheck struct {
+	m       *Model
+	sm      *spec.Model
+	s       *spec.Service
+	svc     *Service
+	checked map[string]*unproducedQuery
+}
+
+func (m *Model) producers(sm *spec.Model, s *spec.Service) *producerCheck {
+	return &producerCheck{m: m, sm: sm, s: s, svc: m.service(s), checked: map[string]*unproducedQuery{}}
+}
+
+// unproducedQuery is what is wrong with a query, wherever it is.
+type unproducedQuery struct {
+	err      error    // it does not lex
+	patterns []string // its selectors by pattern that are not the spec's
+	metrics  []unproducedMetric
+}
+
+// unproducedMetric is a metric of a query that the environments lack: its
+// producer is nil when nothing makes it.
+type unproducedMetric struct {
+	name     string
+	producer *Producer
+}
+
+// check is what is wrong with query expr, worked out once.
+func (c *producerCheck) check(expr string) *unproducedQuery {
+	if u, ok := c.checked[expr]; ok {
+		return u
+	}
+	u := &unproducedQuery{}
+	c.checked[expr] = u
+	var names, patterns []string
+	names, patterns, u.err = c.m.metricNames(c.s, expr)
+	for _, pat := range patterns {
+		if c.svc == nil || !c.svc.specPatterns[pat] {
+			u.patterns = append(u.patterns, pat)
+		}
+	}
+	for _, n := range names {
+		if pr := c.m.Producer(c.s, n); pr == nil || !pr.Deployed(c.sm) {
+			u.metrics = append(u.metrics, unproducedMetric{n, pr})
+		}
+	}
+	return u
+}
+
+func (u *unproducedQuery) fails() bool {
+	return u.err != nil || len(u.patterns) > 0 || len(u.metrics) > 0
+}
+
+// errors adds to errs those of query expr of service s, which is where.
+func (u *unproducedQuery) errors(errs []error, s *spec.Service, where, expr string) []error {
+	if u.err != nil {
+		return append(errs, fmt.Errorf("%s: %q does not parse: %w", where, expr, u.err))
+	}
+	for _, pat := range u.patterns {
+		errs = append(errs, fmt.Errorf("%s: %s selects metrics by a pattern, so no producer can be known for them; name the metrics", where, pat))
+	}
+	for _, um := range u.metrics {
+		if um.producer == nil {
+			spec := "no service spec names it"
+			if s != nil {
+				spec = s.Source.Path + " does not name it"
+			}
+			errs = append(errs, fmt.Errorf("%s names metric %s, which nothing produces: no service, job, component or recording rule of the catalogue (internal/alerting/producers.go) exports it, and %s", where, um.name, spec))
+		} else {
+			errs = append(errs, fmt.Errorf("%s names metric %s, produced by %s, which these environments do not deploy", where, um.name, um.producer.Name))
+		}
+	}
+	return errs
+}
+
+// ruleQuery is a query of a service's rules or runbooks.
+type ruleQuery struct {
+	expr string
+	// Of a rule: the environment, the group and the rule; of a runbook:
+	// the alert and its query.
+	env   *spec.Environment
+	svc   *spec.Service
+	group *Group
+	rule  *ruleNode
+	alert *Alert
+	query *Query
+}
+
+// ruleQueries are the queries of service s's rules in every environment
+// and of its runbooks' diagnosis.
+func (m *Model) ruleQueries(sm *spec.Model, s *spec.Service) []ruleQuery {
+	var qs []ruleQuery
 	for _, e := range sm.Environments {
-		file := PrometheusRulePath(e, s)
-		for _, g := range m.Groups(e, s) {
-			for _, r := range g.Rules {
-				name := r.Record
-				kind := "recording rule"
-				if r.Alert != "" {
-					name, kind = r.Alert, "rule"
-					if r.Labels[LabelTier] != "" {
-						name += " " + r.Labels[LabelTier]
-					}
-					if r.Labels[LabelSignal] != "" {
-						name += " (signal " + r.Labels[LabelSignal] + ")"
-					}
-				}
-				// Concatenated, not formatted: a thousand services have
-				// 300,000 of these, which only a failure prints.
-				qs = append(qs, CheckedQuery{Where: kind + " " + name + " (group " + g.Name + ") of " + file, Expr: r.Expr})
+		gs := m.Groups(e, s)
+		for i := range gs {
+			for _, r := range gs[i].Rules {
+				qs = append(qs, ruleQuery{expr: r.Expr, env: e, svc: s, group: &gs[i], rule: r})
 			}
 		}
 	}
 	for _, a := range m.Alerts(s) {
-		for _, q := range a.Diagnosis {
-			qs = append(qs, CheckedQuery{Where: fmt.Sprintf("the runbook of %s (query %q)", a.Name, q.Title), Expr: q.Expr})
+		for i := range a.Diagnosis {
+			qs = append(qs, ruleQuery{expr: a.Diagnosis[i].Expr, alert: a, query: &a.Diagnosis[i]})
 		}
 	}
 	return qs
+}
+
+// where says where q is, for a message: e.g. rule ApiTargetDown (group
+// api-alerts) of environments/prod/flux/apps/api/prometheusrule.yaml.
+func (q ruleQuery) where() string {
+	if q.alert != nil {
+		return fmt.Sprintf("the runbook of %s (query %q)", q.alert.Name, q.query.Title)
+	}
+	r := q.rule
+	name := r.Record
+	kind := "recording rule"
+	if r.Alert != "" {
+		name, kind = r.Alert, "rule"
+		if r.Labels[LabelTier] != "" {
+			name += " " + r.Labels[LabelTier]
+		}
+		if r.Labels[LabelSignal] != "" {
+			name += " (signal " + r.Labels[LabelSignal] + ")"
+		}
+	}
+	return fmt.Sprintf("%s %s (group %s) of %s", kind, name, q.group.Name, PrometheusRulePath(q.env, q.svc))
 }
 
 // Reads lists the metrics that alert a reads in environments envs, sorted:

@@ -1,6 +1,7 @@
 package alerting
 
 import (
+	"errors"
 	"slices"
 	"testing"
 
@@ -60,4 +61,35 @@ func shapes(am *Model) int {
 	n := 0
 	am.shapes.Range(func(any, any) bool { n++; return true })
 	return n
+}
+
+// UnproducedRules says what Unproduced says of the rule queries, in the
+// same order: here, of an SLI whose window is in its metric's name, which
+// every window but the spec's own 5m makes a metric nothing produces.
+func TestUnproducedRules(t *testing.T) {
+	t.Parallel()
+	m, err := spec.Load(bins.Root())
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := *m.Service("api")
+	api.SLOs = slices.Clone(api.SLOs)
+	for i, o := range api.SLOs {
+		if o.SLI.Custom() {
+			c := *o
+			c.SLI.Errors = "sum(rate(checkout_failures_{{.window}}_total[{{.window}}]))"
+			api.SLOs[i] = &c
+		}
+	}
+	changed := *m
+	changed.Services = []*spec.Service{&api}
+	am := New(&changed)
+	want := am.Unproduced(&changed, &api, am.RuleQueries(&changed, &api))
+	got := am.UnproducedRules(&changed, &api)
+	if len(want) == 0 {
+		t.Fatal("no rule names a metric nothing produces")
+	}
+	if !slices.EqualFunc(got, want, func(a, b error) bool { return a.Error() == b.Error() }) {
+		t.Errorf("UnproducedRules says\n%v\nUnproduced of the rule queries says\n%v", errors.Join(got...), errors.Join(want...))
+	}
 }
