@@ -51,16 +51,17 @@ type tierCheck struct {
 	firing []int
 }
 
-// planBurnTests works out the tests of burn-rate alert a, which every
-// environment shares, and the series that feed its SLI.
-func (p *planner) planBurnTests(a *alerting.Alert) ([]tierPlan, []sliSeries, error) {
+// planBurnTests works out the tests of burn-rate alert a, of rules
+// rulesKey(a.Rules), which every environment shares, and the series that
+// feed its SLI.
+func (p *planner) planBurnTests(a *alerting.Alert, rules string) ([]tierPlan, []sliSeries, error) {
 	inputs, err := p.sliInputs(a.Service, a.SLO)
 	if err != nil {
 		return nil, nil, err
 	}
 	var plan []tierPlan
 	for i := range a.Rules {
-		tp, err := p.planTier(a, i, inputs)
+		tp, err := p.planTier(a, rules, i, inputs)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -71,8 +72,8 @@ func (p *planner) planBurnTests(a *alerting.Alert) ([]tierPlan, []sliSeries, err
 
 // planTier works out the test of tier i from its simulated burn (burnOfTier),
 // and, when the planner writes tests, its name and series.
-func (p *planner) planTier(a *alerting.Alert, i int, inputs []sliSeries) (tierPlan, error) {
-	b, err := p.burnOfTier(a, i)
+func (p *planner) planTier(a *alerting.Alert, rules string, i int, inputs []sliSeries) (tierPlan, error) {
+	b, err := p.burnOfTier(a, rules, i)
 	if err != nil {
 		return tierPlan{}, err
 	}
@@ -114,14 +115,14 @@ type burn struct {
 	firing      [][]int
 }
 
-// burnOfTier is the burn that tests tier i of alert a: a ratio of bad
-// events at 0.9x its threshold that rises to 1.1x at rise, simulated
-// against every tier, with the evaluations to check (quiet before, just
-// before and after it fires). Only the numbers of the alert's rules decide
-// it (burnKey), and all the services with the same objectives share it, so
-// the planner works it out once per render.
-func (p *planner) burnOfTier(a *alerting.Alert, i int) (*tierBurn, error) {
-	key := burnKey{rules: rulesKey(a.Rules), tier: i}
+// burnOfTier is the burn that tests tier i of alert a, of rules
+// rulesKey(a.Rules): a ratio of bad events at 0.9x its threshold that rises
+// to 1.1x at rise, simulated against every tier, with the evaluations to
+// check (quiet before, just before and after it fires). Only the numbers
+// of the alert's rules decide it (burnKey), and all the services with the
+// same objectives share it, so the planner works it out once per render.
+func (p *planner) burnOfTier(a *alerting.Alert, rules string, i int) (*tierBurn, error) {
+	key := burnKey{rules: rules, tier: i}
 	if b, ok := p.burns.Load(key); ok {
 		tb := b.(*tierBurn)
 		return tb, tb.err

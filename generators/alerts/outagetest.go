@@ -59,14 +59,14 @@ func pageTiers(a *alerting.Alert) int {
 	return n
 }
 
-// planOutage works out the outage test of burn alert a, whose SLI the
-// inputs feed, or nil when it has fewer than two page tiers: one page tier
-// cannot page twice for one burn.
-func (p *planner) planOutage(a *alerting.Alert, inputs []sliSeries) (*outagePlan, error) {
+// planOutage works out the outage test of burn alert a, of rules
+// rulesKey(a.Rules), whose SLI the inputs feed, or nil when it has fewer
+// than two page tiers: one page tier cannot page twice for one burn.
+func (p *planner) planOutage(a *alerting.Alert, rules string, inputs []sliSeries) (*outagePlan, error) {
 	if pageTiers(a) < 2 {
 		return nil, nil
 	}
-	b := p.outageBurn(a)
+	b := p.outageBurn(a, rules)
 	firing := b.firing
 	op := &outagePlan{spans: make([][2]time.Duration, len(a.Rules))}
 	for i := range op.spans {
@@ -108,11 +108,12 @@ func (p *planner) planOutage(a *alerting.Alert, inputs []sliSeries) (*outagePlan
 	return op, nil
 }
 
-// outageBurn is the simulated outage of burn alert a's tiers: only the
-// numbers of its rules decide it (burnKey), so the planner works it out
-// once per render for all the services with the same objectives.
-func (p *planner) outageBurn(a *alerting.Alert) *burn {
-	key := burnKey{rules: rulesKey(a.Rules), tier: -1}
+// outageBurn is the simulated outage of burn alert a's tiers, of rules
+// rulesKey(a.Rules): only the numbers of its rules decide it (burnKey), so
+// the planner works it out once per render for all the services with the
+// same objectives.
+func (p *planner) outageBurn(a *alerting.Alert, rules string) *burn {
+	key := burnKey{rules: rules, tier: -1}
 	if b, ok := p.burns.Load(key); ok {
 		return b.(*burn)
 	}
@@ -149,17 +150,18 @@ func onePage(a *alerting.Alert, firing [][]int) error {
 		if len(now) > 0 && a.Rules[now[0]].Severity == spec.SeverityPage { // now is sorted: the fastest first
 			unmuted = now[0]
 		}
-		at := alerting.HumanDuration(time.Duration(k)*outageEvery - outageStart)
+		// at is when, said in a message only.
+		at := func() string { return alerting.HumanDuration(time.Duration(k)*outageEvery - outageStart) }
 		switch {
 		case unmuted >= 0 && paging >= 0 && unmuted != paging:
 			return fmt.Errorf("%s: a %s outage pages with %s, then again with %s at +%s",
-				a.Name, alerting.HumanDuration(outageLength), a.Rules[paging].Tier.Name, a.Rules[unmuted].Tier.Name, at)
+				a.Name, alerting.HumanDuration(outageLength), a.Rules[paging].Tier.Name, a.Rules[unmuted].Tier.Name, at())
 		case unmuted >= 0 && !prev:
 			paging = unmuted
 			stretches++
 			if stretches > 1 {
 				return fmt.Errorf("%s: a %s outage pages with %s again at +%s, after its first page resolved",
-					a.Name, alerting.HumanDuration(outageLength), a.Rules[unmuted].Tier.Name, at)
+					a.Name, alerting.HumanDuration(outageLength), a.Rules[unmuted].Tier.Name, at())
 			}
 		}
 		prev = unmuted >= 0

@@ -75,13 +75,14 @@ func (p *planner) plan(svc *alerting.Service) *servicePlan {
 	for _, a := range svc.Alerts {
 		switch a.Kind {
 		case alerting.KindBurn:
-			plan, inputs, err := p.planBurnTests(a)
+			rules := rulesKey(a.Rules)
+			plan, inputs, err := p.planBurnTests(a, rules)
 			if err != nil {
 				sp.mistakes = append(sp.mistakes, specError(s, fmt.Sprintf("slos[%d].sli", slices.Index(s.SLOs, a.SLO)), err))
 				continue
 			}
 			sp.burn[a] = plan
-			op, err := p.planOutage(a, inputs)
+			op, err := p.planOutage(a, rules, inputs)
 			if err != nil {
 				sp.failure = err
 				continue
