@@ -24,6 +24,9 @@ type planner struct {
 	// burns are the simulated burns of burn-rate alerts by burnKey:
 	// *tierBurn for a tier's test, *burn for the outage test.
 	burns sync.Map
+	// verdicts are Check's verdicts on spec alerts' and custom SLIs'
+	// tests by shapeKey (see shape.go): *shapeVerdict.
+	verdicts sync.Map
 }
 
 func newPlanner(series bool) *planner {
@@ -91,10 +94,19 @@ func (p *planner) plan(svc *alerting.Service) *servicePlan {
 				sp.outage[a] = op
 			}
 		case alerting.KindSpec:
-			plan, err := p.planSpecTest(a.Spec.Expr, a.Rules[0].For)
+			forDur := a.Rules[0].For
+			key, shaped := shapeOf("spec", s, forDur, a.Spec.Expr)
+			shaped = shaped && !p.series
+			if shaped && p.provenByShape(key, s) {
+				continue
+			}
+			plan, err := p.planSpecTest(a.Spec.Expr, forDur)
 			if err != nil {
 				sp.mistakes = append(sp.mistakes, specError(s, fmt.Sprintf("alerts[%d].expr", slices.Index(s.Alerts, a.Spec)), err))
 				continue
+			}
+			if shaped && plan.single {
+				p.provedByShape(key, s, a.Spec.Expr)
 			}
 			sp.spec[a] = plan
 		}
