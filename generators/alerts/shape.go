@@ -108,6 +108,8 @@ func (p *planner) provedByShape(k shapeKey, s *spec.Service, exprs ...string) {
 func provableByShape(name string, exprs ...string) (map[string]bool, bool) {
 	values := map[string]bool{}
 	ok := true
+	slots := map[string]bool{} // labels the name is the value of
+	var others []*labels.Matcher
 	for _, x := range exprs {
 		if !alerting.InStringsOnly(x, name) {
 			return nil, false
@@ -116,8 +118,6 @@ func provableByShape(name string, exprs ...string) (map[string]bool, bool) {
 		if err != nil {
 			return nil, false
 		}
-		slots := map[string]bool{} // labels the name is the value of
-		var others []*labels.Matcher
 		parser.Inspect(expr, func(node parser.Node, _ []parser.Node) error {
 			switch n := node.(type) {
 			case *parser.VectorSelector:
@@ -144,19 +144,20 @@ func provableByShape(name string, exprs ...string) (map[string]bool, bool) {
 			}
 			return nil
 		})
-		for _, m := range others {
-			if slots[m.Name] && (m.Type == labels.MatchRegexp || m.Type == labels.MatchNotRegexp) {
-				ok = false
-			}
-			for _, v := range candidates(m) {
-				values[v] = true
-			}
-		}
 		if th, isAlert := spec.AlertThreshold(expr); isAlert {
 			for _, b := range bucketBounds(th.Value) {
 				values[fnum(b)] = true
 			}
 			values["+Inf"] = true
+		}
+	}
+	// The selectors of every query read every series of the test.
+	for _, m := range others {
+		if slots[m.Name] && (m.Type == labels.MatchRegexp || m.Type == labels.MatchNotRegexp) {
+			ok = false
+		}
+		for _, v := range candidates(m) {
+			values[v] = true
 		}
 	}
 	if !ok || values[name] {

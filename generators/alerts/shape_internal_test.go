@@ -45,6 +45,7 @@ func TestVerdictsByShape(t *testing.T) {
 		{`sum(rate(jobs_failed_total{service="NAME"}[{{.window}}]))`, `sum(rate(jobs_total{service="NAME"}[{{.window}}]))`},
 		{`sum(rate(jobs_total{service="NAME", outcome="failed"}[{{.window}}]))`, `sum(rate(jobs_total{service="NAME"}[{{.window}}]))`},
 		{`sum(rate(jobs_failed_total{service="NAME"}[{{.window}}]))`, `sum(rate(jobs_total{service!="svc-b"}[{{.window}}]))`},
+		{`sum(rate(jobs_total{service="NAME", outcome="failed"}[{{.window}}]))`, `sum(rate(jobs_total{service=~"svc-.*"}[{{.window}}]))`},
 	}
 	custom := slices.IndexFunc(api.SLOs, func(o *spec.SLO) bool { return o.SLI.Custom() })
 	var services []*spec.Service
