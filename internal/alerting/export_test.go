@@ -6,8 +6,6 @@ import "github.com/groundwork-dev/groundwork/internal/spec"
 // is.
 func (m *Model) RuleQueries(sm *spec.Model, s *spec.Service) []CheckedQuery {
 	var qs []CheckedQuery
-	for _, q := range m.ruleQueries(sm, s) {
-		qs = append(qs, CheckedQuery{Where: q.where(), Expr: q.expr})
-	}
+	m.ruleQueries(sm, s, func(q ruleQuery) { qs = append(qs, CheckedQuery{Where: q.where(), Expr: q.expr}) })
 	return qs
 }

@@ -491,11 +491,11 @@ func (m *Model) Unproduced(sm *spec.Model, s *spec.Service, queries []CheckedQue
 func (m *Model) UnproducedRules(sm *spec.Model, s *spec.Service) []error {
 	c := m.producers(sm, s)
 	var errs []error
-	for _, q := range m.ruleQueries(sm, s) {
+	m.ruleQueries(sm, s, func(q ruleQuery) {
 		if u := c.check(q.expr); u.fails() {
 			errs = u.errors(errs, s, q.where(), q.expr)
 		}
-	}
+	})
 	return errs
 }
 
@@ -587,24 +587,22 @@ type ruleQuery struct {
 	query *Query
 }
 
-// ruleQueries are the queries of service s's rules in every environment
-// and of its runbooks' diagnosis.
-func (m *Model) ruleQueries(sm *spec.Model, s *spec.Service) []ruleQuery {
-	var qs []ruleQuery
+// ruleQueries calls f with each query of service s's rules in every
+// environment and of its runbooks' diagnosis.
+func (m *Model) ruleQueries(sm *spec.Model, s *spec.Service, f func(ruleQuery)) {
 	for _, e := range sm.Environments {
 		gs := m.Groups(e, s)
 		for i := range gs {
 			for _, r := range gs[i].Rules {
-				qs = append(qs, ruleQuery{expr: r.Expr, env: e, svc: s, group: &gs[i], rule: r})
+				f(ruleQuery{expr: r.Expr, env: e, svc: s, group: &gs[i], rule: r})
 			}
 		}
 	}
 	for _, a := range m.Alerts(s) {
 		for i := range a.Diagnosis {
-			qs = append(qs, ruleQuery{expr: a.Diagnosis[i].Expr, alert: a, query: &a.Diagnosis[i]})
+			f(ruleQuery{expr: a.Diagnosis[i].Expr, alert: a, query: &a.Diagnosis[i]})
 		}
 	}
-	return qs
 }
 
 // where says where q is, for a message: e.g. rule ApiTargetDown (group
