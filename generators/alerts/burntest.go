@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/groundwork-dev/groundwork/internal/alerting"
@@ -50,80 +51,165 @@ type tierCheck struct {
 	firing []int
 }
 
-// planBurnTests works out the tests of burn-rate alert a, which every
-// environment shares.
-func (p *planner) planBurnTests(a *alerting.Alert) ([]tierPlan, error) {
+// planBurnTests works out the tests of burn-rate alert a, of rules
+// rulesKey(a.Rules), which every environment shares, and the series that
+// feed its SLI.
+func (p *planner) planBurnTests(a *alerting.Alert, rules string) ([]tierPlan, []sliSeries, error) {
 	inputs, err := p.sliInputs(a.Service, a.SLO)
 	if err != nil {
-		return nil, err
-	}
-	thresholds := make([]float64, len(a.Rules))
-	for i, r := range a.Rules {
-		thresholds[i] = r.Threshold
+		return nil, nil, err
 	}
 	var plan []tierPlan
 	for i := range a.Rules {
-		tp, err := planTier(a, i, thresholds, inputs)
+		tp, err := p.planTier(a, rules, i, inputs)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		plan = append(plan, tp)
 	}
-	return plan, nil
+	return plan, inputs, nil
 }
 
-// planTier works out the test of tier i: a ratio of bad events at 0.9x its
-// threshold that rises to 1.1x, simulated against every tier, and the
-// evaluations to check (quiet before, just before and after it fires).
-func planTier(a *alerting.Alert, i int, thresholds []float64, inputs []sliSeries) (tierPlan, error) {
-	r := a.Rules[i]
-	t := *r.Tier
-	step, every, slow := time.Minute, evalEvery, false
-	if t.Long > 6*time.Hour {
-		step, every, slow = 15*time.Minute, slowEvalEvery, true
-	}
-	th := thresholds[i]
-	quiet := math.Floor(0.9 * th * eventsPerStep)
-	fire := math.Min(eventsPerStep, math.Ceil(1.1*th*eventsPerStep))
-	if quiet >= th*eventsPerStep || fire <= th*eventsPerStep {
-		return tierPlan{}, fmt.Errorf("tier %s: threshold %g leaves no room for a test either side of it", t.Name, th)
-	}
-	grid := lcm(step, every)
-	rise := roundUp(t.Long+r.For+3*every, grid) // when the ratio goes from quiet to fire
-	horizon := rise + t.Long + r.For + 12*every
-	n := int(horizon / step)
-	bad := make([]float64, n+1)
-	total := make([]float64, n+1)
-	for j := 1; j <= n; j++ {
-		per := quiet
-		if time.Duration(j)*step > rise {
-			per = fire
-		}
-		bad[j] = bad[j-1] + per
-		total[j] = total[j-1] + eventsPerStep
-	}
-	firing := simulateBurn(a.Rules, thresholds, bad, total, step, every, horizon)
-	ks, err := checkpoints(firing, i, t, r, rise, every, horizon)
+// planTier works out the test of tier i from its simulated burn (burnOfTier),
+// and, when the planner writes tests, its name and series.
+func (p *planner) planTier(a *alerting.Alert, rules string, i int, inputs []sliSeries) (tierPlan, error) {
+	b, err := p.burnOfTier(a, rules, i)
 	if err != nil {
 		return tierPlan{}, err
 	}
-	tp := tierPlan{
-		name: fmt.Sprintf("%s %s: quiet at 0.9x its threshold (%s), fires %s after the ratio rises to 1.1x",
-			a.Name, t.Name, alerting.Num(th), alerting.HumanDuration(time.Duration(ks.fires)*every-rise)),
-		interval: alerting.Window(step),
-		slow:     slow,
+	tp := tierPlan{slow: b.slow}
+	for _, k := range []int{b.ks.quiet, b.ks.before, b.ks.after} {
+		tp.checks = append(tp.checks, tierCheck{at: time.Duration(k) * b.every, firing: b.firing[k]})
 	}
+	if !p.series {
+		return tp, nil
+	}
+	t := a.Rules[i].Tier
+	tp.name = fmt.Sprintf("%s %s: quiet at 0.9x its threshold (%s), fires %s after the ratio rises to 1.1x",
+		a.Name, t.Name, alerting.Num(b.threshold), alerting.HumanDuration(time.Duration(b.ks.fires)*b.every-b.rise))
+	tp.interval = alerting.Window(b.step)
+	tp.inputs = seriesOf(inputs, b.bad)
+	return tp, nil
+}
+
+// seriesOf writes the input series of a burn test from the cumulative bad
+// events at each step, each step having eventsPerStep events.
+func seriesOf(inputs []sliSeries, bad []float64) []inputSeries {
+	var out []inputSeries
 	for _, in := range inputs {
-		incs := make([]float64, n)
-		for j := 1; j <= n; j++ {
+		incs := make([]float64, len(bad)-1)
+		for j := 1; j < len(bad); j++ {
 			incs[j-1] = in.inc(eventsPerStep, bad[j]-bad[j-1])
 		}
-		tp.inputs = append(tp.inputs, inputSeries{Series: seriesName(in.name, in.labels), Values: seriesValues(counterBase, incs)})
+		out = append(out, inputSeries{Series: seriesName(in.name, in.labels), Values: seriesValues(counterBase, incs)})
 	}
-	for _, k := range []int{ks.quiet, ks.before, ks.after} {
-		tp.checks = append(tp.checks, tierCheck{at: time.Duration(k) * every, firing: firing[k]})
+	return out
+}
+
+// burn is a simulated burn of a burn-rate alert's tiers: the cumulative
+// bad events at each step of step, and the rules firing at each
+// evaluation of every.
+type burn struct {
+	step, every time.Duration
+	bad         []float64
+	firing      [][]int
+}
+
+// burnOfTier is the burn that tests tier i of alert a, of rules
+// rulesKey(a.Rules): a ratio of bad events at 0.9x its threshold that rises
+// to 1.1x at rise, simulated against every tier, with the evaluations to
+// check (quiet before, just before and after it fires). Only the numbers
+// of the alert's rules decide it (burnKey), and all the services with the
+// same objectives share it, so the planner works it out once per render.
+func (p *planner) burnOfTier(a *alerting.Alert, rules string, i int) (*tierBurn, error) {
+	key := burnKey{rules: rules, tier: i}
+	if b, ok := p.burns.Load(key); ok {
+		tb := b.(*tierBurn)
+		return tb, tb.err
 	}
-	return tp, nil
+	b, _ := p.burns.LoadOrStore(key, newTierBurn(a.Rules, i))
+	tb := b.(*tierBurn)
+	return tb, tb.err
+}
+
+// tierBurn is the burn of a tier's test (see burnOfTier), or why the
+// tier cannot be tested.
+type tierBurn struct {
+	burn
+	threshold float64
+	slow      bool
+	rise      time.Duration
+	ks        tierCheckpoints
+	err       error
+}
+
+func newTierBurn(rules []*alerting.Rule, i int) *tierBurn {
+	r := rules[i]
+	t := *r.Tier
+	tb := &tierBurn{burn: burn{step: time.Minute, every: evalEvery}}
+	if t.Long > 6*time.Hour {
+		tb.step, tb.every, tb.slow = 15*time.Minute, slowEvalEvery, true
+	}
+	th := r.Threshold
+	tb.threshold = th
+	quiet := math.Floor(0.9 * th * eventsPerStep)
+	fire := math.Min(eventsPerStep, math.Ceil(1.1*th*eventsPerStep))
+	if quiet >= th*eventsPerStep || fire <= th*eventsPerStep {
+		tb.err = fmt.Errorf("tier %s: threshold %g leaves no room for a test either side of it", t.Name, th)
+		return tb
+	}
+	grid := lcm(tb.step, tb.every)
+	tb.rise = roundUp(t.Long+r.For+3*tb.every, grid) // when the ratio goes from quiet to fire
+	horizon := tb.rise + t.Long + r.For + 12*tb.every
+	n := int(horizon / tb.step)
+	tb.bad = make([]float64, n+1)
+	total := make([]float64, n+1)
+	for j := 1; j <= n; j++ {
+		per := quiet
+		if time.Duration(j)*tb.step > tb.rise {
+			per = fire
+		}
+		tb.bad[j] = tb.bad[j-1] + per
+		total[j] = total[j-1] + eventsPerStep
+	}
+	tb.firing = simulateBurn(rules, thresholdsOf(rules), tb.bad, total, tb.step, tb.every, horizon)
+	tb.ks, tb.err = checkpoints(tb.firing, i, t, r, tb.rise, tb.every, horizon)
+	return tb
+}
+
+// burnKey is what decides a simulated burn of a burn-rate alert: the
+// tiers, for:, keep_firing_for and thresholds of its rules (rulesKey), and
+// the tier whose test it is, or -1 for the outage test.
+type burnKey struct {
+	rules string
+	tier  int
+}
+
+// rulesKey writes down what the simulations read of a burn-rate alert's
+// rules, exactly: names quoted, durations in nanoseconds, a float64 in the
+// fewest digits that read back as the same number.
+func rulesKey(rules []*alerting.Rule) string {
+	var b []byte
+	for _, r := range rules {
+		t := r.Tier
+		b = strconv.AppendQuote(b, t.Name)
+		b = strconv.AppendQuote(b, t.Severity)
+		b = strconv.AppendQuote(b, r.Severity)
+		for _, d := range []time.Duration{t.Short, t.Long, t.For, r.For, r.KeepFiringFor} {
+			b = strconv.AppendInt(append(b, ' '), int64(d), 10)
+		}
+		b = strconv.AppendFloat(append(b, ' '), r.Threshold, 'g', -1, 64)
+		b = append(b, ';')
+	}
+	return string(b)
+}
+
+func thresholdsOf(rules []*alerting.Rule) []float64 {
+	thresholds := make([]float64, len(rules))
+	for i, r := range rules {
+		thresholds[i] = r.Threshold
+	}
+	return thresholds
 }
 
 // tierCheckpoints are evaluations of a simulated burn, by index.

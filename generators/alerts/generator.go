@@ -53,15 +53,16 @@ func (Generator) Kind() string { return "alerts" }
 // services in its scope: what the others' tests depend on (their own spec,
 // the shared specs) is as it was in the last clean run, which checked them.
 func Check(in engine.Input) error {
-	_, err := plan(in)
+	_, err := plan(in, false)
 	return err
 }
 
 // plan works out, per service, the tests that every environment shares
 // (the series and checks of each burn tier and spec alert, which take most
-// of the time), in parallel. What is worked out lives in this call alone:
-// nothing is kept for the next render.
-func plan(in engine.Input) ([]*servicePlan, error) {
+// of the time), in parallel; with series, the plans carry what the test
+// files print (see planner.series). What is worked out lives in this call
+// alone: nothing is kept for the next render.
+func plan(in engine.Input, series bool) ([]*servicePlan, error) {
 	m, am := in.Spec, in.Alerting
 	var services []*spec.Service
 	for _, s := range m.Services {
@@ -69,7 +70,7 @@ func plan(in engine.Input) ([]*servicePlan, error) {
 			services = append(services, s)
 		}
 	}
-	pl := newPlanner()
+	pl := newPlanner(series)
 	plans := make([]*servicePlan, len(services))
 	errs := make([]error, len(services))
 	parallel.For(len(services), func(i int) {
@@ -104,7 +105,7 @@ func plan(in engine.Input) ([]*servicePlan, error) {
 // Generate writes each environment's and service's rule file and tests
 // from the plans, in parallel.
 func (Generator) Generate(in engine.Input) ([]engine.File, error) {
-	plans, err := plan(in)
+	plans, err := plan(in, true)
 	if err != nil {
 		return nil, err
 	}

@@ -20,11 +20,16 @@ type memStore struct {
 	series []*storage.SeriesEntry
 }
 
-// add appends a series with one float sample per step from t=0.
+// add appends a series with one float sample per step from t=0. The
+// samples are pointers into one array: a sample as a value would be
+// allocated on its own, and the spec alerts' tests build a few hundred
+// thousand series.
 func (m *memStore) add(ls labels.Labels, stepMillis int64, values []float64) {
+	fs := make([]fSample, len(values))
 	samples := make([]chunks.Sample, len(values))
 	for i, v := range values {
-		samples[i] = fSample{t: int64(i) * stepMillis, f: v}
+		fs[i] = fSample{t: int64(i) * stepMillis, f: v}
+		samples[i] = &fs[i]
 	}
 	m.series = append(m.series, storage.NewListSeries(ls, samples))
 }

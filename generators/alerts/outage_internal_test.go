@@ -22,7 +22,7 @@ func TestOutageModel(t *testing.T) {
 	}
 	api := m.Service("api")
 	a := alerting.New(m).Service(api).SLOs[0].Burn
-	op, err := newPlanner().planOutage(a)
+	op, err := newPlanner(false).planOutage(a, rulesKey(a.Rules), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestOutageModel(t *testing.T) {
 	}
 	bare := *a
 	bare.Rules = rules
-	_, err = newPlanner().planOutage(&bare)
+	_, err = newPlanner(false).planOutage(&bare, rulesKey(bare.Rules), nil)
 	if err == nil || !strings.Contains(err.Error(), "pages with page-1h, then again with page-6h at +16m") {
 		t.Errorf("without keep_firing_for the model gives %v; want page-1h, then page-6h again at +16m", err)
 	}
@@ -54,7 +54,8 @@ func TestOutageModel(t *testing.T) {
 	low.SLOs = []*spec.SLO{&o}
 	lm := *m
 	lm.Services = []*spec.Service{&low}
-	op, err = newPlanner().planOutage(alerting.New(&lm).Service(&low).SLOs[0].Burn)
+	lowBurn := alerting.New(&lm).Service(&low).SLOs[0].Burn
+	op, err = newPlanner(false).planOutage(lowBurn, rulesKey(lowBurn.Rules), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,35 +59,15 @@ func pageTiers(a *alerting.Alert) int {
 	return n
 }
 
-// planOutage works out the outage test of burn alert a, or nil when it has
-// fewer than two page tiers: one page tier cannot page twice for one burn.
-func (p *planner) planOutage(a *alerting.Alert) (*outagePlan, error) {
+// planOutage works out the outage test of burn alert a, of rules
+// rulesKey(a.Rules), whose SLI the inputs feed, or nil when it has fewer
+// than two page tiers: one page tier cannot page twice for one burn.
+func (p *planner) planOutage(a *alerting.Alert, rules string, inputs []sliSeries) (*outagePlan, error) {
 	if pageTiers(a) < 2 {
 		return nil, nil
 	}
-	inputs, err := p.sliInputs(a.Service, a.SLO)
-	if err != nil {
-		return nil, err
-	}
-	step := outageEvery
-	horizon := outageStart + outageLength + outageAfter
-	n := int(horizon / step)
-	bad := make([]float64, n+1)
-	total := make([]float64, n+1)
-	for j := 1; j <= n; j++ {
-		at := time.Duration(j) * step
-		per := 0.0
-		if at > outageStart && at <= outageStart+outageLength {
-			per = eventsPerStep
-		}
-		bad[j] = bad[j-1] + per
-		total[j] = total[j-1] + eventsPerStep
-	}
-	thresholds := make([]float64, len(a.Rules))
-	for i, r := range a.Rules {
-		thresholds[i] = r.Threshold
-	}
-	firing := simulateBurn(a.Rules, thresholds, bad, total, step, outageEvery, horizon)
+	b := p.outageBurn(a, rules)
+	firing := b.firing
 	op := &outagePlan{spans: make([][2]time.Duration, len(a.Rules))}
 	for i := range op.spans {
 		op.spans[i] = [2]time.Duration{-1, -1}
@@ -122,14 +102,38 @@ func (p *planner) planOutage(a *alerting.Alert) (*outagePlan, error) {
 		}
 		k = end + 1
 	}
-	for _, in := range inputs {
-		incs := make([]float64, n)
-		for j := 1; j <= n; j++ {
-			incs[j-1] = in.inc(eventsPerStep, bad[j]-bad[j-1])
-		}
-		op.inputs = append(op.inputs, inputSeries{Series: seriesName(in.name, in.labels), Values: seriesValues(counterBase, incs)})
+	if p.series {
+		op.inputs = seriesOf(inputs, b.bad)
 	}
 	return op, nil
+}
+
+// outageBurn is the simulated outage of burn alert a's tiers, of rules
+// rulesKey(a.Rules): only the numbers of its rules decide it (burnKey), so
+// the planner works it out once per render for all the services with the
+// same objectives.
+func (p *planner) outageBurn(a *alerting.Alert, rules string) *burn {
+	key := burnKey{rules: rules, tier: -1}
+	if b, ok := p.burns.Load(key); ok {
+		return b.(*burn)
+	}
+	step := outageEvery
+	horizon := outageStart + outageLength + outageAfter
+	n := int(horizon / step)
+	b := &burn{step: step, every: outageEvery, bad: make([]float64, n+1)}
+	total := make([]float64, n+1)
+	for j := 1; j <= n; j++ {
+		at := time.Duration(j) * step
+		per := 0.0
+		if at > outageStart && at <= outageStart+outageLength {
+			per = eventsPerStep
+		}
+		b.bad[j] = b.bad[j-1] + per
+		total[j] = total[j-1] + eventsPerStep
+	}
+	b.firing = simulateBurn(a.Rules, thresholdsOf(a.Rules), b.bad, total, step, outageEvery, horizon)
+	stored, _ := p.burns.LoadOrStore(key, b)
+	return stored.(*burn)
 }
 
 // onePage holds the simulated outage to the promise the test makes.
@@ -146,17 +150,18 @@ func onePage(a *alerting.Alert, firing [][]int) error {
 		if len(now) > 0 && a.Rules[now[0]].Severity == spec.SeverityPage { // now is sorted: the fastest first
 			unmuted = now[0]
 		}
-		at := alerting.HumanDuration(time.Duration(k)*outageEvery - outageStart)
+		// at is when, said in a message only.
+		at := func() string { return alerting.HumanDuration(time.Duration(k)*outageEvery - outageStart) }
 		switch {
 		case unmuted >= 0 && paging >= 0 && unmuted != paging:
 			return fmt.Errorf("%s: a %s outage pages with %s, then again with %s at +%s",
-				a.Name, alerting.HumanDuration(outageLength), a.Rules[paging].Tier.Name, a.Rules[unmuted].Tier.Name, at)
+				a.Name, alerting.HumanDuration(outageLength), a.Rules[paging].Tier.Name, a.Rules[unmuted].Tier.Name, at())
 		case unmuted >= 0 && !prev:
 			paging = unmuted
 			stretches++
 			if stretches > 1 {
 				return fmt.Errorf("%s: a %s outage pages with %s again at +%s, after its first page resolved",
-					a.Name, alerting.HumanDuration(outageLength), a.Rules[unmuted].Tier.Name, at)
+					a.Name, alerting.HumanDuration(outageLength), a.Rules[unmuted].Tier.Name, at())
 			}
 		}
 		prev = unmuted >= 0

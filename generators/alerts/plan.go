@@ -3,6 +3,7 @@ package alerts
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/prometheus/prometheus/promql"
@@ -16,10 +17,20 @@ import (
 // interval, and dies with the render.
 type planner struct {
 	engines map[time.Duration]*promql.Engine
+	// series says whether the plans carry what only the test files print:
+	// the names and series of the burn tests. Check needs only to know
+	// that every test can be made.
+	series bool
+	// burns are the simulated burns of burn-rate alerts by burnKey:
+	// *tierBurn for a tier's test, *burn for the outage test.
+	burns sync.Map
+	// verdicts are Check's verdicts on spec alerts' and custom SLIs'
+	// tests by shapeKey (see shape.go): *shapeVerdict.
+	verdicts sync.Map
 }
 
-func newPlanner() *planner {
-	p := &planner{engines: map[time.Duration]*promql.Engine{}}
+func newPlanner(series bool) *planner {
+	p := &planner{engines: map[time.Duration]*promql.Engine{}, series: series}
 	for _, every := range []time.Duration{evalEvery, slowEvalEvery} {
 		p.engines[every] = newEngine(every)
 	}
@@ -67,13 +78,14 @@ func (p *planner) plan(svc *alerting.Service) *servicePlan {
 	for _, a := range svc.Alerts {
 		switch a.Kind {
 		case alerting.KindBurn:
-			plan, err := p.planBurnTests(a)
+			rules := rulesKey(a.Rules)
+			plan, inputs, err := p.planBurnTests(a, rules)
 			if err != nil {
 				sp.mistakes = append(sp.mistakes, specError(s, fmt.Sprintf("slos[%d].sli", slices.Index(s.SLOs, a.SLO)), err))
 				continue
 			}
 			sp.burn[a] = plan
-			op, err := p.planOutage(a)
+			op, err := p.planOutage(a, rules, inputs)
 			if err != nil {
 				sp.failure = err
 				continue
@@ -82,10 +94,19 @@ func (p *planner) plan(svc *alerting.Service) *servicePlan {
 				sp.outage[a] = op
 			}
 		case alerting.KindSpec:
-			plan, err := p.planSpecTest(a.Spec.Expr, a.Rules[0].For)
+			forDur := a.Rules[0].For
+			key, shaped := shapeOf("spec", s, forDur, a.Spec.Expr)
+			shaped = shaped && !p.series
+			if shaped && p.provenByShape(key, s) {
+				continue
+			}
+			plan, err := p.planSpecTest(a.Spec.Expr, forDur)
 			if err != nil {
 				sp.mistakes = append(sp.mistakes, specError(s, fmt.Sprintf("alerts[%d].expr", slices.Index(s.Alerts, a.Spec)), err))
 				continue
+			}
+			if shaped && plan.single {
+				p.provedByShape(key, s, a.Spec.Expr)
 			}
 			sp.spec[a] = plan
 		}

@@ -58,6 +58,9 @@ type specPlan struct {
 	fireSets    [][]string
 	lsets       map[string]map[string]string
 	kf, last    int
+	// single says that every evaluation of the crossing found one
+	// series at most (see shape.go).
+	single bool
 }
 
 // planSpecTest works out the test of a spec alert, which every
@@ -84,9 +87,10 @@ func (pl *planner) planSpecTest(exprText string, forDur time.Duration) (*specPla
 	var sc scenario
 	var fire, quiet float64
 	var found bool
+	widest := 0 // the most series an evaluation of the crossing found
 	for d := range series {
 		sc = scenario{series: series, driver: d, step: g.step, bounds: bucketBounds(threshold)}
-		fire, quiet, found, err = pl.crossing(sc, query, th.Op, threshold, steps, roundUp(warm, every), every)
+		fire, quiet, found, err = pl.crossing(sc, query, th.Op, threshold, steps, roundUp(warm, every), every, &widest)
 		if err != nil {
 			return nil, err
 		}
@@ -113,17 +117,20 @@ func (pl *planner) planSpecTest(exprText string, forDur time.Duration) (*specPla
 		return nil, fmt.Errorf("series that take %s past %v do not fire the alert within %s", query, threshold, horizon)
 	}
 	p := &specPlan{query: query, threshold: threshold, sc: sc, every: every, fire: fire, quiet: quiet, steps: steps,
-		fireSets: fireSets, lsets: lsets, kf: kf, last: len(quietSets) - 1}
+		fireSets: fireSets, lsets: lsets, kf: kf, last: len(quietSets) - 1, single: widest <= 1}
 	return p, nil
 }
 
 // crossing finds, for the scenario's driver, a level at which the alert's
 // comparison holds and one just short of it: it scans levels from 0 up a
 // geometric scale (and down, for a gauge), then halves the bracket where the
-// comparison flips until the two are within 1% of each other.
-func (pl *planner) crossing(sc scenario, query parser.Expr, op parser.ItemType, threshold float64, steps int, at, every time.Duration) (fire, quiet float64, ok bool, err error) {
+// comparison flips until the two are within 1% of each other. widest
+// rises to the most series an evaluation finds.
+func (pl *planner) crossing(sc scenario, query parser.Expr, op parser.ItemType, threshold float64, steps int, at, every time.Duration, widest *int) (fire, quiet float64, ok bool, err error) {
+	q := query.String()
 	holds := func(k float64) (bool, error) {
-		v, err := pl.evalAt(sc.store(k, steps), query.String(), at, every)
+		v, err := pl.evalAt(sc.store(k, steps), q, at, every)
+		*widest = max(*widest, len(v))
 		if err != nil || len(v) == 0 || math.IsNaN(v[0].F) {
 			return false, err
 		}

@@ -151,19 +151,23 @@ func parentCall(path []parser.Node, i int) (*parser.Call, bool) {
 // satisfy finds a label value the matcher accepts: the value itself, the
 // first literal alternative of a regular expression, or a made-up value.
 func satisfy(m *labels.Matcher) (string, bool) {
+	for _, c := range candidates(m) {
+		if m.Matches(c) {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+// candidates are the values satisfy tries for matcher m, in order.
+func candidates(m *labels.Matcher) []string {
 	cands := []string{m.Value}
 	if m.Type == labels.MatchRegexp || m.Type == labels.MatchNotRegexp {
 		if re, err := syntax.Parse(m.Value, syntax.Perl); err == nil {
 			cands = append(cands, literals(re.Simplify())...)
 		}
 	}
-	cands = append(cands, "", "groundwork-test", "1")
-	for _, c := range cands {
-		if m.Matches(c) {
-			return c, true
-		}
-	}
-	return "", false
+	return append(cands, "", "groundwork-test", "1")
 }
 
 func literals(re *syntax.Regexp) []string {
@@ -195,12 +199,30 @@ func literals(re *syntax.Regexp) []string {
 	return nil
 }
 
-// customInputs makes the series of a custom SLI: the errors query's
-// selectors carry the bad events, the total query's carry all events (or only
-// the good ones where a bad series is also counted by the total query), and
-// Prometheus's engine must then compute the ratio the test intends.
+// customInputs makes the series of the custom SLI of service s's SLO o
+// (checkedInputs). Check, which needs no series, takes the check as passed
+// for an SLI whose queries have the shape of another's that passed (see
+// shape.go), and then returns none.
 func (p *planner) customInputs(s *spec.Service, o *spec.SLO) ([]sliSeries, error) {
 	errQ, totalQ := alerting.SLIOf(s, o).Bad("1h"), alerting.SLIOf(s, o).Total("1h")
+	key, shaped := shapeOf("sli", s, 0, errQ, totalQ)
+	shaped = shaped && !p.series
+	if shaped && p.provenByShape(key, s) {
+		return nil, nil
+	}
+	inputs, err := p.checkedInputs(errQ, totalQ)
+	if err == nil && shaped {
+		p.provedByShape(key, s, errQ, totalQ)
+	}
+	return inputs, err
+}
+
+// checkedInputs makes the series of the custom SLI of queries errQ and
+// totalQ: the errors query's selectors carry the bad events, the total
+// query's carry all events (or only the good ones where a bad series is
+// also counted by the total query), and Prometheus's engine must then
+// compute the ratio the test intends.
+func (p *planner) checkedInputs(errQ, totalQ string) ([]sliSeries, error) {
 	errExpr, err := parser.NewParser(parser.Options{}).ParseExpr(errQ)
 	if err != nil {
 		return nil, err

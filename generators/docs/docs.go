@@ -15,6 +15,7 @@ import (
 
 	"github.com/groundwork-dev/groundwork/internal/engine"
 	"github.com/groundwork-dev/groundwork/internal/markdown"
+	"github.com/groundwork-dev/groundwork/internal/parallel"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
@@ -46,9 +47,19 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 			all = append(all, engine.Origin{Spec: src})
 		}
 	}
+	// Both inventories list every store: list them once, then write the
+	// two in parallel.
+	lists := make([][]spec.DataStore, len(m.Environments))
+	parallel.For(len(m.Environments), func(i int) { lists[i] = m.DataStores(m.Environments[i]) })
+	stores := make(map[*spec.Environment][]spec.DataStore, len(m.Environments))
+	for i, e := range m.Environments {
+		stores[e] = lists[i]
+	}
+	var ret, inv []byte
+	parallel.Do(func() { ret = retention(m, stores) }, func() { inv = inventory(m, stores) })
 	files := []engine.File{
-		{Path: RetentionPath, Data: retention(m), Origins: all},
-		{Path: InventoryPath, Data: inventory(m), Origins: all},
+		{Path: RetentionPath, Data: ret, Origins: all},
+		{Path: InventoryPath, Data: inv, Origins: all},
 	}
 	for _, p := range m.Partners {
 		origins := []engine.Origin{{Spec: p.Source.Path}, {Spec: m.Platform.Source.Path, Fields: []string{"teams"}}}
@@ -76,6 +87,39 @@ func owner(s *spec.Service) string {
 		return "platform"
 	}
 	return markdown.Code(s.Name) + " (" + markdown.Esc(s.Team) + ")"
+}
+
+// cells remembers the inline Markdown of table cells, for one goroutine
+// writing them: a thousand services' stores repeat the same kinds,
+// encryptions, retentions and owners thousands of times, and markdown.Esc
+// reads each one rune by rune.
+type cells struct {
+	escaped map[string]string
+	owners  map[*spec.Service]string
+}
+
+func newCells() *cells {
+	return &cells{escaped: map[string]string{}, owners: map[*spec.Service]string{}}
+}
+
+// esc is markdown.Esc(s).
+func (c *cells) esc(s string) string {
+	v, ok := c.escaped[s]
+	if !ok {
+		v = markdown.Esc(s)
+		c.escaped[s] = v
+	}
+	return v
+}
+
+// owner is owner(s).
+func (c *cells) owner(s *spec.Service) string {
+	v, ok := c.owners[s]
+	if !ok {
+		v = owner(s)
+		c.owners[s] = v
+	}
+	return v
 }
 
 func envTitle(e *spec.Environment) string {

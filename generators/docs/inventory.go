@@ -13,8 +13,9 @@ import (
 // reasons about, listed from the specs so that it cannot fall behind: the
 // trust boundaries, every entry point (published routes, GitHub's OIDC
 // roles, the pods' roles), every secret and every partner.
-func inventory(m *spec.Model) []byte {
+func inventory(m *spec.Model, stores map[*spec.Environment][]spec.DataStore) []byte {
 	var d markdown.Doc
+	c := newCells()
 	p := m.Platform
 	d.Heading(1, "Threat model inventory")
 	generatedNote(&d, "the entry points, cloud roles, secrets and partners of every environment")
@@ -69,10 +70,6 @@ func inventory(m *spec.Model) []byte {
 	}
 	d.Table([]string{"Role", "Environment", "OIDC subject it trusts", "May", "Approval before use"}, ci)
 
-	stores := make(map[*spec.Environment][]spec.DataStore, len(m.Environments))
-	for _, e := range m.Environments {
-		stores[e] = m.DataStores(e)
-	}
 	d.Heading(2, "Roles the cluster's pods assume")
 	for _, e := range m.Environments {
 		d.Heading(3, envTitle(e))
@@ -121,7 +118,7 @@ func inventory(m *spec.Model) []byte {
 			if st.Kind != "Secrets Manager secret" {
 				continue
 			}
-			secrets = append(secrets, []string{markdown.Code(st.Name), owner(st.Service), markdown.Esc(st.Holds), markdown.Esc(st.Retention)})
+			secrets = append(secrets, []string{markdown.Code(st.Name), c.owner(st.Service), c.esc(st.Holds), c.esc(st.Retention)})
 		}
 		secrets = append(secrets, []string{markdown.Code(spec.AlertmanagerSecretName(e)), "platform", "Alertmanager's receivers: PagerDuty routing keys and Slack webhooks", fmt.Sprintf("until replaced or deleted; a deleted secret can be restored for %d days", spec.SecretRecoveryDays(e))})
 	}

@@ -2,16 +2,22 @@ package docs
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/groundwork-dev/groundwork/internal/markdown"
+	"github.com/groundwork-dev/groundwork/internal/parallel"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // retention is docs/data-retention.md: the policy's limits, then every
 // store of every environment, as spec.DataStores lists them, which is also
 // what validation holds to the limits.
-func retention(m *spec.Model) []byte {
+func retention(m *spec.Model, stores map[*spec.Environment][]spec.DataStore) []byte {
+	// The rows of the environments' tables, most of the work, are
+	// written in parallel, each environment's with cells of its own.
+	rows := make([][][]string, len(m.Environments))
+	parallel.For(len(m.Environments), func(i int) { rows[i] = storeRows(newCells(), stores[m.Environments[i]]) })
 	var d markdown.Doc
 	d.Heading(1, "Data inventory and retention")
 	generatedNote(&d, "every database, bucket, backup, secret, log and metrics store of every environment")
@@ -27,16 +33,9 @@ func retention(m *spec.Model) []byte {
 	d.Para("A store classified " + markdown.Code(spec.ClassPersonal) + " that keeps any copy longer than the limit, or a bucket that does not state " +
 		markdown.Code("expireDays") + " or " + markdown.Code("keepForever") + ", fails " + markdown.Code("groundwork generate") + " with the spec line to change. " +
 		"A store whose classification is " + markdown.Code("unclassified") + " has none in its spec: say what it holds there.")
-	for _, e := range m.Environments {
+	for i, e := range m.Environments {
 		d.Heading(2, envTitle(e))
-		var rows [][]string
-		for _, s := range m.DataStores(e) {
-			rows = append(rows, []string{
-				markdown.Esc(s.Kind), markdown.Code(s.Name), owner(s.Service), markdown.Esc(s.Holds), classes(s),
-				markdown.Esc(s.Encryption), markdown.Esc(strings.Join(s.Readers, "; ")), markdown.Esc(s.Retention), maxDays(s),
-			})
-		}
-		d.Table([]string{"Store", "Name", "Owner", "Holds", "Classes", "Encryption", "Who may read", "Retention", "Longest copy"}, rows)
+		d.Table([]string{"Store", "Name", "Owner", "Holds", "Classes", "Encryption", "Who may read", "Retention", "Longest copy"}, rows[i])
 	}
 	d.Heading(2, "Outside this inventory")
 	d.List(
@@ -47,11 +46,23 @@ func retention(m *spec.Model) []byte {
 	return d.Bytes()
 }
 
-func classes(s spec.DataStore) string {
+// storeRows are the rows of an environment's table of stores.
+func storeRows(c *cells, stores []spec.DataStore) [][]string {
+	var rows [][]string
+	for _, s := range stores {
+		rows = append(rows, []string{
+			c.esc(s.Kind), markdown.Code(s.Name), c.owner(s.Service), c.esc(s.Holds), classes(c, s),
+			c.esc(s.Encryption), c.esc(strings.Join(s.Readers, "; ")), c.esc(s.Retention), maxDays(s),
+		})
+	}
+	return rows
+}
+
+func classes(c *cells, s spec.DataStore) string {
 	if len(s.Classes) == 0 {
 		return "**unclassified**"
 	}
-	return markdown.Esc(strings.Join(s.Classes, ", "))
+	return c.esc(strings.Join(s.Classes, ", "))
 }
 
 func maxDays(s spec.DataStore) string {
@@ -61,5 +72,5 @@ func maxDays(s spec.DataStore) string {
 	case 0:
 		return "as long as in use"
 	}
-	return fmt.Sprintf("%d days", s.MaxDays)
+	return strconv.Itoa(s.MaxDays) + " days"
 }

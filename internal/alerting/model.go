@@ -28,6 +28,9 @@ type Model struct {
 	platform     *spec.Platform
 	environments []*spec.Environment
 	services     map[*spec.Service]*lazyService
+	// shapes remembers the metric names of generated queries by shape,
+	// for the render (see metricNames): *queryNames by string.
+	shapes sync.Map
 }
 
 // lazyService derives one service once, when first asked for, and its rule

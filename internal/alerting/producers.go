@@ -300,21 +300,36 @@ func (m *Model) Producer(s *spec.Service, metric string) *Producer {
 // group_right); inside braces, __name__'s value. The tests read the
 // rendered tree with the parser itself (generators/producers_test.go).
 func MetricNames(expr string) (names, patterns []string, err error) {
+	items, err := lex(expr)
+	if err != nil {
+		return nil, nil, err
+	}
+	names, patterns = namesIn(items)
+	return names, patterns, nil
+}
+
+// lex is expr's tokens, without comments.
+func lex(expr string) ([]parser.Item, error) {
 	var items []parser.Item
 	l := parser.Lex(expr)
 	for {
 		var it parser.Item
 		l.NextItem(&it)
 		if it.Typ == parser.EOF {
-			break
+			return items, nil
 		}
 		if it.Typ == parser.ERROR {
-			return nil, nil, fmt.Errorf("%s at position %d", it.Val, it.Pos)
+			return nil, fmt.Errorf("%s at position %d", it.Val, it.Pos)
 		}
 		if it.Typ != parser.COMMENT {
 			items = append(items, it)
 		}
 	}
+}
+
+// namesIn are the metric names and patterns of a query's tokens (see
+// MetricNames).
+func namesIn(items []parser.Item) (names, patterns []string) {
 	braces, grouping := 0, false
 	for i := 0; i < len(items); i++ {
 		it := items[i]
@@ -345,7 +360,46 @@ func MetricNames(expr string) (names, patterns []string, err error) {
 	}
 	slices.Sort(names)
 	slices.Sort(patterns)
-	return slices.Compact(names), slices.Compact(patterns), nil
+	return slices.Compact(names), slices.Compact(patterns)
+}
+
+// queryNames are the metric names and patterns of one query.
+type queryNames struct{ names, patterns []string }
+
+// metricNames is MetricNames(expr) for a generated query of service s
+// (nil for none), remembered for the render under expr's Shape. The
+// generated queries of two services differ, most of them, only in label
+// values that are the service's name, and lexing each again was most of
+// the producer check of a render: a thousand services' rules in four
+// environments are 16 MB of PromQL.
+//
+// A shape is remembered only when the tokens of the query that made it
+// prove that the name takes no part in the result: the name is only inside
+// strings (see Shape), and no name or pattern found holds it. A query of
+// the same shape then has the same tokens but for those strings, and the
+// same names and patterns. Anything else, an error included, is worked out
+// for the query itself.
+func (m *Model) metricNames(s *spec.Service, expr string) ([]string, []string, error) {
+	if s == nil {
+		return MetricNames(expr)
+	}
+	shape, ok := Shape(expr, s.Name)
+	if !ok {
+		return MetricNames(expr)
+	}
+	if v, ok := m.shapes.Load(shape); ok {
+		q := v.(*queryNames)
+		return q.names, q.patterns, nil
+	}
+	items, err := lex(expr)
+	if err != nil {
+		return nil, nil, err
+	}
+	names, patterns := namesIn(items)
+	if inStringsOnly(expr, s.Name, items) && !slices.ContainsFunc(append(slices.Clone(names), patterns...), func(n string) bool { return strings.Contains(n, s.Name) }) {
+		m.shapes.Store(shape, &queryNames{names, patterns})
+	}
+	return names, patterns, nil
 }
 
 // unquote is a string token's value.
@@ -416,79 +470,160 @@ type CheckedQuery struct {
 // Unproduced checks that every metric the queries of service s name has a
 // producer that environments of m deploy, or is the spec's own; it returns
 // one error per query and metric that has none, naming both. A query is
-// parsed once however many times it is given. A generated query that
-// selects metrics by pattern is refused too: no catalogue can say what
-// produces it.
+// checked once however many times it is given, its metrics read as
+// metricNames remembers them. A generated query that selects metrics by
+// pattern is refused too: no catalogue can say what produces it.
 func (m *Model) Unproduced(sm *spec.Model, s *spec.Service, queries []CheckedQuery) []error {
-	svc := m.service(s)
-	type parsed struct {
-		names, patterns []string
-		err             error
-	}
-	cache := map[string]*parsed{}
+	c := m.producers(sm, s)
 	var errs []error
 	for _, q := range queries {
-		p := cache[q.Expr]
-		if p == nil {
-			p = &parsed{}
-			p.names, p.patterns, p.err = MetricNames(q.Expr)
-			cache[q.Expr] = p
-		}
-		if p.err != nil {
-			errs = append(errs, fmt.Errorf("%s: %q does not parse: %w", q.Where, q.Expr, p.err))
-			continue
-		}
-		for _, pat := range p.patterns {
-			if svc == nil || !svc.specPatterns[pat] {
-				errs = append(errs, fmt.Errorf("%s: %s selects metrics by a pattern, so no producer can be known for them; name the metrics", q.Where, pat))
-			}
-		}
-		for _, n := range p.names {
-			pr := m.Producer(s, n)
-			switch {
-			case pr == nil:
-				spec := "no service spec names it"
-				if s != nil {
-					spec = s.Source.Path + " does not name it"
-				}
-				errs = append(errs, fmt.Errorf("%s names metric %s, which nothing produces: no service, job, component or recording rule of the catalogue (internal/alerting/producers.go) exports it, and %s", q.Where, n, spec))
-			case !pr.Deployed(sm):
-				errs = append(errs, fmt.Errorf("%s names metric %s, produced by %s, which these environments do not deploy", q.Where, n, pr.Name))
-			}
+		if u := c.check(q.Expr); u.fails() {
+			errs = u.errors(errs, s, q.Where, q.Expr)
 		}
 	}
 	return errs
 }
 
-// RuleQueries are the queries of service s's rules in every environment
-// and of its runbooks' diagnosis, each with where it is.
-func (m *Model) RuleQueries(sm *spec.Model, s *spec.Service) []CheckedQuery {
-	var qs []CheckedQuery
+// UnproducedRules is Unproduced of the queries of service s's rules in
+// every environment and of its runbooks' diagnosis. Where a query is is
+// written only for one that fails: a thousand services have 300,000 of
+// them, most the same rule in another environment.
+func (m *Model) UnproducedRules(sm *spec.Model, s *spec.Service) []error {
+	c := m.producers(sm, s)
+	var errs []error
+	m.ruleQueries(sm, s, func(q ruleQuery) {
+		if u := c.check(q.expr); u.fails() {
+			errs = u.errors(errs, s, q.where(), q.expr)
+		}
+	})
+	return errs
+}
+
+// producerCheck checks the queries of one service (see Unproduced).
+type producerCheck struct {
+	m       *Model
+	sm      *spec.Model
+	s       *spec.Service
+	svc     *Service
+	checked map[string]*unproducedQuery
+}
+
+func (m *Model) producers(sm *spec.Model, s *spec.Service) *producerCheck {
+	return &producerCheck{m: m, sm: sm, s: s, svc: m.service(s), checked: map[string]*unproducedQuery{}}
+}
+
+// unproducedQuery is what is wrong with a query, wherever it is.
+type unproducedQuery struct {
+	err      error    // it does not lex
+	patterns []string // its selectors by pattern that are not the spec's
+	metrics  []unproducedMetric
+}
+
+// unproducedMetric is a metric of a query that the environments lack: its
+// producer is nil when nothing makes it.
+type unproducedMetric struct {
+	name     string
+	producer *Producer
+}
+
+// check is what is wrong with query expr, worked out once.
+func (c *producerCheck) check(expr string) *unproducedQuery {
+	if u, ok := c.checked[expr]; ok {
+		return u
+	}
+	u := &unproducedQuery{}
+	c.checked[expr] = u
+	var names, patterns []string
+	names, patterns, u.err = c.m.metricNames(c.s, expr)
+	for _, pat := range patterns {
+		if c.svc == nil || !c.svc.specPatterns[pat] {
+			u.patterns = append(u.patterns, pat)
+		}
+	}
+	for _, n := range names {
+		if pr := c.m.Producer(c.s, n); pr == nil || !pr.Deployed(c.sm) {
+			u.metrics = append(u.metrics, unproducedMetric{n, pr})
+		}
+	}
+	return u
+}
+
+func (u *unproducedQuery) fails() bool {
+	return u.err != nil || len(u.patterns) > 0 || len(u.metrics) > 0
+}
+
+// errors adds to errs those of query expr of service s, which is where.
+func (u *unproducedQuery) errors(errs []error, s *spec.Service, where, expr string) []error {
+	if u.err != nil {
+		return append(errs, fmt.Errorf("%s: %q does not parse: %w", where, expr, u.err))
+	}
+	for _, pat := range u.patterns {
+		errs = append(errs, fmt.Errorf("%s: %s selects metrics by a pattern, so no producer can be known for them; name the metrics", where, pat))
+	}
+	for _, um := range u.metrics {
+		if um.producer == nil {
+			spec := "no service spec names it"
+			if s != nil {
+				spec = s.Source.Path + " does not name it"
+			}
+			errs = append(errs, fmt.Errorf("%s names metric %s, which nothing produces: no service, job, component or recording rule of the catalogue (internal/alerting/producers.go) exports it, and %s", where, um.name, spec))
+		} else {
+			errs = append(errs, fmt.Errorf("%s names metric %s, produced by %s, which these environments do not deploy", where, um.name, um.producer.Name))
+		}
+	}
+	return errs
+}
+
+// ruleQuery is a query of a service's rules or runbooks.
+type ruleQuery struct {
+	expr string
+	// Of a rule: the environment, the group and the rule; of a runbook:
+	// the alert and its query.
+	env   *spec.Environment
+	svc   *spec.Service
+	group *Group
+	rule  *ruleNode
+	alert *Alert
+	query *Query
+}
+
+// ruleQueries calls f with each query of service s's rules in every
+// environment and of its runbooks' diagnosis.
+func (m *Model) ruleQueries(sm *spec.Model, s *spec.Service, f func(ruleQuery)) {
 	for _, e := range sm.Environments {
-		file := PrometheusRulePath(e, s)
-		for _, g := range m.Groups(e, s) {
-			for _, r := range g.Rules {
-				name := r.Record
-				kind := "recording rule"
-				if r.Alert != "" {
-					name, kind = r.Alert, "rule"
-					if r.Labels[LabelTier] != "" {
-						name += " " + r.Labels[LabelTier]
-					}
-					if r.Labels[LabelSignal] != "" {
-						name += " (signal " + r.Labels[LabelSignal] + ")"
-					}
-				}
-				qs = append(qs, CheckedQuery{Where: fmt.Sprintf("%s %s (group %s) of %s", kind, name, g.Name, file), Expr: r.Expr})
+		gs := m.Groups(e, s)
+		for i := range gs {
+			for _, r := range gs[i].Rules {
+				f(ruleQuery{expr: r.Expr, env: e, svc: s, group: &gs[i], rule: r})
 			}
 		}
 	}
 	for _, a := range m.Alerts(s) {
-		for _, q := range a.Diagnosis {
-			qs = append(qs, CheckedQuery{Where: fmt.Sprintf("the runbook of %s (query %q)", a.Name, q.Title), Expr: q.Expr})
+		for i := range a.Diagnosis {
+			f(ruleQuery{expr: a.Diagnosis[i].Expr, alert: a, query: &a.Diagnosis[i]})
 		}
 	}
-	return qs
+}
+
+// where says where q is, for a message: e.g. rule ApiTargetDown (group
+// api-alerts) of environments/prod/flux/apps/api/prometheusrule.yaml.
+func (q ruleQuery) where() string {
+	if q.alert != nil {
+		return fmt.Sprintf("the runbook of %s (query %q)", q.alert.Name, q.query.Title)
+	}
+	r := q.rule
+	name := r.Record
+	kind := "recording rule"
+	if r.Alert != "" {
+		name, kind = r.Alert, "rule"
+		if r.Labels[LabelTier] != "" {
+			name += " " + r.Labels[LabelTier]
+		}
+		if r.Labels[LabelSignal] != "" {
+			name += " (signal " + r.Labels[LabelSignal] + ")"
+		}
+	}
+	return fmt.Sprintf("%s %s (group %s) of %s", kind, name, q.group.Name, PrometheusRulePath(q.env, q.svc))
 }
 
 // Reads lists the metrics that alert a reads in environments envs, sorted:

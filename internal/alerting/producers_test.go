@@ -52,7 +52,7 @@ func TestUnproduced(t *testing.T) {
 	m := loadSample(t)
 	am := alerting.New(m)
 	for _, s := range m.Services {
-		if errs := am.Unproduced(m, s, am.RuleQueries(m, s)); len(errs) > 0 {
+		if errs := am.UnproducedRules(m, s); len(errs) > 0 {
 			t.Errorf("%s: %v", s.Name, errors.Join(errs...))
 		}
 	}
