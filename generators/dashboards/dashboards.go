@@ -37,52 +37,58 @@ func (Generator) Kind() string { return "dashboards" }
 // kustomization. Each service dashboard is made from its service spec
 // alone, and the platform's name and repository (tags, runbook links), so
 // that editing one service rewrites one dashboard besides the shared files.
-func (Generator) Generate(in engine.Input) ([]engine.File, error) {
+func (g Generator) Generate(in engine.Input) ([]engine.File, error) { return engine.Collect(in, g) }
+
+// Stream hands over each service's dashboard as soon as it is made: at a
+// thousand services they are tens of megabytes (see engine.Streamer).
+func (Generator) Stream(in engine.Input, emit func([]engine.File)) error {
 	m := in.Spec
 	p := m.Platform
 	platform := engine.Origin{Spec: p.Source.Path, Fields: []string{"name", "repository"}}
-	// Dashboards are independent: the services' are made in parallel, each
-	// in its own slot, beside the overview, the largest by far; the first
-	// error in the order of the files is the one told.
-	per := make([]*engine.File, len(m.Services))
+	// Dashboards are independent: the services' are made in parallel
+	// beside the overview, the largest by far; the first error in the
+	// order of the files is the one told.
 	errs := make([]error, len(m.Services))
 	var overview []byte
 	var overviewErr error
 	parallel.Do(
 		func() { overview, overviewErr = overviewFile(in) },
 		func() {
-			parallel.For(len(m.Services), func(i int) { per[i], errs[i] = serviceFile(in, m.Services[i], platform) })
+			parallel.For(len(m.Services), func(i int) {
+				f, err := serviceFile(in, m.Services[i], platform)
+				if f != nil && err == nil {
+					emit([]engine.File{*f})
+				}
+				errs[i] = err
+			})
 		},
 	)
-	var files []engine.File
-	for i, f := range per {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
-		if f != nil {
-			files = append(files, *f)
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
 	if overviewErr != nil {
-		return nil, overviewErr
+		return overviewErr
 	}
 
 	origins := []engine.Origin{{Spec: p.Source.Path, Fields: []string{"name", "owner"}}}
 	for _, s := range m.Services {
 		origins = append(origins, engine.Origin{Spec: s.Source.Path, Fields: []string{"name", "team", "port", "slos"}})
 	}
-	files = append(files, engine.File{Path: OverviewPath, Origins: origins, Data: overview})
-
 	k, err := kustomization(m)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", KustomizationPath, err)
+		return fmt.Errorf("%s: %w", KustomizationPath, err)
 	}
 	kOrigins := []engine.Origin{{Spec: p.Source.Path}}
 	for _, s := range m.Services {
 		kOrigins = append(kOrigins, engine.Origin{Spec: s.Source.Path, Fields: []string{"name"}})
 	}
-	files = append(files, engine.File{Path: KustomizationPath, Origins: kOrigins, Data: k})
-	return files, nil
+	emit([]engine.File{
+		{Path: OverviewPath, Origins: origins, Data: overview},
+		{Path: KustomizationPath, Origins: kOrigins, Data: k},
+	})
+	return nil
 }
 
 // serviceFile is the dashboard of service s; nil when the render leaves s
