@@ -33,13 +33,11 @@ type Model struct {
 	shapes sync.Map
 }
 
-// lazyService derives one service once, when first asked for, and its rule
-// groups once, when first asked for: a partial render's shared files ask
-// every service for its alerts, and only the services in scope for their
-// groups.
+// lazyService derives one service once, when first asked for: a partial
+// render's shared files ask every service for its alerts.
 type lazyService struct {
-	once, groupsOnce sync.Once
-	svc              *Service
+	once sync.Once
+	svc  *Service
 }
 
 // Service is what the model says of one service.
@@ -50,8 +48,6 @@ type Service struct {
 	Alerts []*Alert
 	// SLOs are the service's SLOs in spec order.
 	SLOs []*SLO
-	// groups are the rule groups by environment name.
-	groups map[string][]Group
 	// specMetrics are the metrics the spec's own queries name, and
 	// specPatterns the selectors among them that choose metrics by
 	// pattern: the producer of both is the spec (see Producer).
@@ -88,7 +84,7 @@ func NewPartial(m *spec.Model, now func(*spec.Service) bool) *Model {
 	}
 	// Services are independent: derive them in parallel, as the
 	// generators that read them run.
-	parallel.For(len(eager), func(i int) { am.groups(eager[i]) })
+	parallel.For(len(eager), func(i int) { am.service(eager[i]) })
 	return am
 }
 
@@ -113,23 +109,6 @@ func (m *Model) service(s *spec.Service) *Service {
 		l.svc = svc
 	})
 	return l.svc
-}
-
-// groups returns the derived service s with its rule groups, deriving them
-// on first use; nil for a service of another spec model.
-func (m *Model) groups(s *spec.Service) *Service {
-	svc := m.service(s)
-	if svc == nil {
-		return nil
-	}
-	m.services[s].groupsOnce.Do(func() {
-		groups := make(map[string][]Group, len(m.environments))
-		for _, e := range m.environments {
-			groups[e.Name] = m.buildGroups(e, svc)
-		}
-		svc.groups = groups
-	})
-	return svc
 }
 
 // newService derives the alerts and SLOs of s, which are the same in every
@@ -160,9 +139,16 @@ func (m *Model) Service(s *spec.Service) *Service { return m.service(s) }
 func (m *Model) Alerts(s *spec.Service) []*Alert { return m.service(s).Alerts }
 
 // Groups are the rule groups of service s in environment e (see
-// buildGroups); the rule file and the PrometheusRule both write them.
+// buildGroups); the rule file and the PrometheusRule both write them. They
+// are built for each caller, not kept: at a thousand services they are
+// hundreds of megabytes, which a render would hold to its end, and a render
+// asks for them twice (the PrometheusRule, the producer check).
 func (m *Model) Groups(e *spec.Environment, s *spec.Service) []Group {
-	return m.groups(s).groups[e.Name]
+	svc := m.service(s)
+	if svc == nil {
+		return nil
+	}
+	return m.buildGroups(e, svc)
 }
 
 // Alert is one alert name of a service and everything said about it: the
