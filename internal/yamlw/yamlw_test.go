@@ -1,20 +1,28 @@
 package yamlw
 
 import (
+	"bytes"
+	"flag"
+	"os"
 	"reflect"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 )
 
+var update = flag.Bool("update", false, "rewrite testdata/strings.golden")
+
+// strs need quoting, escaping or a block.
+var strs = []string{
+	"", "plain", "a: b", "a:b", "#x", "x #y", " lead", "trail ", "yes", "No", "1.5", "1e3", "0x1f",
+	"2026-01-01", "2026-01-01T00:00:00Z", "null", "~", "multi\nline", "multi\n line", "two\n\nblank",
+	"tab\tx", "quote'x", "dq\"x", "-x", "- x", "@x", "`x`", "x:", "[x]", "{x}", "ünïcode", "*star", "&amp",
+	"!tag", "%p", "|pipe", ">gt", "?q", "line\n", "ctrl\x01", "up{job=\"a\"} == 0", "sum(rate(x[5m])) > 0.9",
+}
+
 // Strings that need quoting or a block read back as themselves.
 func TestMarshalRoundTrips(t *testing.T) {
-	strs := []string{
-		"", "plain", "a: b", "a:b", "#x", "x #y", " lead", "trail ", "yes", "No", "1.5", "1e3", "0x1f",
-		"2026-01-01", "2026-01-01T00:00:00Z", "null", "~", "multi\nline", "multi\n line", "two\n\nblank",
-		"tab\tx", "quote'x", "dq\"x", "-x", "- x", "@x", "`x`", "x:", "[x]", "{x}", "ünïcode", "*star", "&amp",
-		"!tag", "%p", "|pipe", ">gt", "?q", "line\n", "ctrl\x01", "up{job=\"a\"} == 0", "sum(rate(x[5m])) > 0.9",
-	}
 	type doc struct {
 		Name   string            `yaml:"name"`
 		Labels map[string]string `yaml:"labels,omitempty"`
@@ -35,4 +43,51 @@ func TestMarshalRoundTrips(t *testing.T) {
 			t.Errorf("%q read back as %#v from\n%s", s, out, data)
 		}
 	}
+}
+
+// Every string in every place is written as it always was:
+// testdata/strings.golden holds the bytes of the writer before it was made
+// faster, which the rule files and PrometheusRules of every organisation
+// depend on. Map keys are written as they are, quoted or not.
+func TestMarshalStrings(t *testing.T) {
+	type item struct {
+		Value  string            `yaml:"value"`
+		Labels map[string]string `yaml:"labels"`
+		List   []string          `yaml:"list"`
+	}
+	var doc struct {
+		Items []item `yaml:"items"`
+	}
+	for _, s := range append(strs, hostile...) {
+		doc.Items = append(doc.Items, item{Value: s, Labels: map[string]string{"k": s, s + "|": "v"}, List: []string{s, "b"}})
+	}
+	got, err := Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const golden = "testdata/strings.golden"
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s (-want +got):\n%s", golden, cmp.Diff(string(want), string(got)))
+	}
+}
+
+// hostile adds what a spec could carry beyond strs: YAML's other types,
+// indicators, breaks and characters outside ASCII, valid or not.
+var hostile = []string{
+	" ", "-", "---", "...x", ":", ": a", "?", "x,y", "<<", "=", "y", "N", "on", "OFF", "True", "NULL",
+	"-1", "+1", ".5", "1_000", "0o17", "017", "0b101", "9223372036854775808", ".inf", "-.Inf", ".nan", "1.", "1.2.3",
+	"2026-1-1", "2026-01-01 10:00:00", "1:20", "10.10.0.0/16", "25%", "1h0m0s", "0 3 * * *",
+	"multi\nline\n", "\nlead", " lead\nx", "trail \nx", "x\n  indented\ny", "\n", "a\tb\nc", "a\r\nb",
+	"del\x7f", "'", "back\\slash", "{{.layer}}", "x]", "<lt>", "a&b", "(paren", "/slash", "_under", ".dot",
+	"日本", "😀", "\u0085", "\u2028", "\ufeff", "\u00a0", "\xff", "\xc2\n\x80", "a\xc3\n\xa9b",
+	"a very long line of words that goes well past the eightieth column of the file it is written to",
 }
