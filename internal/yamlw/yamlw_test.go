@@ -3,8 +3,10 @@ package yamlw
 import (
 	"bytes"
 	"flag"
+	"math/rand/v2"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -90,4 +92,61 @@ var hostile = []string{
 	"del\x7f", "'", "back\\slash", "{{.layer}}", "x]", "<lt>", "a&b", "(paren", "/slash", "_under", ".dot",
 	"日本", "😀", "\u0085", "\u2028", "\ufeff", "\u00a0", "\xff", "\xc2\n\x80", "a\xc3\n\xa9b",
 	"a very long line of words that goes well past the eightieth column of the file it is written to",
+}
+
+// Marshal gives yaml.v3's bytes where every string is a Word, as in
+// YACE's configuration; no string that needs quoting is a word.
+func TestWordsAreYAMLv3(t *testing.T) {
+	type metric struct {
+		Name       string   `yaml:"name"`
+		Statistics []string `yaml:"statistics"`
+		Period     int      `yaml:"period"`
+		Length     int64    `yaml:"length"`
+	}
+	type job struct {
+		Name    string            `yaml:"name"`
+		Regions []string          `yaml:"regions"`
+		Labels  map[string]string `yaml:"labels,omitempty"`
+		Metrics []metric          `yaml:"metrics"`
+	}
+	type config struct {
+		APIVersion string `yaml:"apiVersion"`
+		StsRegion  string `yaml:"sts-region"`
+		Static     []job  `yaml:"static"`
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	const alphabet = "aZy0-_./:#' eEnNoO1x"
+	for range 20000 {
+		var words []string
+		for len(words) < 6 {
+			var b strings.Builder
+			for range 1 + r.IntN(6) {
+				b.WriteByte(alphabet[r.IntN(len(alphabet))])
+			}
+			if s := b.String(); Word(s) {
+				words = append(words, s)
+			}
+		}
+		w := func() string { return words[r.IntN(len(words))] }
+		cfg := config{APIVersion: w(), StsRegion: w(), Static: []job{
+			{Name: w(), Regions: []string{w()}, Labels: map[string]string{w(): w()}, Metrics: []metric{{Name: w(), Statistics: []string{w(), w()}, Period: r.IntN(1000) - 500, Length: 600}}},
+			{Name: w(), Regions: []string{w(), w()}},
+		}}
+		got, err := Marshal(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Encode(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("(-yaml.v3 +Marshal):\n%s", cmp.Diff(string(want), string(got)))
+		}
+	}
+	for _, s := range []string{"", "yes", "No", "TRUE", "Null", "n", "1a", "a b", "a:b", "-a", ".a", "ü"} {
+		if Word(s) {
+			t.Errorf("%q is a word", s)
+		}
+	}
 }
