@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"unicode"
-	"unicode/utf8"
 )
 
 // Marshal writes v, a struct, as a YAML document.
@@ -323,28 +322,30 @@ func literalOK(s string) bool {
 		!strings.Contains(s, " \n") && strings.IndexByte(s, '\t') < 0
 }
 
-// printableLines is printable for s without its line breaks. In valid
-// UTF-8 that is every character but the breaks; elsewhere taking the
-// breaks out can join bytes into another character, so they are.
+// printableLines is printable for s without its line breaks. A break
+// taken out of text that is not ASCII may join bytes into a character,
+// so there they are taken out.
 func printableLines(s string) bool {
-	if !utf8.ValidString(s) {
-		return printable(strings.ReplaceAll(s, "\n", ""))
-	}
-	for _, r := range s {
-		if r != '\n' && !printableRune(r) {
-			return false
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c-0x20 >= 0x7f-0x20 && c != '\n' {
+			return printable(strings.ReplaceAll(s, "\n", ""))
 		}
 	}
 	return true
 }
 
+// printable reports whether every character of s prints. Printable ASCII,
+// nearly every string, takes one comparison a byte.
 func printable(s string) bool {
-	for _, r := range s {
-		if !printableRune(r) {
-			return false
+	for i := 0; i < len(s); i++ {
+		if s[i]-0x20 >= 0x7f-0x20 { // a control character, DEL or not ASCII
+			for _, r := range s[i:] {
+				if (r < 0x20 || r >= 0x7f) && !unicode.IsPrint(r) {
+					return false
+				}
+			}
+			return true
 		}
 	}
 	return true
 }
-
-func printableRune(r rune) bool { return r >= 0x20 && r < 0x7f || unicode.IsPrint(r) }
