@@ -239,9 +239,23 @@ func typed(s string) bool {
 	}
 	switch c := s[0]; {
 	case c >= '0' && c <= '9', c == '-', c == '+', c == '.':
-		return typedRE.MatchString(s)
+		return mayBeTyped(s) && typedRE.MatchString(s)
 	}
 	return false
+}
+
+// mayBeTyped is false for much of what typedRE cannot match, without
+// running it: every form of it but a date with a time ends in a digit,
+// '_', '.', a hex digit or the f or n of inf and nan, so a duration such
+// as 5m is a string unless it starts as a date.
+func mayBeTyped(s string) bool {
+	if strings.IndexByte("0123456789_.abcdefABCDEFnN", s[len(s)-1]) >= 0 {
+		return true
+	}
+	if s[0] == '-' || s[0] == '+' {
+		s = s[1:]
+	}
+	return len(s) > 4 && s[4] == '-'
 }
 
 // scalar writes a string plain when YAML reads it back as that string,

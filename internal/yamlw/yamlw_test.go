@@ -150,3 +150,23 @@ func TestWordsAreYAMLv3(t *testing.T) {
 		}
 	}
 }
+
+// mayBeTyped passes everything typedRE matches.
+func TestMayBeTyped(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	const alphabet = "+-.0123456789_eExXoObfFnNiIaAtT :Zzm%h\n"
+	for range 500000 {
+		var b strings.Builder
+		for range 1 + r.IntN(14) {
+			b.WriteByte(alphabet[r.IntN(len(alphabet))])
+		}
+		if s := b.String(); typedRE.MatchString(s) && !mayBeTyped(s) {
+			t.Errorf("%q matches typedRE", s)
+		}
+	}
+	for _, s := range []string{"2026-01-01 10:00:00Z", "-2026-1-1Tx", ".inf", "-.NaN", "0x1F", "0o17", "1e3", "1.", "1_0"} {
+		if !mayBeTyped(s) || !typedRE.MatchString(s) {
+			t.Errorf("%q", s)
+		}
+	}
+}
