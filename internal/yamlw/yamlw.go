@@ -326,14 +326,35 @@ func plainOK(s string) bool {
 	if last := s[len(s)-1]; last == ' ' || last == ':' {
 		return false
 	}
-	return !strings.Contains(s, ": ") && !strings.Contains(s, " #") && printable(s)
+	return !pair(s, ':', ' ') && !pair(s, ' ', '#') && printable(s)
+}
+
+// pair is strings.Contains(s, string(a)+string(b)), found by looking for
+// the one of a and b that is not a space: in expressions and
+// descriptions spaces are everywhere, colons and hashes are not.
+func pair(s string, a, b byte) bool {
+	rare, at := a, 0
+	if a == ' ' {
+		rare, at = b, 1
+	}
+	for i := 0; ; {
+		j := strings.IndexByte(s[i:], rare)
+		if j < 0 {
+			return false
+		}
+		i += j
+		if k := i - at; k >= 0 && k+1 < len(s) && s[k] == a && s[k+1] == b {
+			return true
+		}
+		i++
+	}
 }
 
 // literalOK: a block keeps every line as written if none but the last is
 // empty at the end, the first does not start with a space, and all print.
 func literalOK(s string) bool {
 	return s[0] != ' ' && s[len(s)-1] != '\n' && printableLines(s) &&
-		!strings.Contains(s, " \n") && strings.IndexByte(s, '\t') < 0
+		!pair(s, ' ', '\n') && strings.IndexByte(s, '\t') < 0
 }
 
 // printableLines is printable for s without its line breaks. A break

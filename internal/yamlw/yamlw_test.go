@@ -170,3 +170,21 @@ func TestMayBeTyped(t *testing.T) {
 		}
 	}
 }
+
+// pair finds what strings.Contains finds.
+func TestPair(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	const alphabet = " :#\nab"
+	for range 200000 {
+		var b strings.Builder
+		for range r.IntN(10) {
+			b.WriteByte(alphabet[r.IntN(len(alphabet))])
+		}
+		s := b.String()
+		for _, p := range []string{": ", " #", " \n"} {
+			if got := pair(s, p[0], p[1]); got != strings.Contains(s, p) {
+				t.Errorf("pair(%q, %q) = %v", s, p, got)
+			}
+		}
+	}
+}
