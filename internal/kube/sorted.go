@@ -486,19 +486,9 @@ func plainAllowed(s string) bool {
 			return false
 		}
 	}
-	for i := 1; i < len(s); i++ {
-		switch s[i] {
-		case ':':
-			if i+1 == len(s) || s[i+1] == ' ' {
-				return false
-			}
-		case '#':
-			if s[i-1] == ' ' {
-				return false
-			}
-		}
-	}
-	return true
+	// After the first character: a colon before a space or at the end,
+	// a hash after a space.
+	return !strings.Contains(s[1:], ": ") && !(len(s) > 1 && s[len(s)-1] == ':') && !strings.Contains(s, " #")
 }
 
 // plainString reports whether yaml.v2 reads the non-empty s, written
@@ -519,30 +509,48 @@ func plainString(s string) bool {
 			return false
 		}
 		plain := strings.ReplaceAll(s, "_", "")
-		if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
-			return false
+		if integerChars(plain) {
+			if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
+				return false
+			}
+			if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
+				return false
+			}
+			if b, ok := strings.CutPrefix(plain, "0b"); ok {
+				if _, err := strconv.ParseInt(b, 2, 64); err == nil {
+					return false
+				}
+				if _, err := strconv.ParseUint(b, 2, 64); err == nil {
+					return false
+				}
+			} else if b, ok := strings.CutPrefix(plain, "-0b"); ok {
+				if _, err := strconv.ParseInt("-"+b, 2, 64); err == nil {
+					return false
+				}
+			}
 		}
-		if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
-			return false
-		}
-		if yamlStyleFloat.MatchString(plain) {
+		if onlyChars(plain, "0123456789+-.eE") && yamlStyleFloat.MatchString(plain) {
 			if _, err := strconv.ParseFloat(plain, 64); err == nil {
 				return false
 			}
 		}
-		if b, ok := strings.CutPrefix(plain, "0b"); ok {
-			if _, err := strconv.ParseInt(b, 2, 64); err == nil {
-				return false
-			}
-			if _, err := strconv.ParseUint(b, 2, 64); err == nil {
-				return false
-			}
-		} else if b, ok := strings.CutPrefix(plain, "-0b"); ok {
-			if _, err := strconv.ParseInt("-"+b, 2, 64); err == nil {
-				return false
-			}
-		}
 		return !(strings.IndexByte(s, ':') >= 0 && base60Float.MatchString(s))
+	}
+	return true
+}
+
+// integerChars reports whether s has only what an integer of any base
+// with its prefix and sign is written with, the only strings strconv's
+// integer parsers may read (and whose errors would cost an allocation
+// for every duration, quantity or address).
+func integerChars(s string) bool { return onlyChars(s, "0123456789abcdefABCDEFxXoObB+-") }
+
+// onlyChars reports whether every byte of s is one of chars.
+func onlyChars(s, chars string) bool {
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(chars, s[i]) < 0 {
+			return false
+		}
 	}
 	return true
 }
