@@ -1,8 +1,12 @@
 // Package yamlw writes YAML for the generated files made of structs with
 // yaml tags, string maps, slices, strings and integers: Prometheus rule
-// files, their promtool tests, PrometheusRules and YACE's configuration. yaml.v3 took most of a generate's time
-// on these (about 15 MB/s); this writer gives the bytes yaml.v3 gives with an
-// indent of 2, which a test holds it to, many times faster.
+// files, their promtool tests, PrometheusRules and YACE's configuration.
+// yaml.v3 took most of a generate's time on these (about 15 MB/s); this
+// writer gives the bytes yaml.v3 gives with an indent of 2 for the strings
+// rule files hold (generators/alerts tests it on the sample organisation,
+// TestWordsAreYAMLv3 on words), many times faster. Other strings, and map
+// keys, which it writes as they are, keep the bytes testdata/strings.golden
+// holds.
 package yamlw
 
 import (
