@@ -47,9 +47,10 @@ func Marshal(obj any, l Layout) ([]byte, error) {
 	return nil, fmt.Errorf("kube: no layout %d", l)
 }
 
-// sorted is what sigs.k8s.io/yaml.Marshal makes, without parsing the JSON
-// again with a YAML parser, which made most of the flux generator's time.
-func sorted(obj any) ([]byte, error) {
+// sortedByLibrary is what sigs.k8s.io/yaml.Marshal makes, without parsing
+// the JSON again with a YAML parser: the definition of the Sorted layout,
+// which sorted writes faster for the usual objects.
+func sortedByLibrary(obj any) ([]byte, error) {
 	j, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err

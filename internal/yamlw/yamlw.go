@@ -1,28 +1,45 @@
 // Package yamlw writes YAML for the generated files made of structs with
-// yaml tags, string maps, slices and strings: Prometheus rule files, their
-// promtool tests and PrometheusRules. yaml.v3 took most of a generate's time
-// on these (about 15 MB/s); this writer gives the bytes yaml.v3 gives with an
-// indent of 2, which a test holds it to, many times faster.
+// yaml tags, string maps, slices, strings and integers: Prometheus rule
+// files, their promtool tests, PrometheusRules and YACE's configuration.
+// yaml.v3 took most of a generate's time on these (about 15 MB/s); this
+// writer gives the bytes yaml.v3 gives with an indent of 2 for the strings
+// rule files hold (generators/alerts tests it on the sample organisation,
+// TestWordsAreYAMLv3 on words), many times faster. Other strings, and map
+// keys, which it writes as they are, keep the bytes testdata/strings.golden
+// holds.
 package yamlw
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 )
 
 // Marshal writes v, a struct, as a YAML document.
 func Marshal(v any) ([]byte, error) {
-	var b strings.Builder
-	b.Grow(16 << 10)
-	if err := writeValue(&b, reflect.ValueOf(v), 0, top); err != nil {
+	e := encoders.Get().(*encoder)
+	defer encoders.Put(e)
+	e.out = e.out[:0]
+	if err := e.value(reflect.ValueOf(v), 0, top); err != nil {
 		return nil, err
 	}
-	return []byte(b.String()), nil
+	return bytes.Clone(e.out), nil
+}
+
+// encoders keep their buffers between documents, so that a document costs
+// one allocation of its own size.
+var encoders = sync.Pool{New: func() any { return new(encoder) }}
+
+type encoder struct {
+	out    []byte
+	keys   []string // of the maps being written, a stack
+	fields []field  // the same, for maps of other types
 }
 
 // Where a value is written: at the start of the document, after "key:" (a
@@ -36,35 +53,40 @@ const (
 	afterDash
 )
 
-// writeValue writes v at indent.
-func writeValue(b *strings.Builder, v reflect.Value, indent int, at position) error {
+// value writes v at indent.
+func (e *encoder) value(v reflect.Value, indent int, at position) error {
 	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
 		v = v.Elem()
 	}
 	switch v.Kind() {
 	case reflect.String:
-		writeScalar(b, v.String(), indent, at != top)
-	case reflect.Struct:
-		return writeMapping(b, structFields(v), indent, at)
-	case reflect.Map:
-		fields := make([]field, 0, v.Len())
-		for it := v.MapRange(); it.Next(); {
-			fields = append(fields, field{it.Key().String(), it.Value()})
+		e.scalar(v.String(), indent, at != top)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if at != top {
+			e.out = append(e.out, ' ')
 		}
-		slices.SortFunc(fields, func(a, b field) int { return strings.Compare(a.key, b.key) })
-		return writeMapping(b, fields, indent, at)
+		e.out = strconv.AppendInt(e.out, v.Int(), 10)
+		e.out = append(e.out, '\n')
+	case reflect.Struct:
+		return e.structFields(v, indent, at)
+	case reflect.Map:
+		if m, ok := stringMap(v); ok {
+			e.stringMap(m, indent, at)
+			return nil
+		}
+		return e.mapFields(v, indent, at)
 	case reflect.Slice:
 		if v.Len() == 0 {
-			b.WriteString(" []\n")
+			e.out = append(e.out, " []\n"...)
 			return nil
 		}
 		if at != top {
-			b.WriteString("\n")
+			e.out = append(e.out, '\n')
 		}
 		for i := range v.Len() {
-			b.WriteString(spaces(indent))
-			b.WriteString("-")
-			if err := writeValue(b, v.Index(i), indent+2, afterDash); err != nil {
+			e.out = append(e.out, spaces(indent)...)
+			e.out = append(e.out, '-')
+			if err := e.value(v.Index(i), indent+2, afterDash); err != nil {
 				return err
 			}
 		}
@@ -83,53 +105,125 @@ func spaces(n int) string {
 	return strings.Repeat(" ", n)
 }
 
+// key starts the i-th key of a mapping: on the line after "- ", on the
+// next line after "key:".
+func (e *encoder) key(name string, i, indent int, at position) {
+	switch {
+	case i == 0 && at == afterDash:
+		e.out = append(e.out, ' ')
+	case i == 0 && at == afterKey:
+		e.out = append(e.out, '\n')
+		e.out = append(e.out, spaces(indent)...)
+	case i > 0:
+		e.out = append(e.out, spaces(indent)...)
+	}
+	e.out = append(e.out, name...)
+	e.out = append(e.out, ':')
+}
+
+func (e *encoder) emptyMapping() { e.out = append(e.out, " {}\n"...) }
+
+// fieldInfo is a struct field with a yaml tag.
+type fieldInfo struct {
+	name      string
+	index     int
+	omitEmpty bool
+}
+
+// fieldsOf are the fields of struct type t that have a yaml tag, read once
+// per type.
+func fieldsOf(t reflect.Type) []fieldInfo {
+	if fs, ok := fieldCache.Load(t); ok {
+		return fs.([]fieldInfo)
+	}
+	var fs []fieldInfo
+	for i := range t.NumField() {
+		tag, ok := t.Field(i).Tag.Lookup("yaml")
+		if !ok || tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		fs = append(fs, fieldInfo{name: name, index: i, omitEmpty: opts == "omitempty"})
+	}
+	fieldCache.Store(t, fs)
+	return fs
+}
+
+var fieldCache sync.Map // reflect.Type -> []fieldInfo
+
+// structFields writes the fields with a yaml tag, omitempty honoured.
+func (e *encoder) structFields(v reflect.Value, indent int, at position) error {
+	i := 0
+	for _, f := range fieldsOf(v.Type()) {
+		fv := v.Field(f.index)
+		if f.omitEmpty && (fv.IsZero() || (fv.Kind() == reflect.Map || fv.Kind() == reflect.Slice) && fv.Len() == 0) {
+			continue
+		}
+		e.key(f.name, i, indent, at)
+		if err := e.value(fv, indent+2, afterKey); err != nil {
+			return err
+		}
+		i++
+	}
+	if i == 0 {
+		e.emptyMapping()
+	}
+	return nil
+}
+
+// stringMap is v as a map[string]string, which most maps written are
+// (labels and annotations), to be read without reflection.
+func stringMap(v reflect.Value) (map[string]string, bool) {
+	if !v.CanInterface() {
+		return nil, false
+	}
+	m, ok := v.Interface().(map[string]string)
+	return m, ok
+}
+
+// stringMap writes m by sorted keys.
+func (e *encoder) stringMap(m map[string]string, indent int, at position) {
+	if len(m) == 0 {
+		e.emptyMapping()
+		return
+	}
+	base := len(e.keys)
+	for k := range m {
+		e.keys = append(e.keys, k)
+	}
+	slices.Sort(e.keys[base:])
+	for i := base; i < len(e.keys); i++ {
+		e.key(e.keys[i], i-base, indent, at)
+		e.scalar(m[e.keys[i]], indent+2, true)
+	}
+	e.keys = e.keys[:base]
+}
+
 type field struct {
 	key   string
 	value reflect.Value
 }
 
-// structFields are the exported fields with a yaml tag, omitempty honoured.
-func structFields(v reflect.Value) []field {
-	var fs []field
-	for i := range v.NumField() {
-		tag, ok := v.Type().Field(i).Tag.Lookup("yaml")
-		if !ok || tag == "-" {
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		fv := v.Field(i)
-		if opts == "omitempty" && fv.IsZero() {
-			continue
-		}
-		if (fv.Kind() == reflect.Map || fv.Kind() == reflect.Slice) && fv.Len() == 0 && opts == "omitempty" {
-			continue
-		}
-		fs = append(fs, field{name, fv})
-	}
-	return fs
-}
-
-func writeMapping(b *strings.Builder, fs []field, indent int, at position) error {
-	if len(fs) == 0 {
-		b.WriteString(" {}\n")
+// mapFields writes a map of another type by sorted keys.
+func (e *encoder) mapFields(v reflect.Value, indent int, at position) error {
+	if v.Len() == 0 {
+		e.emptyMapping()
 		return nil
 	}
-	for i, f := range fs {
-		switch {
-		case i == 0 && at == afterDash:
-			b.WriteString(" ")
-		case i == 0 && at == afterKey:
-			b.WriteString("\n")
-			b.WriteString(spaces(indent))
-		case i > 0:
-			b.WriteString(spaces(indent))
-		}
-		b.WriteString(f.key)
-		b.WriteString(":")
-		if err := writeValue(b, f.value, indent+2, afterKey); err != nil {
+	base := len(e.fields)
+	for it := v.MapRange(); it.Next(); {
+		e.fields = append(e.fields, field{it.Key().String(), it.Value()})
+	}
+	slices.SortFunc(e.fields[base:], func(a, b field) int { return strings.Compare(a.key, b.key) })
+	for i := base; i < len(e.fields); i++ {
+		f := e.fields[i]
+		e.key(f.key, i-base, indent, at)
+		if err := e.value(f.value, indent+2, afterKey); err != nil {
 			return err
 		}
 	}
+	clear(e.fields[base:])
+	e.fields = e.fields[:base]
 	return nil
 }
 
@@ -149,45 +243,82 @@ func typed(s string) bool {
 	}
 	switch c := s[0]; {
 	case c >= '0' && c <= '9', c == '-', c == '+', c == '.':
-		return typedRE.MatchString(s)
+		return mayBeTyped(s) && typedRE.MatchString(s)
 	}
 	return false
 }
 
-// writeScalar writes a string plain when YAML reads it back as that string,
+// mayBeTyped is false for much of what typedRE cannot match, without
+// running it: every form of it but a date with a time ends in a digit,
+// '_', '.', a hex digit or the f or n of inf and nan, so a duration such
+// as 5m is a string unless it starts as a date.
+func mayBeTyped(s string) bool {
+	if strings.IndexByte("0123456789_.abcdefABCDEFnN", s[len(s)-1]) >= 0 {
+		return true
+	}
+	if s[0] == '-' || s[0] == '+' {
+		s = s[1:]
+	}
+	return len(s) > 4 && s[4] == '-'
+}
+
+// scalar writes a string plain when YAML reads it back as that string,
 // as a literal block when it has several lines, and single-quoted otherwise.
-func writeScalar(b *strings.Builder, s string, indent int, inline bool) {
+func (e *encoder) scalar(s string, indent int, inline bool) {
 	if inline {
-		b.WriteString(" ")
+		e.out = append(e.out, ' ')
 	}
 	switch {
 	case s == "":
-		b.WriteString("\"\"\n")
-	case strings.Contains(s, "\n") && literalOK(s):
-		b.WriteString("|-\n")
+		e.out = append(e.out, "\"\"\n"...)
+	case strings.IndexByte(s, '\n') >= 0 && literalOK(s):
+		e.out = append(e.out, "|-\n"...)
 		for line := range strings.SplitSeq(s, "\n") {
 			if line != "" {
-				b.WriteString(spaces(indent))
-				b.WriteString(line)
+				e.out = append(e.out, spaces(indent)...)
+				e.out = append(e.out, line...)
 			}
-			b.WriteString("\n")
+			e.out = append(e.out, '\n')
 		}
 	case typed(s):
 		// yaml.v3 double-quotes what would read as another type.
-		b.WriteString(strconv.Quote(s))
-		b.WriteString("\n")
+		e.out = strconv.AppendQuote(e.out, s)
+		e.out = append(e.out, '\n')
 	case plainOK(s):
-		b.WriteString(s)
-		b.WriteString("\n")
+		e.out = append(e.out, s...)
+		e.out = append(e.out, '\n')
 	case printable(s):
-		b.WriteString("'")
-		b.WriteString(strings.ReplaceAll(s, "'", "''"))
-		b.WriteString("'\n")
+		e.out = append(e.out, '\'')
+		for i := 0; i < len(s); i++ {
+			if s[i] == '\'' {
+				e.out = append(e.out, '\'')
+			}
+			e.out = append(e.out, s[i])
+		}
+		e.out = append(e.out, "'\n"...)
 	default:
-		b.WriteString(strconv.Quote(s))
-		b.WriteString("\n")
+		e.out = strconv.AppendQuote(e.out, s)
+		e.out = append(e.out, '\n')
 	}
 }
+
+// Word reports whether s is written plain, as it is, both by Marshal and
+// by yaml.v3 (Encode): a letter, then letters, digits and "-_./", and not
+// a boolean or null in any case. Where every string is a word, Marshal
+// gives Encode's bytes for the shapes it writes.
+func Word(s string) bool {
+	if s == "" || !letter(s[0]) || len(s) <= 5 && typedWords[strings.ToLower(s)] {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !letter(c) && !(c >= '0' && c <= '9') && strings.IndexByte("-_./", c) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func letter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 // plainOK: no leading indicator, no ": " or " #", no trailing space or
 // colon, nothing but printable characters on one line.
@@ -199,23 +330,60 @@ func plainOK(s string) bool {
 	if last := s[len(s)-1]; last == ' ' || last == ':' {
 		return false
 	}
-	return !strings.Contains(s, ": ") && !strings.Contains(s, " #") && printable(s)
+	return !pair(s, ':', ' ') && !pair(s, ' ', '#') && printable(s)
+}
+
+// pair is strings.Contains(s, string(a)+string(b)), found by looking for
+// the one of a and b that is not a space: in expressions and
+// descriptions spaces are everywhere, colons and hashes are not.
+func pair(s string, a, b byte) bool {
+	rare, at := a, 0
+	if a == ' ' {
+		rare, at = b, 1
+	}
+	for i := 0; ; {
+		j := strings.IndexByte(s[i:], rare)
+		if j < 0 {
+			return false
+		}
+		i += j
+		if k := i - at; k >= 0 && k+1 < len(s) && s[k] == a && s[k+1] == b {
+			return true
+		}
+		i++
+	}
 }
 
 // literalOK: a block keeps every line as written if none but the last is
 // empty at the end, the first does not start with a space, and all print.
 func literalOK(s string) bool {
-	return !strings.HasPrefix(s, " ") && !strings.HasSuffix(s, "\n") && printable(strings.ReplaceAll(s, "\n", "")) &&
-		!strings.Contains(s, " \n") && !strings.Contains(s, "\t")
+	return s[0] != ' ' && s[len(s)-1] != '\n' && printableLines(s) &&
+		!pair(s, ' ', '\n') && strings.IndexByte(s, '\t') < 0
 }
 
-func printable(s string) bool {
-	for _, r := range s {
-		if r >= 0x20 && r < 0x7f {
-			continue
+// printableLines is printable for s without its line breaks. A break
+// taken out of text that is not ASCII may join bytes into a character,
+// so there they are taken out.
+func printableLines(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c-0x20 >= 0x7f-0x20 && c != '\n' {
+			return printable(strings.ReplaceAll(s, "\n", ""))
 		}
-		if !unicode.IsPrint(r) {
-			return false
+	}
+	return true
+}
+
+// printable reports whether every character of s prints. Printable ASCII,
+// nearly every string, takes one comparison a byte.
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i]-0x20 >= 0x7f-0x20 { // a control character, DEL or not ASCII
+			for _, r := range s[i:] {
+				if (r < 0x20 || r >= 0x7f) && !unicode.IsPrint(r) {
+					return false
+				}
+			}
+			return true
 		}
 	}
 	return true
