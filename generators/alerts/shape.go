@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
@@ -125,7 +126,7 @@ func provableByShape(name string, exprs ...string) (map[string]bool, bool) {
 					switch {
 					case strings.Contains(m.Name, name):
 						ok = false
-					case m.Value == name && m.Type == labels.MatchEqual && m.Name != labels.MetricName && m.Name != labels.BucketLabel:
+					case m.Value == name && m.Type == labels.MatchEqual && m.Name != model.MetricNameLabel && m.Name != labels.BucketLabel:
 						slots[m.Name] = true
 					case strings.Contains(m.Value, name):
 						ok = false
