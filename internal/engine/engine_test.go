@@ -77,6 +77,14 @@ func TestRenderRejectsGeneratorBugs(t *testing.T) {
 		if _, err := Render(&spec.Model{}, gens, nil); err == nil {
 			t.Errorf("%s: rendered without an error", name)
 		}
+		// Rendered for a tree, each generator's files handed over in parts.
+		var streamed []Generator
+		for _, g := range gens {
+			streamed = append(streamed, &streaming{*g.(*fake)})
+		}
+		if _, err := RenderFor(newTree(t).open(), &spec.Model{}, streamed, nil); err == nil {
+			t.Errorf("%s: rendered for a tree, streamed, without an error", name)
+		}
 	}
 }
 

@@ -241,8 +241,7 @@ func settler(t *tree.Tree) settleFunc {
 		stats := t.Stats(names)
 		return func(i int, f *Rendered) {
 			st := stats[i]
-			// A path no generator may write is the render's error to report.
-			if st.Ino == 0 || st.Size != int64(len(f.Data)) || CheckPath(f.Path) != nil {
+			if st.Ino == 0 || st.Size != int64(len(f.Data)) {
 				return
 			}
 			data, err := t.ReadFile(f.Path, maxFileSize)

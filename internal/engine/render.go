@@ -95,16 +95,20 @@ func render(in Input, gens []Generator, settle settleFunc, checks ...Check) (*Ou
 		var err error
 		if s, ok := g.(Streamer); ok && settle != nil {
 			var mu sync.Mutex
+			var bad error // the first part with a path no generator may write
 			err = s.Stream(in, func(files []File) {
-				part := withHeaders(g.Kind(), files, settle)
+				part, err := withHeaders(g.Kind(), files, settle)
 				mu.Lock()
 				defer mu.Unlock()
+				bad = cmp.Or(bad, err)
 				results[i] = append(results[i], part...)
 			})
+			err = cmp.Or(err, bad)
 		} else {
 			var files []File
-			files, err = g.Generate(in)
-			results[i] = withHeaders(g.Kind(), files, settle)
+			if files, err = g.Generate(in); err == nil {
+				results[i], err = withHeaders(g.Kind(), files, settle)
+			}
 		}
 		if err != nil {
 			results[i], errs[i] = nil, fmt.Errorf("%s: %w", g.Kind(), err)
@@ -138,12 +142,6 @@ func render(in Input, gens []Generator, settle settleFunc, checks ...Check) (*Ou
 	for i, files := range results {
 		kind := gens[i].Kind()
 		for _, r := range files {
-			if err := CheckPath(r.Path); err != nil {
-				return nil, fmt.Errorf("%s: %w", kind, err)
-			}
-			if !supported(r.Path) {
-				return nil, fmt.Errorf("%s: %s: no comment syntax known for its format, so it cannot carry the ownership header", kind, r.Path)
-			}
 			if prev, dup := owner[r.Path]; dup {
 				return nil, fmt.Errorf("%s and %s both generate %s", prev, kind, r.Path)
 			}
@@ -160,8 +158,18 @@ func render(in Input, gens []Generator, settle settleFunc, checks ...Check) (*Ou
 // as soon as it returns them, so that what it returned is let go of at
 // once: at a thousand services the output is hundreds of megabytes, which
 // must not be held twice, with headers and without, until every generator
-// is done. settle, if not nil, sees each file as soon as it is made.
-func withHeaders(kind string, files []File, settle settleFunc) []*Rendered {
+// is done. settle, if not nil, sees each file as soon as it is made. A
+// path outside the generated folders, or of a format that cannot carry the
+// header, is an error in the generator, found before any file is made.
+func withHeaders(kind string, files []File, settle settleFunc) ([]*Rendered, error) {
+	for _, f := range files {
+		if err := CheckPath(f.Path); err != nil {
+			return nil, err
+		}
+		if !supported(f.Path) {
+			return nil, fmt.Errorf("%s: no comment syntax known for its format, so it cannot carry the ownership header", f.Path)
+		}
+	}
 	out := make([]*Rendered, len(files))
 	var done func(i int, r *Rendered)
 	if settle != nil {
@@ -176,7 +184,7 @@ func withHeaders(kind string, files []File, settle settleFunc) []*Rendered {
 		}
 		out[i] = r
 	})
-	return out
+	return out, nil
 }
 
 // normalise merges origins by spec and sorts them, so that the lock and the
