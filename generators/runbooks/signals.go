@@ -30,7 +30,7 @@ func signals(d *markdown.Doc, m *spec.Model, am *alerting.Model, a *alerting.Ale
 	type row struct{ metrics, by, stops string }
 	var rows []*row
 	own := false
-	for _, metric := range reads(m, a) {
+	for _, metric := range a.Reads(m.Environments) {
 		p := am.Producer(s, metric)
 		if p == nil {
 			continue // the render refuses a rule with such a metric
@@ -55,27 +55,6 @@ func signals(d *markdown.Doc, m *spec.Model, am *alerting.Model, a *alerting.Ale
 			markdown.Esc(s.Team), markdown.Code("absent_over_time(<metric>[<window>])")))
 	}
 }
-
-// reads lists the metrics alert a reads in every environment. Environments
-// that evaluate the same expressions (all of them but for the storage
-// alert's, whose thresholds are per instance) read the same metrics, so
-// Reads is asked about one environment of each: lexing every expression
-// again for each environment was half the time of the runbooks.
-func reads(m *spec.Model, a *alerting.Alert) []string {
-	var envs []*spec.Environment
-	var seen [][]*alerting.Rule
-	for _, e := range m.Environments {
-		rs := a.RulesIn(e)
-		if slices.ContainsFunc(seen, func(o []*alerting.Rule) bool { return slices.EqualFunc(o, rs, sameExpr) }) {
-			continue
-		}
-		seen = append(seen, rs)
-		envs = append(envs, e)
-	}
-	return a.Reads(envs)
-}
-
-func sameExpr(a, b *alerting.Rule) bool { return a.Expr == b.Expr }
 
 // whenStops says what fires when metric, which p produces, stops.
 func whenStops(m *spec.Model, a *alerting.Alert, p *alerting.Producer, metric string) string {

@@ -640,8 +640,11 @@ func (a *Alert) Reads(envs []*spec.Environment) []string {
 		sli := SLIOf(a.Service, a.SLO)
 		exprs = append(exprs, sli.Bad("5m"), sli.Total("5m"))
 	}
+	// Most environments evaluate the same expressions (all but the storage
+	// alert's, whose thresholds are per instance): each is lexed once.
+	slices.Sort(exprs)
 	var out []string
-	for _, x := range exprs {
+	for _, x := range slices.Compact(exprs) {
 		names, _, err := MetricNames(x)
 		if err == nil {
 			out = append(out, names...)
