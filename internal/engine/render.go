@@ -114,8 +114,9 @@ func render(in Input, gens []Generator, settle settleFunc, checks ...Check) (*Ou
 			results[i], errs[i] = nil, fmt.Errorf("%s: %w", g.Kind(), err)
 		}
 	}
-	// Otherwise one goroutine per generator and check: they differ a lot
-	// in cost, and each spreads its own work over the cores.
+	// Settling, the generators run in turn; otherwise one goroutine per
+	// generator: they differ a lot in cost, and each spreads its own work
+	// over the cores. The checks run beside them either way.
 	fns := make([]func(), 0, len(gens)+len(checks))
 	if settle != nil {
 		fns = append(fns, func() {
