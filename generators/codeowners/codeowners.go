@@ -5,7 +5,7 @@ package codeowners
 
 import (
 	"fmt"
-	"maps"
+	"path"
 	"slices"
 	"strings"
 
@@ -24,44 +24,93 @@ func (Generator) Kind() string { return "codeowners" }
 // Index gives each service's team its spec and the files generators made for
 // that service alone (File.Service): a file made from one service spec may
 // still be shared, such as a deploy workflow of an organisation with one
-// service. It writes one line per service-owned file rather than folder patterns:
-// folders are shared between services and hand-written files, and a pattern
-// that is too wide would hand a team files that are not theirs. Patterns are
-// not padded into columns, so that adding a service adds lines and changes
-// no others.
+// service.
+//
+// A folder named for the service whose generated files are all that
+// service's own (environments/prod/flux/apps/api/, runbooks/api/) is given
+// in one pattern; every other file in one line of its own. GitHub loads no
+// CODEOWNERS of 3 MB or more, and one line per file is 5.6 MB at a thousand
+// services; a folder pattern keeps it near 1 MB. Wider patterns are not
+// written: folders such as dashboards/ or environments/prod/terraform/ are
+// shared between services and hand-written files, and a pattern that is too
+// wide would hand a team files that are not theirs. Patterns are not padded
+// into columns, so that adding a service adds lines and changes no others.
 func (Generator) Index(m *spec.Model, out *engine.Output) ([]engine.File, error) {
 	p := m.Platform
-	owned := map[string][]string{} // service name -> generated paths made for it alone
+	folders := folderOwners(out)
+	owned := map[string][]string{} // service name -> its patterns, in the order of paths
+	var origins []engine.Origin
+	seen := map[string]bool{}
 	for _, f := range out.Files {
-		if f.Service != "" && !f.PlatformOwned {
-			owned[f.Service] = append(owned[f.Service], f.Path)
+		if f.Service == "" || f.PlatformOwned {
+			continue
+		}
+		// Which files a service owns alone is decided by the specs those
+		// files come from (a release record deploys a workload, a partner
+		// adds its files): they are sources of CODEOWNERS too.
+		for _, o := range f.Origins {
+			if !seen[o.Spec] {
+				seen[o.Spec] = true
+				origins = append(origins, engine.Origin{Spec: o.Spec})
+			}
+		}
+		pattern := f.Path
+		if d := path.Dir(f.Path); path.Base(d) == f.Service && folders[d] == f.Service && !slices.Contains(engine.Owned, d+"/") {
+			pattern = d + "/"
+		}
+		// A folder's files are consecutive in the order of paths.
+		if list := owned[f.Service]; len(list) == 0 || list[len(list)-1] != pattern {
+			owned[f.Service] = append(list, pattern)
 		}
 	}
 
 	var b strings.Builder
 	b.WriteString("# The platform owner reviews everything by default; each service's team\n")
-	b.WriteString("# reviews its spec and the files generated for it alone. The last matching\n")
-	b.WriteString("# pattern wins, so service lines come after the default.\n\n")
+	b.WriteString("# reviews its spec and the files generated for it alone, a folder named\n")
+	b.WriteString("# for the service at once. The last matching pattern wins, so service\n")
+	b.WriteString("# lines come after the default.\n\n")
 	fmt.Fprintf(&b, "* %s\n", p.Teams[p.Owner].GitHub)
-	origins := []engine.Origin{{Spec: p.Source.Path, Fields: []string{"owner", "teams"}}}
+	head := []engine.Origin{{Spec: p.Source.Path, Fields: []string{"owner", "teams"}}}
 	for _, s := range m.Services {
 		owner := p.Teams[s.Team].GitHub
 		fmt.Fprintf(&b, "\n# %s (team %s)\n", s.Name, s.Team)
 		fmt.Fprintf(&b, "/%s %s\n", s.Source.Path, owner)
-		for _, f := range owned[s.Name] {
-			fmt.Fprintf(&b, "/%s %s\n", f, owner)
+		for _, pat := range owned[s.Name] {
+			fmt.Fprintf(&b, "/%s %s\n", pat, owner)
 		}
-		origins = append(origins, engine.Origin{Spec: s.Source.Path, Fields: []string{"team"}})
+		head = append(head, engine.Origin{Spec: s.Source.Path, Fields: []string{"team"}})
 	}
-	// Which files a service owns alone is decided by the specs those files
-	// come from (a release record deploys a workload, a partner adds its
-	// files): they are sources of CODEOWNERS too.
-	for _, name := range slices.Sorted(maps.Keys(owned)) {
-		for _, f := range owned[name] {
-			for _, o := range out.File(f).Origins {
-				origins = append(origins, engine.Origin{Spec: o.Spec})
+	return []engine.File{{Path: Path, Origins: append(head, origins...), Data: []byte(b.String())}}, nil
+}
+
+// mixed stands, in folderOwners, for a folder holding the files of more
+// than one owner.
+const mixed = "/"
+
+// folderOwners maps every folder holding generated files, at any depth, to
+// the one service all of them are made for alone, or to mixed: a file that
+// is shared, or platform-owned, has the owner "" (the platform).
+func folderOwners(out *engine.Output) map[string]string {
+	owners := map[string]string{}
+	lastDir, lastOwner := "", mixed
+	for _, f := range out.Files {
+		owner := f.Service
+		if f.PlatformOwned {
+			owner = ""
+		}
+		dir := path.Dir(f.Path)
+		if dir == lastDir && owner == lastOwner {
+			continue // its folders already know this owner
+		}
+		lastDir, lastOwner = dir, owner
+		for d := dir; d != "."; d = path.Dir(d) {
+			switch o, ok := owners[d]; {
+			case !ok:
+				owners[d] = owner
+			case o != owner:
+				owners[d] = mixed
 			}
 		}
 	}
-	return []engine.File{{Path: Path, Origins: origins, Data: []byte(b.String())}}, nil
+	return owners
 }
