@@ -255,22 +255,34 @@ func (c *command) cacheFile() string {
 	return filepath.Join(dir, hex.EncodeToString(sum[:8]))
 }
 
-// lastRun returns the record of the last clean run on this root by this
-// binary, or nil.
-func (c *command) lastRun(in inputs) *record {
-	file := c.cacheFile()
-	if file == "" {
-		return nil
+// lastRunSoon starts reading the record of the last clean run on this
+// root, and hashing the binary, while the specs load: neither needs them,
+// and at a thousand services the record is megabytes. The function it
+// returns waits for both and gives the record when it is this binary's
+// and this root's, else nil.
+func (c *command) lastRunSoon() func(in inputs) *record {
+	var r *record
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		executableHash()
+		file := c.cacheFile()
+		if file == "" {
+			return
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return
+		}
+		r = decodeRecord(data)
+	}()
+	return func(in inputs) *record {
+		<-done
+		if r == nil || r.exe != in.exe || r.root != in.root {
+			return nil
+		}
+		return r
 	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil
-	}
-	r := decodeRecord(data)
-	if r == nil || r.exe != in.exe || r.root != in.root {
-		return nil
-	}
-	return r
 }
 
 // unchanged reports whether the last clean run read these very specs and

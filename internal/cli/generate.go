@@ -25,6 +25,7 @@ func (c *command) generate(args []string) int {
 	}
 	ctx, begin, end := c.interrupts()
 	defer end()
+	lastRun := c.lastRunSoon()
 	m, code := c.load()
 	if code != ExitOK {
 		return code
@@ -32,7 +33,7 @@ func (c *command) generate(args []string) int {
 	in, cacheable := c.inputsOf(m)
 	var last *record
 	if cacheable {
-		last = c.lastRun(in)
+		last = lastRun(in)
 	}
 	if n, ok := c.unchanged(last, in); ok {
 		c.undeployed(m, verbose)

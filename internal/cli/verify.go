@@ -11,6 +11,7 @@ func (c *command) verify(args []string) int {
 	if !c.noArgs("verify", args) {
 		return ExitInput
 	}
+	lastRun := c.lastRunSoon()
 	m, code := c.load()
 	if code != ExitOK {
 		return code
@@ -18,7 +19,7 @@ func (c *command) verify(args []string) int {
 	in, cacheable := c.inputsOf(m)
 	var last *record
 	if cacheable {
-		last = c.lastRun(in)
+		last = lastRun(in)
 	}
 	if n, ok := c.unchanged(last, in); ok {
 		fmt.Fprintf(c.stdout, "groundwork: %d generated files up to date (specs and generator as in the last run)\n", n)

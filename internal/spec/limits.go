@@ -3,7 +3,6 @@ package spec
 import (
 	"fmt"
 	"reflect"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -136,14 +135,11 @@ func (c *checker) walkLimits(src *Source, v reflect.Value, path, generic string)
 		}
 	case reflect.Struct:
 		if v.Type() == sliType {
-			c.stringLimit(src, src.Pos(path), path, generic, v.Interface().(SLI).Builtin)
+			c.stringLimit(src, at{path, false}, path, generic, v.Interface().(SLI).Builtin)
 		}
-		for i := range v.NumField() {
-			name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
-			if name == "" || name == "-" {
-				continue
-			}
-			c.walkLimits(src, v.Field(i), joinPath(path, name), joinPath(generic, name))
+		fields := fieldsOf(v.Type())
+		for _, name := range fields.names {
+			c.walkLimits(src, v.Field(fields.index[name]), joinPath(path, name), joinPath(generic, name))
 		}
 	case reflect.Slice:
 		if !c.listLimit(src, path, generic, v.Len()) {
@@ -159,13 +155,27 @@ func (c *checker) walkLimits(src *Source, v reflect.Value, path, generic string)
 		for it := v.MapRange(); it.Next(); {
 			key := it.Key().String()
 			kp := joinPath(path, key)
-			if c.stringLimit(src, src.KeyPos(kp), path, "", key) {
+			if c.stringLimit(src, at{kp, true}, path, "", key) {
 				c.walkLimits(src, it.Value(), kp, joinPath(generic, "*"))
 			}
 		}
 	case reflect.String:
-		c.stringLimit(src, src.Pos(path), path, generic, v.String())
+		c.stringLimit(src, at{path, false}, path, generic, v.String())
 	}
+}
+
+// at is where a value was written, looked up only for a diagnostic: the
+// value at path, or the key of the mapping entry at path.
+type at struct {
+	path string
+	key  bool
+}
+
+func (a at) pos(src *Source) Pos {
+	if a.key {
+		return src.KeyPos(a.path)
+	}
+	return src.Pos(a.path)
 }
 
 // listLimit reports a list or map longer than its bound, once.
@@ -183,7 +193,7 @@ func (c *checker) listLimit(src *Source, path, generic string, n int) bool {
 }
 
 // stringLimit reports a string longer than its bound, quoting only its start.
-func (c *checker) stringLimit(src *Source, p Pos, path, generic, s string) bool {
+func (c *checker) stringLimit(src *Source, where at, path, generic, s string) bool {
 	b, ok := stringBounds[generic]
 	if !ok {
 		b = defaultStringBound
@@ -191,7 +201,7 @@ func (c *checker) stringLimit(src *Source, p Pos, path, generic, s string) bool 
 	if len(s) <= b.max {
 		return true
 	}
-	c.report(src, p, KindValue, path, "%s is %d bytes; Groundwork takes at most %d %s", clip(s), len(s), b.max, b.what)
+	c.report(src, where.pos(src), KindValue, path, "%s is %d bytes; Groundwork takes at most %d %s", clip(s), len(s), b.max, b.what)
 	return false
 }
 
@@ -218,9 +228,9 @@ func (c *checker) releaseLimits(r *Release) bool {
 	}
 	ok := true
 	for name, d := range r.Digests {
-		if !c.stringLimit(src, src.KeyPos(name), "", "", name) {
+		if !c.stringLimit(src, at{name, true}, "", "", name) {
 			ok = false
-		} else if !c.stringLimit(src, src.Pos(name), name, "", d) {
+		} else if !c.stringLimit(src, at{name, false}, name, "", d) {
 			ok = false
 		}
 	}

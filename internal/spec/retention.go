@@ -3,6 +3,8 @@ package spec
 import (
 	"fmt"
 	"slices"
+
+	"github.com/groundwork-dev/groundwork/internal/parallel"
 )
 
 // Retention: every place the platform keeps data, how long each copy lives,
@@ -217,8 +219,12 @@ func (c *checker) retention(m *Model) {
 	}
 	limit := m.Platform.Data.PersonalMaxDays
 	reported := map[string]bool{}
-	for _, e := range m.Environments {
-		for _, d := range m.DataStores(e) {
+	// Every store of every environment, built beside each other: at a
+	// thousand services they are tens of thousands.
+	stores := make([][]DataStore, len(m.Environments))
+	parallel.For(len(m.Environments), func(i int) { stores[i] = m.DataStores(m.Environments[i]) })
+	for i, e := range m.Environments {
+		for _, d := range stores[i] {
 			if d.Src == nil || !d.Personal() || (d.MaxDays != Forever && d.MaxDays <= limit) {
 				continue
 			}

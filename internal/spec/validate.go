@@ -83,10 +83,7 @@ func validate(m *Model) Diagnostics {
 	for _, e := range m.Environments {
 		envOK[e] = c.limits(e.Source, e)
 	}
-	serviceOK := make(map[*Service]bool, len(m.Services))
-	for _, s := range m.Services {
-		serviceOK[s] = c.limits(s.Source, s)
-	}
+	serviceOK := c.serviceLimits(m.Services)
 	releaseOK := make(map[*Release]bool, len(m.Releases))
 	for _, r := range m.Releases {
 		releaseOK[r] = c.releaseLimits(r)
@@ -150,6 +147,29 @@ func validate(m *Model) Diagnostics {
 		c.retention(m)
 	}
 	return c.diags
+}
+
+// serviceLimits checks the sizes of every service spec, in parallel (the
+// walk visits every field of a thousand specs), and reports which are
+// within them.
+func (c *checker) serviceLimits(services []*Service) map[*Service]bool {
+	ok := make([]bool, len(services))
+	workers := min(runtime.GOMAXPROCS(0), max(len(services), 1))
+	checkers := make([]*checker, workers)
+	parallel.For(workers, func(w int) {
+		checkers[w] = &checker{gaps: c.gaps}
+		for i := w; i < len(services); i += workers {
+			ok[i] = checkers[w].limits(services[i].Source, services[i])
+		}
+	})
+	for _, wc := range checkers {
+		c.diags = append(c.diags, wc.diags...)
+	}
+	serviceOK := make(map[*Service]bool, len(services))
+	for i, s := range services {
+		serviceOK[s] = ok[i]
+	}
+	return serviceOK
 }
 
 // dnsLabel checks a name that becomes part of Kubernetes and AWS names.
