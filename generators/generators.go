@@ -3,6 +3,8 @@
 package generators
 
 import (
+	"context"
+
 	"github.com/groundwork-dev/groundwork/generators/alertmanager"
 	"github.com/groundwork-dev/groundwork/generators/alerts"
 	"github.com/groundwork-dev/groundwork/generators/codeowners"
@@ -59,6 +61,13 @@ func Render(m *spec.Model) (*engine.Output, error) {
 // it is rendered.
 func RenderFor(t *tree.Tree, m *spec.Model) (*engine.Output, error) {
 	return engine.RenderFor(t, m, all(), indexers(), checks()...)
+}
+
+// RenderToApply generates every file as RenderFor does, for a run that
+// goes on to apply the plan: each file the tree has nothing at is staged
+// at once (engine.RenderToApply).
+func RenderToApply(ctx context.Context, t *tree.Tree, m *spec.Model) (*engine.Output, error) {
+	return engine.RenderToApply(ctx, t, m, all(), indexers(), checks()...)
 }
 
 // Proof renders what proves the generated files but is not committed: the

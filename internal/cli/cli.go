@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -233,7 +234,7 @@ func (c *command) plan() (*spec.Model, *engine.Plan, int) {
 	if code != ExitOK {
 		return nil, nil, code
 	}
-	p, code := c.planModel(m)
+	p, code := c.planModel(context.Background(), m, false)
 	return m, p, code
 }
 
@@ -241,8 +242,10 @@ func (c *command) plan() (*spec.Model, *engine.Plan, int) {
 // the last clean run when that run can tell (see cache.go): the files of
 // the services whose specs changed, and the shared files. When the tree is
 // not as that run left it, it renders in full. It returns the scope of the
-// partial render, or nil after a full one.
-func (c *command) planSince(m *spec.Model, last *record, in inputs) (*engine.Plan, *engine.Scope, int) {
+// partial render, or nil after a full one. A plan to apply (generate)
+// stages the files of a full render as they are made
+// (engine.RenderToApply); once ctx ends, it stops, nothing written.
+func (c *command) planSince(ctx context.Context, m *spec.Model, last *record, in inputs, apply bool) (*engine.Plan, *engine.Scope, int) {
 	if sc := scope(last, in); sc != nil {
 		out, err := generators.RenderPartial(c.tree, m, sc, last.manifest)
 		if code := c.rendered(err); code != ExitOK {
@@ -256,7 +259,7 @@ func (c *command) planSince(m *spec.Model, last *record, in inputs) (*engine.Pla
 			return nil, nil, c.failed(err)
 		}
 	}
-	p, code := c.planModel(m)
+	p, code := c.planModel(ctx, m, apply)
 	return p, nil, code
 }
 
@@ -274,8 +277,27 @@ func partly(m *spec.Model, sc *engine.Scope) string {
 	return fmt.Sprintf(" (%d of %d services rendered; the others' files as the last run left them)", n, len(m.Services))
 }
 
-func (c *command) planModel(m *spec.Model) (*engine.Plan, int) {
-	out, err := generators.RenderFor(c.tree, m)
+// planModel renders m in full for the tree and compares, staging the new
+// files for a run that applies the plan (see planSince).
+func (c *command) planModel(ctx context.Context, m *spec.Model, apply bool) (*engine.Plan, int) {
+	var out *engine.Output
+	var err error
+	if apply {
+		out, err = generators.RenderToApply(ctx, c.tree, m)
+	} else {
+		out, err = generators.RenderFor(c.tree, m)
+	}
+	var te *engine.TreeError
+	var fe *tree.Error
+	switch {
+	case errors.Is(err, engine.ErrInterrupted):
+		fmt.Fprintf(c.stderr, "groundwork: %v\n", err)
+		return nil, ExitInterrupted
+	case errors.As(err, &te) || errors.As(err, &fe):
+		// The tree refused staging (a link planted at StagingDir, a
+		// full disk): not a generator's fault.
+		return nil, c.failed(err)
+	}
 	if code := c.rendered(err); code != ExitOK {
 		return nil, code
 	}

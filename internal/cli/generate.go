@@ -41,11 +41,14 @@ func (c *command) generate(args []string) int {
 		fmt.Fprintf(c.stdout, "groundwork: 0 written, 0 removed, %d unchanged (specs and generator as in the last run)\n", n)
 		return ExitOK
 	}
-	p, sc, code := c.planSince(m, last, in)
+	// From here a SIGINT ends the run at the next safe point rather than
+	// at once: a full render stages its files as it makes them, and
+	// removes them when it stops (engine.RenderToApply).
+	begin()
+	p, sc, code := c.planSince(ctx, m, last, in, true)
 	if code != ExitOK {
 		return code
 	}
-	begin()
 	if err := p.Apply(ctx); err != nil {
 		var unowned *engine.UnownedError
 		switch {

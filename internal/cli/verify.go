@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -25,7 +26,7 @@ func (c *command) verify(args []string) int {
 		fmt.Fprintf(c.stdout, "groundwork: %d generated files up to date (specs and generator as in the last run)\n", n)
 		return ExitOK
 	}
-	p, _, code := c.planSince(m, last, in)
+	p, _, code := c.planSince(context.Background(), m, last, in, false)
 	if code != ExitOK {
 		return code
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,21 +27,33 @@ var ErrInterrupted = errors.New("interrupted; every file is as it was before the
 // (SIGKILL, a power cut) leaves a mix of old and new files, the old lock and
 // StagingDir: verify says so, and the next generate removes StagingDir and
 // completes the tree, since every file is judged by its bytes.
+//
+// Files RenderToApply staged are put in place like the others; when the
+// plan is not applied, they are removed with StagingDir.
 func (p *Plan) Apply(ctx context.Context) error {
+	t := p.tree
+	pre := p.prestaged()
 	if len(p.Unowned) > 0 {
+		if pre {
+			return errors.Join(&UnownedError{Paths: p.Unowned}, t.RemoveAll(StagingDir))
+		}
 		return &UnownedError{Paths: p.Unowned}
 	}
-	t := p.tree
 	if _, err := staged(t); err != nil {
 		return err
 	}
-	if err := t.RemoveAll(StagingDir); err != nil {
-		return err
+	if !pre || (len(p.Changes) == 0 && !p.LockChanged()) {
+		if err := t.RemoveAll(StagingDir); err != nil {
+			return err
+		}
 	}
 	if len(p.Changes) == 0 && !p.LockChanged() {
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
+		if pre {
+			return errors.Join(ErrInterrupted, t.RemoveAll(StagingDir))
+		}
 		return ErrInterrupted
 	}
 	s := &staging{plan: p}
@@ -61,6 +74,9 @@ func (p *Plan) Apply(ctx context.Context) error {
 	}
 	return s.discard(true)
 }
+
+// prestaged reports whether RenderToApply staged files for the plan.
+func (p *Plan) prestaged() bool { return p.out != nil && p.out.staging }
 
 // staging is one Apply's files in StagingDir and the steps taken so far.
 type staging struct {
@@ -83,16 +99,18 @@ const stagedLock = -1
 // .gitignore of "*" keeps git from ever adding what a killed run leaves.
 func (s *staging) stage(ctx context.Context) error {
 	t := s.plan.tree
-	if err := t.MkdirAll(StagingDir); err != nil {
-		return err
-	}
-	if err := t.WriteNew(StagingDir+"/.gitignore", []byte("*\n")); err != nil {
-		return err
+	if !s.plan.prestaged() {
+		if err := t.MkdirAll(StagingDir); err != nil {
+			return err
+		}
+		if err := t.WriteNew(StagingDir+"/.gitignore", []byte("*\n")); err != nil {
+			return err
+		}
 	}
 	changes := s.plan.Changes
 	errs := make([]error, len(changes))
 	parallel.For(len(changes), func(i int) {
-		if changes[i].Status == Removed || ctx.Err() != nil {
+		if changes[i].Status == Removed || changes[i].staged != "" || ctx.Err() != nil {
 			return
 		}
 		errs[i] = t.WriteNew(newName(i), changes[i].New)
@@ -128,7 +146,8 @@ func (s *staging) swap(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ErrInterrupted
 		}
-		if err := s.replace(c.Path, i, c.Status != Added, c.Status != Removed); err != nil {
+		from := cmp.Or(c.staged, newName(i))
+		if err := s.replace(c.Path, i, from, c.Status != Added, c.Status != Removed); err != nil {
 			return err
 		}
 	}
@@ -148,12 +167,13 @@ func (s *staging) swap(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return ErrInterrupted
 	}
-	return s.replace(LockFile, stagedLock, s.plan.hadLock, true)
+	return s.replace(LockFile, stagedLock, newName(stagedLock), s.plan.hadLock, true)
 }
 
-// replace moves the file at name aside (when there is one) and the staged
-// file i into its place (when there is one), recording the step.
-func (s *staging) replace(name string, i int, old, staged bool) error {
+// replace moves the file at name aside (when there is one) as old file i,
+// and the staged file from into its place (when there is one), recording
+// the step.
+func (s *staging) replace(name string, i int, from string, old, staged bool) error {
 	t := s.plan.tree
 	st := step{path: name}
 	if old {
@@ -163,7 +183,7 @@ func (s *staging) replace(name string, i int, old, staged bool) error {
 		}
 	}
 	if staged {
-		if err := t.Rename(newName(i), name); err != nil {
+		if err := t.Rename(from, name); err != nil {
 			if st.backup != "" {
 				if uerr := t.Rename(st.backup, name); uerr != nil {
 					return fmt.Errorf("%w; and putting %s back failed: %v", err, name, uerr)

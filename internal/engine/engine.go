@@ -126,6 +126,9 @@ type Rendered struct {
 	// known, when the file was rendered; Data is nil since (see settle).
 	held  bool
 	known Known
+	// staged: RenderToApply wrote the file, which the tree had nothing
+	// at, into StagingDir under this name, and let go of its bytes.
+	staged string
 }
 
 // sha256 is the hex SHA-256 of the file's bytes, as the lock records it.
@@ -154,7 +157,10 @@ type Output struct {
 	kept []ManifestFile // those files, sorted by path, as known now
 	// keptHeld: every file kept held the bytes prev records when checked.
 	keptHeld bool
-	on       *tree.Tree // the tree RenderFor or RenderPartial rendered for
+	// staging: RenderToApply made StagingDir and staged files in it,
+	// which Apply puts in place or removes.
+	staging bool
+	on      *tree.Tree // the tree RenderFor or RenderPartial rendered for
 }
 
 // Partial reports whether the output holds only part of the files, the

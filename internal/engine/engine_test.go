@@ -99,9 +99,10 @@ func newTree(t *testing.T, files ...File) *repo {
 	return &repo{t: t, root: t.TempDir(), gen: &fake{kind: "test", files: files}}
 }
 
-// plan plans the generator's output on the tree twice, rendered by
-// Render and by RenderFor, holds the two plans to be the same, and
-// returns RenderFor's.
+// plan plans the generator's output on the tree, rendered by Render, by
+// RenderFor and, when no killed run left a staging folder, by
+// RenderToApply (whose staging folder it removes), holds the plans to be
+// the same, and returns RenderFor's.
 func (tr *repo) plan() *Plan {
 	tr.t.Helper()
 	out, err := Render(&spec.Model{}, []Generator{tr.gen}, nil)
@@ -124,6 +125,31 @@ func (tr *repo) plan() *Plan {
 	if !reflect.DeepEqual(summary(p), summary(want)) {
 		tr.t.Fatalf("RenderFor's plan:\n%s\nRender's:\n%s", summary(p), summary(want))
 	}
+	if !p.Staged {
+		staged := tr.planToApply()
+		if !reflect.DeepEqual(summary(staged), summary(want)) {
+			tr.t.Fatalf("RenderToApply's plan:\n%s\nRender's:\n%s", summary(staged), summary(want))
+		}
+		if err := staged.tree.RemoveAll(StagingDir); err != nil {
+			tr.t.Fatal(err)
+		}
+	}
+	return p
+}
+
+// planToApply plans as generate does: rendered by RenderToApply, each new
+// file staged as it is rendered.
+func (tr *repo) planToApply() *Plan {
+	tr.t.Helper()
+	t := tr.open()
+	out, err := RenderToApply(context.Background(), t, &spec.Model{}, []Generator{tr.gen}, nil)
+	if err != nil {
+		tr.t.Fatal(err)
+	}
+	p, err := Compare(t, out)
+	if err != nil {
+		tr.t.Fatal(err)
+	}
 	return p
 }
 
@@ -131,7 +157,11 @@ func (tr *repo) plan() *Plan {
 func summary(p *Plan) string {
 	var b strings.Builder
 	for _, c := range p.Changes {
-		fmt.Fprintf(&b, "%s %s hand-edited=%t production=%t old=%q new=%q\n", c.Status, c.Path, c.HandEdited, c.Production, c.Old, c.New)
+		data := c.New
+		if c.staged != "" {
+			data, _ = p.tree.ReadFile(c.staged, maxFileSize)
+		}
+		fmt.Fprintf(&b, "%s %s hand-edited=%t production=%t old=%q new=%q\n", c.Status, c.Path, c.HandEdited, c.Production, c.Old, data)
 	}
 	fmt.Fprintf(&b, "unowned %v, unchanged %d, staged %t, lock changed %t\n%s", p.Unowned, p.Unchanged, p.Staged, p.LockChanged(), p.Lock())
 	return b.String()
@@ -149,7 +179,10 @@ func (tr *repo) open() *tree.Tree {
 
 func (tr *repo) generate() {
 	tr.t.Helper()
-	if err := tr.plan().Apply(context.Background()); err != nil {
+	// A killed run's staging folder: plan says so (verify); generate
+	// removes it.
+	tr.plan()
+	if err := tr.planToApply().Apply(context.Background()); err != nil {
 		tr.t.Fatal(err)
 	}
 	if p := tr.plan(); !p.Clean() {
@@ -398,5 +431,51 @@ func TestStreamerIsRenderedAsItsFiles(t *testing.T) {
 	}
 	if len(got.Changes) != 2 || got.Unchanged != 2 {
 		t.Fatalf("want 2 changes (b hand-edited, c stale) and 2 unchanged, got %s", summary(got))
+	}
+}
+
+// RenderToApply writes each file the tree has nothing at into the staging
+// folder as it is rendered, and holds its bytes no longer; Apply puts them
+// in place, and a plan not applied leaves no staging folder behind.
+func TestRenderToApplyStagesNewFiles(t *testing.T) {
+	t.Parallel()
+	tr := newTree(t, file("alerts/a.yaml", "a: 1\n"), file("dashboards/b.json", "{}\n"))
+	tr.generate()
+	tr.gen.files = append(tr.gen.files, file("runbooks/new/c.md", "c\n"))
+	tr.gen.files[0] = file("alerts/a.yaml", "a: 2\n")
+	p := tr.planToApply()
+	staged := map[string]bool{}
+	for _, f := range p.out.Files {
+		if f.staged != "" {
+			if f.Data != nil {
+				t.Errorf("%s is staged and still held", f.Path)
+			}
+			staged[f.Path] = true
+		}
+	}
+	// Only the new file: a changed one is compared with what is there.
+	if len(staged) != 1 || !staged["runbooks/new/c.md"] {
+		t.Fatalf("staged %v, want runbooks/new/c.md alone", staged)
+	}
+	if err := p.Apply(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(tr.read("runbooks/new/c.md"), "\nc\n") || !strings.HasSuffix(tr.read("alerts/a.yaml"), "\na: 2\n") || tr.exists(StagingDir) {
+		t.Fatalf("after Apply: c.md %q, a.yaml %q, staging folder left %t", tr.read("runbooks/new/c.md"), tr.read("alerts/a.yaml"), tr.exists(StagingDir))
+	}
+
+	// Not applied: interrupted before, or nothing to do.
+	tr.gen.files = append(tr.gen.files, file("runbooks/new/d.md", "d\n"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := tr.planToApply().Apply(ctx); !errors.Is(err, ErrInterrupted) || tr.exists(StagingDir) || tr.exists("runbooks/new/d.md") {
+		t.Fatalf("interrupted Apply = %v; staging folder left %t", err, tr.exists(StagingDir))
+	}
+	if _, err := RenderToApply(ctx, tr.open(), &spec.Model{}, []Generator{tr.gen}, nil); !errors.Is(err, ErrInterrupted) || tr.exists(StagingDir) {
+		t.Fatalf("RenderToApply after SIGINT = %v; staging folder left %t", err, tr.exists(StagingDir))
+	}
+	tr.generate()
+	if err := tr.planToApply().Apply(context.Background()); err != nil || tr.exists(StagingDir) {
+		t.Fatalf("Apply of nothing = %v; staging folder left %t", err, tr.exists(StagingDir))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -168,7 +169,7 @@ func TestHostileTreesAreRefusedWhole(t *testing.T) {
 			return os.Symlink(outside+"/secret", root+"/"+LockFile)
 		}, "symbolic link"},
 	} {
-		for _, mode := range []string{"Render", "RenderFor"} {
+		for _, mode := range []string{"Render", "RenderFor", "RenderToApply"} {
 			t.Run(name+"/"+mode, func(t *testing.T) {
 				t.Parallel()
 				hostileTree(t, mode, tc.plant, tc.want)
@@ -178,7 +179,8 @@ func TestHostileTreesAreRefusedWhole(t *testing.T) {
 }
 
 // hostileTree plants something hostile in a tree, then generates, rendering
-// with Render or RenderFor (mode), which must refuse it whole.
+// with Render, RenderFor or RenderToApply (mode), which must refuse it
+// whole, and leave no staging folder.
 func hostileTree(t *testing.T, mode string, plant func(root, outside string) error, want string) {
 	tr := newTree(t, file("alerts/x.yaml", "v: 1\n"))
 	outside := t.TempDir()
@@ -195,17 +197,19 @@ func hostileTree(t *testing.T, mode string, plant func(root, outside string) err
 	tt := tr.open()
 	var out *Output
 	var err error
-	if mode == "RenderFor" {
+	switch mode {
+	case "RenderFor":
 		out, err = RenderFor(tt, &spec.Model{}, []Generator{tr.gen}, nil)
-	} else {
+	case "RenderToApply":
+		out, err = RenderToApply(context.Background(), tt, &spec.Model{}, []Generator{tr.gen}, nil)
+	default:
 		out, err = Render(&spec.Model{}, []Generator{tr.gen}, nil)
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Compare(tt, out)
 	if err == nil {
-		err = p.Apply(context.Background())
+		var p *Plan
+		if p, err = Compare(tt, out); err == nil {
+			err = p.Apply(context.Background())
+		}
 	}
 	var te *TreeError
 	if !errors.As(err, &te) || !strings.Contains(err.Error(), want) {
@@ -235,6 +239,15 @@ func (s *stopAfter) Err() error {
 // staged files are removed, replaced files put back, new folders pruned.
 func TestInterruptedApplyLeavesTheTreeAsItWas(t *testing.T) {
 	t.Parallel()
+	for _, staged := range []bool{false, true} {
+		t.Run(fmt.Sprintf("staged while rendered %t", staged), func(t *testing.T) {
+			t.Parallel()
+			interruptedApply(t, staged)
+		})
+	}
+}
+
+func interruptedApply(t *testing.T, staged bool) {
 	old := []File{file("alerts/a.yaml", "a: 1\n"), file("alerts/b.yaml", "b: 1\n"), file("runbooks/gone/c.md", "c\n")}
 	next := []File{file("alerts/a.yaml", "a: 2\n"), file("alerts/new/d.yaml", "d: 1\n"), file("dashboards/e.json", "{}\n")}
 	for n := int64(0); ; n++ {
@@ -242,11 +255,18 @@ func TestInterruptedApplyLeavesTheTreeAsItWas(t *testing.T) {
 		tr.generate()
 		before := snapshot(t, tr.root)
 		tr.gen.files = next
-		out, err := Render(&spec.Model{}, []Generator{tr.gen}, nil)
+		tt := tr.open()
+		var out *Output
+		var err error
+		if staged {
+			out, err = RenderToApply(context.Background(), tt, &spec.Model{}, []Generator{tr.gen}, nil)
+		} else {
+			out, err = Render(&spec.Model{}, []Generator{tr.gen}, nil)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := Compare(tr.open(), out)
+		p, err := Compare(tt, out)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -291,9 +311,9 @@ func TestKilledRunConverges(t *testing.T) {
 	for i, c := range p.Changes {
 		switch {
 		case c.Path == "alerts/a.yaml":
-			err = s.replace(c.Path, i, true, true)
+			err = s.replace(c.Path, i, newName(i), true, true)
 		case c.Status == Removed && c.Path == "runbooks/gone/c.md":
-			err = s.replace(c.Path, i, true, false)
+			err = s.replace(c.Path, i, newName(i), true, false)
 		}
 		if err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -42,7 +43,7 @@ func RenderPartial(t *tree.Tree, m *spec.Model, gens []Generator, indexers []Ind
 	var err error
 	var known []Known
 	var held bool
-	parallel.Do(func() { out, err = render(in, gens, nil, checks...) }, func() { known, held = verifyKnown(t, kept) })
+	parallel.Do(func() { out, err = render(context.Background(), in, gens, nil, checks...) }, func() { known, held = verifyKnown(t, kept) })
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,9 @@ type Change struct {
 	// Production: the change alters a production environment's deployed
 	// output (see productionScope).
 	Production bool
+	// staged names the file in StagingDir that holds New when
+	// RenderToApply wrote it there (New is nil then).
+	staged string
 }
 
 // Plan is the difference between an output and the tree at root.
@@ -70,11 +73,11 @@ type Plan struct {
 // manifest records for that path ("": it records none). A file with
 // neither a record nor a header is someone else's: in the way.
 func (p *Plan) compare(f *Rendered, old []byte, recorded string) {
-	if old != nil && bytes.Equal(old, f.Data) {
+	if old != nil && f.staged == "" && bytes.Equal(old, f.Data) {
 		p.Unchanged++
 		return
 	}
-	c := Change{Path: f.Path, Kind: f.Kind, Specs: f.Specs(), Old: old, New: f.Data, Production: f.Production}
+	c := Change{Path: f.Path, Kind: f.Kind, Specs: f.Specs(), Old: old, New: f.Data, Production: f.Production, staged: f.staged}
 	if f.sharesProduction {
 		c.Production = f.prod.changesProduction(old, f.Data)
 	}
@@ -109,26 +112,37 @@ func (p *Plan) Clean() bool {
 // checked to be as the manifest knows them. When the tree is not as the
 // manifest says (a file or the lock edited, deleted, a staging folder left),
 // Compare returns ErrNotPartial, and the caller renders in full.
-func Compare(t *tree.Tree, out *Output) (*Plan, error) {
+func Compare(t *tree.Tree, out *Output) (p *Plan, err error) {
 	if out.on != nil && out.on != t {
 		return nil, errors.New("engine: the output was rendered for another tree")
 	}
 	if out.prev != nil {
 		return comparePartial(t, out)
 	}
+	if out.staging {
+		// What RenderToApply staged goes with the plan that fails.
+		defer func() {
+			if err != nil {
+				err = errors.Join(err, t.RemoveAll(StagingDir))
+			}
+		}()
+	}
 	// The lock the output needs: every file's hash, taken on every core.
 	parallel.For(len(out.Files), func(i int) { out.Files[i].sha256() })
 	want := lockOf(out)
-	p := &Plan{tree: t, out: out, lock: want.encode()}
+	p = &Plan{tree: t, out: out, lock: want.encode()}
 	lock, oldLockData, err := readLock(t, want, p.lock)
 	if err != nil {
 		return nil, err
 	}
 	p.hadLock = oldLockData != nil
 	p.lockChanged = !bytes.Equal(p.lock, oldLockData)
+	// StagingDir is RenderToApply's own when it staged files: any a killed
+	// run left, it removed.
 	if p.Staged, err = staged(t); err != nil {
 		return nil, err
 	}
+	p.Staged = p.Staged && !out.staging
 
 	disk, known, err := readOutput(t, out, nil)
 	if err != nil {
@@ -229,9 +243,11 @@ type settleFunc func(files []File) func(i int, r *Rendered)
 
 // settler marks each file that t holds with the file's very bytes as
 // held, with its hash and how it was known when read (see readOutput), and
-// lets go of its bytes. Any other file, a path in the way or unreadable
-// included, is left for Compare, which says what is wrong with it.
-func settler(t *tree.Tree) settleFunc {
+// lets go of its bytes. With a stager, a file where t holds no plain file
+// is staged (see RenderToApply). Any other file, a path in the way or
+// unreadable included, is left for Compare, which says what is wrong with
+// it.
+func settler(t *tree.Tree, s *stager) settleFunc {
 	return func(files []File) func(int, *Rendered) {
 		settled := time.Now().Add(-time.Second).UnixNano()
 		names := make([]string, len(files))
@@ -241,6 +257,12 @@ func settler(t *tree.Tree) settleFunc {
 		stats := t.Stats(names)
 		return func(i int, f *Rendered) {
 			st := stats[i]
+			if st.Ino == 0 && s != nil {
+				// Nothing there, or something in the way, which Compare
+				// refuses, and the staged file goes with StagingDir.
+				s.stage(f)
+				return
+			}
 			if st.Ino == 0 || st.Size != int64(len(f.Data)) {
 				return
 			}

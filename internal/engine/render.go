@@ -2,11 +2,14 @@ package engine
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/groundwork-dev/groundwork/internal/parallel"
 	"github.com/groundwork-dev/groundwork/internal/spec"
@@ -25,7 +28,7 @@ type Check func(in Input) error
 // folders, is an error in a generator.
 func Render(m *spec.Model, gens []Generator, indexers []Indexer, checks ...Check) (*Output, error) {
 	in := NewInput(m)
-	out, err := render(in, gens, nil, checks...)
+	out, err := render(context.Background(), in, gens, nil, checks...)
 	if err != nil {
 		return nil, err
 	}
@@ -41,12 +44,85 @@ func Render(m *spec.Model, gens []Generator, indexers []Indexer, checks ...Check
 // changed: holding it all at once is what made a verify need gigabytes.
 func RenderFor(t *tree.Tree, m *spec.Model, gens []Generator, indexers []Indexer, checks ...Check) (*Output, error) {
 	in := NewInput(m)
-	out, err := render(in, gens, settler(t), checks...)
+	out, err := render(context.Background(), in, gens, settler(t, nil), checks...)
 	if err != nil {
 		return nil, err
 	}
 	out.on = t
 	return out, index(in, out, out, indexers)
+}
+
+// RenderToApply is RenderFor for a run that goes on to Apply (generate):
+// besides, each file rendered for a path where the tree has nothing is
+// written into StagingDir at once, and its bytes are let go of (a first
+// generate at a thousand services writes hundreds of megabytes, which no
+// longer wait in memory for every generator to finish). A staging folder
+// a killed run left is removed first, as Apply would. Nothing is written
+// outside StagingDir: Apply puts the staged files in place, or removes
+// them with the folder; so do RenderToApply and Compare when they fail.
+//
+// Once ctx ends (SIGINT), no other generator starts: RenderToApply removes
+// StagingDir and returns ErrInterrupted.
+func RenderToApply(ctx context.Context, t *tree.Tree, m *spec.Model, gens []Generator, indexers []Indexer, checks ...Check) (*Output, error) {
+	if _, err := staged(t); err != nil {
+		return nil, err
+	}
+	if err := t.RemoveAll(StagingDir); err != nil {
+		return nil, err
+	}
+	if err := t.MkdirAll(StagingDir); err != nil {
+		return nil, err
+	}
+	// Before anything else in it: git must never add what a killed run
+	// leaves.
+	if err := t.WriteNew(StagingDir+"/.gitignore", []byte("*\n")); err != nil {
+		return nil, errors.Join(err, t.RemoveAll(StagingDir))
+	}
+	in := NewInput(m)
+	s := &stager{t: t, prod: newProductionScope(m)}
+	out, err := render(ctx, in, gens, settler(t, s), checks...)
+	if err == nil && ctx.Err() != nil {
+		err = ErrInterrupted
+	}
+	if err == nil {
+		out.on, out.staging = t, true
+		err = index(in, out, out, indexers)
+	}
+	if err != nil {
+		if rerr := t.RemoveAll(StagingDir); rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+		if errors.Is(err, ErrInterrupted) {
+			return nil, ErrInterrupted
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// stager writes the files of RenderToApply that the tree has nothing at
+// into StagingDir.
+type stager struct {
+	t    *tree.Tree
+	prod *productionScope
+	n    atomic.Int64
+}
+
+// stage writes r into StagingDir and lets go of its bytes. A file made
+// from a production environment's specs among others' keeps them: whether
+// its change alters production is read from its bytes (Compare). A file
+// that cannot be staged keeps them too, and Apply writes it.
+func (s *stager) stage(r *Rendered) {
+	probe := &Rendered{Path: r.Path, Origins: r.Origins}
+	if s.prod.classify(probe); probe.sharesProduction {
+		return
+	}
+	name := StagingDir + "/pre-" + strconv.FormatInt(s.n.Add(1), 10)
+	if err := s.t.WriteNew(name, r.Data); err != nil {
+		return
+	}
+	r.sha256()
+	r.staged, r.Data = name, nil
 }
 
 // index runs the indexers on view, the whole output, and adds their files
@@ -59,7 +135,7 @@ func index(in Input, out, view *Output, indexers []Indexer) error {
 	for _, ix := range indexers {
 		idx = append(idx, indexed{ix, view})
 	}
-	more, err := render(in, idx, nil)
+	more, err := render(context.Background(), in, idx, nil)
 	if err != nil {
 		return err
 	}
@@ -85,8 +161,9 @@ func (i indexed) Generate(in Input) ([]File, error) { return i.ix.Index(in.Spec,
 // render runs the generators and checks on in. settle, when not nil, sees
 // each file as soon as its header is on, and the generators run one after
 // the other, so that it can let go of their files before the next
-// generator makes its own.
-func render(in Input, gens []Generator, settle settleFunc, checks ...Check) (*Output, error) {
+// generator makes its own; then, once ctx ends, no other generator starts,
+// and render returns ErrInterrupted.
+func render(ctx context.Context, in Input, gens []Generator, settle settleFunc, checks ...Check) (*Output, error) {
 	m := in.Spec
 	results := make([][]*Rendered, len(gens))
 	errs := make([]error, len(gens)+len(checks))
@@ -121,6 +198,10 @@ func render(in Input, gens []Generator, settle settleFunc, checks ...Check) (*Ou
 	if settle != nil {
 		fns = append(fns, func() {
 			for i := range gens {
+				if ctx.Err() != nil {
+					errs[i] = ErrInterrupted
+					return
+				}
 				generate(i)
 			}
 		})
