@@ -1,7 +1,8 @@
 // Package dashboards makes the Grafana dashboards: one per service, whose
 // panels carry the titles that the service's alerts and runbooks send
-// on-call to, and an overview of every service, all loaded by Grafana's
-// sidecar from ConfigMaps that dashboards/kustomization.yaml generates.
+// on-call to, and an overview of every service, whose panels are the same
+// whatever their number, all loaded by Grafana's sidecar from ConfigMaps
+// that dashboards/kustomization.yaml generates.
 //
 // The dashboards are built with the Grafana foundation SDK's builders, so a
 // field Grafana does not know cannot be written, and they query only what
@@ -20,6 +21,7 @@ import (
 
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
+	"github.com/groundwork-dev/groundwork/internal/alerting"
 	"github.com/groundwork-dev/groundwork/internal/engine"
 	"github.com/groundwork-dev/groundwork/internal/parallel"
 	"github.com/groundwork-dev/groundwork/internal/spec"
@@ -46,8 +48,8 @@ func (Generator) Stream(in engine.Input, emit func([]engine.File)) error {
 	p := m.Platform
 	platform := engine.Origin{Spec: p.Source.Path, Fields: []string{"name", "repository"}}
 	// Dashboards are independent: the services' are made in parallel
-	// beside the overview, the largest by far; the first error in the
-	// order of the files is the one told.
+	// beside the overview; the first error in the order of the files is
+	// the one told.
 	errs := make([]error, len(m.Services))
 	var overview []byte
 	var overviewErr error
@@ -72,9 +74,13 @@ func (Generator) Stream(in engine.Input, emit func([]engine.File)) error {
 		return overviewErr
 	}
 
+	// The overview names no service but those whose dashboard uid it
+	// cannot make from their name (longUIDs).
 	origins := []engine.Origin{{Spec: p.Source.Path, Fields: []string{"name", "owner"}}}
 	for _, s := range m.Services {
-		origins = append(origins, engine.Origin{Spec: s.Source.Path, Fields: []string{"name", "team", "port", "slos"}})
+		if spec.DashboardUID(s) != dashboardUIDPrefix+s.Name {
+			origins = append(origins, engine.Origin{Spec: s.Source.Path, Fields: []string{"name"}})
+		}
 	}
 	k, err := kustomization(m)
 	if err != nil {
@@ -129,7 +135,9 @@ func overviewFile(in engine.Input) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", OverviewPath, err)
 	}
-	if err := unproduced(in, nil, OverviewPath, d); err != nil {
+	// The service variable's values are a query too.
+	variable := alerting.CheckedQuery{Where: fmt.Sprintf("%s: variable %s", OverviewPath, ServiceVariable), Expr: serviceVariableSource}
+	if err := unproduced(in, nil, OverviewPath, d, variable); err != nil {
 		return nil, err
 	}
 	return data, nil

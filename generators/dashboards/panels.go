@@ -147,20 +147,6 @@ func single(title, description, unit string, q query, base string, ts ...thresho
 		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"}))
 }
 
-// dashboardLink is a panel link to service s's dashboard. It is the path
-// inside Grafana, /d/<uid>/<name>, not an environment's URL: one dashboard
-// file serves every environment's Grafana, each of which puts its own base
-// URL (and sub-path) before a link that starts with '/', so the link stays
-// in the Grafana it is clicked in. It keeps the time range and the chosen
-// datasource.
-func dashboardLink(s *spec.Service) *dashboard.DashboardLinkBuilder {
-	return dashboard.NewDashboardLinkBuilder(s.Name + " dashboard").
-		Type(dashboard.DashboardLinkTypeLink).
-		Url(spec.DashboardGrafanaPath(s)).
-		KeepTime(true).
-		IncludeVars(true)
-}
-
 // platformLinks is the dashboard link, in every dashboard's controls, to
 // every other dashboard of the platform: Grafana lists them by tag.
 func platformLinks(p *spec.Platform) []cog.Builder[dashboard.DashboardLink] {

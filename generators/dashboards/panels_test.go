@@ -8,7 +8,6 @@ import (
 
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/groundwork-dev/groundwork/generators/dashboards"
 	"github.com/groundwork-dev/groundwork/internal/alerting"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
@@ -174,59 +173,5 @@ func TestThresholdsMatchAlerts(t *testing.T) {
 				}
 			})
 		}
-	}
-}
-
-// The overview has a section per service, in order, whose panels show its
-// traffic (or replicas) and each SLO's remaining budget, and link to the
-// service's dashboard at the relative address every Grafana resolves.
-func TestOverviewSections(t *testing.T) {
-	for _, o := range orgs(t) {
-		t.Run(o.name, func(t *testing.T) {
-			b := decode(t, dashboards.OverviewPath, dashboardFiles(o.out)[dashboards.OverviewPath])
-			sections := map[string][]panel{} // row title -> its panels
-			var rows []string
-			for _, p := range b.Panels {
-				if p.Type == "row" {
-					rows = append(rows, p.Title)
-					continue
-				}
-				if len(rows) == 0 {
-					t.Fatalf("panel %q comes before any row", p.Title)
-				}
-				sections[rows[len(rows)-1]] = append(sections[rows[len(rows)-1]], p)
-			}
-			if len(rows) != len(o.model.Services) {
-				t.Fatalf("%d rows %v for %d services", len(rows), rows, len(o.model.Services))
-			}
-			for i, s := range o.model.Services {
-				if !strings.HasPrefix(rows[i], s.Name+" ") {
-					t.Errorf("row %d is %q, want the section of %s", i, rows[i], s.Name)
-					continue
-				}
-				want := map[string]bool{}
-				if s.HTTP() {
-					want[alerting.PanelRequests], want[alerting.PanelErrors] = true, true
-				} else {
-					want[alerting.PanelReplicas] = true
-				}
-				for _, slo := range s.SLOs {
-					want[alerting.PanelBudget(slo)] = true
-				}
-				url := spec.DashboardGrafanaPath(s)
-				for _, p := range sections[rows[i]] {
-					if !want[p.Title] {
-						t.Errorf("%s: unexpected panel %q", s.Name, p.Title)
-					}
-					delete(want, p.Title)
-					if !slices.ContainsFunc(p.Links, func(l map[string]any) bool { return l["url"] == url }) {
-						t.Errorf("%s: panel %q does not link to %s: %v", s.Name, p.Title, url, p.Links)
-					}
-				}
-				for title := range want {
-					t.Errorf("%s: no panel %q", s.Name, title)
-				}
-			}
-		})
 	}
 }

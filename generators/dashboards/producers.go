@@ -23,13 +23,14 @@ const rateIntervalValue = "5m"
 // service s (nil for the overview), names a metric that nothing the
 // environments deploy produces (alerting.Unproduced): a panel that stays
 // empty looks like a quiet service. Dashboards serve every environment, so
-// a metric must be produced in all of them.
-func unproduced(in engine.Input, s *spec.Service, path string, d dashboard.Dashboard) error {
+// a metric must be produced in all of them. extra are the dashboard's
+// other queries (a template variable's).
+func unproduced(in engine.Input, s *spec.Service, path string, d dashboard.Dashboard, extra ...alerting.CheckedQuery) error {
 	qs, err := queries(path, d)
 	if err != nil {
 		return err
 	}
-	return errors.Join(in.Alerting.Unproduced(in.Spec, s, qs)...)
+	return errors.Join(in.Alerting.Unproduced(in.Spec, s, append(qs, extra...))...)
 }
 
 // queries are the queries of every panel of d, rows' panels included, in

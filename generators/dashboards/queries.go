@@ -46,14 +46,6 @@ func flagErrors(s *spec.Service) query {
 	return query{expr: errs + " or " + all, legend: "{{flag}}"}
 }
 
-// requestsTotal is the request rate of s, every route together.
-func requestsTotal(s *spec.Service) query {
-	return query{
-		expr:   fmt.Sprintf("sum(rate(http_requests_total%s[%s]))", alerting.ServiceSelector(s), rateInterval),
-		legend: "requests",
-	}
-}
-
 // errorRatio is the share of s's responses that were 5xx. A service that has
 // never failed has no 5xx series at all: "or … * 0" makes that zero rather
 // than no data, and "> 0" leaves an idle service empty rather than NaN, as

@@ -33,6 +33,9 @@ var grafanaVariables = map[string]string{
 	"__from":                      "0",
 	"__to":                        "21600000",
 	dashboards.DatasourceVariable: "prometheus",
+	// The overview's, with two services chosen: Grafana formats them as a
+	// regular expression.
+	dashboards.ServiceVariable: "(api|web)",
 }
 
 // variableRE matches Grafana's three variable syntaxes: ${name} (with an
@@ -46,6 +49,9 @@ func expand(q string) (string, error) {
 	out := variableRE.ReplaceAllStringFunc(q, func(v string) string {
 		m := variableRE.FindStringSubmatch(v)
 		name := m[1] + m[2] + m[3]
+		if strings.Trim(name, "0123456789") == "" {
+			return v // label_replace's $1: no variable, which Grafana leaves alone
+		}
 		val, ok := grafanaVariables[name]
 		if !ok {
 			unknown = append(unknown, v)
