@@ -19,6 +19,7 @@ import (
 	"github.com/groundwork-dev/groundwork/generators/docs"
 	"github.com/groundwork-dev/groundwork/generators/terraform"
 	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/golden"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
@@ -35,6 +36,18 @@ func render(t *testing.T, root string) (*spec.Model, *engine.Output) {
 		t.Fatal(err)
 	}
 	return m, out
+}
+
+// The cases in testdata/cases; the sample organisation's documents are
+// committed and checked by the CLI's TestCommittedOutputIsUpToDate.
+func TestGolden(t *testing.T) {
+	golden.Cases(t, func(t *testing.T, m *spec.Model) []*engine.Rendered {
+		out, err := engine.Render(m, []engine.Generator{docs.Generator{}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Files
+	})
 }
 
 // mdLink is an inline link's destination.
@@ -83,10 +96,148 @@ func TestLinksAndTables(t *testing.T) {
 	}
 }
 
-// row is one store of docs/data-retention.md, by its name.
+// Each service has its two documents, its team's (File.Service), each
+// linked from the line of the service in the shared one; and no other
+// document is in their folders.
+func TestEveryServiceHasItsDocuments(t *testing.T) {
+	m, out := render(t, repoRoot)
+	for _, top := range []struct{ path, dir string }{{docs.RetentionPath, docs.RetentionDir}, {docs.InventoryPath, docs.InventoryDir}} {
+		linked := serviceLinks(t, out, top.path)
+		for _, s := range m.Services {
+			file := top.dir + "/" + s.Name + ".md"
+			f := out.File(file)
+			switch {
+			case f == nil:
+				t.Errorf("%s: no %s", s.Name, file)
+			case f.Service != s.Name:
+				t.Errorf("%s is made for %q, not for its service %s", file, f.Service, s.Name)
+			case !strings.Contains(string(f.Data), "## "+m.Environments[0].Name+" ") && !strings.Contains(string(f.Data), "### "+m.Environments[0].Name+" "):
+				t.Errorf("%s has no heading of environment %s", file, m.Environments[0].Name)
+			}
+			if linked[s.Name] != file {
+				t.Errorf("%s links %s as %q, want %s", top.path, s.Name, linked[s.Name], file)
+			}
+			delete(linked, s.Name)
+		}
+		for name := range linked {
+			t.Errorf("%s lists %s, which is no service", top.path, name)
+		}
+		for _, f := range out.Files {
+			if strings.HasPrefix(f.Path, top.dir+"/") && m.Service(strings.TrimSuffix(path.Base(f.Path), ".md")) == nil {
+				t.Errorf("%s is no service's", f.Path)
+			}
+		}
+	}
+}
+
+// The privacy lead finds the services holding personal data with
+// `grep -lw personal docs/data-retention/*.md` (docs/data-retention-policy.md,
+// section 7): the word is in a service's file exactly when one of its
+// stores is classified personal.
+func TestPersonalIsFoundByWord(t *testing.T) {
+	m, out := render(t, repoRoot)
+	word := regexp.MustCompile(`(^|[^A-Za-z0-9_])personal($|[^A-Za-z0-9_])`)
+	holders := 0
+	for _, s := range m.Services {
+		personal := false
+		for _, e := range m.Environments {
+			for _, st := range m.DataStores(e) {
+				personal = personal || (st.Service == s && st.Personal())
+			}
+		}
+		if personal {
+			holders++
+		}
+		if found := word.Match(out.File(docs.RetentionOf(s)).Data); found != personal {
+			t.Errorf("%s: the word personal is in %s: %v; a store of it is classified personal: %v", s.Name, docs.RetentionOf(s), found, personal)
+		}
+	}
+	if holders == 0 || holders == len(m.Services) {
+		t.Fatalf("%d of %d services hold personal data: the sample shows neither case", holders, len(m.Services))
+	}
+}
+
+// serviceRow is a line of the table of services of a shared document:
+// the service, linked to its file.
+var serviceRow = regexp.MustCompile("(?m)^\\| \\[`([^`]+)`\\]\\(([^()]+)\\) \\|")
+
+// serviceLinks reads the table of services of the shared document at top:
+// the repository path of each service's file, by service.
+func serviceLinks(t *testing.T, out *engine.Output, top string) map[string]string {
+	t.Helper()
+	f := out.File(top)
+	if f == nil {
+		t.Fatalf("no %s", top)
+	}
+	_, services, ok := strings.Cut(string(f.Data), "\n## Services\n")
+	if !ok {
+		t.Fatalf("%s has no Services section", top)
+	}
+	links := map[string]string{}
+	for _, m := range serviceRow.FindAllStringSubmatch(services, -1) {
+		links[m[1]] = path.Join(path.Dir(top), m[2])
+	}
+	return links
+}
+
+// linked is the text of the shared document at top and of every
+// service's document its table of services links, as one: what the old
+// single document held.
+func linked(t *testing.T, out *engine.Output, top string) string {
+	t.Helper()
+	var b strings.Builder
+	b.Write(out.File(top).Data)
+	for name, p := range serviceLinks(t, out, top) {
+		f := out.File(p)
+		if f == nil {
+			t.Fatalf("%s links %s's document %s, which is not generated", top, name, p)
+		}
+		b.Write(f.Data)
+	}
+	return b.String()
+}
+
+// A render scoped to one service makes the shared documents and that
+// service's, byte for byte as a full render does, and no other service's.
+func TestPartialRender(t *testing.T) {
+	m, _ := render(t, repoRoot)
+	all, err := docs.Generator{}.Generate(engine.NewInput(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := map[string]string{}
+	for _, f := range all {
+		full[f.Path] = string(f.Data)
+	}
+	for _, s := range m.Services {
+		files, err := docs.Generator{}.Generate(engine.Input{Spec: m, Scope: engine.NewScope(s.Name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine := 0
+		for _, f := range files {
+			switch f.Service {
+			case "":
+			case s.Name:
+				mine++
+			default:
+				t.Errorf("scoped to %s: made %s of %s", s.Name, f.Path, f.Service)
+				continue
+			}
+			if want, ok := full[f.Path]; !ok || want != string(f.Data) {
+				t.Errorf("scoped to %s: %s is not as a full render makes it", s.Name, f.Path)
+			}
+		}
+		if mine != 2 {
+			t.Errorf("scoped to %s: %d of its documents, want 2", s.Name, mine)
+		}
+	}
+}
+
+// row is one store of the retention documents, by its name.
 type row struct{ kind, retention, longest string }
 
-// inventoryRows reads the store tables of docs/data-retention.md by
+// inventoryRows reads the store tables of the retention documents by
 // environment heading.
 func inventoryRows(t *testing.T, doc string) map[string]map[string]row {
 	t.Helper()
@@ -110,15 +261,16 @@ func inventoryRows(t *testing.T, doc string) map[string]map[string]row {
 	return out
 }
 
-// Every row of the retention inventory is what the environment's
-// Terraform root makes: the same buckets with the same expiry, the same
-// databases with the same automated-backup retention, the same AWS Backup
-// plans, the same secrets and log retention; and every IAM role of the
-// root is in the threat model's inventory.
+// Every row of the retention inventory (the shared document and the
+// services' it links) is what the environment's Terraform root makes: the
+// same buckets with the same expiry, the same databases with the same
+// automated-backup retention, the same AWS Backup plans, the same secrets
+// and log retention; and every IAM role of the root is in the threat
+// model's inventory, a service's in that service's document.
 func TestInventoryMatchesTerraform(t *testing.T) {
 	m, out := render(t, repoRoot)
-	stores := inventoryRows(t, string(out.File(docs.RetentionPath).Data))
-	inventory := string(out.File(docs.InventoryPath).Data)
+	stores := inventoryRows(t, linked(t, out, docs.RetentionPath))
+	inventory := linked(t, out, docs.InventoryPath)
 	for _, e := range m.Environments {
 		rows := stores[e.Name]
 		if len(rows) == 0 {
@@ -187,26 +339,48 @@ func TestInventoryMatchesTerraform(t *testing.T) {
 				t.Errorf("%s: IAM role %s is not in %s", e.Name, role[1], docs.InventoryPath)
 			}
 		}
-		for _, role := range []string{spec.PlanRoleName(m.Platform, e), spec.ApplyRoleName(m.Platform, e)} {
-			if !strings.Contains(inventory, "`"+role+"`") {
-				t.Errorf("%s: CI role %s is not in %s", e.Name, role, docs.InventoryPath)
+		top := string(out.File(docs.InventoryPath).Data)
+		for _, role := range []string{spec.PlanRoleName(m.Platform, e), spec.ApplyRoleName(m.Platform, e), spec.ExternalSecretsRoleName(m.Platform, e)} {
+			if !strings.Contains(top, "`"+role+"`") {
+				t.Errorf("%s: platform role %s is not in %s", e.Name, role, docs.InventoryPath)
+			}
+		}
+		for _, s := range m.Services {
+			own := string(out.File(docs.InventoryOf(s)).Data)
+			roles := []string{spec.ServiceRoleName(m.Platform, e, s)}
+			if s.Database != nil {
+				roles = append(roles, spec.DatabaseJobsRoleName(m.Platform, e, s))
+			}
+			for _, role := range roles {
+				if !strings.Contains(own, "`"+role+"`") {
+					t.Errorf("%s: role %s of %s is not in %s", e.Name, role, s.Name, docs.InventoryOf(s))
+				}
+			}
+			for _, n := range s.Secrets {
+				if name := spec.SecretName(e, s, n); !strings.Contains(own, "| `"+name+"` |") {
+					t.Errorf("%s: secret %s of %s is not in the secrets of %s", e.Name, name, s.Name, docs.InventoryOf(s))
+				}
 			}
 		}
 	}
 }
 
-// A change of a bucket's expiry changes the retention document in the
-// same render.
+// A change of a bucket's expiry changes the retention document of the
+// bucket's service in the same render, and only that one.
 func TestExpiryChangesTheDocument(t *testing.T) {
 	_, before := render(t, repoRoot)
 	m, _ := render(t, repoRoot)
-	m.Services[slices.IndexFunc(m.Services, func(s *spec.Service) bool { return len(s.Buckets) > 0 })].Buckets[0].ExpireDays += 10
+	s := m.Services[slices.IndexFunc(m.Services, func(s *spec.Service) bool { return len(s.Buckets) > 0 })]
+	s.Buckets[0].ExpireDays += 10
 	after, err := engine.Render(m, []engine.Generator{docs.Generator{}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(before.File(docs.RetentionPath).Data) == string(after.File(docs.RetentionPath).Data) {
-		t.Fatal("a bucket's expiry changed and docs/data-retention.md did not")
+	for _, f := range after.Files {
+		changed := string(before.File(f.Path).Data) != string(f.Data)
+		if want := f.Path == docs.RetentionOf(s); changed != want {
+			t.Errorf("a bucket of %s changed its expiry: %s changed: %v, want %v", s.Name, f.Path, changed, want)
+		}
 	}
 }
 

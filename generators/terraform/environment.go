@@ -308,7 +308,7 @@ func serviceTF(m *spec.Model, e *spec.Environment, s *spec.Service, dir string, 
 		o.set("expire_days", num(b.ExpireDays))
 		if b.Versioning {
 			// Said here, not left to the module's default, because
-			// docs/data-retention.md promises it.
+			// docs/data-retention/<service>.md promises it.
 			o.set("noncurrent_expire_days", num(spec.BucketNoncurrentDays))
 		}
 		buckets.set(spec.BucketName(p, e, s, b), o.tokens())

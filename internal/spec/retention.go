@@ -9,9 +9,10 @@ import (
 
 // Retention: every place the platform keeps data, how long each copy lives,
 // and the policy check that personal data is not kept longer than the
-// platform allows. docs/data-retention.md prints DataStores; Terraform and
-// the Flux infrastructure set the same numbers, from the same functions, so
-// the document cannot say one thing and the platform do another.
+// platform allows. docs/data-retention.md and docs/data-retention/ print
+// DataStores; Terraform and the Flux infrastructure set the same numbers,
+// from the same functions, so the documents cannot say one thing and the
+// platform do another.
 
 // Data classes a database or bucket may hold.
 const (
