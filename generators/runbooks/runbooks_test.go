@@ -85,8 +85,9 @@ func TestDeterministic(t *testing.T) {
 
 // Every link an alert carries leads somewhere real: its runbook_url to a
 // generated runbook of that alert, its dashboard_url to the service's
-// dashboard; every runbook is linked by some rule; every link of the index
-// leads to a runbook and every runbook is in the index.
+// dashboard; every runbook is linked by some rule and listed in its
+// service's index, which the index of the services links; no relative link
+// of any of them leads nowhere.
 func TestLinks(t *testing.T) {
 	for name, m := range orgs(t) {
 		t.Run(name, func(t *testing.T) {
@@ -129,21 +130,7 @@ func TestLinks(t *testing.T) {
 					}
 				}
 			}
-			index := out.File(runbooks.IndexPath)
-			if index == nil {
-				t.Fatalf("%s is not generated", runbooks.IndexPath)
-			}
-			listed := map[string]bool{}
-			for _, l := range parseMarkdown(string(index.Data)).links {
-				if strings.Contains(l, "://") || strings.HasPrefix(l, "/") || strings.HasPrefix(l, "#") {
-					continue
-				}
-				p := path.Join(spec.RunbooksDir, l)
-				if f := out.File(p); f == nil || f.Kind != "runbooks" || p == runbooks.IndexPath {
-					t.Errorf("%s links %s, which is no generated runbook", runbooks.IndexPath, l)
-				}
-				listed[p] = true
-			}
+			listed := checkIndexLinks(t, m, out)
 			// A database's recovery page is linked by its alerts' runbooks
 			// rather than by a rule.
 			pages := map[string]bool{}
@@ -152,17 +139,21 @@ func TestLinks(t *testing.T) {
 					pages[spec.DatabaseRunbookPath(s)] = true
 				}
 			}
+			indexes := map[string]bool{runbooks.IndexPath: true}
+			for _, s := range m.Services {
+				indexes[runbooks.ServiceIndexPath(s)] = true
+			}
 			for _, f := range golden.OfKind(out, "runbooks") {
-				if f.Path == runbooks.IndexPath {
+				checkRelativeLinks(t, out, f)
+				if indexes[f.Path] {
 					continue
 				}
 				if !linked[f.Path] && !pages[f.Path] {
 					t.Errorf("%s: no alerting rule links it", f.Path)
 				}
 				if !listed[f.Path] {
-					t.Errorf("%s: not in %s", f.Path, runbooks.IndexPath)
+					t.Errorf("%s: not in its service's index, %s", f.Path, path.Join(path.Dir(f.Path), "README.md"))
 				}
-				checkRelativeLinks(t, out, f)
 			}
 			for p := range pages {
 				if out.File(p) == nil {
@@ -290,9 +281,6 @@ func TestRunbooks(t *testing.T) {
 	for name, m := range orgs(t) {
 		t.Run(name, func(t *testing.T) {
 			out := render(t, m)
-			if d := parseMarkdown(string(out.File(runbooks.IndexPath).Data)); len(d.problems) > 0 {
-				t.Errorf("%s:\n%s", runbooks.IndexPath, strings.Join(d.problems, "\n"))
-			}
 			p := m.Platform
 			for _, s := range m.Services {
 				team, owner := p.Teams[s.Team], p.Teams[p.Owner]
