@@ -1,6 +1,7 @@
 package flux
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -142,7 +143,15 @@ func (g *envGen) service(s *spec.Service) error {
 	// The service's alert and recording rules, whether or not it is
 	// deployed yet: its database and backups exist before its workload.
 	f.origins = append(f.origins, g.envOrigin("alerting"), g.platformOrigin(alerting.PlatformFields(g.e)...))
-	rule, err := prometheusRule(v, g.am.Groups(g.e, s))
+	// The groups' queries are checked here, as they are built, for a
+	// metric nothing this environment deploys produces (an alert that
+	// would stay quiet): building them again for the check was a tenth of
+	// a full render.
+	groups := g.am.Groups(g.e, s)
+	if errs := g.am.UnproducedGroups(g.m, s, g.e, groups); len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	rule, err := prometheusRule(v, groups)
 	if err != nil {
 		return err
 	}

@@ -92,4 +92,14 @@ func TestUnproducedRules(t *testing.T) {
 	if !slices.EqualFunc(got, want, func(a, b error) bool { return a.Error() == b.Error() }) {
 		t.Errorf("UnproducedRules says\n%v\nUnproduced of the rule queries says\n%v", errors.Join(got...), errors.Join(want...))
 	}
+	// Each environment's groups (flux checks them as it builds them) and
+	// the runbooks (alerts.Check) say the same between them.
+	var split []error
+	for _, e := range changed.Environments {
+		split = append(split, am.UnproducedGroups(&changed, &api, e, am.Groups(e, &api))...)
+	}
+	split = append(split, am.UnproducedRunbooks(&changed, &api)...)
+	if !slices.EqualFunc(split, want, func(a, b error) bool { return a.Error() == b.Error() }) {
+		t.Errorf("UnproducedGroups of each environment and UnproducedRunbooks say\n%v\nUnproduced of the rule queries says\n%v", errors.Join(split...), errors.Join(want...))
+	}
 }

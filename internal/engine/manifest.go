@@ -294,7 +294,9 @@ func DecodeManifest(data []byte) (*Manifest, error) {
 	// fields in place, and every file's sources, most often one spec, are
 	// slices of one array.
 	var fl [12]string
-	ids := make([]string, 0, n)
+	// Every source id but a file's first follows a comma, and no path
+	// holds one (plainField): one array for them all, never grown.
+	ids := make([]string, 0, n+strings.Count(lines, ","))
 	for i := range m.Files {
 		l, ok := next()
 		if !ok || !fields(l, fl[:]) || (fl[3] != "platform" && fl[3] != "team") {
