@@ -8,8 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 
 	"github.com/groundwork-dev/groundwork/generators"
@@ -228,6 +230,25 @@ func (c *command) rendered(err error) int {
 	return ExitOK
 }
 
+// fullRenderGCPercent is the collector's GOGC through a full render, unless
+// GOGC says otherwise. At a thousand services a full render allocates
+// gigabytes through a live heap of about 200 MB: at the default of 100
+// the collector took an eighth of its time. The soft memory limit main
+// sets (400 MiB) still bounds the heap, so the peak stays where it was;
+// partial renders and the no-op, whose heaps are smaller, keep the
+// default.
+const fullRenderGCPercent = 200
+
+// fullRenderGC sets the collector for a full render and returns what
+// restores it.
+func fullRenderGC() func() {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	was := debug.SetGCPercent(fullRenderGCPercent)
+	return func() { debug.SetGCPercent(was) }
+}
+
 // plan renders and compares with the disk.
 func (c *command) plan() (*spec.Model, *engine.Plan, int) {
 	m, code := c.load()
@@ -280,6 +301,7 @@ func partly(m *spec.Model, sc *engine.Scope) string {
 // planModel renders m in full for the tree and compares, staging the new
 // files for a run that applies the plan (see planSince).
 func (c *command) planModel(ctx context.Context, m *spec.Model, apply bool) (*engine.Plan, int) {
+	defer fullRenderGC()()
 	var out *engine.Output
 	var err error
 	if apply {
