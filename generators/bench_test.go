@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/groundwork-dev/groundwork/internal/engine"
-	"github.com/groundwork-dev/groundwork/internal/spec"
 	"github.com/groundwork-dev/groundwork/internal/synthetic"
 )
 
@@ -15,14 +14,7 @@ import (
 //
 //	go test ./generators -run '^$' -bench 'Generators/flux' -benchtime 1x -cpuprofile /tmp/flux.prof
 func BenchmarkGenerators(b *testing.B) {
-	dir := b.TempDir()
-	if err := synthetic.Write(dir, 1000); err != nil {
-		b.Fatal(err)
-	}
-	m, err := spec.Load(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
+	m := synthetic.Load(b, 1000)
 	in := engine.NewInput(m)
 	for _, g := range all() {
 		b.Run(g.Kind(), func(b *testing.B) {

@@ -16,14 +16,7 @@ import (
 //
 //	go test ./generators/dashboards -run '^$' -bench Partial -benchmem
 func BenchmarkPartial(b *testing.B) {
-	dir := b.TempDir()
-	if err := synthetic.Write(dir, 1000); err != nil {
-		b.Fatal(err)
-	}
-	m, err := spec.Load(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
+	m := synthetic.Load(b, 1000)
 	// The input of a partial render: its observability model derives the
 	// service in scope, and any other only when a file asks for it. Each
 	// run starts from a fresh one, as each generate does.

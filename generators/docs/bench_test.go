@@ -5,7 +5,6 @@ import (
 
 	"github.com/groundwork-dev/groundwork/generators/docs"
 	"github.com/groundwork-dev/groundwork/internal/engine"
-	"github.com/groundwork-dev/groundwork/internal/spec"
 	"github.com/groundwork-dev/groundwork/internal/synthetic"
 )
 
@@ -17,14 +16,7 @@ import (
 //
 //	go test ./generators/docs -run '^$' -bench Partial -benchmem
 func BenchmarkPartial(b *testing.B) {
-	dir := b.TempDir()
-	if err := synthetic.Write(dir, 1000); err != nil {
-		b.Fatal(err)
-	}
-	m, err := spec.Load(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
+	m := synthetic.Load(b, 1000)
 	in := engine.Input{Spec: m, Scope: engine.NewScope("svc-0500")}
 	b.ReportAllocs()
 	var shared, own int

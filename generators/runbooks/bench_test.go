@@ -20,14 +20,7 @@ import (
 //
 //	go test ./generators/runbooks -run '^$' -bench Partial -benchmem
 func BenchmarkPartial(b *testing.B) {
-	dir := b.TempDir()
-	if err := synthetic.Write(dir, 1000); err != nil {
-		b.Fatal(err)
-	}
-	m, err := spec.Load(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
+	m := synthetic.Load(b, 1000)
 	scope := engine.NewScope("svc-0500")
 	b.ReportAllocs()
 	var files, bytes int

@@ -3,7 +3,6 @@ package runbooks
 import (
 	"testing"
 
-	"github.com/groundwork-dev/groundwork/internal/spec"
 	"github.com/groundwork-dev/groundwork/internal/synthetic"
 )
 
@@ -13,14 +12,7 @@ import (
 //
 //	go test ./generators/runbooks -run '^$' -bench Index -benchmem
 func BenchmarkIndex(b *testing.B) {
-	dir := b.TempDir()
-	if err := synthetic.Write(dir, 1000); err != nil {
-		b.Fatal(err)
-	}
-	m, err := spec.Load(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
+	m := synthetic.Load(b, 1000)
 	b.ReportAllocs()
 	var n int
 	for b.Loop() {

@@ -5,7 +5,6 @@ import (
 
 	"github.com/groundwork-dev/groundwork/generators"
 	"github.com/groundwork-dev/groundwork/internal/engine"
-	"github.com/groundwork-dev/groundwork/internal/spec"
 	"github.com/groundwork-dev/groundwork/internal/synthetic"
 	"github.com/groundwork-dev/groundwork/internal/tree"
 )
@@ -15,19 +14,12 @@ import (
 // entry by entry (a no-op or partial run takes the entries from its
 // manifest instead).
 func BenchmarkParseBigLock(b *testing.B) {
-	dir := b.TempDir()
-	if err := synthetic.Write(dir, 1000); err != nil {
-		b.Fatal(err)
-	}
-	m, err := spec.Load(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
+	m := synthetic.Load(b, 1000)
 	out, err := generators.Render(m)
 	if err != nil {
 		b.Fatal(err)
 	}
-	t, err := tree.Open(dir)
+	t, err := tree.Open(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"testing"
+
+	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
 // Specs is how many spec files an organisation of n services has.
@@ -72,4 +75,19 @@ func Write(dir string, n int) error {
 		}
 	}
 	return nil
+}
+
+// Load writes an organisation of n services into a temporary folder of tb
+// and loads it: the model the benchmarks at a thousand services start from.
+func Load(tb testing.TB, n int) *spec.Model {
+	tb.Helper()
+	dir := tb.TempDir()
+	if err := Write(dir, n); err != nil {
+		tb.Fatal(err)
+	}
+	m, err := spec.Load(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
 }
