@@ -163,10 +163,6 @@ const recordMagic = "groundwork run cache 3\n"
 // checksum of both, so that a record cut short, or edited, is no record.
 // nil when a service name cannot be written on its line.
 func (r *record) encode() []byte {
-	man := r.manifest.Encode()
-	if man == nil {
-		return nil
-	}
 	var b bytes.Buffer
 	b.WriteString(recordMagic)
 	fmt.Fprintf(&b, "exe %s\nroot %s\nspecs %s\nshared %s\nservices %d\n", r.exe, strconv.Quote(r.root), r.specs, r.shared, len(r.services))
@@ -176,10 +172,15 @@ func (r *record) encode() []byte {
 		}
 		fmt.Fprintf(&b, "%s %s\n", name, r.services[name])
 	}
-	b.Write(man)
-	sum := sha256.Sum256(b.Bytes())
-	fmt.Fprintf(&b, "record %s\n", hex.EncodeToString(sum[:]))
-	return b.Bytes()
+	// The manifest straight after, in the same buffer.
+	data := r.manifest.AppendEncode(b.Bytes())
+	if data == nil {
+		return nil
+	}
+	sum := sha256.Sum256(data)
+	data = append(data, "record "...)
+	data = hex.AppendEncode(data, sum[:])
+	return append(data, '\n')
 }
 
 // decodeRecord reads what encode wrote, or returns nil.

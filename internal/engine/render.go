@@ -272,21 +272,25 @@ func withHeaders(kind string, files []File, settle settleFunc) ([]*Rendered, err
 // normalise merges origins by spec and sorts them, so that the lock and the
 // header never depend on the order a generator listed them in.
 func normalise(origins []Origin) []Origin {
-	bySpec := map[string]*Origin{}
-	for _, o := range origins {
-		cur, ok := bySpec[o.Spec]
-		if !ok {
-			cur = &Origin{Spec: o.Spec}
-			bySpec[o.Spec] = cur
-		}
-		cur.Fields = append(cur.Fields, o.Fields...)
-	}
-	out := make([]Origin, 0, len(bySpec))
-	for _, o := range bySpec {
-		slices.Sort(o.Fields)
-		o.Fields = slices.Compact(o.Fields)
-		out = append(out, *o)
-	}
+	// Sorted, then each run of one spec merged: a shared file has an
+	// origin per service, thousands, which a map per file made slow.
+	out := make([]Origin, len(origins))
+	copy(out, origins)
 	slices.SortFunc(out, func(a, b Origin) int { return cmp.Compare(a.Spec, b.Spec) })
-	return out
+	merged := out[:0]
+	for i := 0; i < len(out); {
+		o := Origin{Spec: out[i].Spec}
+		var fields []string
+		j := i
+		for ; j < len(out) && out[j].Spec == o.Spec; j++ {
+			fields = append(fields, out[j].Fields...)
+		}
+		if len(fields) > 0 {
+			slices.Sort(fields)
+			o.Fields = slices.Compact(fields)
+		}
+		merged = append(merged, o)
+		i = j
+	}
+	return merged
 }
