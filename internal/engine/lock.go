@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/groundwork-dev/groundwork/internal/parallel"
 	"github.com/groundwork-dev/groundwork/internal/tree"
 )
 
@@ -71,17 +72,28 @@ func (l *Lock) encode() []byte {
 }
 
 // encodeLock writes a lock of n entries, which entry gives in the order of
-// their paths.
+// their paths; entry is called from two goroutines at once.
 func encodeLock(version, n int, entry func(i int) (string, *LockEntry)) []byte {
-	size := 64
+	// A lock of many entries (80,000 at a thousand services, every run) is
+	// written in two halves, each on a core of its own: an entry's text
+	// depends on it alone, and on whether it is the last.
+	half := n
+	if n >= splitLockEntries {
+		half = n / 2
+	}
+	size, rest := 64, 0
 	for i := range n {
 		p, e := entry(i)
-		size += len(p) + 80
+		l := len(p) + 80
 		if e != nil {
-			size += len(e.Kind) + len(e.SHA256)
+			l += len(e.Kind) + len(e.SHA256)
 			for _, s := range e.Sources {
-				size += len(s) + 12
+				l += len(s) + 12
 			}
+		}
+		size += l
+		if i >= half {
+			rest += l
 		}
 	}
 	b := make([]byte, 0, size)
@@ -92,14 +104,31 @@ func encodeLock(version, n int, entry func(i int) (string, *LockEntry)) []byte {
 		b = append(b, "{}"...)
 	} else {
 		b = append(b, '{')
-		for i := range n {
-			p, e := entry(i)
-			b = appendLockEntry(b, p, e, i == n-1)
-		}
+		var second []byte
+		parallel.Do(func() {
+			for i := range half {
+				p, e := entry(i)
+				b = appendLockEntry(b, p, e, i == n-1)
+			}
+		}, func() {
+			if half == n {
+				return
+			}
+			second = make([]byte, 0, rest)
+			for i := half; i < n; i++ {
+				p, e := entry(i)
+				second = appendLockEntry(second, p, e, i == n-1)
+			}
+		})
+		b = append(b, second...)
 		b = append(b, "\n  }"...)
 	}
 	return append(b, "\n}\n"...)
 }
+
+// splitLockEntries is how many entries a lock has before encodeLock writes
+// it in two halves.
+const splitLockEntries = 4096
 
 // appendLockEntry writes one entry of the files mapping; a nil entry is
 // null, as encoding/json writes it.

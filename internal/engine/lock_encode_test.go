@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 )
 
@@ -17,8 +18,16 @@ func TestLockEncoding(t *testing.T) {
 	pick := func() string { return words[r.IntN(len(words))] }
 	for i := range 300 {
 		l := &Lock{Version: r.IntN(3), Files: map[string]*LockEntry{}}
-		for range r.IntN(5) {
+		n := r.IntN(5)
+		if i%60 == 0 {
+			// Enough entries that encode writes them in two halves.
+			n = splitLockEntries + r.IntN(100)
+		}
+		for j := range n {
 			p := pick() + pick()
+			if n >= splitLockEntries {
+				p += strconv.Itoa(j)
+			}
 			if r.IntN(10) == 0 {
 				l.Files[p] = nil
 				continue
