@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/promstore"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 )
 
@@ -28,7 +29,7 @@ import (
 
 // evalAt evaluates an instant query over the store at t, as evaluations
 // every `every` see it.
-func (p *planner) evalAt(st *memStore, q string, t, every time.Duration) (promql.Vector, error) {
+func (p *planner) evalAt(st *promstore.Store, q string, t, every time.Duration) (promql.Vector, error) {
 	qry, err := p.engine(every).NewInstantQuery(context.Background(), st, promql.NewPrometheusQueryOpts(false, 0, nil), q, time.Unix(0, 0).Add(t))
 	if err != nil {
 		return nil, err
@@ -257,7 +258,7 @@ func (p *planner) checkedInputs(errQ, totalQ string) ([]sliSeries, error) {
 		}
 		countsBad := false
 		for _, b := range bads {
-			if matchesAll(b.labelSet(), t.matchers) {
+			if promstore.MatchesAll(b.labelSet(), t.matchers) {
 				countsBad = true
 			}
 		}
@@ -274,14 +275,14 @@ func (p *planner) checkedInputs(errQ, totalQ string) ([]sliSeries, error) {
 	}
 	// Check: one step in a hundred bad must read as 0.01.
 	const steps = 180
-	st := &memStore{}
+	st := &promstore.Store{}
 	for _, in := range inputs {
 		vals := make([]float64, steps+1)
 		vals[0] = counterBase
 		for j := 1; j <= steps; j++ {
 			vals[j] = vals[j-1] + in.inc(eventsPerStep, eventsPerStep/100)
 		}
-		st.add(selected{name: in.name, labels: in.labels}.labelSet(), time.Minute.Milliseconds(), vals)
+		st.Add(selected{name: in.name, labels: in.labels}.labelSet(), time.Minute.Milliseconds(), vals)
 	}
 	v, err := p.evalAt(st, fmt.Sprintf("(%s) / (%s)", errQ, totalQ), 2*time.Hour, evalEvery)
 	if err != nil {
@@ -339,8 +340,8 @@ func (sc scenario) level(i int, k float64) float64 {
 	return 1
 }
 
-func (sc scenario) store(k float64, steps int) *memStore {
-	st := &memStore{}
+func (sc scenario) store(k float64, steps int) *promstore.Store {
+	st := &promstore.Store{}
 	for i, s := range sc.series {
 		names, start, inc := sc.expand(s, sc.level(i, k))
 		for n, sel := range names {
@@ -348,7 +349,7 @@ func (sc scenario) store(k float64, steps int) *memStore {
 			for j := range vals {
 				vals[j] = start[n] + inc[n]*float64(j)
 			}
-			st.add(sel.labelSet(), sc.step.Milliseconds(), vals)
+			st.Add(sel.labelSet(), sc.step.Milliseconds(), vals)
 		}
 	}
 	return st
@@ -379,7 +380,7 @@ func repeat(x float64, n int) []float64 {
 // One range query gives every evaluation's result at once, as instant
 // queries would each: the engine walks each series once and evaluates a
 // subquery once for the whole range instead of once per evaluation.
-func (p *planner) firingSets(st *memStore, expr string, forDur, every, horizon time.Duration) ([][]string, map[string]map[string]string, error) {
+func (p *planner) firingSets(st *promstore.Store, expr string, forDur, every, horizon time.Duration) ([][]string, map[string]map[string]string, error) {
 	qry, err := p.engine(every).NewRangeQuery(context.Background(), st, promql.NewPrometheusQueryOpts(false, 0, nil), expr, time.Unix(0, 0), time.Unix(0, 0).Add(horizon), every)
 	if err != nil {
 		return nil, nil, err

@@ -14,17 +14,14 @@ import (
 
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
-	"github.com/prometheus/prometheus/model/histogram"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/prometheus/prometheus/storage"
-	"github.com/prometheus/prometheus/tsdb/chunkenc"
-	"github.com/prometheus/prometheus/tsdb/chunks"
-	"github.com/prometheus/prometheus/util/annotations"
 
 	"github.com/groundwork-dev/groundwork/internal/alerting"
 	"github.com/groundwork-dev/groundwork/internal/engine"
+	"github.com/groundwork-dev/groundwork/internal/promstore"
 	"github.com/groundwork-dev/groundwork/internal/spec"
 	"github.com/groundwork-dev/groundwork/internal/synthetic"
 )
@@ -96,8 +93,8 @@ func overviewModel(t *testing.T) *spec.Model {
 // service's pods (build_info), an HTTP service's requests, some failing,
 // and each SLO's budget recording; and a job that is not a service,
 // whose requests the overview must not show.
-func overviewSeries(m *spec.Model) *seriesStore {
-	st := &seriesStore{}
+func overviewSeries(m *spec.Model) *promstore.Store {
+	st := &promstore.Store{}
 	counter := func(perMinute float64) func(int) float64 {
 		return func(i int) float64 { return perMinute * float64(i) }
 	}
@@ -105,77 +102,29 @@ func overviewSeries(m *spec.Model) *seriesStore {
 	for i, s := range m.Services {
 		sel := []string{"job", s.Name, "namespace", s.Name}
 		for _, pod := range []string{"a", "b"} {
-			st.add(append([]string{"__name__", "build_info", "pod", s.Name + "-" + pod, "version", "1"}, sel...), constant(1))
+			addSeries(st, append([]string{"__name__", "build_info", "pod", s.Name + "-" + pod, "version", "1"}, sel...), constant(1))
 		}
 		if s.HTTP() {
-			st.add(append([]string{"__name__", "http_requests_total", "route", "GET /", "code", "200"}, sel...), counter(60*float64(i+1)))
-			st.add(append([]string{"__name__", "http_requests_total", "route", "GET /", "code", "500"}, sel...), counter(6*float64(i)))
+			addSeries(st, append([]string{"__name__", "http_requests_total", "route", "GET /", "code", "200"}, sel...), counter(60*float64(i+1)))
+			addSeries(st, append([]string{"__name__", "http_requests_total", "route", "GET /", "code", "500"}, sel...), counter(6*float64(i)))
 		}
 		for j, o := range s.SLOs {
-			st.add([]string{"__name__", alerting.RecordBudgetRemaining, "service", s.Name, "slo", o.Name}, constant(0.9-0.4*float64(i+j)))
+			addSeries(st, []string{"__name__", alerting.RecordBudgetRemaining, "service", s.Name, "slo", o.Name}, constant(0.9-0.4*float64(i+j)))
 		}
 	}
-	st.add([]string{"__name__", "http_requests_total", "job", "grafana", "namespace", "monitoring", "code", "200"}, counter(600))
+	addSeries(st, []string{"__name__", "http_requests_total", "job", "grafana", "namespace", "monitoring", "code", "200"}, counter(600))
 	return st
 }
 
-// seriesStore is the storage.Queryable PromQL's engine reads: series held
-// in memory, a sample a minute for an hour from t=0.
-type seriesStore struct{ series []storage.Series }
-
-func (st *seriesStore) add(ls []string, value func(minute int) float64) {
-	var samples []chunks.Sample
-	for i := 0; i <= 60; i++ {
-		samples = append(samples, floatSample{t: int64(i) * time.Minute.Milliseconds(), f: value(i)})
+// addSeries adds a series of a sample a minute for an hour from t=0, the
+// minute's value given by value.
+func addSeries(st *promstore.Store, ls []string, value func(minute int) float64) {
+	values := make([]float64, 61)
+	for i := range values {
+		values[i] = value(i)
 	}
-	st.series = append(st.series, storage.NewListSeries(labels.FromStrings(ls...), samples))
+	st.Add(labels.FromStrings(ls...), time.Minute.Milliseconds(), values)
 }
-
-func (st *seriesStore) Querier(int64, int64) (storage.Querier, error) { return st, nil }
-
-func (st *seriesStore) Select(_ context.Context, _ bool, _ *storage.SelectHints, ms ...*labels.Matcher) storage.SeriesSet {
-	var out []storage.Series
-	for _, s := range st.series {
-		if !slices.ContainsFunc(ms, func(m *labels.Matcher) bool { return !m.Matches(s.Labels().Get(m.Name)) }) {
-			out = append(out, s)
-		}
-	}
-	slices.SortFunc(out, func(a, b storage.Series) int { return labels.Compare(a.Labels(), b.Labels()) })
-	return &seriesSet{series: out, i: -1}
-}
-
-func (*seriesStore) LabelValues(context.Context, string, *storage.LabelHints, ...*labels.Matcher) ([]string, annotations.Annotations, error) {
-	return nil, nil, nil
-}
-
-func (*seriesStore) LabelNames(context.Context, *storage.LabelHints, ...*labels.Matcher) ([]string, annotations.Annotations, error) {
-	return nil, nil, nil
-}
-
-func (*seriesStore) Close() error { return nil }
-
-type seriesSet struct {
-	series []storage.Series
-	i      int
-}
-
-func (s *seriesSet) Next() bool                        { s.i++; return s.i < len(s.series) }
-func (s *seriesSet) At() storage.Series                { return s.series[s.i] }
-func (s *seriesSet) Err() error                        { return nil }
-func (s *seriesSet) Warnings() annotations.Annotations { return nil }
-
-type floatSample struct {
-	t int64
-	f float64
-}
-
-func (s floatSample) T() int64                      { return s.t }
-func (s floatSample) ST() int64                     { return 0 }
-func (s floatSample) F() float64                    { return s.f }
-func (s floatSample) H() *histogram.Histogram       { return nil }
-func (s floatSample) FH() *histogram.FloatHistogram { return nil }
-func (s floatSample) Type() chunkenc.ValueType      { return chunkenc.ValFloat }
-func (s floatSample) Copy() chunks.Sample           { return s }
 
 // expandVariables fills in Grafana's variables as it sends a query with
 // every service chosen: the service variable's All is its values as a

@@ -1,4 +1,7 @@
-package alerts
+// Package promstore holds a few synthetic series in memory for Prometheus's
+// query engine: the smallest storage.Queryable it needs. Prometheus's own
+// test storage needs a *testing.T.
+package promstore
 
 import (
 	"context"
@@ -12,19 +15,18 @@ import (
 	"github.com/prometheus/prometheus/util/annotations"
 )
 
-// memStore is the smallest storage.Queryable the PromQL engine needs: a few
-// synthetic series held in memory, so that a spec alert's query can be
-// evaluated while its promtool test is written. Prometheus's own test
-// storage needs a *testing.T.
-type memStore struct {
+// Store is series held in memory: the alerts generator evaluates a spec
+// alert's query on it while it writes the alert's promtool test, and the
+// dashboards' tests run every panel's query on it.
+type Store struct {
 	series []*storage.SeriesEntry
 }
 
-// add appends a series with one float sample per step from t=0. The
+// Add appends a series with one float sample per step from t=0. The
 // samples are pointers into one array: a sample as a value would be
 // allocated on its own, and the spec alerts' tests build a few hundred
 // thousand series.
-func (m *memStore) add(ls labels.Labels, stepMillis int64, values []float64) {
+func (m *Store) Add(ls labels.Labels, stepMillis int64, values []float64) {
 	fs := make([]fSample, len(values))
 	samples := make([]chunks.Sample, len(values))
 	for i, v := range values {
@@ -34,14 +36,15 @@ func (m *memStore) add(ls labels.Labels, stepMillis int64, values []float64) {
 	m.series = append(m.series, storage.NewListSeries(ls, samples))
 }
 
-func (m *memStore) Querier(mint, maxt int64) (storage.Querier, error) { return memQuerier{m}, nil }
+// Querier reads the series.
+func (m *Store) Querier(mint, maxt int64) (storage.Querier, error) { return memQuerier{m}, nil }
 
-type memQuerier struct{ m *memStore }
+type memQuerier struct{ m *Store }
 
 func (q memQuerier) Select(_ context.Context, sortSeries bool, _ *storage.SelectHints, ms ...*labels.Matcher) storage.SeriesSet {
 	var out []storage.Series
 	for _, s := range q.m.series {
-		if matchesAll(s.Labels(), ms) {
+		if MatchesAll(s.Labels(), ms) {
 			out = append(out, s)
 		}
 	}
@@ -51,7 +54,9 @@ func (q memQuerier) Select(_ context.Context, sortSeries bool, _ *storage.Select
 	return &listSet{series: out, i: -1}
 }
 
-func matchesAll(ls labels.Labels, ms []*labels.Matcher) bool {
+// MatchesAll reports whether ls satisfies every matcher of ms, as Select
+// selects a series.
+func MatchesAll(ls labels.Labels, ms []*labels.Matcher) bool {
 	for _, m := range ms {
 		if !m.Matches(ls.Get(m.Name)) {
 			return false
