@@ -63,28 +63,18 @@ func (Generator) Generate(in engine.Input) ([]engine.File, error) {
 			scoped = append(scoped, s)
 		}
 	}
-	// stores[i][j] are the stores of scoped[j] in m.Environments[i]. A full
-	// render lists every store of an environment at once and splits the
-	// list; a partial one lists those of its few services, and the
-	// platform's, alone.
+	// stores[i][j] are the stores of scoped[j] in m.Environments[i]: a
+	// partial render lists those of its few services alone, and the
+	// platform's.
 	stores := make([][][]spec.DataStore, len(m.Environments))
 	platform := make([][]spec.DataStore, len(m.Environments))
-	full := len(scoped) == len(m.Services)
 	parallel.For(len(m.Environments), func(i int) {
 		e := m.Environments[i]
 		stores[i] = make([][]spec.DataStore, len(scoped))
-		if full {
-			own, p := split(m, e)
-			for j, s := range scoped {
-				stores[i][j] = own[s]
-			}
-			platform[i] = p
-			return
-		}
 		for j, s := range scoped {
-			stores[i][j] = serviceStores(m, e, s)
+			stores[i][j] = m.ServiceDataStores(e, s)
 		}
-		platform[i] = platformStores(m, e)
+		platform[i] = m.PlatformDataStores(e)
 	})
 	var ret, inv []byte
 	own := make([][2]engine.File, len(scoped))

@@ -105,70 +105,87 @@ func (d DataStore) Personal() bool { return slices.Contains(d.Classes, ClassPers
 // secrets, then the platform's logs (with the buckets' access logs),
 // metrics and alert state.
 func (m *Model) DataStores(e *Environment) []DataStore {
+	var out []DataStore
+	for _, s := range m.Services {
+		out = append(out, m.ServiceDataStores(e, s)...)
+	}
+	return append(out, m.PlatformDataStores(e)...)
+}
+
+// ServiceDataStores lists the stores of service s in environment e, as
+// DataStores does: its database, backups, buckets and secrets.
+func (m *Model) ServiceDataStores(e *Environment, s *Service) []DataStore {
 	p := m.Platform
 	eso := ExternalSecretsRoleName(p, e) + " (External Secrets Operator)"
 	var out []DataStore
-	for _, s := range m.Services {
-		role := ServiceRoleName(p, e, s) + " (the " + s.Name + " pods)"
-		if db := s.Database; db != nil {
-			jobs := DatabaseJobsRoleName(p, e, s) + " (grant, backup and restore-drill jobs)"
-			id := DatabaseIdentifier(p, e, s)
-			out = append(out,
-				DataStore{Kind: "RDS PostgreSQL " + db.Version, Name: id, Service: s, Holds: s.Name + "'s database", Classes: db.Classification,
-					Encryption: "KMS, key of the instance; TLS required",
-					Readers:    []string{role + ": rds-db:connect as " + DatabaseUser(s), jobs + ": the master user"},
-					Retention:  fmt.Sprintf("live rows: as long as %s keeps them; automated snapshots and point-in-time recovery %d days (environment database.backupRetentionDays)", s.Name, e.Database.BackupRetentionDays),
-					MaxDays:    e.Database.BackupRetentionDays, Src: e.Source, Field: "database.backupRetentionDays"},
-				DataStore{Kind: "AWS Backup vault", Name: id, Service: s, Holds: "daily recovery points of " + id, Classes: db.Classification,
-					Encryption: "KMS, key of the vault",
-					Readers:    []string{"AWS Backup (restores)"},
-					Retention:  fmt.Sprintf("%d days (database.backup.retentionDays)", db.Backup.RetentionDays),
-					MaxDays:    db.Backup.RetentionDays, Src: s.Source, Field: "database.backup.retentionDays"},
-				logGroup(p, e, DatabaseLogGroups(p, e, s)[0], s, "PostgreSQL's log: connections (client address, user), errors and slow statements with their parameters", "KMS, the database's key"),
-				logGroup(p, e, DatabaseLogGroups(p, e, s)[1], s, "major-version upgrade logs", "KMS, the database's key"),
-				DataStore{Kind: "S3 bucket", Name: BackupBucketName(p, e, s), Service: s, Holds: "logical backups (pg_dump) of " + id + " and their manifests", Classes: db.Classification,
-					Encryption: "SSE-KMS, the environment's storage key",
-					Readers:    []string{jobs + ": put, get, list; never delete"},
-					Retention:  fmt.Sprintf("%d days (database.backup.retentionDays), then %d days as a noncurrent version", db.Backup.RetentionDays, BackupNoncurrentDays),
-					MaxDays:    db.Backup.RetentionDays + BackupNoncurrentDays, Src: s.Source, Field: "database.backup.retentionDays"},
-			)
-		}
-		for i, b := range s.Buckets {
-			d := DataStore{Kind: "S3 bucket", Name: BucketName(p, e, s, b), Service: s, Holds: "objects " + s.Name + " stores in " + b.Name, Classes: b.Classification,
-				Encryption: "SSE-KMS, the environment's storage key; TLS required",
-				Readers:    []string{role},
-				Src:        s.Source, Field: fmt.Sprintf("buckets[%d]", i)}
-			switch {
-			case b.ExpireDays == 0 && b.KeepForever == "":
-				// The bucket check reports it; no second message here.
-				d.Retention, d.MaxDays, d.Src = "not stated", Forever, nil
-			case b.ExpireDays == 0:
-				d.Retention, d.MaxDays, d.Field = "never expires (keepForever: "+b.KeepForever+")", Forever, d.Field+".keepForever"
-			case b.Versioning:
-				d.Retention = fmt.Sprintf("%d days (expireDays), then %d days as a noncurrent version", b.ExpireDays, BucketNoncurrentDays)
-				d.MaxDays, d.Field = b.ExpireDays+BucketNoncurrentDays, d.Field+".expireDays"
-			default:
-				d.Retention, d.MaxDays, d.Field = fmt.Sprintf("%d days (expireDays)", b.ExpireDays), b.ExpireDays, d.Field+".expireDays"
-			}
-			out = append(out, d)
-		}
-		secret := func(name, holds string, readers ...string) DataStore {
-			return DataStore{Kind: "Secrets Manager secret", Name: name, Service: s, Holds: holds, Classes: []string{"credentials"},
-				Encryption: "KMS, the environment's secrets key",
-				Readers:    readers,
-				Retention:  fmt.Sprintf("until replaced or deleted; a deleted secret can be restored for %d days", SecretRecoveryDays(e)),
-				MaxDays:    0, Src: s.Source, Field: "secrets"}
-		}
-		for _, n := range s.Secrets {
-			out = append(out, secret(SecretName(e, s, n), "the value of "+n+", which no one commits", eso))
-		}
-		if s.Database != nil {
-			out = append(out, secret(DatabaseSecretName(e, s), "how to reach the database: host, port, name, user; no password", eso, PlanRoleName(p, e)+" (pull-request plans)"))
-		}
-		if len(m.PartnersOf(e, s)) > 0 {
-			out = append(out, secret(PartnerKeysSecretName(e, s), "partner API keys as SHA-256 hashes, with partner, key id, creation and revocation times", eso))
-		}
+	role := ServiceRoleName(p, e, s) + " (the " + s.Name + " pods)"
+	if db := s.Database; db != nil {
+		jobs := DatabaseJobsRoleName(p, e, s) + " (grant, backup and restore-drill jobs)"
+		id := DatabaseIdentifier(p, e, s)
+		out = append(out,
+			DataStore{Kind: "RDS PostgreSQL " + db.Version, Name: id, Service: s, Holds: s.Name + "'s database", Classes: db.Classification,
+				Encryption: "KMS, key of the instance; TLS required",
+				Readers:    []string{role + ": rds-db:connect as " + DatabaseUser(s), jobs + ": the master user"},
+				Retention:  fmt.Sprintf("live rows: as long as %s keeps them; automated snapshots and point-in-time recovery %d days (environment database.backupRetentionDays)", s.Name, e.Database.BackupRetentionDays),
+				MaxDays:    e.Database.BackupRetentionDays, Src: e.Source, Field: "database.backupRetentionDays"},
+			DataStore{Kind: "AWS Backup vault", Name: id, Service: s, Holds: "daily recovery points of " + id, Classes: db.Classification,
+				Encryption: "KMS, key of the vault",
+				Readers:    []string{"AWS Backup (restores)"},
+				Retention:  fmt.Sprintf("%d days (database.backup.retentionDays)", db.Backup.RetentionDays),
+				MaxDays:    db.Backup.RetentionDays, Src: s.Source, Field: "database.backup.retentionDays"},
+			logGroup(p, e, DatabaseLogGroups(p, e, s)[0], s, "PostgreSQL's log: connections (client address, user), errors and slow statements with their parameters", "KMS, the database's key"),
+			logGroup(p, e, DatabaseLogGroups(p, e, s)[1], s, "major-version upgrade logs", "KMS, the database's key"),
+			DataStore{Kind: "S3 bucket", Name: BackupBucketName(p, e, s), Service: s, Holds: "logical backups (pg_dump) of " + id + " and their manifests", Classes: db.Classification,
+				Encryption: "SSE-KMS, the environment's storage key",
+				Readers:    []string{jobs + ": put, get, list; never delete"},
+				Retention:  fmt.Sprintf("%d days (database.backup.retentionDays), then %d days as a noncurrent version", db.Backup.RetentionDays, BackupNoncurrentDays),
+				MaxDays:    db.Backup.RetentionDays + BackupNoncurrentDays, Src: s.Source, Field: "database.backup.retentionDays"},
+		)
 	}
+	for i, b := range s.Buckets {
+		d := DataStore{Kind: "S3 bucket", Name: BucketName(p, e, s, b), Service: s, Holds: "objects " + s.Name + " stores in " + b.Name, Classes: b.Classification,
+			Encryption: "SSE-KMS, the environment's storage key; TLS required",
+			Readers:    []string{role},
+			Src:        s.Source, Field: fmt.Sprintf("buckets[%d]", i)}
+		switch {
+		case b.ExpireDays == 0 && b.KeepForever == "":
+			// The bucket check reports it; no second message here.
+			d.Retention, d.MaxDays, d.Src = "not stated", Forever, nil
+		case b.ExpireDays == 0:
+			d.Retention, d.MaxDays, d.Field = "never expires (keepForever: "+b.KeepForever+")", Forever, d.Field+".keepForever"
+		case b.Versioning:
+			d.Retention = fmt.Sprintf("%d days (expireDays), then %d days as a noncurrent version", b.ExpireDays, BucketNoncurrentDays)
+			d.MaxDays, d.Field = b.ExpireDays+BucketNoncurrentDays, d.Field+".expireDays"
+		default:
+			d.Retention, d.MaxDays, d.Field = fmt.Sprintf("%d days (expireDays)", b.ExpireDays), b.ExpireDays, d.Field+".expireDays"
+		}
+		out = append(out, d)
+	}
+	secret := func(name, holds string, readers ...string) DataStore {
+		return DataStore{Kind: "Secrets Manager secret", Name: name, Service: s, Holds: holds, Classes: []string{"credentials"},
+			Encryption: "KMS, the environment's secrets key",
+			Readers:    readers,
+			Retention:  fmt.Sprintf("until replaced or deleted; a deleted secret can be restored for %d days", SecretRecoveryDays(e)),
+			MaxDays:    0, Src: s.Source, Field: "secrets"}
+	}
+	for _, n := range s.Secrets {
+		out = append(out, secret(SecretName(e, s, n), "the value of "+n+", which no one commits", eso))
+	}
+	if s.Database != nil {
+		out = append(out, secret(DatabaseSecretName(e, s), "how to reach the database: host, port, name, user; no password", eso, PlanRoleName(p, e)+" (pull-request plans)"))
+	}
+	if len(m.PartnersOf(e, s)) > 0 {
+		out = append(out, secret(PartnerKeysSecretName(e, s), "partner API keys as SHA-256 hashes, with partner, key id, creation and revocation times", eso))
+	}
+	return out
+}
+
+// PlatformDataStores lists the stores of environment e that belong to no
+// service, as DataStores does: the platform's logs (with the buckets'
+// access logs), metrics and alert state.
+func (m *Model) PlatformDataStores(e *Environment) []DataStore {
+	p := m.Platform
+	var out []DataStore
 	out = append(out,
 		logGroup(p, e, ClusterLogGroup(e), nil, "the cluster's control-plane and audit logs: who called the Kubernetes API, from which address", "KMS, the cluster's key"),
 		logGroup(p, e, FlowLogGroup(p, e), nil, "VPC flow logs: source and destination addresses and ports of every connection", "KMS, the flow logs' key"),
