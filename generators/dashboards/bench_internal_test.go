@@ -3,9 +3,7 @@ package dashboards
 import (
 	"testing"
 
-	"github.com/groundwork-dev/groundwork/internal/alerting"
 	"github.com/groundwork-dev/groundwork/internal/engine"
-	"github.com/groundwork-dev/groundwork/internal/spec"
 	"github.com/groundwork-dev/groundwork/internal/synthetic"
 )
 
@@ -20,11 +18,7 @@ func BenchmarkPartial(b *testing.B) {
 	// The input of a partial render: its observability model derives the
 	// service in scope, and any other only when a file asks for it. Each
 	// run starts from a fresh one, as each generate does.
-	partial := func() engine.Input {
-		in := engine.Input{Spec: m, Scope: engine.NewScope("svc-0500")}
-		in.Alerting = alerting.NewPartial(m, func(s *spec.Service) bool { return in.Scope.Has(s.Name) })
-		return in
-	}
+	partial := func() engine.Input { return engine.NewPartialInput(m, engine.NewScope("svc-0500")) }
 	b.Run("scope", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

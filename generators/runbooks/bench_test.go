@@ -4,9 +4,7 @@ import (
 	"testing"
 
 	"github.com/groundwork-dev/groundwork/generators/runbooks"
-	"github.com/groundwork-dev/groundwork/internal/alerting"
 	"github.com/groundwork-dev/groundwork/internal/engine"
-	"github.com/groundwork-dev/groundwork/internal/spec"
 	"github.com/groundwork-dev/groundwork/internal/synthetic"
 )
 
@@ -25,7 +23,7 @@ func BenchmarkPartial(b *testing.B) {
 	b.ReportAllocs()
 	var files, bytes int
 	for b.Loop() {
-		in := engine.Input{Spec: m, Alerting: alerting.NewPartial(m, func(s *spec.Service) bool { return scope.Has(s.Name) }), Scope: scope}
+		in := engine.NewPartialInput(m, scope)
 		out, err := runbooks.Generator{}.Generate(in)
 		if err != nil {
 			b.Fatal(err)

@@ -218,7 +218,7 @@ func TestIndexDerivesNoAlert(t *testing.T) {
 
 			s := m.Services[len(m.Services)-1]
 			scope := engine.NewScope(s.Name)
-			in := engine.Input{Spec: m, Alerting: alerting.NewPartial(m, func(s *spec.Service) bool { return scope.Has(s.Name) }), Scope: scope}
+			in := engine.NewPartialInput(m, scope)
 			files, err := runbooks.Generator{}.Generate(in)
 			if err != nil {
 				t.Fatal(err)

@@ -97,9 +97,7 @@ func TestEncodeInParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inParts = false
-	whole, err := generate(m, table)
-	inParts = true
+	whole, err := (&gen{m: m, p: m.Platform, table: table, whole: true}).generate()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +130,7 @@ func TestEncodeInParts(t *testing.T) {
 		if !commented {
 			doc.Content[0].Content[len(doc.Content[0].Content)-2].HeadComment = ""
 		}
-		got, err := encode(doc)
+		got, err := encode(doc, true)
 		if err != nil {
 			t.Fatal(err)
 		}

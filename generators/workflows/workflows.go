@@ -66,7 +66,10 @@ func generate(m *spec.Model, table map[string]pin) ([]engine.File, error) {
 	if m.Platform == nil {
 		return nil, nil
 	}
-	g := &gen{m: m, p: m.Platform, table: table}
+	return (&gen{m: m, p: m.Platform, table: table}).generate()
+}
+
+func (g *gen) generate() ([]engine.File, error) {
 	g.ci()
 	g.plan()
 	g.deploy()
@@ -93,6 +96,9 @@ type gen struct {
 	files []engine.File
 	errs  []error
 	seen  map[string]bool
+	// whole: every document is encoded whole, never a job at a time
+	// (see encode); the test that holds the two ways equal sets it.
+	whole bool
 }
 
 func (g *gen) errorf(format string, args ...any) {
@@ -108,7 +114,7 @@ func (g *gen) errorf(format string, args ...any) {
 
 // add encodes a document as the file at path.
 func (g *gen) add(path string, doc *yaml.Node, origins []engine.Origin) {
-	data, err := encode(doc)
+	data, err := encode(doc, !g.whole)
 	if err != nil {
 		g.errorf("%s: %w", path, err)
 		return

@@ -112,8 +112,8 @@ func node(v any) *yaml.Node {
 // after the rest of the workflow, are the workflow written whole
 // (TestEncodeInParts holds them equal). Anything that could make a part
 // differ (comments, flow style, a part that does not start as expected)
-// writes the document whole.
-func encode(doc *yaml.Node) ([]byte, error) {
+// writes the document whole, and so does inParts false.
+func encode(doc *yaml.Node, inParts bool) ([]byte, error) {
 	jobs := manyJobs(doc)
 	if jobs == nil || !inParts {
 		return yamlw.Encode(doc)
@@ -147,10 +147,6 @@ func encode(doc *yaml.Node) ([]byte, error) {
 	}
 	return out, nil
 }
-
-// inParts lets encode write many jobs a job at a time; the test that holds
-// the two ways equal turns it off.
-var inParts = true
 
 // jobsLine opens the jobs of a workflow.
 const jobsLine = "jobs:\n"

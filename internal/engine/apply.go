@@ -32,29 +32,23 @@ var ErrInterrupted = errors.New("interrupted; every file is as it was before the
 // plan is not applied, they are removed with StagingDir.
 func (p *Plan) Apply(ctx context.Context) error {
 	t := p.tree
-	pre := p.prestaged()
 	if len(p.Unowned) > 0 {
-		if pre {
-			return errors.Join(&UnownedError{Paths: p.Unowned}, t.RemoveAll(StagingDir))
-		}
-		return &UnownedError{Paths: p.Unowned}
+		return p.unstage(&UnownedError{Paths: p.Unowned})
 	}
 	if _, err := staged(t); err != nil {
 		return err
 	}
-	if !pre || (len(p.Changes) == 0 && !p.LockChanged()) {
+	nothing := len(p.Changes) == 0 && !p.LockChanged()
+	if !p.prestaged() || nothing {
 		if err := t.RemoveAll(StagingDir); err != nil {
 			return err
 		}
 	}
-	if len(p.Changes) == 0 && !p.LockChanged() {
+	if nothing {
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
-		if pre {
-			return errors.Join(ErrInterrupted, t.RemoveAll(StagingDir))
-		}
-		return ErrInterrupted
+		return p.unstage(ErrInterrupted)
 	}
 	s := &staging{plan: p}
 	if err := s.stage(ctx); err != nil {
@@ -77,6 +71,15 @@ func (p *Plan) Apply(ctx context.Context) error {
 
 // prestaged reports whether RenderToApply staged files for the plan.
 func (p *Plan) prestaged() bool { return p.out != nil && p.out.staging }
+
+// unstage returns err of a plan that is not applied, and removes what
+// RenderToApply staged for it.
+func (p *Plan) unstage(err error) error {
+	if p.prestaged() {
+		return errors.Join(err, p.tree.RemoveAll(StagingDir))
+	}
+	return err
+}
 
 // staging is one Apply's files in StagingDir and the steps taken so far.
 type staging struct {

@@ -68,10 +68,11 @@ func NewInput(m *spec.Model) Input {
 	return Input{Spec: m, Alerting: alerting.New(m)}
 }
 
-// newPartialInput is the input of a render of the services in scope: the
+// NewPartialInput is the input of a render of the services in scope, as
+// RenderPartial makes it (benchmarks of one generator start from it): the
 // observability model derives them at once, and any other service only if
 // a shared file asks for it.
-func newPartialInput(m *spec.Model, scope *Scope) Input {
+func NewPartialInput(m *spec.Model, scope *Scope) Input {
 	return Input{Spec: m, Alerting: alerting.NewPartial(m, func(s *spec.Service) bool { return scope.Has(s.Name) }), Scope: scope}
 }
 

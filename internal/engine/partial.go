@@ -32,7 +32,7 @@ var ErrNotPartial = errors.New("the tree is not as the last run left it; render 
 // The files it takes are checked against t, for Compare, while it renders:
 // at a thousand services they are tens of thousands, each stat'ed.
 func RenderPartial(t *tree.Tree, m *spec.Model, gens []Generator, indexers []Indexer, scope *Scope, prev *Manifest, checks ...Check) (*Output, error) {
-	in := newPartialInput(m, scope)
+	in := NewPartialInput(m, scope)
 	kept := make([]ManifestFile, 0, len(prev.Files))
 	for _, f := range prev.Files {
 		if f.Service != "" && !scope.Has(f.Service) && m.Service(f.Service) != nil {

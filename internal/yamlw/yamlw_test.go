@@ -119,11 +119,7 @@ func TestWordsAreYAMLv3(t *testing.T) {
 	for range 20000 {
 		var words []string
 		for len(words) < 6 {
-			var b strings.Builder
-			for range 1 + r.IntN(6) {
-				b.WriteByte(alphabet[r.IntN(len(alphabet))])
-			}
-			if s := b.String(); Word(s) {
+			if s := randomString(r, alphabet, 1+r.IntN(6)); Word(s) {
 				words = append(words, s)
 			}
 		}
@@ -156,11 +152,7 @@ func TestMayBeTyped(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	const alphabet = "+-.0123456789_eExXoObfFnNiIaAtT :Zzm%h\n"
 	for range 500000 {
-		var b strings.Builder
-		for range 1 + r.IntN(14) {
-			b.WriteByte(alphabet[r.IntN(len(alphabet))])
-		}
-		if s := b.String(); typedRE.MatchString(s) && !mayBeTyped(s) {
+		if s := randomString(r, alphabet, 1+r.IntN(14)); typedRE.MatchString(s) && !mayBeTyped(s) {
 			t.Errorf("%q matches typedRE", s)
 		}
 	}
@@ -176,15 +168,20 @@ func TestPair(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	const alphabet = " :#\nab"
 	for range 200000 {
-		var b strings.Builder
-		for range r.IntN(10) {
-			b.WriteByte(alphabet[r.IntN(len(alphabet))])
-		}
-		s := b.String()
+		s := randomString(r, alphabet, r.IntN(10))
 		for _, p := range []string{": ", " #", " \n"} {
 			if got := pair(s, p[0], p[1]); got != strings.Contains(s, p) {
 				t.Errorf("pair(%q, %q) = %v", s, p, got)
 			}
 		}
 	}
+}
+
+// randomString is n bytes drawn from alphabet.
+func randomString(r *rand.Rand, alphabet string, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[r.IntN(len(alphabet))]
+	}
+	return string(b)
 }
