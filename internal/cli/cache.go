@@ -38,6 +38,10 @@ import (
 //
 // The lock in the tree is never trusted for this: it may come from a
 // hostile pull request. The record is the run's own, outside the tree.
+//
+// Beside the record, a clean run keeps the YAML trees of the specs it
+// loaded (spec.ParseCache), by the hash of each file's bytes, so that the
+// next run parses only the specs that changed.
 
 // cacheDirEnv names another folder for the cache, e.g. in tests.
 const cacheDirEnv = "GROUNDWORK_CACHE_DIR"
@@ -286,6 +290,31 @@ func (c *command) lastRunSoon() func(in inputs) *record {
 	}
 }
 
+// parsedSoon starts reading the YAML trees of the specs the last clean
+// run on this root loaded (spec.ParseCache), while the specs are read. The
+// function it returns waits for them: an empty cache when there are none,
+// or they are another binary's.
+func (c *command) parsedSoon() func() *spec.ParseCache {
+	var cache *spec.ParseCache
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var data []byte
+		if file := c.cacheFile(); file != "" {
+			data, _ = os.ReadFile(file + parsedSuffix)
+		}
+		cache = spec.DecodeParseCache(data, executableHash())
+	}()
+	return func() *spec.ParseCache {
+		<-done
+		return cache
+	}
+}
+
+// parsedSuffix names, after the record's file, the file of the specs'
+// YAML trees.
+const parsedSuffix = ".specs"
+
 // unchanged reports whether the last clean run read these very specs and
 // the tree still holds exactly what it left, and how many files that is.
 // Any doubt (no record, a file off its hash, a staging folder) means no.
@@ -340,8 +369,16 @@ func (c *command) remember(in inputs, m *engine.Manifest) {
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		return
 	}
-	// Written beside, then renamed: a run killed while writing leaves the
-	// old record or the new one, and a record cut short is no record.
+	writeCache(file, data)
+	if c.parsed != nil && c.parsed.Changed() {
+		writeCache(file+parsedSuffix, c.parsed.Encode(in.exe))
+	}
+}
+
+// writeCache writes a file of the cache beside, then renames it: a run
+// killed while writing leaves the old file or the new one, and a file cut
+// short fails its checksum. Failing to is no error.
+func writeCache(file string, data []byte) {
 	tmp := fmt.Sprintf("%s.%d.tmp", file, os.Getpid())
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {
 		os.Remove(tmp)

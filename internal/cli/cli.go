@@ -73,6 +73,9 @@ type command struct {
 	stdout, stderr io.Writer
 	tree           *tree.Tree
 	files          *spec.Files // specs/ as this run read it
+	// parsed holds the YAML trees of the specs this run loaded, kept in
+	// the cache with the record of a clean run (see cache.go).
+	parsed *spec.ParseCache
 }
 
 // Main runs groundwork with args (without the program name). A panic, in
@@ -162,6 +165,7 @@ func (c *command) open(writes bool) int {
 // load reads and validates the specs. On failure it has printed why and
 // returns the exit code.
 func (c *command) load() (*spec.Model, int) {
+	parsed := c.parsedSoon()
 	files, diags, err := spec.ReadFiles(c.tree)
 	if err != nil {
 		return nil, c.failed(err)
@@ -171,7 +175,8 @@ func (c *command) load() (*spec.Model, int) {
 		return nil, ExitInput
 	}
 	c.files = files
-	m, err := spec.LoadFiles(files)
+	c.parsed = parsed()
+	m, err := spec.LoadFilesWith(files, c.parsed)
 	if errors.As(err, &diags) {
 		c.mistakes(diags)
 		return nil, ExitInput

@@ -437,3 +437,51 @@ func TestIncrementalDistrustsTamperedState(t *testing.T) {
 		})
 	}
 }
+
+// TestParseCache: a clean run keeps the specs' YAML trees beside its
+// record, the next run parses only the spec that changed, and a damaged
+// cache is no cache: the run parses every spec, and its output is the same.
+func TestParseCache(t *testing.T) {
+	t.Setenv(cacheDirEnv, t.TempDir())
+	dir, ref := t.TempDir(), t.TempDir()
+	if err := synthetic.Write(dir, 3); err != nil {
+		t.Fatal(err)
+	}
+	generate(t, dir, false)
+	file := (&command{root: dir}).cacheFile() + parsedSuffix
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("no parse cache after a clean run: %v", err)
+	}
+	// The same file read twice gives the same cache: nothing was parsed.
+	c := &command{root: dir}
+	if code := c.open(false); code != ExitOK {
+		t.Fatal("open")
+	}
+	if _, code := c.load(); code != ExitOK {
+		t.Fatal("load")
+	}
+	c.tree.Close()
+	if c.parsed.Changed() {
+		t.Error("loading unchanged specs parsed some of them again")
+	}
+	for _, damage := range []string{"cut short", "none"} {
+		write(t, dir, "specs/services/svc-0001.yaml", strings.Replace(read(t, dir, "specs/services/svc-0001.yaml"), "objective: 99.9,", "objective: 99.95,", 1))
+		if damage == "cut short" {
+			if err := os.WriteFile(file, data[:len(data)/2], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if out := generate(t, dir, true); !strings.Contains(out, "services rendered") {
+			t.Errorf("%s: the edit was not rendered partly:\n%s", damage, out)
+		}
+		copySub(t, dir, ref, spec.Dir)
+		generate(t, ref, false)
+		same(t, damage, dir, ref)
+		write(t, dir, "specs/services/svc-0001.yaml", strings.Replace(read(t, dir, "specs/services/svc-0001.yaml"), "objective: 99.95,", "objective: 99.9,", 1))
+		generate(t, dir, false)
+		if again, err := os.ReadFile(file); err != nil || len(again) < len(data)/2+1 {
+			t.Errorf("%s: the parse cache was not written whole again (%d bytes, %v)", damage, len(again), err)
+		}
+	}
+}

@@ -42,7 +42,7 @@ func FuzzLoadService(f *testing.F) {
 	}
 	const rel = "specs/services/api.yaml"
 	f.Fuzz(func(t *testing.T, data []byte) {
-		v, diags := decodeFile(NewFiles(nil), specFile{rel: rel, kind: kindService}, data)
+		v, diags := decodeFile(NewFiles(nil), nil, specFile{rel: rel, kind: kindService}, data)
 		if v == nil {
 			if len(diags) == 0 {
 				t.Fatal("decoding failed without a diagnostic")
@@ -88,7 +88,7 @@ func FuzzLoadJsonnet(f *testing.F) {
 	lib := []byte("{ service: { team: 'payments', port: 8080 } }")
 	f.Fuzz(func(t *testing.T, src string) {
 		files := NewFiles(map[string][]byte{rel: []byte(src), LibDir + "/base.libsonnet": lib})
-		v, diags := decodeFile(files, specFile{rel: rel, kind: kindService}, []byte(src))
+		v, diags := decodeFile(files, nil, specFile{rel: rel, kind: kindService}, []byte(src))
 		if v == nil && len(diags) == 0 {
 			t.Fatal("decoding failed without a diagnostic")
 		}

@@ -23,7 +23,7 @@ func TestJsonnetImportsStayInSpecs(t *testing.T) {
 			t.Parallel()
 			const rel = "specs/services/api.jsonnet"
 			files := NewFiles(map[string][]byte{rel: []byte(tc.src), LibDir + "/base.libsonnet": lib})
-			_, diags := decodeFile(files, specFile{rel: rel, kind: kindService}, []byte(tc.src))
+			_, diags := decodeFile(files, nil, specFile{rel: rel, kind: kindService}, []byte(tc.src))
 			if len(diags) != 1 || !strings.Contains(diags[0].String(), tc.want) {
 				t.Fatalf("diagnostics = %v, want one with %q", diags, tc.want)
 			}
@@ -33,7 +33,7 @@ func TestJsonnetImportsStayInSpecs(t *testing.T) {
 	const rel = "specs/services/web.jsonnet"
 	src := "(import 'base.libsonnet') + (import '../lib/base.libsonnet') + { name: 'web', port: 8080 }"
 	files := NewFiles(map[string][]byte{rel: []byte(src), LibDir + "/base.libsonnet": lib})
-	if v, diags := decodeFile(files, specFile{rel: rel, kind: kindService}, []byte(src)); v == nil {
+	if v, diags := decodeFile(files, nil, specFile{rel: rel, kind: kindService}, []byte(src)); v == nil {
 		t.Fatalf("a spec importing specs/lib: %v", diags)
 	}
 }
@@ -53,7 +53,7 @@ func TestJsonnetWorkIsBounded(t *testing.T) {
 			t.Parallel()
 			const rel = "specs/services/api.jsonnet"
 			start := time.Now()
-			_, diags := decodeFile(NewFiles(map[string][]byte{rel: []byte(tc.src)}), specFile{rel: rel, kind: kindService}, []byte(tc.src))
+			_, diags := decodeFile(NewFiles(map[string][]byte{rel: []byte(tc.src)}), nil, specFile{rel: rel, kind: kindService}, []byte(tc.src))
 			took := time.Since(start)
 			t.Logf("refused in %s", took.Round(time.Millisecond))
 			if len(diags) != 1 || !strings.Contains(diags[0].Msg, tc.want) {

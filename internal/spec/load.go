@@ -119,13 +119,18 @@ func Load(root string) (*Model, error) {
 
 // LoadFiles decodes, defaults and validates the specs in files, reading
 // nothing else.
-func LoadFiles(files *Files) (*Model, error) {
+func LoadFiles(files *Files) (*Model, error) { return LoadFilesWith(files, nil) }
+
+// LoadFilesWith is LoadFiles taking the YAML trees of unchanged files from
+// cache, and keeping there the trees of those it parsed. A nil cache parses
+// every file.
+func LoadFilesWith(files *Files, cache *ParseCache) (*Model, error) {
 	specs, diags := listSpecs(files)
 	decoded := make([]any, len(specs))
 	perFile := make([]Diagnostics, len(specs))
 	parallel.For(len(specs), func(i int) {
 		data, _ := files.file(specs[i].rel)
-		decoded[i], perFile[i] = decodeFile(files, specs[i], data)
+		decoded[i], perFile[i] = decodeFile(files, cache, specs[i], data)
 	})
 	for _, d := range perFile {
 		diags = append(diags, d...)
@@ -215,14 +220,14 @@ func kindName(k specKind) string {
 }
 
 // decodeFile decodes one spec's bytes into its type.
-func decodeFile(files *Files, f specFile, data []byte) (any, Diagnostics) {
+func decodeFile(files *Files, cache *ParseCache, f specFile, data []byte) (any, Diagnostics) {
 	src := newSource(f.rel)
 	d := &decoder{src: src}
 	var node *yaml.Node
 	if path.Ext(f.rel) == ".jsonnet" {
 		node = d.evalJsonnet(files, data)
 	} else {
-		node = d.parseYAML(data)
+		node = cache.parse(d, data)
 	}
 	if node == nil {
 		return nil, d.diags

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,6 +100,11 @@ func TestErrors(t *testing.T) {
 			got := ""
 			if err != nil {
 				got = err.Error() + "\n"
+			}
+			// The same mistakes, at the same places, when the files'
+			// trees come from the parse cache.
+			if _, _, coldErr, warmErr, _ := loadThroughCache(t, root); fmt.Sprint(coldErr) != fmt.Sprint(err) || fmt.Sprint(warmErr) != fmt.Sprint(err) {
+				t.Errorf("through the parse cache, the diagnostics differ:\ncold:\n%v\nwarm:\n%v", coldErr, warmErr)
 			}
 			if *update {
 				if wantIdx < 0 {
