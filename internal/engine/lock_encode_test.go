@@ -56,3 +56,79 @@ func TestLockEncoding(t *testing.T) {
 		}
 	}
 }
+
+// TestSpliceLock: a lock written from the last run's lock, copying the
+// entries kept and writing the others, is the lock encodeLock writes, for
+// edits that keep, change, add and remove entries anywhere (the first, the
+// last, every one); and a lock that is not laid out as encodeLock lays it
+// out, or whose entries are not where the manifest puts them, is refused.
+func TestSpliceLock(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 4))
+	entry := func(path string) ManifestFile {
+		f := ManifestFile{Path: path, Kind: []string{"flux", "terraform"}[r.IntN(2)], SHA256: strconv.Itoa(r.IntN(1e6))}
+		for range r.IntN(3) {
+			f.Sources = append(f.Sources, "specs/services/s"+strconv.Itoa(r.IntN(9))+".yaml")
+		}
+		return f
+	}
+	encode := func(files []ManifestFile) []byte {
+		return encodeLock(lockVersion, len(files), func(i int) (string, *LockEntry) {
+			return files[i].Path, &LockEntry{Kind: files[i].Kind, Sources: files[i].Sources, SHA256: files[i].SHA256}
+		})
+	}
+	for round := range 500 {
+		var prev []ManifestFile
+		for i := range 1 + r.IntN(12) {
+			prev = append(prev, entry("f/"+strconv.Itoa(10+2*i)))
+		}
+		old := encode(prev)
+		// The new output: each old entry kept, changed or dropped, and
+		// new paths between them.
+		var files []ManifestFile
+		var from []int
+		for k, f := range prev {
+			if r.IntN(4) == 0 {
+				files, from = append(files, entry("f/"+strconv.Itoa(10+2*k-1))), append(from, -1)
+			}
+			switch r.IntN(4) {
+			case 0: // removed
+			case 1:
+				files, from = append(files, entry(f.Path)), append(from, -1)
+			default:
+				files, from = append(files, f), append(from, k)
+			}
+		}
+		if r.IntN(3) == 0 {
+			files, from = append(files, entry("g/new")), append(from, -1)
+		}
+		got, ok := spliceLock(old, len(prev), files, from)
+		if len(files) == 0 {
+			if ok {
+				t.Fatalf("round %d: spliced a lock of no entries", round)
+			}
+			continue
+		}
+		if want := encode(files); !ok || !bytes.Equal(got, want) {
+			t.Fatalf("round %d (ok %v):\n got %q\nwant %q", round, ok, got, want)
+		}
+	}
+
+	prev := []ManifestFile{entry("a"), entry("b"), entry("c")}
+	old := encode(prev)
+	keep := []int{0, 1, 2}
+	for name, damaged := range map[string][]byte{
+		"cut short":         old[:len(old)-2],
+		"an entry more":     encode(append(prev, entry("d"))),
+		"an entry less":     encode(prev[:2]),
+		"entries reordered": bytes.Replace(old, []byte(`"a"`), []byte(`"x"`), 1),
+		"another version":   bytes.Replace(old, []byte(`"version": 1`), []byte(`"version": 2`), 1),
+	} {
+		if _, ok := spliceLock(damaged, len(prev), prev, keep); ok {
+			t.Errorf("%s: spliced", name)
+		}
+	}
+	if got, ok := spliceLock(old, len(prev), prev, keep); !ok || !bytes.Equal(got, old) {
+		t.Errorf("keeping every entry: ok %v, the lock changed", ok)
+	}
+}

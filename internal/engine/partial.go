@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"slices"
@@ -118,11 +119,16 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 		return nil, ErrNotPartial
 	}
 	// The lock must be the one the manifest describes: its bytes are the
-	// old lock, whose entries the manifest holds.
+	// old lock, whose entries the manifest holds. They are read, for the
+	// new lock to be written from (spliceLock); a lock whose Stat did not
+	// move while it was read holds the bytes it held then.
 	lockStat := t.Stats([]string{LockFile})[0]
-	if !prev.Lock.unchanged(lockStat) {
-		data, err := t.ReadFile(LockFile, maxLockSize)
-		if err != nil || hash(data) != prev.LockSHA256 {
+	oldLock, err := t.ReadFile(LockFile, maxLockSize)
+	if err != nil {
+		return nil, ErrNotPartial
+	}
+	if !prev.Lock.unchanged(lockStat) || !lockStat.Same(t.Stats([]string{LockFile})[0]) {
+		if hash(oldLock) != prev.LockSHA256 {
 			return nil, ErrNotPartial
 		}
 	}
@@ -160,32 +166,45 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 
 	// Every file of the output, in the order of paths: the rendered ones
 	// and the kept ones are two sorted lists, and no path is in both.
+	// fromPrev is, for each entry, its index in prev.Files when it was
+	// kept, -1 when it was rendered: kept files are a part of prev's, in
+	// the same order.
 	p.entries = make([]ManifestFile, 0, len(out.Files)+len(kept))
-	i, j := 0, 0
+	fromPrev := make([]int, 0, len(out.Files)+len(kept))
+	i, j, k := 0, 0, 0
 	for i < len(out.Files) || j < len(kept) {
 		if j == len(kept) || (i < len(out.Files) && out.Files[i].Path < kept[j].Path) {
 			f := out.Files[i]
 			p.entries = append(p.entries, ManifestFile{Path: f.Path, Kind: f.Kind, Service: f.Service, PlatformOwned: f.PlatformOwned, Sources: f.Specs(), SHA256: f.sha256(), Known: known[i]})
+			fromPrev = append(fromPrev, -1)
 			i++
 			continue
 		}
+		for prev.Files[k].Path != kept[j].Path {
+			k++
+		}
 		p.entries = append(p.entries, kept[j])
+		fromPrev = append(fromPrev, k)
 		j++
 	}
-	p.lock = encodeLock(lockVersion, len(p.entries), func(i int) (string, *LockEntry) {
-		e := &p.entries[i]
-		return e.Path, &LockEntry{Kind: e.Kind, Sources: e.Sources, SHA256: e.SHA256}
-	})
+	var spliced bool
+	if p.lock, spliced = spliceLock(oldLock, len(prev.Files), p.entries, fromPrev); !spliced {
+		p.lock = encodeLock(lockVersion, len(p.entries), func(i int) (string, *LockEntry) {
+			e := &p.entries[i]
+			return e.Path, &LockEntry{Kind: e.Kind, Sources: e.Sources, SHA256: e.SHA256}
+		})
+	}
 	p.lockSum = hash(p.lock)
 	p.lockChanged = p.lockSum != prev.LockSHA256
 
-	// Orphans: what the manifest lists that is neither rendered nor kept.
-	isKept := make(map[string]bool, len(kept))
-	for _, f := range kept {
-		isKept[f.Path] = true
-	}
+	// Orphans: what the manifest lists that is not in the output. Both
+	// lists are in the order of paths: one walk, not a set of 80,000.
+	j = 0
 	for _, e := range prev.Files {
-		if isKept[e.Path] || out.File(e.Path) != nil {
+		for j < len(p.entries) && p.entries[j].Path < e.Path {
+			j++
+		}
+		if j < len(p.entries) && p.entries[j].Path == e.Path {
 			continue
 		}
 		if err := CheckPath(e.Path); err != nil {
@@ -209,6 +228,72 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 	slices.SortFunc(p.Changes, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
 	return p, nil
 }
+
+// spliceLock writes the lock of entries from old, the lock of the last
+// run, which holds prevFiles entries: an entry kept from that run
+// (fromPrev[i] >= 0, its index there) is copied from old as it is, and only
+// the rendered ones are written. At a thousand services a one-service edit
+// keeps 80,000 of 80,000 entries. ok is false when old is not laid out as
+// encodeLock lays a lock out, or an entry it copies is not at its place.
+func spliceLock(old []byte, prevFiles int, entries []ManifestFile, fromPrev []int) (lock []byte, ok bool) {
+	// The lock of one null entry: what comes before it, and after.
+	one := encodeLock(lockVersion, 1, func(int) (string, *LockEntry) { return "", nil })
+	before := one[:bytes.Index(one, entryStart)]
+	after := one[bytes.LastIndex(one, []byte(": null"))+len(": null"):]
+	if prevFiles == 0 || len(entries) == 0 || !bytes.HasPrefix(old, before) || !bytes.HasSuffix(old, after) {
+		return nil, false
+	}
+	// Every entry starts a line indented by four spaces with its path's
+	// quote: the lines within an entry are indented further, and a JSON
+	// string holds no line break.
+	body := old[:len(old)-len(after)]
+	starts := make([]int, 0, prevFiles+1)
+	for at := len(before); ; {
+		i := bytes.Index(body[at:], entryStart)
+		if i < 0 {
+			break
+		}
+		starts = append(starts, at+i)
+		at += i + 1
+	}
+	if len(starts) != prevFiles || starts[0] != len(before) {
+		return nil, false
+	}
+	starts = append(starts, len(body)+1) // as if the last entry had its comma
+	size := len(old)
+	for i, k := range fromPrev {
+		if k < 0 {
+			size += 300 + len(entries[i].Path)
+		}
+	}
+	b := make([]byte, 0, size)
+	b = append(b, before...)
+	for i, e := range entries {
+		last := i == len(entries)-1
+		k := fromPrev[i]
+		if k < 0 {
+			b = appendLockEntry(b, e.Path, &LockEntry{Kind: e.Kind, Sources: e.Sources, SHA256: e.SHA256}, last)
+			continue
+		}
+		// The entry's text without its comma: up to the byte before the
+		// next entry, or the end of the files for the last one.
+		text := old[starts[k] : starts[k+1]-1]
+		if k < prevFiles-1 && old[starts[k+1]-1] != ',' {
+			return nil, false
+		}
+		if n := len(entryStart); len(text) <= n+len(e.Path) || string(text[n:n+len(e.Path)]) != e.Path || text[n+len(e.Path)] != '"' {
+			return nil, false
+		}
+		b = append(b, text...)
+		if !last {
+			b = append(b, ',')
+		}
+	}
+	return append(b, after...), true
+}
+
+// entryStart starts every entry of a lock's files (see appendLockEntry).
+var entryStart = []byte("\n    \"")
 
 // verifyKnown reports whether every file holds the bytes its entry
 // records: proved by its Stat when the entry's Known settled, else by
