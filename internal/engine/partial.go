@@ -63,7 +63,7 @@ func RenderPartial(t *tree.Tree, m *spec.Model, gens []Generator, indexers []Ind
 			continue
 		}
 		if held {
-			f.Known = known[i]
+			f.know(known[i])
 		}
 		out.kept = append(out.kept, f)
 	}
