@@ -1,14 +1,11 @@
 package workflows
 
 import (
-	"fmt"
 	"maps"
 	"strings"
 	"testing"
 
 	"github.com/groundwork-dev/groundwork/internal/spec"
-	"github.com/groundwork-dev/groundwork/internal/synthetic"
-	"github.com/groundwork-dev/groundwork/internal/yamlw"
 )
 
 // The embedded table is well formed and holds every action the generator
@@ -73,73 +70,5 @@ func TestReleaseWithoutMergeEnvironment(t *testing.T) {
 	table, _ := parseActions(actionsTSV)
 	if _, err := generate(m, table); err == nil || !strings.Contains(err.Error(), "there is none") {
 		t.Fatalf("got %v, want an error naming the missing source environment", err)
-	}
-}
-
-// A workflow of many jobs is written a job at a time (encode): every
-// workflow of an organisation of 150 services is the same written in parts
-// as written whole, and a document whose parts could differ is written
-// whole.
-func TestEncodeInParts(t *testing.T) {
-	dir := t.TempDir()
-	if err := synthetic.Write(dir, 150); err != nil {
-		t.Fatal(err)
-	}
-	m, err := spec.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	table, err := parseActions(actionsTSV)
-	if err != nil {
-		t.Fatal(err)
-	}
-	parts, err := generate(m, table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	whole, err := (&gen{m: m, p: m.Platform, table: table, whole: true}).generate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	split := 0
-	for i, f := range parts {
-		if string(f.Data) != string(whole[i].Data) {
-			t.Errorf("%s written in parts differs from it written whole", f.Path)
-		}
-		if f.Path == LoadtestPath {
-			split++
-		}
-	}
-	if split != 1 {
-		t.Fatalf("no load-test workflow among the files; the test proves nothing")
-	}
-
-	// Literal blocks that keep their trailing newlines, comments, and a
-	// last job whose script ends the document.
-	var jobs []any
-	for i := range minParts + 1 {
-		script := fmt.Sprintf("echo %d\n", i)
-		if i%2 == 0 {
-			script += "\n\n"
-		}
-		jobs = append(jobs, fmt.Sprintf("job-%d", i), mapping("runs-on", "ubuntu-latest", "steps", seq(run("Run", script))))
-	}
-	doc := workflow("Many", mapping("push", emptyMapping()), nil, mapping(jobs...))
-	doc.Content[0].Content[len(doc.Content[0].Content)-2].HeadComment = "# the jobs"
-	for _, commented := range []bool{false, true} {
-		if !commented {
-			doc.Content[0].Content[len(doc.Content[0].Content)-2].HeadComment = ""
-		}
-		got, err := encode(doc, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := yamlw.Encode(doc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(got) != string(want) {
-			t.Errorf("comments %t: written in parts:\n%s\nwritten whole:\n%s", commented, got, want)
-		}
 	}
 }

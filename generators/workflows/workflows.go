@@ -19,6 +19,7 @@ import (
 
 	"github.com/groundwork-dev/groundwork/internal/engine"
 	"github.com/groundwork-dev/groundwork/internal/spec"
+	"github.com/groundwork-dev/groundwork/internal/yamlw"
 )
 
 // Paths of the generated files.
@@ -96,9 +97,6 @@ type gen struct {
 	files []engine.File
 	errs  []error
 	seen  map[string]bool
-	// whole: every document is encoded whole, never a job at a time
-	// (see encode); the test that holds the two ways equal sets it.
-	whole bool
 }
 
 func (g *gen) errorf(format string, args ...any) {
@@ -114,7 +112,7 @@ func (g *gen) errorf(format string, args ...any) {
 
 // add encodes a document as the file at path.
 func (g *gen) add(path string, doc *yaml.Node, origins []engine.Origin) {
-	data, err := encode(doc, !g.whole)
+	data, err := yamlw.Encode(doc)
 	if err != nil {
 		g.errorf("%s: %w", path, err)
 		return
