@@ -133,14 +133,14 @@ const splitLockEntries = 4096
 // appendLockEntry writes one entry of the files mapping; a nil entry is
 // null, as encoding/json writes it.
 func appendLockEntry(b []byte, p string, e *LockEntry, last bool) []byte {
-	b = append(b, "\n    "...)
+	b = append(b, lockEntryOpen...)
 	b = appendJSONString(b, p)
 	if e == nil {
 		b = append(b, ": null"...)
 	} else {
-		b = append(b, ": {\n      \"kind\": "...)
+		b = append(b, lockKindKey...)
 		b = appendJSONString(b, e.Kind)
-		b = append(b, ",\n      \"sources\": "...)
+		b = append(b, lockSourcesKey...)
 		switch {
 		case e.Sources == nil:
 			b = append(b, "null"...)
@@ -149,22 +149,66 @@ func appendLockEntry(b []byte, p string, e *LockEntry, last bool) []byte {
 		default:
 			b = append(b, '[')
 			for i, s := range e.Sources {
-				b = append(b, "\n        "...)
+				b = append(b, lockSourceItem...)
 				b = appendJSONString(b, s)
 				if i < len(e.Sources)-1 {
 					b = append(b, ',')
 				}
 			}
-			b = append(b, "\n      ]"...)
+			b = append(b, lockSourcesClose...)
 		}
-		b = append(b, ",\n      \"sha256\": "...)
+		b = append(b, lockSHAKey...)
 		b = appendJSONString(b, e.SHA256)
-		b = append(b, "\n    }"...)
+		b = append(b, lockEntryClose...)
 	}
 	if !last {
 		b = append(b, ',')
 	}
 	return b
+}
+
+// The text around the fields of a lock entry (appendLockEntry).
+const (
+	lockEntryOpen    = "\n    "
+	lockKindKey      = ": {\n      \"kind\": "
+	lockSourcesKey   = ",\n      \"sources\": "
+	lockSourceItem   = "\n        "
+	lockSourcesClose = "\n      ]"
+	lockSHAKey       = ",\n      \"sha256\": "
+	lockEntryClose   = "\n    }"
+)
+
+// lockEntryLen is the length of the entry appendLockEntry writes for f,
+// without its comma, counted instead of written; ok is false when a string
+// of it would need escaping, which a manifest's never do.
+func lockEntryLen(f *ManifestFile) (n int, ok bool) {
+	n = len(lockEntryOpen) + len(lockKindKey) + len(lockSourcesKey) + len(lockSHAKey) + len(lockEntryClose)
+	plain := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+				return false
+			}
+		}
+		n += len(s) + 2
+		return true
+	}
+	if !plain(f.Path) || !plain(f.Kind) || !plain(f.SHA256) {
+		return 0, false
+	}
+	switch {
+	case f.Sources == nil:
+		n += len("null")
+	case len(f.Sources) == 0:
+		n += len("[]")
+	default:
+		n += len("[") + len(lockSourcesClose) + len(f.Sources) - 1 + len(f.Sources)*len(lockSourceItem)
+		for _, s := range f.Sources {
+			if !plain(s) {
+				return 0, false
+			}
+		}
+	}
+	return n, true
 }
 
 // appendJSONString writes s as encoding/json does without HTML escaping:

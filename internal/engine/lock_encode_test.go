@@ -102,7 +102,7 @@ func TestSpliceLock(t *testing.T) {
 		if r.IntN(3) == 0 {
 			files, from = append(files, entry("g/new")), append(from, -1)
 		}
-		got, ok := spliceLock(old, len(prev), files, from)
+		got, ok := spliceLock(old, prev, files, from)
 		if len(files) == 0 {
 			if ok {
 				t.Fatalf("round %d: spliced a lock of no entries", round)
@@ -124,11 +124,28 @@ func TestSpliceLock(t *testing.T) {
 		"entries reordered": bytes.Replace(old, []byte(`"a"`), []byte(`"x"`), 1),
 		"another version":   bytes.Replace(old, []byte(`"version": 1`), []byte(`"version": 2`), 1),
 	} {
-		if _, ok := spliceLock(damaged, len(prev), prev, keep); ok {
+		if _, ok := spliceLock(damaged, prev, prev, keep); ok {
 			t.Errorf("%s: spliced", name)
 		}
 	}
-	if got, ok := spliceLock(old, len(prev), prev, keep); !ok || !bytes.Equal(got, old) {
+	if got, ok := spliceLock(old, prev, prev, keep); !ok || !bytes.Equal(got, old) {
 		t.Errorf("keeping every entry: ok %v, the lock changed", ok)
+	}
+	quoted := []ManifestFile{entry(`q"uote`)}
+	if _, ok := spliceLock(encode(quoted), quoted, quoted, []int{0}); ok {
+		t.Error("spliced a lock whose entry is escaped: its length is not counted")
+	}
+
+	// lockEntryLen counts what appendLockEntry writes.
+	for _, f := range []ManifestFile{
+		{Path: "a/b", Kind: "k", SHA256: "s"},
+		{Path: "a/b", Kind: "k", SHA256: "s", Sources: []string{}},
+		{Path: "a/b", Kind: "k", SHA256: "s", Sources: []string{"x"}},
+		{Path: "a/b", Kind: "k", SHA256: "s", Sources: []string{"x", "yy", "zzz"}},
+	} {
+		n, ok := lockEntryLen(&f)
+		if want := len(appendLockEntry(nil, f.Path, &LockEntry{Kind: f.Kind, Sources: f.Sources, SHA256: f.SHA256}, true)); !ok || n != want {
+			t.Errorf("lockEntryLen(%+v) = %d, %v; want %d", f, n, ok, want)
+		}
 	}
 }

@@ -188,7 +188,7 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 		j++
 	}
 	var spliced bool
-	if p.lock, spliced = spliceLock(oldLock, len(prev.Files), p.entries, fromPrev); !spliced {
+	if p.lock, spliced = spliceLock(oldLock, prev.Files, p.entries, fromPrev); !spliced {
 		p.lock = encodeLock(lockVersion, len(p.entries), func(i int) (string, *LockEntry) {
 			e := &p.entries[i]
 			return e.Path, &LockEntry{Kind: e.Kind, Sources: e.Sources, SHA256: e.SHA256}
@@ -230,36 +230,37 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 }
 
 // spliceLock writes the lock of entries from old, the lock of the last
-// run, which holds prevFiles entries: an entry kept from that run
-// (fromPrev[i] >= 0, its index there) is copied from old as it is, and only
-// the rendered ones are written. At a thousand services a one-service edit
-// keeps 80,000 of 80,000 entries. ok is false when old is not laid out as
-// encodeLock lays a lock out, or an entry it copies is not at its place.
-func spliceLock(old []byte, prevFiles int, entries []ManifestFile, fromPrev []int) (lock []byte, ok bool) {
+// run, whose entries are prev: an entry kept from that run (fromPrev[i] >=
+// 0, its index in prev) is copied from old as it is, and only the rendered
+// ones are written. At a thousand services a one-service edit keeps 80,000
+// of 80,000 entries. Where each entry of old starts is counted from prev
+// (lockEntryLen), not searched for. ok is false when old is not laid out as
+// encodeLock lays out prev's lock, or an entry it copies is not at its
+// place.
+func spliceLock(old []byte, prev []ManifestFile, entries []ManifestFile, fromPrev []int) (lock []byte, ok bool) {
 	// The lock of one null entry: what comes before it, and after.
 	one := encodeLock(lockVersion, 1, func(int) (string, *LockEntry) { return "", nil })
-	before := one[:bytes.Index(one, entryStart)]
+	before := one[:bytes.Index(one, []byte(lockEntryOpen+`"`))]
 	after := one[bytes.LastIndex(one, []byte(": null"))+len(": null"):]
-	if prevFiles == 0 || len(entries) == 0 || !bytes.HasPrefix(old, before) || !bytes.HasSuffix(old, after) {
+	if len(prev) == 0 || len(entries) == 0 || !bytes.HasPrefix(old, before) || !bytes.HasSuffix(old, after) {
 		return nil, false
 	}
-	// Every entry starts a line indented by four spaces with its path's
-	// quote: the lines within an entry are indented further, and a JSON
-	// string holds no line break.
-	body := old[:len(old)-len(after)]
-	starts := make([]int, 0, prevFiles+1)
-	for at := len(before); ; {
-		i := bytes.Index(body[at:], entryStart)
-		if i < 0 {
-			break
+	// starts[k] is where prev's entry k starts; each but the last is
+	// followed by a comma, and the last by what comes after the entries.
+	starts := make([]int, len(prev)+1)
+	at := len(before)
+	for k := range prev {
+		n, ok := lockEntryLen(&prev[k])
+		if !ok {
+			return nil, false
 		}
-		starts = append(starts, at+i)
-		at += i + 1
+		starts[k] = at
+		at += n + 1
 	}
-	if len(starts) != prevFiles || starts[0] != len(before) {
+	starts[len(prev)] = at
+	if at-1 != len(old)-len(after) {
 		return nil, false
 	}
-	starts = append(starts, len(body)+1) // as if the last entry had its comma
 	size := len(old)
 	for i, k := range fromPrev {
 		if k < 0 {
@@ -275,13 +276,12 @@ func spliceLock(old []byte, prevFiles int, entries []ManifestFile, fromPrev []in
 			b = appendLockEntry(b, e.Path, &LockEntry{Kind: e.Kind, Sources: e.Sources, SHA256: e.SHA256}, last)
 			continue
 		}
-		// The entry's text without its comma: up to the byte before the
-		// next entry, or the end of the files for the last one.
+		// The entry's text without its comma; it starts with its path.
 		text := old[starts[k] : starts[k+1]-1]
-		if k < prevFiles-1 && old[starts[k+1]-1] != ',' {
+		if k < len(prev)-1 && old[starts[k+1]-1] != ',' {
 			return nil, false
 		}
-		if n := len(entryStart); len(text) <= n+len(e.Path) || string(text[n:n+len(e.Path)]) != e.Path || text[n+len(e.Path)] != '"' {
+		if n := len(lockEntryOpen) + 1; !bytes.HasPrefix(text, []byte(lockEntryOpen+`"`)) || len(text) <= n+len(e.Path) || string(text[n:n+len(e.Path)]) != e.Path || text[n+len(e.Path)] != '"' {
 			return nil, false
 		}
 		b = append(b, text...)
@@ -291,9 +291,6 @@ func spliceLock(old []byte, prevFiles int, entries []ManifestFile, fromPrev []in
 	}
 	return append(b, after...), true
 }
-
-// entryStart starts every entry of a lock's files (see appendLockEntry).
-var entryStart = []byte("\n    \"")
 
 // verifyKnown reports whether every file holds the bytes its entry
 // records: proved by its Stat when the entry's Known settled, else by
