@@ -154,8 +154,8 @@ func (r *Rendered) Specs() []string {
 type Output struct {
 	Files []*Rendered
 
-	prev *Manifest      // the manifest a partial render took the rest from
-	kept []ManifestFile // those files, sorted by path, as known now
+	prev *Manifest // the manifest a partial render took the rest from
+	kept []int     // those files, by their index in prev.Files, as known now
 	// keptHeld: every file kept held the bytes prev records when checked.
 	keptHeld bool
 	// staging: RenderToApply made StagingDir and staged files in it,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -72,11 +73,20 @@ func TestSpliceLock(t *testing.T) {
 		}
 		return f
 	}
+	splice := func(old []byte, prev, files []ManifestFile, from []int) ([]byte, bool) {
+		starts, ok := lockStarts(old, prev)
+		if !ok {
+			return nil, false
+		}
+		lock := spliceLock(old, starts, files, from)
+		return lock, lock != nil
+	}
 	encode := func(files []ManifestFile) []byte {
 		return encodeLock(lockVersion, len(files), func(i int) (string, *LockEntry) {
 			return files[i].Path, &LockEntry{Kind: files[i].Kind, Sources: files[i].Sources, SHA256: files[i].SHA256}
 		})
 	}
+	patches := 0
 	for round := range 500 {
 		var prev []ManifestFile
 		for i := range 1 + r.IntN(12) {
@@ -87,31 +97,73 @@ func TestSpliceLock(t *testing.T) {
 		// new paths between them.
 		var files []ManifestFile
 		var from []int
+		// Every other round only changes hashes: the same paths at the
+		// same places, as most edits.
+		hashesOnly := round%2 == 0
 		for k, f := range prev {
-			if r.IntN(4) == 0 {
+			if !hashesOnly && r.IntN(4) == 0 {
 				files, from = append(files, entry("f/"+strconv.Itoa(10+2*k-1))), append(from, -1)
 			}
 			switch r.IntN(4) {
-			case 0: // removed
+			case 0: // removed, or its hash changed
+				if hashesOnly {
+					f.SHA256 = strings.Repeat("x", len(f.SHA256))
+					files, from = append(files, f), append(from, -1)
+				}
 			case 1:
 				files, from = append(files, entry(f.Path)), append(from, -1)
 			default:
 				files, from = append(files, f), append(from, k)
 			}
 		}
-		if r.IntN(3) == 0 {
+		if !hashesOnly && r.IntN(3) == 0 {
 			files, from = append(files, entry("g/new")), append(from, -1)
 		}
-		got, ok := spliceLock(old, prev, files, from)
+		got, ok := splice(old, prev, files, from)
 		if len(files) == 0 {
 			if ok {
 				t.Fatalf("round %d: spliced a lock of no entries", round)
 			}
 			continue
 		}
-		if want := encode(files); !ok || !bytes.Equal(got, want) {
+		want := encode(files)
+		if !ok || !bytes.Equal(got, want) {
 			t.Fatalf("round %d (ok %v):\n got %q\nwant %q", round, ok, got, want)
 		}
+		// The same paths at the same places: patched in place, when no
+		// entry changes its length.
+		if len(files) != len(prev) {
+			continue
+		}
+		var at []int
+		var rendered []ManifestFile
+		for i := range files {
+			if files[i].Path != prev[i].Path {
+				at = nil
+				break
+			}
+			if from[i] < 0 {
+				at, rendered = append(at, i), append(rendered, files[i])
+			}
+		}
+		if at == nil {
+			continue
+		}
+		starts, _ := lockStarts(old, prev)
+		patched := append([]byte(nil), old...)
+		got = patchLock(patched, starts, at, rendered)
+		switch {
+		case got != nil && !bytes.Equal(got, want):
+			t.Fatalf("round %d: patched in place:\n got %q\nwant %q", round, got, want)
+		case got == nil && !bytes.Equal(patched, old):
+			t.Fatalf("round %d: a patch refused changed the old lock", round)
+		case got != nil:
+			patches++
+		}
+	}
+
+	if patches < 25 {
+		t.Fatalf("only %d rounds patched a lock in place; the test proves little", patches)
 	}
 
 	prev := []ManifestFile{entry("a"), entry("b"), entry("c")}
@@ -124,15 +176,15 @@ func TestSpliceLock(t *testing.T) {
 		"entries reordered": bytes.Replace(old, []byte(`"a"`), []byte(`"x"`), 1),
 		"another version":   bytes.Replace(old, []byte(`"version": 1`), []byte(`"version": 2`), 1),
 	} {
-		if _, ok := spliceLock(damaged, prev, prev, keep); ok {
+		if _, ok := splice(damaged, prev, prev, keep); ok {
 			t.Errorf("%s: spliced", name)
 		}
 	}
-	if got, ok := spliceLock(old, prev, prev, keep); !ok || !bytes.Equal(got, old) {
+	if got, ok := splice(old, prev, prev, keep); !ok || !bytes.Equal(got, old) {
 		t.Errorf("keeping every entry: ok %v, the lock changed", ok)
 	}
 	quoted := []ManifestFile{entry(`q"uote`)}
-	if _, ok := spliceLock(encode(quoted), quoted, quoted, []int{0}); ok {
+	if _, ok := splice(encode(quoted), quoted, quoted, []int{0}); ok {
 		t.Error("spliced a lock whose entry is escaped: its length is not counted")
 	}
 

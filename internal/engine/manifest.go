@@ -138,7 +138,7 @@ func (m *Manifest) Holds(t *tree.Tree) (*Manifest, bool) {
 		return nil, false
 	}
 	files := append(slices.Clip(m.Files), ManifestFile{Path: LockFile, SHA256: m.LockSHA256, Known: m.Lock})
-	known, ok := verifyKnown(t, files)
+	known, ok := verifyKnown(t, len(files), func(i int) *ManifestFile { return &files[i] })
 	if !ok {
 		return nil, false
 	}

@@ -31,29 +31,36 @@ var ErrNotPartial = errors.New("the tree is not as the last run left it; render 
 // every file, rendered or taken. The checks see the same scope.
 //
 // The files it takes are checked against t, for Compare, while it renders:
-// at a thousand services they are tens of thousands, each stat'ed.
+// at a thousand services they are tens of thousands, each stat'ed. prev is
+// the run's to change: the files it takes are known anew in it, and
+// Compare makes it the output's manifest.
 func RenderPartial(t *tree.Tree, m *spec.Model, gens []Generator, indexers []Indexer, scope *Scope, prev *Manifest, checks ...Check) (*Output, error) {
 	in := NewPartialInput(m, scope)
-	kept := make([]ManifestFile, 0, len(prev.Files))
-	for _, f := range prev.Files {
+	// The files taken, by their index in prev.Files: at a thousand
+	// services they are 80,000, not copied.
+	kept := make([]int, 0, len(prev.Files))
+	for k, f := range prev.Files {
 		if f.Service != "" && !scope.Has(f.Service) && m.Service(f.Service) != nil {
-			kept = append(kept, f)
+			kept = append(kept, k)
 		}
 	}
 	var out *Output
 	var err error
 	var known []Known
 	var held bool
-	parallel.Do(func() { out, err = render(context.Background(), in, gens, nil, checks...) }, func() { known, held = verifyKnown(t, kept) })
+	parallel.Do(func() { out, err = render(context.Background(), in, gens, nil, checks...) }, func() {
+		known, held = verifyKnown(t, len(kept), func(i int) *ManifestFile { return &prev.Files[kept[i]] })
+	})
 	if err != nil {
 		return nil, err
 	}
 	out.prev, out.on, out.keptHeld = prev, t, held
-	// Filtered in place, and beside the rendered files, both in the order
-	// of paths: at a thousand services they are 80,000.
+	// Filtered in place, beside the rendered files, both in the order of
+	// paths.
 	out.kept = kept[:0]
 	r := 0
-	for i, f := range kept {
+	for i, k := range kept {
+		f := &prev.Files[k]
 		for r < len(out.Files) && out.Files[r].Path < f.Path {
 			r++
 		}
@@ -65,7 +72,7 @@ func RenderPartial(t *tree.Tree, m *spec.Model, gens []Generator, indexers []Ind
 		if held {
 			f.know(known[i])
 		}
-		out.kept = append(out.kept, f)
+		out.kept = append(out.kept, k)
 	}
 	view := out
 	if len(indexers) > 0 && len(out.kept) > 0 {
@@ -82,21 +89,22 @@ func RenderPartial(t *tree.Tree, m *spec.Model, gens []Generator, indexers []Ind
 // already, and no path is in both. At a thousand services the kept files
 // are tens of thousands: they are made in two allocations, not two each.
 func withKept(out *Output) *Output {
+	files := out.prev.Files
 	view := &Output{Files: make([]*Rendered, 0, len(out.Files)+len(out.kept))}
 	kept := make([]Rendered, len(out.kept))
 	n := 0
-	for _, f := range out.kept {
-		n += len(f.Sources)
+	for _, k := range out.kept {
+		n += len(files[k].Sources)
 	}
 	origins := make([]Origin, n)
 	i, j := 0, 0
 	for i < len(out.Files) || j < len(out.kept) {
-		if j == len(out.kept) || (i < len(out.Files) && out.Files[i].Path < out.kept[j].Path) {
+		if j == len(out.kept) || (i < len(out.Files) && out.Files[i].Path < files[out.kept[j]].Path) {
 			view.Files = append(view.Files, out.Files[i])
 			i++
 			continue
 		}
-		f := &out.kept[j]
+		f := &files[out.kept[j]]
 		o := origins[:len(f.Sources):len(f.Sources)]
 		origins = origins[len(f.Sources):]
 		for k, s := range f.Sources {
@@ -166,29 +174,58 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 
 	// Every file of the output, in the order of paths: the rendered ones
 	// and the kept ones are two sorted lists, and no path is in both.
-	// fromPrev is, for each entry, its index in prev.Files when it was
-	// kept, -1 when it was rendered: kept files are a part of prev's, in
-	// the same order.
-	p.entries = make([]ManifestFile, 0, len(out.Files)+len(kept))
-	fromPrev := make([]int, 0, len(out.Files)+len(kept))
-	i, j, k := 0, 0, 0
+	// fromPrev is, for each, its index in prev.Files when it was kept, -1
+	// when it was rendered. When the output's files are the last run's at
+	// the same places (an edit that adds or removes no file), prev.Files
+	// becomes the output's manifest in place, and the old lock the new one.
+	n := len(out.Files) + len(kept)
+	aligned := n == len(prev.Files)
+	fromPrev := make([]int, 0, n)
+	at := make([]int, len(out.Files)) // where each rendered file goes
+	i, j := 0, 0
 	for i < len(out.Files) || j < len(kept) {
-		if j == len(kept) || (i < len(out.Files) && out.Files[i].Path < kept[j].Path) {
-			f := out.Files[i]
-			p.entries = append(p.entries, ManifestFile{Path: f.Path, Kind: f.Kind, Service: f.Service, PlatformOwned: f.PlatformOwned, Sources: f.Specs(), SHA256: f.sha256(), Known: known[i]})
+		pos := len(fromPrev)
+		if j == len(kept) || (i < len(out.Files) && out.Files[i].Path < prev.Files[kept[j]].Path) {
+			aligned = aligned && prev.Files[pos].Path == out.Files[i].Path
+			at[i] = pos
 			fromPrev = append(fromPrev, -1)
 			i++
 			continue
 		}
-		for prev.Files[k].Path != kept[j].Path {
-			k++
-		}
-		p.entries = append(p.entries, kept[j])
-		fromPrev = append(fromPrev, k)
+		aligned = aligned && kept[j] == pos
+		fromPrev = append(fromPrev, kept[j])
 		j++
 	}
-	var spliced bool
-	if p.lock, spliced = spliceLock(oldLock, prev.Files, p.entries, fromPrev); !spliced {
+	rendered := make([]ManifestFile, len(out.Files))
+	for i, f := range out.Files {
+		rendered[i] = ManifestFile{Path: f.Path, Kind: f.Kind, Service: f.Service, PlatformOwned: f.PlatformOwned, Sources: f.Specs(), SHA256: f.sha256(), Known: known[i]}
+	}
+	// Where each entry of the old lock starts, counted from prev's entries
+	// before any is replaced.
+	starts, laidOut := lockStarts(oldLock, prev.Files)
+	if aligned {
+		if laidOut {
+			p.lock, laidOut = patchLock(oldLock, starts, at, rendered), true
+		}
+		for i, pos := range at {
+			prev.Files[pos] = rendered[i]
+		}
+		p.entries = prev.Files
+	} else {
+		p.entries = make([]ManifestFile, n)
+		for pos, k := range fromPrev {
+			if k >= 0 {
+				p.entries[pos] = prev.Files[k]
+			}
+		}
+		for i, pos := range at {
+			p.entries[pos] = rendered[i]
+		}
+	}
+	if p.lock == nil && laidOut {
+		p.lock = spliceLock(oldLock, starts, p.entries, fromPrev)
+	}
+	if p.lock == nil {
 		p.lock = encodeLock(lockVersion, len(p.entries), func(i int) (string, *LockEntry) {
 			e := &p.entries[i]
 			return e.Path, &LockEntry{Kind: e.Kind, Sources: e.Sources, SHA256: e.SHA256}
@@ -197,10 +234,14 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 	p.lockSum = hash(p.lock)
 	p.lockChanged = p.lockSum != prev.LockSHA256
 
-	// Orphans: what the manifest lists that is not in the output. Both
-	// lists are in the order of paths: one walk, not a set of 80,000.
+	// Orphans: what the manifest lists that is not in the output (none
+	// when aligned). Both lists are in the order of paths: one walk, not a
+	// set of 80,000.
 	j = 0
 	for _, e := range prev.Files {
+		if aligned {
+			break
+		}
 		for j < len(p.entries) && p.entries[j].Path < e.Path {
 			j++
 		}
@@ -229,26 +270,17 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 	return p, nil
 }
 
-// spliceLock writes the lock of entries from old, the lock of the last
-// run, whose entries are prev: an entry kept from that run (fromPrev[i] >=
-// 0, its index in prev) is copied from old as it is, and only the rendered
-// ones are written. At a thousand services a one-service edit keeps 80,000
-// of 80,000 entries. Where each entry of old starts is counted from prev
-// (lockEntryLen), not searched for. ok is false when old is not laid out as
-// encodeLock lays out prev's lock, or an entry it copies is not at its
-// place.
-func spliceLock(old []byte, prev []ManifestFile, entries []ManifestFile, fromPrev []int) (lock []byte, ok bool) {
-	// The lock of one null entry: what comes before it, and after.
-	one := encodeLock(lockVersion, 1, func(int) (string, *LockEntry) { return "", nil })
-	before := one[:bytes.Index(one, []byte(lockEntryOpen+`"`))]
-	after := one[bytes.LastIndex(one, []byte(": null"))+len(": null"):]
-	if len(prev) == 0 || len(entries) == 0 || !bytes.HasPrefix(old, before) || !bytes.HasSuffix(old, after) {
+// lockStarts finds where each entry of old, the lock of the last run whose
+// entries are prev, starts, counting from prev (lockEntryLen) instead of
+// searching 30 MB for them; starts[len(prev)] is one past the end of the
+// last entry, as if it had a comma. ok is false when old is not laid out
+// as encodeLock lays out prev's lock.
+func lockStarts(old []byte, prev []ManifestFile) (starts []int, ok bool) {
+	if len(prev) == 0 || !bytes.HasPrefix(old, lockBefore) || !bytes.HasSuffix(old, lockAfter) {
 		return nil, false
 	}
-	// starts[k] is where prev's entry k starts; each but the last is
-	// followed by a comma, and the last by what comes after the entries.
-	starts := make([]int, len(prev)+1)
-	at := len(before)
+	starts = make([]int, len(prev)+1)
+	at := len(lockBefore)
 	for k := range prev {
 		n, ok := lockEntryLen(&prev[k])
 		if !ok {
@@ -258,8 +290,61 @@ func spliceLock(old []byte, prev []ManifestFile, entries []ManifestFile, fromPre
 		at += n + 1
 	}
 	starts[len(prev)] = at
-	if at-1 != len(old)-len(after) {
+	if at-1 != len(old)-len(lockAfter) {
 		return nil, false
+	}
+	return starts, true
+}
+
+// lockBefore and lockAfter are what comes before a lock's entries, and
+// after them: the lock of one null entry, cut around it.
+var lockBefore, lockAfter = func() ([]byte, []byte) {
+	one := encodeLock(lockVersion, 1, func(int) (string, *LockEntry) { return "", nil })
+	return one[:bytes.Index(one, []byte(lockEntryOpen+`"`))], one[bytes.LastIndex(one, []byte(": null"))+len(": null"):]
+}()
+
+// oldEntry is the text of entry k of old (see lockStarts), without its
+// comma, after checking that it is f's place: it starts with f's path, and
+// a comma follows unless it is the last. nil when it is not.
+func oldEntry(old []byte, starts []int, k int, path string) []byte {
+	text := old[starts[k] : starts[k+1]-1]
+	if k < len(starts)-2 && old[starts[k+1]-1] != ',' {
+		return nil
+	}
+	if n := len(lockEntryOpen) + 1; !bytes.HasPrefix(text, []byte(lockEntryOpen+`"`)) || len(text) <= n+len(path) || string(text[n:n+len(path)]) != path || text[n+len(path)] != '"' {
+		return nil
+	}
+	return text
+}
+
+// patchLock makes old, the lock of the last run, the lock of an output
+// whose files are the same paths at the same places, in place: rendered[i]
+// is the entry at place at[i], the others are as they were. At a thousand
+// services an edit changes a few entries of 80,000, most often only their
+// hashes. nil, old untouched, when an entry's text changes its length.
+func patchLock(old []byte, starts, at []int, rendered []ManifestFile) []byte {
+	texts := make([][]byte, len(rendered))
+	for i, pos := range at {
+		was := oldEntry(old, starts, pos, rendered[i].Path)
+		e := &rendered[i]
+		texts[i] = appendLockEntry(nil, e.Path, &LockEntry{Kind: e.Kind, Sources: e.Sources, SHA256: e.SHA256}, true)
+		if was == nil || len(texts[i]) != len(was) {
+			return nil
+		}
+	}
+	for i, pos := range at {
+		copy(old[starts[pos]:], texts[i])
+	}
+	return old
+}
+
+// spliceLock writes the lock of entries from old, the lock of the last run
+// (see lockStarts): an entry kept from that run (fromPrev[i] >= 0, its
+// index there) is copied from old as it is, and only the others are
+// written. nil when an entry it copies is not at its place.
+func spliceLock(old []byte, starts []int, entries []ManifestFile, fromPrev []int) []byte {
+	if len(entries) == 0 {
+		return nil
 	}
 	size := len(old)
 	for i, k := range fromPrev {
@@ -268,28 +353,25 @@ func spliceLock(old []byte, prev []ManifestFile, entries []ManifestFile, fromPre
 		}
 	}
 	b := make([]byte, 0, size)
-	b = append(b, before...)
-	for i, e := range entries {
+	b = append(b, lockBefore...)
+	for i := range entries {
+		e := &entries[i]
 		last := i == len(entries)-1
 		k := fromPrev[i]
 		if k < 0 {
 			b = appendLockEntry(b, e.Path, &LockEntry{Kind: e.Kind, Sources: e.Sources, SHA256: e.SHA256}, last)
 			continue
 		}
-		// The entry's text without its comma; it starts with its path.
-		text := old[starts[k] : starts[k+1]-1]
-		if k < len(prev)-1 && old[starts[k+1]-1] != ',' {
-			return nil, false
-		}
-		if n := len(lockEntryOpen) + 1; !bytes.HasPrefix(text, []byte(lockEntryOpen+`"`)) || len(text) <= n+len(e.Path) || string(text[n:n+len(e.Path)]) != e.Path || text[n+len(e.Path)] != '"' {
-			return nil, false
+		text := oldEntry(old, starts, k, e.Path)
+		if text == nil {
+			return nil
 		}
 		b = append(b, text...)
 		if !last {
 			b = append(b, ',')
 		}
 	}
-	return append(b, after...), true
+	return append(b, lockAfter...)
 }
 
 // verifyKnown reports whether every file holds the bytes its entry
@@ -297,17 +379,17 @@ func spliceLock(old []byte, prev []ManifestFile, entries []ManifestFile, fromPre
 // hashing its bytes. It returns each file as it is known now: a file it
 // read is known by the Stat taken before reading it, settled when the file
 // changed before then and not while it was read.
-func verifyKnown(t *tree.Tree, files []ManifestFile) ([]Known, bool) {
+func verifyKnown(t *tree.Tree, n int, file func(i int) *ManifestFile) ([]Known, bool) {
 	settled := time.Now().Add(-time.Second).UnixNano()
-	names := make([]string, len(files))
-	for i, f := range files {
-		names[i] = f.Path
+	names := make([]string, n)
+	for i := range n {
+		names[i] = file(i).Path
 	}
 	stats := t.Stats(names)
-	known := make([]Known, len(files))
+	known := make([]Known, n)
 	var read []int
-	for i, f := range files {
-		if f.unchanged(stats[i]) {
+	for i := range n {
+		if f := file(i); f.unchanged(stats[i]) {
 			known[i] = f.Known
 			continue
 		}
@@ -315,7 +397,7 @@ func verifyKnown(t *tree.Tree, files []ManifestFile) ([]Known, bool) {
 	}
 	bad := make([]bool, len(read))
 	parallel.For(len(read), func(j int) {
-		f := files[read[j]]
+		f := file(read[j])
 		data, err := t.ReadFile(f.Path, maxFileSize)
 		bad[j] = err != nil || hash(data) != f.SHA256
 	})
