@@ -205,7 +205,7 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 	starts, laidOut := lockStarts(oldLock, prev.Files)
 	if aligned {
 		if laidOut {
-			p.lock, laidOut = patchLock(oldLock, starts, at, rendered), true
+			p.lock = patchLock(oldLock, starts, at, rendered)
 		}
 		for i, pos := range at {
 			prev.Files[pos] = rendered[i]
@@ -234,14 +234,23 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 	p.lockSum = hash(p.lock)
 	p.lockChanged = p.lockSum != prev.LockSHA256
 
-	// Orphans: what the manifest lists that is not in the output (none
-	// when aligned). Both lists are in the order of paths: one walk, not a
+	// Orphans: what the manifest lists that is not in the output; none
+	// when aligned. Both lists are in the order of paths: one walk, not a
 	// set of 80,000.
-	j = 0
-	for _, e := range prev.Files {
-		if aligned {
-			break
+	if !aligned {
+		if err := p.orphans(t, prev.Files); err != nil {
+			return nil, err
 		}
+	}
+	slices.SortFunc(p.Changes, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
+	return p, nil
+}
+
+// orphans adds to the plan the removal of every file of prev (the last
+// run's manifest, in the order of paths) that is not among its entries.
+func (p *Plan) orphans(t *tree.Tree, prev []ManifestFile) error {
+	j := 0
+	for _, e := range prev {
 		for j < len(p.entries) && p.entries[j].Path < e.Path {
 			j++
 		}
@@ -249,11 +258,11 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 			continue
 		}
 		if err := CheckPath(e.Path); err != nil {
-			return nil, ErrNotPartial
+			return ErrNotPartial
 		}
 		old, err := readIfExists(t, e.Path)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if old == nil {
 			p.gone = append(p.gone, e.Path)
@@ -266,8 +275,7 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 		p.Changes = append(p.Changes, Change{Path: e.Path, Status: Removed, Kind: e.Kind, Specs: e.Sources,
 			Old: old, HandEdited: edited})
 	}
-	slices.SortFunc(p.Changes, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
-	return p, nil
+	return nil
 }
 
 // lockStarts finds where each entry of old, the lock of the last run whose
