@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/groundwork-dev/groundwork/internal/parallel"
 )
@@ -115,38 +116,61 @@ func (m *Model) DataStores(e *Environment) []DataStore {
 // ServiceDataStores lists the stores of service s in environment e, as
 // DataStores does: its database, backups, buckets and secrets.
 func (m *Model) ServiceDataStores(e *Environment, s *Service) []DataStore {
+	return m.serviceDataStores(e, s, true)
+}
+
+// serviceDataStores is ServiceDataStores; without words, each store has only
+// what the retention policy reads (Kind, Service, Classes, MaxDays, Src and
+// Field), not its name, contents, encryption, readers or retention in
+// words: at a thousand services the check looks at 40,000 stores, and
+// TestStoresWithoutWords holds the two the same but for the words.
+func (m *Model) serviceDataStores(e *Environment, s *Service, words bool) []DataStore {
 	p := m.Platform
-	eso := ExternalSecretsRoleName(p, e) + " (External Secrets Operator)"
 	var out []DataStore
-	role := ServiceRoleName(p, e, s) + " (the " + s.Name + " pods)"
+	var eso, role string
+	if words {
+		eso = ExternalSecretsRoleName(p, e) + " (External Secrets Operator)"
+		role = ServiceRoleName(p, e, s) + " (the " + s.Name + " pods)"
+	}
 	if db := s.Database; db != nil {
-		jobs := DatabaseJobsRoleName(p, e, s) + " (grant, backup and restore-drill jobs)"
-		id := DatabaseIdentifier(p, e, s)
-		out = append(out,
-			DataStore{Kind: "RDS PostgreSQL " + db.Version, Name: id, Service: s, Holds: s.Name + "'s database", Classes: db.Classification,
-				Encryption: "KMS, key of the instance; TLS required",
-				Readers:    []string{role + ": rds-db:connect as " + DatabaseUser(s), jobs + ": the master user"},
-				Retention:  fmt.Sprintf("live rows: as long as %s keeps them; automated snapshots and point-in-time recovery %d days (environment database.backupRetentionDays)", s.Name, e.Database.BackupRetentionDays),
-				MaxDays:    e.Database.BackupRetentionDays, Src: e.Source, Field: "database.backupRetentionDays"},
-			DataStore{Kind: "AWS Backup vault", Name: id, Service: s, Holds: "daily recovery points of " + id, Classes: db.Classification,
-				Encryption: "KMS, key of the vault",
-				Readers:    []string{"AWS Backup (restores)"},
-				Retention:  fmt.Sprintf("%d days (database.backup.retentionDays)", db.Backup.RetentionDays),
-				MaxDays:    db.Backup.RetentionDays, Src: s.Source, Field: "database.backup.retentionDays"},
-			logGroup(p, e, DatabaseLogGroups(p, e, s)[0], s, "PostgreSQL's log: connections (client address, user), errors and slow statements with their parameters", "KMS, the database's key"),
-			logGroup(p, e, DatabaseLogGroups(p, e, s)[1], s, "major-version upgrade logs", "KMS, the database's key"),
-			DataStore{Kind: "S3 bucket", Name: BackupBucketName(p, e, s), Service: s, Holds: "logical backups (pg_dump) of " + id + " and their manifests", Classes: db.Classification,
-				Encryption: "SSE-KMS, the environment's storage key",
-				Readers:    []string{jobs + ": put, get, list; never delete"},
-				Retention:  fmt.Sprintf("%d days (database.backup.retentionDays), then %d days as a noncurrent version", db.Backup.RetentionDays, BackupNoncurrentDays),
-				MaxDays:    db.Backup.RetentionDays + BackupNoncurrentDays, Src: s.Source, Field: "database.backup.retentionDays"},
-		)
+		stores := []DataStore{
+			{Kind: "RDS PostgreSQL " + db.Version, Service: s, Classes: db.Classification,
+				MaxDays: e.Database.BackupRetentionDays, Src: e.Source, Field: "database.backupRetentionDays"},
+			{Kind: "AWS Backup vault", Service: s, Classes: db.Classification,
+				MaxDays: db.Backup.RetentionDays, Src: s.Source, Field: "database.backup.retentionDays"},
+			logGroup(p, e, "", s, "", "", words),
+			logGroup(p, e, "", s, "", "", words),
+			{Kind: "S3 bucket", Service: s, Classes: db.Classification,
+				MaxDays: db.Backup.RetentionDays + BackupNoncurrentDays, Src: s.Source, Field: "database.backup.retentionDays"},
+		}
+		if words {
+			jobs := DatabaseJobsRoleName(p, e, s) + " (grant, backup and restore-drill jobs)"
+			id := DatabaseIdentifier(p, e, s)
+			logs := DatabaseLogGroups(p, e, s)
+			stores[0].Name, stores[0].Holds = id, s.Name+"'s database"
+			stores[0].Encryption = "KMS, key of the instance; TLS required"
+			stores[0].Readers = []string{role + ": rds-db:connect as " + DatabaseUser(s), jobs + ": the master user"}
+			stores[0].Retention = fmt.Sprintf("live rows: as long as %s keeps them; automated snapshots and point-in-time recovery %d days (environment database.backupRetentionDays)", s.Name, e.Database.BackupRetentionDays)
+			stores[1].Name, stores[1].Holds = id, "daily recovery points of "+id
+			stores[1].Encryption = "KMS, key of the vault"
+			stores[1].Readers = []string{"AWS Backup (restores)"}
+			stores[1].Retention = fmt.Sprintf("%d days (database.backup.retentionDays)", db.Backup.RetentionDays)
+			stores[2] = logGroup(p, e, logs[0], s, "PostgreSQL's log: connections (client address, user), errors and slow statements with their parameters", "KMS, the database's key", true)
+			stores[3] = logGroup(p, e, logs[1], s, "major-version upgrade logs", "KMS, the database's key", true)
+			stores[4].Name, stores[4].Holds = BackupBucketName(p, e, s), "logical backups (pg_dump) of "+id+" and their manifests"
+			stores[4].Encryption = "SSE-KMS, the environment's storage key"
+			stores[4].Readers = []string{jobs + ": put, get, list; never delete"}
+			stores[4].Retention = fmt.Sprintf("%d days (database.backup.retentionDays), then %d days as a noncurrent version", db.Backup.RetentionDays, BackupNoncurrentDays)
+		}
+		out = append(out, stores...)
 	}
 	for i, b := range s.Buckets {
-		d := DataStore{Kind: "S3 bucket", Name: BucketName(p, e, s, b), Service: s, Holds: "objects " + s.Name + " stores in " + b.Name, Classes: b.Classification,
-			Encryption: "SSE-KMS, the environment's storage key; TLS required",
-			Readers:    []string{role},
-			Src:        s.Source, Field: fmt.Sprintf("buckets[%d]", i)}
+		d := DataStore{Kind: "S3 bucket", Service: s, Classes: b.Classification, Src: s.Source, Field: "buckets[" + strconv.Itoa(i) + "]"}
+		if words {
+			d.Name, d.Holds = BucketName(p, e, s, b), "objects "+s.Name+" stores in "+b.Name
+			d.Encryption = "SSE-KMS, the environment's storage key; TLS required"
+			d.Readers = []string{role}
+		}
 		switch {
 		case b.ExpireDays == 0 && b.KeepForever == "":
 			// The bucket check reports it; no second message here.
@@ -154,28 +178,51 @@ func (m *Model) ServiceDataStores(e *Environment, s *Service) []DataStore {
 		case b.ExpireDays == 0:
 			d.Retention, d.MaxDays, d.Field = "never expires (keepForever: "+b.KeepForever+")", Forever, d.Field+".keepForever"
 		case b.Versioning:
-			d.Retention = fmt.Sprintf("%d days (expireDays), then %d days as a noncurrent version", b.ExpireDays, BucketNoncurrentDays)
 			d.MaxDays, d.Field = b.ExpireDays+BucketNoncurrentDays, d.Field+".expireDays"
+			if words {
+				d.Retention = fmt.Sprintf("%d days (expireDays), then %d days as a noncurrent version", b.ExpireDays, BucketNoncurrentDays)
+			}
 		default:
-			d.Retention, d.MaxDays, d.Field = fmt.Sprintf("%d days (expireDays)", b.ExpireDays), b.ExpireDays, d.Field+".expireDays"
+			d.MaxDays, d.Field = b.ExpireDays, d.Field+".expireDays"
+			if words {
+				d.Retention = fmt.Sprintf("%d days (expireDays)", b.ExpireDays)
+			}
+		}
+		if !words {
+			d.Retention = ""
 		}
 		out = append(out, d)
 	}
 	secret := func(name, holds string, readers ...string) DataStore {
-		return DataStore{Kind: "Secrets Manager secret", Name: name, Service: s, Holds: holds, Classes: []string{"credentials"},
-			Encryption: "KMS, the environment's secrets key",
-			Readers:    readers,
-			Retention:  fmt.Sprintf("until replaced or deleted; a deleted secret can be restored for %d days", SecretRecoveryDays(e)),
-			MaxDays:    0, Src: s.Source, Field: "secrets"}
+		d := DataStore{Kind: "Secrets Manager secret", Service: s, Classes: []string{"credentials"},
+			MaxDays: 0, Src: s.Source, Field: "secrets"}
+		if words {
+			d.Name, d.Holds, d.Readers = name, holds, readers
+			d.Encryption = "KMS, the environment's secrets key"
+			d.Retention = fmt.Sprintf("until replaced or deleted; a deleted secret can be restored for %d days", SecretRecoveryDays(e))
+		}
+		return d
 	}
 	for _, n := range s.Secrets {
+		if !words {
+			out = append(out, secret("", ""))
+			continue
+		}
 		out = append(out, secret(SecretName(e, s, n), "the value of "+n+", which no one commits", eso))
 	}
 	if s.Database != nil {
-		out = append(out, secret(DatabaseSecretName(e, s), "how to reach the database: host, port, name, user; no password", eso, PlanRoleName(p, e)+" (pull-request plans)"))
+		if words {
+			out = append(out, secret(DatabaseSecretName(e, s), "how to reach the database: host, port, name, user; no password", eso, PlanRoleName(p, e)+" (pull-request plans)"))
+		} else {
+			out = append(out, secret("", ""))
+		}
 	}
 	if len(m.PartnersOf(e, s)) > 0 {
-		out = append(out, secret(PartnerKeysSecretName(e, s), "partner API keys as SHA-256 hashes, with partner, key id, creation and revocation times", eso))
+		if words {
+			out = append(out, secret(PartnerKeysSecretName(e, s), "partner API keys as SHA-256 hashes, with partner, key id, creation and revocation times", eso))
+		} else {
+			out = append(out, secret("", ""))
+		}
 	}
 	return out
 }
@@ -187,8 +234,8 @@ func (m *Model) PlatformDataStores(e *Environment) []DataStore {
 	p := m.Platform
 	var out []DataStore
 	out = append(out,
-		logGroup(p, e, ClusterLogGroup(e), nil, "the cluster's control-plane and audit logs: who called the Kubernetes API, from which address", "KMS, the cluster's key"),
-		logGroup(p, e, FlowLogGroup(p, e), nil, "VPC flow logs: source and destination addresses and ports of every connection", "KMS, the flow logs' key"),
+		logGroup(p, e, ClusterLogGroup(e), nil, "the cluster's control-plane and audit logs: who called the Kubernetes API, from which address", "KMS, the cluster's key", true),
+		logGroup(p, e, FlowLogGroup(p, e), nil, "VPC flow logs: source and destination addresses and ports of every connection", "KMS, the flow logs' key", true),
 	)
 	if m.HasBuckets() {
 		out = append(out, DataStore{Kind: "S3 bucket", Name: AccessLogBucketName(p, e), Holds: "S3 server access logs of the buckets above: requester, address, operation, key and result of every request", Classes: []string{ClassPersonal},
@@ -220,12 +267,17 @@ func (m *Model) PlatformDataStores(e *Environment) []DataStore {
 // logGroup is a CloudWatch log group kept for the platform's data.logDays.
 // Logs name people and addresses, so every one is personal data. The plan
 // role reads them too: AWS's ReadOnlyAccess includes CloudWatch Logs.
-func logGroup(p *Platform, e *Environment, name string, s *Service, holds, encryption string) DataStore {
-	return DataStore{Kind: "CloudWatch log group", Name: name, Service: s, Holds: holds, Classes: []string{ClassPersonal},
-		Encryption: encryption,
-		Readers:    []string{"the account's administrators", PlanRoleName(p, e) + " (pull-request plans; ReadOnlyAccess reads logs)"},
-		Retention:  fmt.Sprintf("%d days (platform data.logDays)", p.Data.LogDays),
-		MaxDays:    p.Data.LogDays, Src: p.Source, Field: "data.logDays"}
+// Without words, only what the retention policy reads (see
+// serviceDataStores).
+func logGroup(p *Platform, e *Environment, name string, s *Service, holds, encryption string, words bool) DataStore {
+	d := DataStore{Kind: "CloudWatch log group", Service: s, Classes: []string{ClassPersonal},
+		MaxDays: p.Data.LogDays, Src: p.Source, Field: "data.logDays"}
+	if words {
+		d.Name, d.Holds, d.Encryption = name, holds, encryption
+		d.Readers = []string{"the account's administrators", PlanRoleName(p, e) + " (pull-request plans; ReadOnlyAccess reads logs)"}
+		d.Retention = fmt.Sprintf("%d days (platform data.logDays)", p.Data.LogDays)
+	}
+	return d
 }
 
 // retention checks that every store of every environment holding personal
@@ -236,16 +288,44 @@ func (c *checker) retention(m *Model) {
 		return
 	}
 	limit := m.Platform.Data.PersonalMaxDays
-	reported := map[string]bool{}
-	// Every store of every environment, built beside each other: at a
-	// thousand services they are tens of thousands.
-	stores := make([][]DataStore, len(m.Environments))
-	parallel.For(len(m.Environments), func(i int) { stores[i] = m.DataStores(m.Environments[i]) })
-	for i, e := range m.Environments {
-		for _, d := range stores[i] {
-			if d.Src == nil || !d.Personal() || (d.MaxDays != Forever && d.MaxDays <= limit) {
-				continue
+	over := func(d DataStore) bool {
+		return d.Src != nil && d.Personal() && (d.MaxDays == Forever || d.MaxDays > limit)
+	}
+	// The stores over the limit of each service in each environment,
+	// found on every core without words: at a thousand services they are
+	// tens of thousands, and a mistake is rare.
+	type found struct {
+		env   int
+		store DataStore
+	}
+	perService := make([][]found, len(m.Services))
+	parallel.For(len(m.Services), func(i int) {
+		s := m.Services[i]
+		for ei, e := range m.Environments {
+			stores := m.serviceDataStores(e, s, false)
+			for j, d := range stores {
+				if over(d) {
+					perService[i] = append(perService[i], found{ei, m.serviceDataStores(e, s, true)[j]})
+				}
 			}
+		}
+	})
+	reported := map[string]bool{}
+	for ei, e := range m.Environments {
+		var stores []DataStore
+		for _, list := range perService {
+			for _, f := range list {
+				if f.env == ei {
+					stores = append(stores, f.store)
+				}
+			}
+		}
+		for _, d := range m.PlatformDataStores(e) {
+			if over(d) {
+				stores = append(stores, d)
+			}
+		}
+		for _, d := range stores {
 			key := d.Src.Path + "\x00" + d.Field
 			if reported[key] {
 				continue // one message per mistake, not one per environment
