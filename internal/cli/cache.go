@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"debug/elf"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -46,12 +47,17 @@ import (
 // cacheDirEnv names another folder for the cache, e.g. in tests.
 const cacheDirEnv = "GROUNDWORK_CACHE_DIR"
 
-// executableHash is the hash of the running binary: a rebuilt generator is
-// another generator.
+// executableHash names the running binary: a rebuilt generator is another
+// generator. It is the Go build ID the linker and the go command put in
+// the binary, whose last part hashes the binary's content, when there is
+// one; else the SHA-256 of the binary (40 MB, hashed at every run).
 var executableHash = sync.OnceValue(func() string {
 	exe, err := os.Executable()
 	if err != nil {
 		return ""
+	}
+	if id := goBuildID(exe); id != "" {
+		return "go-build-id " + id
 	}
 	f, err := os.Open(exe)
 	if err != nil {
@@ -64,6 +70,36 @@ var executableHash = sync.OnceValue(func() string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 })
+
+// goBuildID reads the Go build ID of an ELF binary from its note
+// (.note.go.buildid: name "Go", type 4), "" when there is none or it is
+// not plain: the binary is then hashed.
+func goBuildID(exe string) string {
+	f, err := elf.Open(exe)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sec := f.Section(".note.go.buildid")
+	if sec == nil {
+		return ""
+	}
+	data, err := sec.Data()
+	if err != nil || len(data) < 16 {
+		return ""
+	}
+	nameSize, descSize, typ := f.ByteOrder.Uint32(data), f.ByteOrder.Uint32(data[4:]), f.ByteOrder.Uint32(data[8:])
+	if nameSize != 4 || typ != 4 || string(data[12:16]) != "Go\x00\x00" || uint64(descSize) > uint64(len(data)-16) {
+		return ""
+	}
+	id := string(data[16 : 16+descSize])
+	// An ID the go command finished has the content's hash after its
+	// last slash; and it goes on a line of the record.
+	if !strings.Contains(id, "/") || strings.HasSuffix(id, "/") || strings.ContainsAny(id, " \n") {
+		return ""
+	}
+	return id
+}
 
 // inputs is what a run renders from: the specs exactly as it read them
 // (every file under specs/, read once before anything was rendered), in
@@ -161,7 +197,7 @@ type record struct {
 }
 
 // recordMagic starts a record; the number changes with its format.
-const recordMagic = "groundwork run cache 3\n"
+const recordMagic = "groundwork run cache 4\n"
 
 // encode gives the record's bytes: the inputs, then the manifest, then a
 // checksum of both, so that a record cut short, or edited, is no record.
@@ -176,8 +212,9 @@ func (r *record) encode() []byte {
 		}
 		fmt.Fprintf(&b, "%s %s\n", name, r.services[name])
 	}
-	// The manifest straight after, in the same buffer.
-	data := r.manifest.AppendEncode(b.Bytes())
+	// The manifest straight after, in the same buffer, under the record's
+	// checksum.
+	data := r.manifest.AppendUnsummed(b.Bytes())
 	if data == nil {
 		return nil
 	}
@@ -236,7 +273,7 @@ func decodeRecord(data []byte) *record {
 		}
 		r.services[name] = fp
 	}
-	if r.manifest, err = engine.DecodeManifest(data); err != nil {
+	if r.manifest, err = engine.DecodeUnsummed(data); err != nil {
 		return nil
 	}
 	return r

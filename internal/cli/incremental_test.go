@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -483,5 +484,30 @@ func TestParseCache(t *testing.T) {
 		if again, err := os.ReadFile(file); err != nil || len(again) < len(data)/2+1 {
 			t.Errorf("%s: the parse cache was not written whole again (%d bytes, %v)", damage, len(again), err)
 		}
+	}
+}
+
+// TestExecutableHashIsBuildID: the binary is named by its Go build ID, as
+// `go tool buildid` reads it (its last part hashes the binary's content);
+// a file that is no Go binary has none, and is hashed instead.
+func TestExecutableHashIsBuildID(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("go", "tool", "buildid", exe).Output()
+	if err != nil {
+		t.Skipf("go tool buildid: %v", err)
+	}
+	want := strings.TrimSpace(string(out))
+	if got := goBuildID(exe); got != want || executableHash() != "go-build-id "+want {
+		t.Errorf("goBuildID = %q, executableHash = %q; want the build ID %q", got, executableHash(), want)
+	}
+	text := filepath.Join(t.TempDir(), "not-a-binary")
+	if err := os.WriteFile(text, []byte("#!/bin/sh\necho hi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := goBuildID(text); got != "" {
+		t.Errorf("a script has the build ID %q", got)
 	}
 }

@@ -170,6 +170,22 @@ func (m *Manifest) Encode() []byte { return m.AppendEncode(nil) }
 // does: a record that holds the manifest after lines of its own is one
 // buffer, not two of 17 MB at a thousand services.
 func (m *Manifest) AppendEncode(b []byte) []byte {
+	start := len(b)
+	b = m.AppendUnsummed(b)
+	if b == nil {
+		return nil
+	}
+	sum := sha256.Sum256(b[start:])
+	b = append(b, "sum "...)
+	b = hex.AppendEncode(b, sum[:])
+	return append(b, '\n')
+}
+
+// AppendUnsummed is AppendEncode without the checksum, for a file whose
+// writer checksums it whole (the run record): at a thousand services the
+// manifest is 17 MB, hashed once on the way out and once on the way in
+// instead of twice. DecodeUnsummed reads it.
+func (m *Manifest) AppendUnsummed(b []byte) []byte {
 	ids := map[string]int{}
 	var sources []string
 	for _, f := range m.Files {
@@ -180,7 +196,6 @@ func (m *Manifest) AppendEncode(b []byte) []byte {
 			}
 		}
 	}
-	start := len(b)
 	b = slices.Grow(b, 64+len(m.Files)*160)
 	b = append(b, manifestMagic...)
 	b = append(b, "lock "...)
@@ -237,10 +252,7 @@ func (m *Manifest) AppendEncode(b []byte) []byte {
 		b = appendKnown(b, f.Known)
 		b = append(b, '\n')
 	}
-	sum := sha256.Sum256(b[start:])
-	b = append(b, "sum "...)
-	b = hex.AppendEncode(b, sum[:])
-	return append(b, '\n')
+	return b
 }
 
 func cmpOr(s, empty string) string {
@@ -286,6 +298,12 @@ func DecodeManifest(data []byte) (*Manifest, error) {
 	if sumLine[len("sum "):] != hex.EncodeToString(sum[:]) {
 		return nil, errManifest
 	}
+	return DecodeUnsummed(body)
+}
+
+// DecodeUnsummed reads what AppendUnsummed wrote, which its caller has
+// checked whole, as DecodeManifest does.
+func DecodeUnsummed(body []byte) (*Manifest, error) {
 	text := unsafe.String(unsafe.SliceData(body), len(body))
 	if !strings.HasPrefix(text, manifestMagic) {
 		return nil, errManifest

@@ -31,6 +31,7 @@ const (
 type Files struct {
 	data  map[string][]byte // by slash path from the repository root, e.g. specs/lib/base.libsonnet
 	paths []string          // sorted
+	sums  map[string][sha256.Size]byte
 	// Hash is the SHA-256 of every path and its bytes.
 	Hash string
 }
@@ -127,11 +128,18 @@ func NewFiles(data map[string][]byte) *Files {
 	return f
 }
 
+// hashFiles sets the SHA-256 of each file, each computed once for all
+// that need it (Hash, Sum, the parse cache), on every core, and returns
+// Hash: the SHA-256 of every path, its length and its SHA-256.
 func hashFiles(f *Files) string {
+	sums := make([][sha256.Size]byte, len(f.paths))
+	parallel.For(len(f.paths), func(i int) { sums[i] = sha256.Sum256(f.data[f.paths[i]]) })
+	f.sums = make(map[string][sha256.Size]byte, len(f.paths))
 	h := sha256.New()
-	for _, p := range f.paths {
+	for i, p := range f.paths {
+		f.sums[p] = sums[i]
 		h.Write([]byte(p + "\x00" + strconv.Itoa(len(f.data[p])) + "\x00"))
-		h.Write(f.data[p])
+		h.Write(sums[i][:])
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -139,11 +147,10 @@ func hashFiles(f *Files) string {
 // Sum is the SHA-256, in hex, of the file at p as it was read; "" for a
 // file that was not.
 func (f *Files) Sum(p string) string {
-	d, ok := f.data[p]
+	sum, ok := f.sums[p]
 	if !ok {
 		return ""
 	}
-	sum := sha256.Sum256(d)
 	return hex.EncodeToString(sum[:])
 }
 

@@ -227,7 +227,7 @@ func decodeFile(files *Files, cache *ParseCache, f specFile, data []byte) (any, 
 	if path.Ext(f.rel) == ".jsonnet" {
 		node = d.evalJsonnet(files, data)
 	} else {
-		node = cache.parse(d, data)
+		node = cache.parse(d, data, files.sums[f.rel])
 	}
 	if node == nil {
 		return nil, d.diags

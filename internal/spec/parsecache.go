@@ -90,13 +90,13 @@ func (c *ParseCache) Changed() bool {
 	return c.missed > 0 || len(c.used) != len(c.have)
 }
 
-// parse returns the node of the one document in data, from the cache when
-// it holds data's tree, else parsed by d (see parseYAML) and kept.
-func (c *ParseCache) parse(d *decoder, data []byte) *yaml.Node {
+// parse returns the node of the one document in data, whose SHA-256 is k,
+// from the cache when it holds data's tree, else parsed by d (see
+// parseYAML) and kept.
+func (c *ParseCache) parse(d *decoder, data []byte, k [sha256.Size]byte) *yaml.Node {
 	if c == nil {
 		return d.parseYAML(data)
 	}
-	k := sha256.Sum256(data)
 	c.mu.Lock()
 	enc, ok := c.have[k]
 	if ok {
