@@ -2,8 +2,8 @@ package cli
 
 import (
 	"bytes"
-	"debug/elf"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"fmt"
 	"io"
