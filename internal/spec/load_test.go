@@ -103,7 +103,7 @@ func TestErrors(t *testing.T) {
 			}
 			// The same mistakes, at the same places, when the files'
 			// trees come from the parse cache.
-			if _, _, coldErr, warmErr, _ := loadThroughCache(t, root); fmt.Sprint(coldErr) != fmt.Sprint(err) || fmt.Sprint(warmErr) != fmt.Sprint(err) {
+			if _, _, _, coldErr, warmErr := loadThroughCache(t, root); fmt.Sprint(coldErr) != fmt.Sprint(err) || fmt.Sprint(warmErr) != fmt.Sprint(err) {
 				t.Errorf("through the parse cache, the diagnostics differ:\ncold:\n%v\nwarm:\n%v", coldErr, warmErr)
 			}
 			if *update {

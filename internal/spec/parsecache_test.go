@@ -10,7 +10,7 @@ import (
 // loadThroughCache loads the specs under root twice through a parse
 // cache: cold (every file parsed), then warm from the cold run's encoded
 // cache. It returns both results and the warm cache.
-func loadThroughCache(t *testing.T, root string) (cold, warm *Model, coldErr, warmErr error, c *ParseCache) {
+func loadThroughCache(t *testing.T, root string) (cold, warm *Model, c *ParseCache, coldErr, warmErr error) {
 	t.Helper()
 	tr, err := tree.Open(root)
 	if err != nil {
@@ -23,14 +23,14 @@ func loadThroughCache(t *testing.T, root string) (cold, warm *Model, coldErr, wa
 	}
 	if len(diags) > 0 {
 		// Mistakes found before anything is parsed.
-		return nil, nil, diags.Sorted(), diags.Sorted(), nil
+		return nil, nil, nil, diags.Sorted(), diags.Sorted()
 	}
 	const key = "test"
 	first := DecodeParseCache(nil, key)
 	cold, coldErr = LoadFilesWith(files, first)
 	c = DecodeParseCache(first.Encode(key), key)
 	warm, warmErr = LoadFilesWith(files, c)
-	return cold, warm, coldErr, warmErr, c
+	return cold, warm, c, coldErr, warmErr
 }
 
 // TestParseCacheLoadsTheSame: a model loaded from cached trees is the model
@@ -43,7 +43,7 @@ func TestParseCacheLoadsTheSame(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cold, warm, coldErr, warmErr, c := loadThroughCache(t, root)
+		cold, warm, c, coldErr, warmErr := loadThroughCache(t, root)
 		if coldErr != nil || warmErr != nil {
 			t.Fatalf("%s: %v / %v", root, coldErr, warmErr)
 		}
@@ -63,7 +63,7 @@ func TestParseCacheLoadsTheSame(t *testing.T) {
 // another key holds nothing, and the specs load as without it.
 func TestParseCacheRefusesDamage(t *testing.T) {
 	t.Parallel()
-	_, _, _, _, c := loadThroughCache(t, "testdata/base")
+	_, _, c, _, _ := loadThroughCache(t, "testdata/base")
 	good := c.Encode("k")
 	if got := DecodeParseCache(good, "k"); len(got.have) != len(c.used) || len(got.have) == 0 {
 		t.Fatalf("the cache read back holds %d trees, want %d", len(got.have), len(c.used))
