@@ -3,8 +3,10 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -49,8 +51,9 @@ func withoutLines(m *Manifest) *Manifest {
 }
 
 // TestManifestKeepsLines: a manifest read back, some files known anew,
-// some replaced, added or removed, encodes to the bytes of the same
-// manifest made afresh: the lines it copies are the lines it would write.
+// some replaced, added or removed, encodes to a manifest that reads back
+// as it: the lines it copies, and the table it numbers sources in (the one
+// it was read with, while that holds every source), say what it holds.
 func TestManifestKeepsLines(t *testing.T) {
 	t.Parallel()
 	big := bigManifest()
@@ -72,15 +75,25 @@ func TestManifestKeepsLines(t *testing.T) {
 			m.Files = slices.Delete(m.Files, 10, 12)
 			m.Files = slices.Insert(m.Files, 20, ManifestFile{Path: m.Files[19].Path + "x", Kind: "flux", Sources: m.Files[19].Sources, SHA256: hash([]byte("added"))})
 		},
-		"another table": func(m *Manifest) {
-			m.Files[0].Sources = []string{"specs/services/new.yaml"}
-			m.Files[0].line = ""
+		"a source no file names any more": func(m *Manifest) {
+			gone := m.Files[1].Sources[0]
+			m.Files = slices.DeleteFunc(m.Files, func(f ManifestFile) bool { return slices.Contains(f.Sources, gone) })
+		},
+		"a source the table does not hold": func(m *Manifest) {
+			m.Files[0] = ManifestFile{Path: m.Files[0].Path, Kind: "flux", Sources: []string{"specs/services/new.yaml"}, SHA256: hash([]byte("new source"))}
 		},
 	} {
 		m := &Manifest{LockSHA256: read.LockSHA256, Lock: read.Lock, Files: slices.Clone(read.Files), table: read.table}
 		edit(m)
-		if got, want := m.Encode(), withoutLines(m).Encode(); !bytes.Equal(got, want) {
-			t.Errorf("%s: the manifest encodes to other bytes than made afresh", name)
+		back, err := DecodeManifest(m.Encode())
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !reflect.DeepEqual(withoutLines(back), withoutLines(m)) {
+			t.Errorf("%s: the manifest reads back other than it was", name)
+		}
+		if name == "as read" && !bytes.Equal(m.Encode(), big.Encode()) {
+			t.Errorf("as read: encoded again, the manifest changed")
 		}
 	}
 }
@@ -162,4 +175,29 @@ func BenchmarkManifest(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestDecimals: the numbers of a manifest read back as strconv wrote them,
+// at their bounds too, and nothing else is a number.
+func TestDecimals(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int64{0, 1, -1, 9, 10, 1_764_000_000_000_000_000, math.MaxInt64, math.MinInt64, -1_000_000_007} {
+		if got, ok := signedDecimal(strconv.FormatInt(n, 10)); !ok || got != n {
+			t.Errorf("signedDecimal(%d) = %d, %v", n, got, ok)
+		}
+	}
+	for _, n := range []uint64{0, 7, 1 << 40, math.MaxUint64, math.MaxUint64 / 10, 9_999_999_999_999_999_999} {
+		if got, ok := decimal(strconv.FormatUint(n, 10)); !ok || got != n {
+			t.Errorf("decimal(%d) = %d, %v", n, got, ok)
+		}
+	}
+	for _, s := range []string{"", "-", "+1", " 1", "1 ", "1a", "0x10", "18446744073709551616", "99999999999999999999", "--1", "9223372036854775808", "-9223372036854775809", "1_000"} {
+		_, okU := decimal(s)
+		_, okS := signedDecimal(s)
+		_, errU := strconv.ParseUint(s, 10, 64)
+		_, errS := strconv.ParseInt(s, 10, 64)
+		if okU && errU != nil || okS && errS != nil {
+			t.Errorf("%q read as a number (unsigned %v, signed %v), which strconv refuses", s, okU, okS)
+		}
+	}
 }
