@@ -41,9 +41,10 @@ func BenchmarkGenerators(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			listed := out.Listing()
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := ix.Index(m, out); err != nil {
+				if _, err := ix.Index(m, listed); err != nil {
 					b.Fatal(err)
 				}
 			}

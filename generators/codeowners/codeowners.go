@@ -34,9 +34,9 @@ func (Generator) Kind() string { return "codeowners" }
 // shared between services and hand-written files, and a pattern that is too
 // wide would hand a team files that are not theirs. Patterns are not padded
 // into columns, so that adding a service adds lines and changes no others.
-func (Generator) Index(m *spec.Model, out *engine.Output) ([]engine.File, error) {
+func (Generator) Index(m *spec.Model, files []engine.Listed) ([]engine.File, error) {
 	p := m.Platform
-	folders := folderOwners(out)
+	folders := folderOwners(files)
 	owned := map[string][]string{} // service name -> its patterns, in the order of paths
 	var origins []engine.Origin
 	seen := map[string]bool{}
@@ -44,19 +44,19 @@ func (Generator) Index(m *spec.Model, out *engine.Output) ([]engine.File, error)
 	// The folder of the file before, whose service it was, and the
 	// pattern given for the whole folder ("" if none).
 	var lastFolder, lastFolderService, folderPattern string
-	for _, f := range out.Files {
+	for _, f := range files {
 		if f.Service == "" || f.PlatformOwned {
 			continue
 		}
 		// Which files a service owns alone is decided by the specs those
 		// files come from (a release record deploys a workload, a partner
 		// adds its files): they are sources of CODEOWNERS too.
-		for _, o := range f.Origins {
-			if o.Spec != last && !seen[o.Spec] {
-				seen[o.Spec] = true
-				origins = append(origins, engine.Origin{Spec: o.Spec})
+		for _, spec := range f.Specs {
+			if spec != last && !seen[spec] {
+				seen[spec] = true
+				origins = append(origins, engine.Origin{Spec: spec})
 			}
-			last = o.Spec
+			last = spec
 		}
 		// A folder's files are consecutive in the order of paths: its
 		// pattern is decided at its first.
@@ -101,10 +101,10 @@ const mixed = "/"
 // folderOwners maps every folder holding generated files, at any depth, to
 // the one service all of them are made for alone, or to mixed: a file that
 // is shared, or platform-owned, has the owner "" (the platform).
-func folderOwners(out *engine.Output) map[string]string {
+func folderOwners(files []engine.Listed) map[string]string {
 	owners := map[string]string{}
 	lastDir, lastOwner := "", mixed
-	for _, f := range out.Files {
+	for _, f := range files {
 		owner := f.Service
 		if f.PlatformOwned {
 			owner = ""

@@ -121,12 +121,12 @@ func TestSizeAtAThousandServices(t *testing.T) {
 		}
 		files = append(files, engine.File{Path: "dashboards/" + name + ".json", Service: name}, engine.File{Path: "loadtests/" + name + ".js", Service: name})
 	}
-	out := &engine.Output{}
+	var listed []engine.Listed
 	for _, f := range files {
-		out.Files = append(out.Files, &engine.Rendered{Path: f.Path, Service: f.Service})
+		listed = append(listed, engine.Listed{Path: f.Path, Service: f.Service})
 	}
-	slices.SortFunc(out.Files, func(a, b *engine.Rendered) int { return strings.Compare(a.Path, b.Path) })
-	made, err := codeowners.Generator{}.Index(m, out)
+	slices.SortFunc(listed, func(a, b engine.Listed) int { return strings.Compare(a.Path, b.Path) })
+	made, err := codeowners.Generator{}.Index(m, listed)
 	if err != nil {
 		t.Fatal(err)
 	}

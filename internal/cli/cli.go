@@ -106,6 +106,10 @@ func Main(args []string, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(stdout, "groundwork %s (%s)\n", Version, runtime.Version())
 		return ExitOK
 	}
+	// A partial render lowers the memory limit for the rest of its run
+	// (partialRenderMemory); the next run in this process starts from this
+	// one's.
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
 	c := &command{root: filepath.Clean(*dir), stdout: stdout, stderr: stderr}
 	rest := fs.Args()
 	if len(rest) == 0 {
@@ -254,6 +258,24 @@ func fullRenderGC() func() {
 	return func() { debug.SetGCPercent(was) }
 }
 
+// partialRenderMemory lowers the soft memory limit for a partial render of
+// a tree of that many files, unless GOMEMLIMIT says otherwise, and returns
+// what restores it. A partial render keeps about 1.5 KiB per file of the
+// tree live (the last run's manifest and record, the lock, the specs); at
+// the default GOGC the heap grows to twice that before the collector runs,
+// which put a one-service edit at a thousand services near 300 MB. Twice
+// the live heap, and never under 256 MiB, holds it well under that at no
+// cost in time (measured), and still leaves a larger tree the room it
+// needs.
+func partialRenderMemory(files int) func() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	was := debug.SetMemoryLimit(-1)
+	debug.SetMemoryLimit(min(was, max(256<<20, int64(files)*3<<10)))
+	return func() { debug.SetMemoryLimit(was) }
+}
+
 // plan renders and compares with the disk.
 func (c *command) plan() (*spec.Model, *engine.Plan, int) {
 	m, code := c.load()
@@ -273,14 +295,18 @@ func (c *command) plan() (*spec.Model, *engine.Plan, int) {
 // (engine.RenderToApply); once ctx ends, it stops, nothing written.
 func (c *command) planSince(ctx context.Context, m *spec.Model, last *record, in inputs, apply bool) (*engine.Plan, *engine.Scope, int) {
 	if sc := scope(last, in); sc != nil {
+		restore := partialRenderMemory(len(last.manifest.Files))
 		out, err := generators.RenderPartial(c.tree, m, sc, last.manifest)
 		if code := c.rendered(err); code != ExitOK {
 			return nil, nil, code
 		}
 		p, err := engine.Compare(c.tree, out)
 		if err == nil {
+			// The limit stays for the rest of the run: applying the
+			// plan and recording it.
 			return p, sc, ExitOK
 		}
+		restore()
 		if !errors.Is(err, engine.ErrNotPartial) {
 			return nil, nil, c.failed(err)
 		}

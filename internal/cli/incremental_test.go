@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -509,5 +510,32 @@ func TestExecutableHashIsBuildID(t *testing.T) {
 	}
 	if got := goBuildID(text); got != "" {
 		t.Errorf("a script has the build ID %q", got)
+	}
+}
+
+// TestPartialRenderMemory: a partial render lowers the soft memory limit to
+// twice what it keeps live, never under 256 MiB nor over the limit it ran
+// under, and not when GOMEMLIMIT is set; a run ends with the limit it began
+// with.
+func TestPartialRenderMemory(t *testing.T) {
+	was := debug.SetMemoryLimit(400 << 20)
+	defer debug.SetMemoryLimit(was)
+	for _, tc := range []struct {
+		files int
+		want  int64
+	}{{100, 256 << 20}, {81_000, 256 << 20}, {120_000, 120_000 * 3 << 10}, {1_000_000, 400 << 20}} {
+		restore := partialRenderMemory(tc.files)
+		if got := debug.SetMemoryLimit(-1); got != tc.want {
+			t.Errorf("%d files: limit %d MiB, want %d MiB", tc.files, got>>20, tc.want>>20)
+		}
+		restore()
+		if got := debug.SetMemoryLimit(-1); got != 400<<20 {
+			t.Errorf("%d files: restored to %d MiB", tc.files, got>>20)
+		}
+	}
+	t.Setenv("GOMEMLIMIT", "1GiB")
+	partialRenderMemory(81_000)
+	if got := debug.SetMemoryLimit(-1); got != 400<<20 {
+		t.Errorf("with GOMEMLIMIT set, the limit became %d MiB", got>>20)
 	}
 }

@@ -78,10 +78,19 @@ func NewPartialInput(m *spec.Model, scope *Scope) Input {
 
 // Indexer makes files that describe the other generated files, such as
 // CODEOWNERS, which must name every file a team owns. Indexers run after the
-// generators and see their output.
+// generators and see every file of the output, in the order of paths.
 type Indexer interface {
 	Kind() string
-	Index(m *spec.Model, out *Output) ([]File, error)
+	Index(m *spec.Model, files []Listed) ([]File, error)
+}
+
+// Listed is what an indexer sees of a generated file. A partial render
+// lists the files it takes from the last run's manifest too, from what the
+// manifest knows of them (at a thousand services, 80,000 of them).
+type Listed struct {
+	Path, Kind, Service string
+	PlatformOwned       bool
+	Specs               []string // the spec files it is made from
 }
 
 // File is one generated file, before the engine adds its header.

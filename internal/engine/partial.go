@@ -74,47 +74,12 @@ func RenderPartial(t *tree.Tree, m *spec.Model, gens []Generator, indexers []Ind
 		}
 		out.kept = append(out.kept, k)
 	}
-	view := out
-	if len(indexers) > 0 && len(out.kept) > 0 {
-		view = withKept(out)
-	}
-	if err := index(in, out, view, indexers); err != nil {
-		return nil, err
+	if len(indexers) > 0 {
+		if err := index(in, out, out.Listing(), indexers); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
-}
-
-// withKept is what the indexers see of a partial output: its files and the
-// ones it keeps, in the order of paths. Both lists are in that order
-// already, and no path is in both. At a thousand services the kept files
-// are tens of thousands: they are made in two allocations, not two each.
-func withKept(out *Output) *Output {
-	files := out.prev.Files
-	view := &Output{Files: make([]*Rendered, 0, len(out.Files)+len(out.kept))}
-	kept := make([]Rendered, len(out.kept))
-	n := 0
-	for _, k := range out.kept {
-		n += len(files[k].Sources)
-	}
-	origins := make([]Origin, n)
-	i, j := 0, 0
-	for i < len(out.Files) || j < len(out.kept) {
-		if j == len(out.kept) || (i < len(out.Files) && out.Files[i].Path < files[out.kept[j]].Path) {
-			view.Files = append(view.Files, out.Files[i])
-			i++
-			continue
-		}
-		f := &files[out.kept[j]]
-		o := origins[:len(f.Sources):len(f.Sources)]
-		origins = origins[len(f.Sources):]
-		for k, s := range f.Sources {
-			o[k] = Origin{Spec: s}
-		}
-		kept[j] = Rendered{Path: f.Path, Kind: f.Kind, Service: f.Service, PlatformOwned: f.PlatformOwned, Origins: o}
-		view.Files = append(view.Files, &kept[j])
-		j++
-	}
-	return view
 }
 
 // comparePartial is Compare for a partial output: the rendered files are
