@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 
@@ -116,34 +117,36 @@ func (m *Model) DataStores(e *Environment) []DataStore {
 // ServiceDataStores lists the stores of service s in environment e, as
 // DataStores does: its database, backups, buckets and secrets.
 func (m *Model) ServiceDataStores(e *Environment, s *Service) []DataStore {
-	return m.serviceDataStores(e, s, true)
+	return m.appendServiceDataStores(nil, e, s, true)
 }
 
-// serviceDataStores is ServiceDataStores; without words, each store has only
+// appendServiceDataStores appends to out what ServiceDataStores lists;
+// without words, each store has only
 // what the retention policy reads (Kind, Service, Classes, MaxDays, Src and
 // Field), not its name, contents, encryption, readers or retention in
 // words: at a thousand services the check looks at 40,000 stores, and
 // TestStoresWithoutWords holds the two the same but for the words.
-func (m *Model) serviceDataStores(e *Environment, s *Service, words bool) []DataStore {
+func (m *Model) appendServiceDataStores(out []DataStore, e *Environment, s *Service, words bool) []DataStore {
 	p := m.Platform
-	var out []DataStore
 	var eso, role string
 	if words {
 		eso = ExternalSecretsRoleName(p, e) + " (External Secrets Operator)"
 		role = ServiceRoleName(p, e, s) + " (the " + s.Name + " pods)"
 	}
 	if db := s.Database; db != nil {
-		stores := []DataStore{
-			{Kind: "RDS PostgreSQL " + db.Version, Service: s, Classes: db.Classification,
+		start := len(out)
+		out = append(out,
+			DataStore{Kind: "RDS PostgreSQL " + db.Version, Service: s, Classes: db.Classification,
 				MaxDays: e.Database.BackupRetentionDays, Src: e.Source, Field: "database.backupRetentionDays"},
-			{Kind: "AWS Backup vault", Service: s, Classes: db.Classification,
+			DataStore{Kind: "AWS Backup vault", Service: s, Classes: db.Classification,
 				MaxDays: db.Backup.RetentionDays, Src: s.Source, Field: "database.backup.retentionDays"},
-			logGroup(p, e, "", s, "", "", words),
-			logGroup(p, e, "", s, "", "", words),
-			{Kind: "S3 bucket", Service: s, Classes: db.Classification,
+			logGroup(p, e, "", s, "", "", false),
+			logGroup(p, e, "", s, "", "", false),
+			DataStore{Kind: "S3 bucket", Service: s, Classes: db.Classification,
 				MaxDays: db.Backup.RetentionDays + BackupNoncurrentDays, Src: s.Source, Field: "database.backup.retentionDays"},
-		}
+		)
 		if words {
+			stores := out[start:]
 			jobs := DatabaseJobsRoleName(p, e, s) + " (grant, backup and restore-drill jobs)"
 			id := DatabaseIdentifier(p, e, s)
 			logs := DatabaseLogGroups(p, e, s)
@@ -162,7 +165,6 @@ func (m *Model) serviceDataStores(e *Environment, s *Service, words bool) []Data
 			stores[4].Readers = []string{jobs + ": put, get, list; never delete"}
 			stores[4].Retention = fmt.Sprintf("%d days (database.backup.retentionDays), then %d days as a noncurrent version", db.Backup.RetentionDays, BackupNoncurrentDays)
 		}
-		out = append(out, stores...)
 	}
 	for i, b := range s.Buckets {
 		d := DataStore{Kind: "S3 bucket", Service: s, Classes: b.Classification, Src: s.Source, Field: "buckets[" + strconv.Itoa(i) + "]"}
@@ -299,13 +301,17 @@ func (c *checker) retention(m *Model) {
 		store DataStore
 	}
 	perService := make([][]found, len(m.Services))
-	parallel.For(len(m.Services), func(i int) {
-		s := m.Services[i]
-		for ei, e := range m.Environments {
-			stores := m.serviceDataStores(e, s, false)
-			for j, d := range stores {
-				if over(d) {
-					perService[i] = append(perService[i], found{ei, m.serviceDataStores(e, s, true)[j]})
+	workers := min(runtime.GOMAXPROCS(0), max(len(m.Services), 1))
+	parallel.For(workers, func(w int) {
+		var stores []DataStore // one buffer a worker
+		for i := w; i < len(m.Services); i += workers {
+			s := m.Services[i]
+			for ei, e := range m.Environments {
+				stores = m.appendServiceDataStores(stores[:0], e, s, false)
+				for j, d := range stores {
+					if over(d) {
+						perService[i] = append(perService[i], found{ei, m.appendServiceDataStores(nil, e, s, true)[j]})
+					}
 				}
 			}
 		}

@@ -18,7 +18,7 @@ func TestStoresWithoutWords(t *testing.T) {
 	n := 0
 	for _, e := range m.Environments {
 		for _, s := range m.Services {
-			full, bare := m.serviceDataStores(e, s, true), m.serviceDataStores(e, s, false)
+			full, bare := m.appendServiceDataStores(nil, e, s, true), m.appendServiceDataStores(nil, e, s, false)
 			if len(full) != len(bare) {
 				t.Fatalf("%s in %s: %d stores with words, %d without", s.Name, e.Name, len(full), len(bare))
 			}
