@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"sync"
+	"unsafe"
 
 	"gopkg.in/yaml.v3"
 )
@@ -49,20 +50,22 @@ func DecodeParseCache(data []byte, key string) *ParseCache {
 		return c
 	}
 	// One string for all trees: each node's strings are slices of it.
-	rest := string(body[len(head):])
+	body = body[len(head):]
+	all := string(body)
 	have := map[[sha256.Size]byte]string{}
-	for len(rest) > 0 {
-		if len(rest) < sha256.Size {
+	for at := 0; at < len(body); {
+		if len(body)-at < sha256.Size {
 			return c
 		}
-		k := [sha256.Size]byte([]byte(rest[:sha256.Size]))
-		rest = rest[sha256.Size:]
-		n, w := binary.Uvarint([]byte(rest[:min(len(rest), binary.MaxVarintLen64)]))
-		if w <= 0 || n > uint64(len(rest)-w) {
+		k := [sha256.Size]byte(body[at : at+sha256.Size])
+		at += sha256.Size
+		n, w := binary.Uvarint(body[at:])
+		if w <= 0 || n > uint64(len(body)-at-w) {
 			return c
 		}
-		have[k] = rest[w : w+int(n)]
-		rest = rest[w+int(n):]
+		at += w
+		have[k] = all[at : at+int(n)]
+		at += int(n)
 	}
 	c.have = have
 	return c
@@ -163,7 +166,7 @@ func encodeNodes(root *yaml.Node) (string, bool) {
 
 // decodeNodes reads what encodeNodes wrote; nil if it cannot.
 func decodeNodes(enc string) *yaml.Node {
-	r := nodeReader{s: enc}
+	r := nodeReader{s: enc, b: unsafe.Slice(unsafe.StringData(enc), len(enc))}
 	count := r.uint()
 	if r.bad || count == 0 || count > uint64(len(enc)) {
 		return nil
@@ -222,25 +225,18 @@ func decodeNodes(enc string) *yaml.Node {
 // nodeReader reads the uvarints and strings of an encoded tree.
 type nodeReader struct {
 	s   string
+	b   []byte // s's bytes, for binary.Uvarint; never written
 	bad bool
 }
 
 func (r *nodeReader) uint() uint64 {
-	var v uint64
-	for shift := uint(0); shift < 64; shift += 7 {
-		if len(r.s) == 0 {
-			r.bad = true
-			return 0
-		}
-		b := r.s[0]
-		r.s = r.s[1:]
-		v |= uint64(b&0x7f) << shift
-		if b < 0x80 {
-			return v
-		}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.bad = true
+		return 0
 	}
-	r.bad = true
-	return 0
+	r.s, r.b = r.s[n:], r.b[n:]
+	return v
 }
 
 func (r *nodeReader) str() string {
@@ -250,6 +246,6 @@ func (r *nodeReader) str() string {
 		return ""
 	}
 	s := r.s[:n]
-	r.s = r.s[n:]
+	r.s, r.b = r.s[n:], r.b[n:]
 	return s
 }
