@@ -184,13 +184,8 @@ const (
 func lockEntryLen(f *ManifestFile) (n int, ok bool) {
 	n = len(lockEntryOpen) + len(lockKindKey) + len(lockSourcesKey) + len(lockSHAKey) + len(lockEntryClose)
 	plain := func(s string) bool {
-		for i := 0; i < len(s); i++ {
-			if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
-				return false
-			}
-		}
 		n += len(s) + 2
-		return true
+		return plainJSON(s)
 	}
 	if !plain(f.Path) || !plain(f.Kind) || !plain(f.SHA256) {
 		return 0, false
@@ -214,20 +209,29 @@ func lockEntryLen(f *ManifestFile) (n int, ok bool) {
 // appendJSONString writes s as encoding/json does without HTML escaping:
 // plain printable ASCII as it is, anything else through encoding/json.
 func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
-			if err := enc.Encode(s); err != nil {
-				panic(err) // a string always encodes
-			}
-			return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+	if !plainJSON(s) {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			panic(err) // a string always encodes
 		}
+		return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 	}
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// plainJSON reports whether s is written in JSON as it is, between quotes:
+// plain printable ASCII, no quote, no backslash.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // TreeError is a tree groundwork will not work on as it is: a lock that
