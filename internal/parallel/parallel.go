@@ -47,6 +47,23 @@ func For(n int, f func(i int)) {
 	}
 }
 
+// Workers is how many workers Split runs for n steps: one a core, never
+// more than n, at least one.
+func Workers(n int) int { return min(runtime.GOMAXPROCS(0), max(n, 1)) }
+
+// Split calls f(w, i) for every step i < n, on Workers(n) workers: worker w
+// takes steps w, w+Workers(n), and so on, one after the other, so that what
+// f keeps for worker w (a checker, a buffer) is used by one goroutine at a
+// time and needs no lock.
+func Split(n int, f func(w, i int)) {
+	workers := Workers(n)
+	For(workers, func(w int) {
+		for i := w; i < n; i += workers {
+			f(w, i)
+		}
+	})
+}
+
 // Do runs each of fs in its own goroutine and returns when all are done,
 // raising a panic of any of them in the caller like For.
 func Do(fs ...func()) {

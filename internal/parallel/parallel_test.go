@@ -48,3 +48,31 @@ func TestPanicsReachTheCaller(t *testing.T) {
 		})
 	}
 }
+
+// TestSplitGivesEachWorkerItsSteps: every step runs once, on the worker
+// Split names, and no two goroutines ever run one worker's steps at once.
+func TestSplitGivesEachWorkerItsSteps(t *testing.T) {
+	t.Parallel()
+	const n = 1000
+	workers := Workers(n)
+	ran := make([]atomic.Int64, n)
+	busy := make([]atomic.Bool, workers)
+	Split(n, func(w, i int) {
+		if !busy[w].CompareAndSwap(false, true) {
+			t.Errorf("worker %d runs two steps at once", w)
+		}
+		if i%workers != w {
+			t.Errorf("step %d ran on worker %d", i, w)
+		}
+		ran[i].Add(1)
+		busy[w].Store(false)
+	})
+	for i := range ran {
+		if got := ran[i].Load(); got != 1 {
+			t.Fatalf("step %d ran %d times", i, got)
+		}
+	}
+	if Workers(0) != 1 || Workers(1) != 1 {
+		t.Errorf("Workers(0) = %d, Workers(1) = %d; want 1", Workers(0), Workers(1))
+	}
+}

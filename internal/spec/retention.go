@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"runtime"
 	"slices"
 	"strconv"
 
@@ -301,17 +300,14 @@ func (c *checker) retention(m *Model) {
 		store DataStore
 	}
 	perService := make([][]found, len(m.Services))
-	workers := min(runtime.GOMAXPROCS(0), max(len(m.Services), 1))
-	parallel.For(workers, func(w int) {
-		var stores []DataStore // one buffer a worker
-		for i := w; i < len(m.Services); i += workers {
-			s := m.Services[i]
-			for ei, e := range m.Environments {
-				stores = m.appendServiceDataStores(stores[:0], e, s, false)
-				for j, d := range stores {
-					if over(d) {
-						perService[i] = append(perService[i], found{ei, m.appendServiceDataStores(nil, e, s, true)[j]})
-					}
+	buffers := make([][]DataStore, parallel.Workers(len(m.Services))) // one a worker
+	parallel.Split(len(m.Services), func(w, i int) {
+		s := m.Services[i]
+		for ei, e := range m.Environments {
+			buffers[w] = m.appendServiceDataStores(buffers[w][:0], e, s, false)
+			for j, d := range buffers[w] {
+				if over(d) {
+					perService[i] = append(perService[i], found{ei, m.appendServiceDataStores(nil, e, s, true)[j]})
 				}
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -110,14 +109,13 @@ func validate(m *Model) Diagnostics {
 	c.overlaps(m.Environments)
 	// Services are checked in parallel, each worker with its own checker:
 	// this is where a large organisation spends its validation time.
-	workers := min(runtime.GOMAXPROCS(0), max(len(m.Services), 1))
-	checkers := make([]*checker, workers)
-	parallel.For(workers, func(w int) {
+	checkers := make([]*checker, parallel.Workers(len(m.Services)))
+	for w := range checkers {
 		checkers[w] = &checker{promql: parser.NewParser(parser.Options{}), gaps: c.gaps}
-		for i := w; i < len(m.Services); i += workers {
-			if s := m.Services[i]; serviceOK[s] {
-				checkers[w].service(m, s)
-			}
+	}
+	parallel.Split(len(m.Services), func(w, i int) {
+		if s := m.Services[i]; serviceOK[s] {
+			checkers[w].service(m, s)
 		}
 	})
 	for _, wc := range checkers {
@@ -154,13 +152,12 @@ func validate(m *Model) Diagnostics {
 // within them.
 func (c *checker) serviceLimits(services []*Service) map[*Service]bool {
 	ok := make([]bool, len(services))
-	workers := min(runtime.GOMAXPROCS(0), max(len(services), 1))
-	checkers := make([]*checker, workers)
-	parallel.For(workers, func(w int) {
+	checkers := make([]*checker, parallel.Workers(len(services)))
+	for w := range checkers {
 		checkers[w] = &checker{gaps: c.gaps}
-		for i := w; i < len(services); i += workers {
-			ok[i] = checkers[w].limits(services[i].Source, services[i])
-		}
+	}
+	parallel.Split(len(services), func(w, i int) {
+		ok[i] = checkers[w].limits(services[i].Source, services[i])
 	})
 	for _, wc := range checkers {
 		c.diags = append(c.diags, wc.diags...)
