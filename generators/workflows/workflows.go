@@ -67,10 +67,7 @@ func generate(m *spec.Model, table map[string]pin) ([]engine.File, error) {
 	if m.Platform == nil {
 		return nil, nil
 	}
-	return (&gen{m: m, p: m.Platform, table: table}).generate()
-}
-
-func (g *gen) generate() ([]engine.File, error) {
+	g := &gen{m: m, p: m.Platform, table: table}
 	g.ci()
 	g.plan()
 	g.deploy()
