@@ -157,7 +157,7 @@ func generatedNote(d *markdown.Doc, what string) {
 // serviceIntro opens a service's document at path from: whose it is and
 // where its spec is.
 func serviceIntro(s *spec.Service, from string) string {
-	return "Service " + markdown.Code(s.Name) + " of team " + markdown.Esc(s.Team) + ", from " + markdown.Link(markdown.Code(s.Source.Path), rel(from, s.Source.Path)) + "."
+	return "Service " + markdown.Code(s.Name) + " of team " + markdown.Esc(s.Team) + ", from " + markdown.Link(markdown.Code(s.Source.Path), markdown.Rel(from, s.Source.Path)) + "."
 }
 
 // servicesTable lists every service with a link to its file (file(s)),
@@ -170,22 +170,9 @@ func servicesTable(d *markdown.Doc, m *spec.Model, from string, file func(*spec.
 	}
 	rows := make([][]string, len(m.Services))
 	for i, s := range m.Services {
-		rows[i] = []string{markdown.Link(markdown.Code(s.Name), rel(from, file(s))), markdown.Esc(s.Team), markdown.Code(s.Source.Path)}
+		rows[i] = []string{markdown.Link(markdown.Code(s.Name), markdown.Rel(from, file(s))), markdown.Esc(s.Team), markdown.Code(s.Source.Path)}
 	}
 	d.Table([]string{"Service", "Team", "Spec"}, rows)
-}
-
-// rel is the relative link from the file at repository path from to the
-// one at to.
-func rel(from, to string) string {
-	f := strings.Split(from, "/")
-	t := strings.Split(to, "/")
-	f = f[:len(f)-1] // from's folder
-	i := 0
-	for i < len(f) && i < len(t)-1 && f[i] == t[i] {
-		i++
-	}
-	return strings.Repeat("../", len(f)-i) + strings.Join(t[i:], "/")
 }
 
 // docName is how a document is named in the text of another: its path

@@ -21,8 +21,8 @@ func inventory(m *spec.Model) []byte {
 	p := m.Platform
 	d.Heading(1, "Threat model inventory")
 	generatedNote(&d, "the trust boundaries, published routes, CI roles, the platform's roles and secrets and the partners of every environment, and where each service's roles and secrets are listed")
-	d.Para("The analysis (STRIDE per trust boundary, mitigations, residual risks) is " + markdown.Link("threat-model.md", rel(InventoryPath, threatModelDoc)) +
-		"; the data stores, their readers and retention are in " + markdown.Link("data-retention.md", rel(InventoryPath, RetentionPath)) + ".")
+	d.Para("The analysis (STRIDE per trust boundary, mitigations, residual risks) is " + markdown.Link("threat-model.md", markdown.Rel(InventoryPath, threatModelDoc)) +
+		"; the data stores, their readers and retention are in " + markdown.Link("data-retention.md", markdown.Rel(InventoryPath, RetentionPath)) + ".")
 	d.Para("Each service's entry points, the roles its pods assume and its secrets, in every environment, are in its file under " + markdown.Code("threat-model-inventory/") +
 		", which its team owns: see " + markdown.Link("Services", "#services") + ".")
 
@@ -50,7 +50,7 @@ func inventory(m *spec.Model) []byte {
 		slices.Sort(names)
 		for _, name := range slices.Compact(names) {
 			if s := m.Service(name); s != nil {
-				who := markdown.Link(markdown.Code(s.Name), rel(InventoryPath, InventoryOf(s))) + " (" + markdown.Esc(s.Team) + ")"
+				who := markdown.Link(markdown.Code(s.Name), markdown.Rel(InventoryPath, InventoryOf(s))) + " (" + markdown.Esc(s.Team) + ")"
 				published = append(published, publishedRow(m, e, s, who))
 			}
 		}
@@ -117,7 +117,7 @@ func inventory(m *spec.Model) []byte {
 					signed += " (" + pa.SignOff.Ticket + ")"
 				}
 			}
-			rows = append(rows, []string{markdown.Link(pa.Name, rel(InventoryPath, PlaybookPath(pa))), markdown.Esc(pa.Team), markdown.Esc(strings.Join(pa.Environments, ", ")),
+			rows = append(rows, []string{markdown.Link(pa.Name, markdown.Rel(InventoryPath, PlaybookPath(pa))), markdown.Esc(pa.Team), markdown.Esc(strings.Join(pa.Environments, ", ")),
 				markdown.Esc(strings.Join(access, "; ")), fmt.Sprintf("%d/min, burst %d per key", pa.RateLimit.PerMinute, pa.RateLimit.Burst), markdown.Esc(signed)})
 		}
 		d.Table([]string{"Partner", "Sponsor team", "Environments", "Scopes", "Rate limit", "Production sign-off"}, rows)
@@ -161,8 +161,8 @@ func serviceInventory(m *spec.Model, s *spec.Service, stores [][]spec.DataStore)
 	d.Heading(1, "Threat model inventory: "+markdown.Esc(s.Name))
 	generatedNote(&d, "the entry points, cloud roles and secrets of "+markdown.Esc(s.Name)+" in every environment")
 	d.Para(serviceIntro(s, from) + " The trust boundaries, the roles GitHub Actions assume, the platform's roles and the partners are in " +
-		markdown.Link("threat-model-inventory.md", rel(from, InventoryPath)) + "; the analysis is " + markdown.Link("threat-model.md", rel(from, threatModelDoc)) +
-		"; the data stores of " + markdown.Esc(s.Name) + ", their readers and retention are in " + markdown.Link(docName(RetentionOf(s)), rel(from, RetentionOf(s))) + ".")
+		markdown.Link("threat-model-inventory.md", markdown.Rel(from, InventoryPath)) + "; the analysis is " + markdown.Link("threat-model.md", markdown.Rel(from, threatModelDoc)) +
+		"; the data stores of " + markdown.Esc(s.Name) + ", their readers and retention are in " + markdown.Link(docName(RetentionOf(s)), markdown.Rel(from, RetentionOf(s))) + ".")
 
 	d.Heading(2, "Entry points from the internet")
 	var published [][]string

@@ -23,7 +23,7 @@ func retention(m *spec.Model, platform [][]spec.DataStore) []byte {
 	d.Heading(1, "Data inventory and retention")
 	generatedNote(&d, "the limits, the platform's own stores of every environment, and where each service's databases, backups, buckets and secrets are listed")
 	d.Para("The policy these numbers follow, and how deletion requests and legal holds are handled: " +
-		markdown.Link("data-retention-policy.md", rel(RetentionPath, policyDoc)) + ". Restoring from the backups listed here: " + markdown.Link("restore-drill.md", rel(RetentionPath, restoreDrillDoc)) + ".")
+		markdown.Link("data-retention-policy.md", markdown.Rel(RetentionPath, policyDoc)) + ". Restoring from the backups listed here: " + markdown.Link("restore-drill.md", markdown.Rel(RetentionPath, restoreDrillDoc)) + ".")
 	d.Para("Every store of a service, environment by environment, is in that service's file under " + markdown.Code("data-retention/") +
 		", which its team owns: see " + markdown.Link("Services", "#services") + ". Below are the stores of the platform itself.")
 	p := m.Platform
@@ -63,8 +63,8 @@ func serviceRetention(m *spec.Model, s *spec.Service, stores [][]spec.DataStore)
 	from := RetentionOf(s)
 	d.Para(serviceIntro(s, from) + " Personal data may be kept at most " + fmt.Sprintf("%d days", p.Data.PersonalMaxDays) + ", any copy (" +
 		markdown.Code(p.Source.Path) + " " + markdown.Code("data.personalMaxDays") + "); the other limits, the platform's own stores (cluster and network logs, metrics, alert state) and the policy are in " +
-		markdown.Link("data-retention.md", rel(from, RetentionPath)) + ". Who may reach these stores, as the threat model sees it: " +
-		markdown.Link(docName(InventoryOf(s)), rel(from, InventoryOf(s))) + ".")
+		markdown.Link("data-retention.md", markdown.Rel(from, RetentionPath)) + ". Who may reach these stores, as the threat model sees it: " +
+		markdown.Link(docName(InventoryOf(s)), markdown.Rel(from, InventoryOf(s))) + ".")
 	for i, e := range m.Environments {
 		d.Heading(2, envTitle(e))
 		if len(stores[i]) == 0 {

@@ -2,7 +2,6 @@ package runbooks
 
 import (
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/groundwork-dev/groundwork/internal/alerting"
@@ -26,22 +25,6 @@ var databaseAlertKinds = map[string]bool{
 	alerting.KindRestoreDrillOverdue: true,
 }
 
-// relLink is the destination of a link from one file of the repository to
-// another, both paths from the root: relative, so that it resolves on any
-// branch and in any clone.
-func relLink(from, to string) string {
-	fromDirs := strings.Split(path.Dir(from), "/")
-	if path.Dir(from) == "." {
-		fromDirs = nil
-	}
-	toParts := strings.Split(to, "/")
-	common := 0
-	for common < len(fromDirs) && common < len(toParts)-1 && fromDirs[common] == toParts[common] {
-		common++
-	}
-	return strings.Repeat("../", len(fromDirs)-common) + strings.Join(toParts[common:], "/")
-}
-
 // recoveryLinks is the paragraph that sends the reader of a database
 // alert's runbook to the recovery page and the restore procedure.
 func recoveryLinks(d *markdown.Doc, a *alerting.Alert) {
@@ -49,8 +32,8 @@ func recoveryLinks(d *markdown.Doc, a *alerting.Alert) {
 	from := spec.RunbookPath(s, a.Name)
 	d.Para(fmt.Sprintf("Where each environment keeps %s's backups, with the commands to list them, take one, run the drill and restore: %s. "+
 		"When to restore, from which copy, who decides and how to cut over: %s.",
-		markdown.Code(s.Name), markdown.Link("the database's recovery page", relLink(from, spec.DatabaseRunbookPath(s))),
-		markdown.Link(markdown.Esc(spec.RestoreDrillDoc), relLink(from, spec.RestoreDrillDoc))))
+		markdown.Code(s.Name), markdown.Link("the database's recovery page", markdown.Rel(from, spec.DatabaseRunbookPath(s))),
+		markdown.Link(markdown.Esc(spec.RestoreDrillDoc), markdown.Rel(from, spec.RestoreDrillDoc))))
 }
 
 // databaseOrigins are what the recovery page is made from: the service
@@ -87,13 +70,13 @@ func databasePage(m *spec.Model, am *alerting.Model, s *spec.Service) []byte {
 	from := spec.DatabaseRunbookPath(s)
 	alertLink := func(kind string) string {
 		name := spec.PlatformAlertName(s, kind)
-		return markdown.Link(markdown.Esc(name), relLink(from, spec.RunbookPath(s, name)))
+		return markdown.Link(markdown.Esc(name), markdown.Rel(from, spec.RunbookPath(s, name)))
 	}
 
 	var d markdown.Doc
 	d.Heading(1, fmt.Sprintf("Database of %s: backups and recovery", markdown.Esc(s.Name)))
 	d.Para(fmt.Sprintf("What is backed up where, in every environment, and the commands for %s's database. When to restore, from which copy, who decides and how to cut over: %s.",
-		markdown.Code(s.Name), markdown.Link(markdown.Esc(spec.RestoreDrillDoc), relLink(from, spec.RestoreDrillDoc))))
+		markdown.Code(s.Name), markdown.Link(markdown.Esc(spec.RestoreDrillDoc), markdown.Rel(from, spec.RestoreDrillDoc))))
 	d.List(
 		fmt.Sprintf("Service %s (namespace %s), owned by team %s: Slack %s, PagerDuty service %s. Defined by %s.",
 			markdown.Code(s.Name), markdown.Code(ns), markdown.Esc(s.Team), markdown.Code(team.Slack), markdown.Code(team.PagerDuty), markdown.Code(s.Source.Path)),
@@ -196,7 +179,7 @@ func environmentSection(d *markdown.Doc, m *spec.Model, e *spec.Environment, s *
 		fmt.Sprintf("  --db-snapshot-identifier <awsbackup:job-…, from the recovery point> --db-instance-identifier %s \\", restored),
 	}, common...), "\n"))
 	d.Para(fmt.Sprintf("or from a dump: fetch it and its manifest where you have AWS access, and check that the dump's sha256 is the manifest's; then restore it as %s from a Job made from the CronJob %s, which has the connection, as %s describes:",
-		markdown.Code(spec.DatabaseUser(s)), markdown.Code(backupJob), markdown.Link(markdown.Esc(spec.RestoreDrillDoc), relLink(spec.DatabaseRunbookPath(s), spec.RestoreDrillDoc))))
+		markdown.Code(spec.DatabaseUser(s)), markdown.Code(backupJob), markdown.Link(markdown.Esc(spec.RestoreDrillDoc), markdown.Rel(spec.DatabaseRunbookPath(s), spec.RestoreDrillDoc))))
 	d.Fence("sh", strings.Join([]string{
 		fmt.Sprintf("aws s3 cp s3://%s/<key>.dump . --region %s", bucket, region),
 		fmt.Sprintf("aws s3 cp s3://%s/<key>.json . --region %s", bucket, region),

@@ -94,7 +94,7 @@ func serviceIndex(m *spec.Model, am *alerting.Model, s *spec.Service) []byte {
 	header = append(header, "Summary")
 	var rows [][]string
 	for _, a := range am.Alerts(s) {
-		row := []string{markdown.Link(markdown.Esc(a.Name), relLink(ServiceIndexPath(s), spec.RunbookPath(s, a.Name)))}
+		row := []string{markdown.Link(markdown.Esc(a.Name), markdown.Rel(ServiceIndexPath(s), spec.RunbookPath(s, a.Name)))}
 		for _, e := range m.Environments {
 			row = append(row, severities(e, a.RulesIn(e)))
 		}
@@ -103,7 +103,7 @@ func serviceIndex(m *spec.Model, am *alerting.Model, s *spec.Service) []byte {
 	d.Table(header, rows)
 	if s.Database != nil {
 		d.Para(fmt.Sprintf("Backups and recovery of %s's database, in every environment: %s.", markdown.Code(s.Name),
-			markdown.Link("its recovery page", relLink(ServiceIndexPath(s), spec.DatabaseRunbookPath(s)))))
+			markdown.Link("its recovery page", markdown.Rel(ServiceIndexPath(s), spec.DatabaseRunbookPath(s)))))
 	}
 	return d.Bytes()
 }

@@ -7,6 +7,7 @@ package markdown
 
 import (
 	"bytes"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -321,4 +322,20 @@ func longestRun(s string, c byte) int {
 		}
 	}
 	return best
+}
+
+// Rel is the destination of a link from one file of the repository to
+// another, both slash paths from its root: relative, so that it resolves on
+// any branch, in any clone and in GitHub's file view.
+func Rel(from, to string) string {
+	fromDirs := strings.Split(path.Dir(from), "/")
+	if path.Dir(from) == "." {
+		fromDirs = nil
+	}
+	toParts := strings.Split(to, "/")
+	common := 0
+	for common < len(fromDirs) && common < len(toParts)-1 && fromDirs[common] == toParts[common] {
+		common++
+	}
+	return strings.Repeat("../", len(fromDirs)-common) + strings.Join(toParts[common:], "/")
 }

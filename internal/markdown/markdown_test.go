@@ -55,3 +55,18 @@ func TestCode(t *testing.T) {
 		}
 	}
 }
+
+func TestRel(t *testing.T) {
+	for _, c := range []struct{ from, to, want string }{
+		{"README.md", "docs/a.md", "docs/a.md"},
+		{"docs/a.md", "docs/b.md", "b.md"},
+		{"docs/data-retention/api.md", "docs/data-retention.md", "../data-retention.md"},
+		{"runbooks/api/BackupTooOld.md", "docs/restore-drill.md", "../../docs/restore-drill.md"},
+		{"docs/a.md", "specs/services/api.yaml", "../specs/services/api.yaml"},
+		{"runbooks/api/README.md", "runbooks/api/TargetDown.md", "TargetDown.md"},
+	} {
+		if got := Rel(c.from, c.to); got != c.want {
+			t.Errorf("Rel(%q, %q) = %q, want %q", c.from, c.to, got, c.want)
+		}
+	}
+}
