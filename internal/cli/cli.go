@@ -76,6 +76,10 @@ type command struct {
 	// parsed holds the YAML trees of the specs this run loaded, kept in
 	// the cache with the record of a clean run (see cache.go).
 	parsed *spec.ParseCache
+	// recorded is the checksum of the record written whole that the last
+	// run's record, read by this run, was read from: the record this run
+	// leaves may be a delta against it (see cache.go).
+	recorded string
 }
 
 // Main runs groundwork with args (without the program name). A panic, in

@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -486,6 +489,89 @@ func TestParseCache(t *testing.T) {
 			t.Errorf("%s: the parse cache was not written whole again (%d bytes, %v)", damage, len(again), err)
 		}
 	}
+}
+
+// TestRecordDelta: at fifty services an edit leaves its record as a
+// delta beside the one written whole, which it does not touch; the next
+// edit's delta replaces it, against the same record, and each output is a
+// full render's. A damaged delta, or one left beside another record (a
+// run killed after writing a record whole, before removing its delta), is
+// no record: the run renders in full, and writes its record whole.
+func TestRecordDelta(t *testing.T) {
+	t.Setenv(cacheDirEnv, t.TempDir())
+	dir, ref := t.TempDir(), t.TempDir()
+	if err := synthetic.Write(dir, 50); err != nil {
+		t.Fatal(err)
+	}
+	generate(t, dir, false)
+	file := (&command{root: dir}).cacheFile()
+	whole := func() []byte {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	delta := func() []byte {
+		data, err := os.ReadFile(file + deltaSuffix)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	if delta() != nil {
+		t.Fatal("a full render left a delta")
+	}
+	first := whole()
+	// objective steps through 99.91, 99.92, …: every edit changes the spec.
+	objective := 90
+	editAndGenerate := func(what, svc string, wantPartial bool) {
+		t.Helper()
+		name := "specs/services/" + svc + ".yaml"
+		data := regexp.MustCompile(`objective: 99\.9[0-9]*,`).ReplaceAllString(read(t, dir, name), fmt.Sprintf("objective: 99.%d,", objective+1))
+		objective++
+		write(t, dir, name, data)
+		out := generate(t, dir, true)
+		if got := strings.Contains(out, "services rendered"); got != wantPartial {
+			t.Errorf("%s: rendered partly: %t, want %t:\n%s", what, got, wantPartial, out)
+		}
+		copySub(t, dir, ref, spec.Dir)
+		os.Remove((&command{root: ref}).cacheFile())
+		generate(t, ref, false)
+		same(t, what, dir, ref)
+	}
+
+	editAndGenerate("first edit", "svc-0001", true)
+	d1 := delta()
+	if d1 == nil || len(d1)*4 > len(first) {
+		t.Fatalf("first edit: a delta of %d bytes beside a record of %d", len(d1), len(first))
+	}
+	if !bytes.Equal(whole(), first) {
+		t.Fatal("first edit: the record written whole changed")
+	}
+	editAndGenerate("second edit", "svc-0002", true)
+	if d2 := delta(); d2 == nil || bytes.Equal(d2, d1) || !bytes.Equal(whole(), first) {
+		t.Fatalf("second edit: not a new delta against the same record (delta of %d bytes, the record whole the same: %t)", len(d2), bytes.Equal(whole(), first))
+	}
+	editAndGenerate("third edit, on the second's delta", "svc-0003", true)
+
+	d := delta()
+	d[len(d)/2] ^= 1
+	if err := os.WriteFile(file+deltaSuffix, d, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	editAndGenerate("delta damaged", "svc-0004", false)
+	if delta() != nil || bytes.Equal(whole(), first) {
+		t.Fatal("after a full render: not a record written whole, alone")
+	}
+	// The first delta, beside the record written whole since.
+	if err := os.WriteFile(file+deltaSuffix, d1, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	editAndGenerate("delta of another record", "svc-0005", false)
+	editAndGenerate("after it", "svc-0006", true)
 }
 
 // TestExecutableHashIsBuildID: the binary is named by its Go build ID, as

@@ -28,9 +28,18 @@ type Manifest struct {
 	Lock       Known
 	Files      []ManifestFile // sorted by path
 
-	// table is the table of sources that the lines its files were read
-	// from (ManifestFile.line) number theirs in.
+	// read is the encoded manifest its files' lines (ManifestFile.line)
+	// were read from, nil when it was not read from one.
+	read *encoded
+}
+
+// encoded is what a manifest read from its encoding keeps of it: the
+// table of sources its lines number theirs in, for the lines to be copied
+// (AppendUnsummed), and its paths, for a delta to say which are gone
+// (AppendDelta).
+type encoded struct {
 	table []string
+	paths []string
 }
 
 // ManifestFile is one generated file of a Manifest.
@@ -99,7 +108,7 @@ func (p *Plan) Manifest() *Manifest {
 	m := &Manifest{LockSHA256: p.lockSum, Files: p.entries}
 	if p.out.prev != nil {
 		// The files kept from the last run's manifest keep their lines.
-		m.table = p.out.prev.table
+		m.read = p.out.prev.read
 	}
 	if m.Files == nil {
 		m.Files = make([]ManifestFile, len(p.out.Files))
@@ -149,7 +158,7 @@ func (m *Manifest) Holds(t *tree.Tree) (*Manifest, bool) {
 	if same {
 		return m, true
 	}
-	out := &Manifest{LockSHA256: m.LockSHA256, Lock: known[len(m.Files)], Files: slices.Clone(m.Files), table: m.table}
+	out := &Manifest{LockSHA256: m.LockSHA256, Lock: known[len(m.Files)], Files: slices.Clone(m.Files), read: m.read}
 	for i := range out.Files {
 		out.Files[i].know(known[i])
 	}
@@ -191,7 +200,11 @@ func (m *Manifest) AppendUnsummed(b []byte) []byte {
 	// copied (at a thousand services an edit keeps 80,000 files of
 	// 80,000), the others numbered in it. Else every source is numbered
 	// anew, in the order the files name them.
-	sources, reuse := m.table, len(m.table) > 0
+	var sources []string
+	if m.read != nil {
+		sources = m.read.table
+	}
+	reuse := len(sources) > 0
 	ids := make(map[string]int, len(sources))
 	for i, s := range sources {
 		ids[s] = i
@@ -358,7 +371,6 @@ func DecodeUnsummed(body []byte) (*Manifest, error) {
 		}
 		sources[i] = s
 	}
-	m.table = sources
 	if n, err = count(next()); err != nil {
 		return nil, err
 	}
@@ -401,6 +413,11 @@ func DecodeUnsummed(body []byte) (*Manifest, error) {
 	if lines != "" {
 		return nil, errManifest
 	}
+	paths := make([]string, len(m.Files))
+	for i := range m.Files {
+		paths[i] = m.Files[i].Path
+	}
+	m.read = &encoded{table: sources, paths: paths}
 	return m, nil
 }
 

@@ -83,7 +83,7 @@ func TestManifestKeepsLines(t *testing.T) {
 			m.Files[0] = ManifestFile{Path: m.Files[0].Path, Kind: "flux", Sources: []string{"specs/services/new.yaml"}, SHA256: hash([]byte("new source"))}
 		},
 	} {
-		m := &Manifest{LockSHA256: read.LockSHA256, Lock: read.Lock, Files: slices.Clone(read.Files), table: read.table}
+		m := &Manifest{LockSHA256: read.LockSHA256, Lock: read.Lock, Files: slices.Clone(read.Files), read: read.read}
 		edit(m)
 		back, err := DecodeManifest(m.Encode())
 		if err != nil {
@@ -124,14 +124,18 @@ func TestManifestRefusesDamage(t *testing.T) {
 
 // bigManifest is a manifest the size of a thousand services × 4
 // environments: 78,000 files, a hundred of them shared by every service.
-func bigManifest() *Manifest {
+func bigManifest() *Manifest { return manifestOf(1000) }
+
+// manifestOf is a manifest of n services, 78 files each, one in 780
+// shared by every service.
+func manifestOf(n int) *Manifest {
 	m := &Manifest{LockSHA256: hash([]byte("lock"))}
-	all := make([]string, 1000)
+	all := make([]string, n)
 	for i := range all {
 		all[i] = fmt.Sprintf("specs/services/svc-%04d.yaml", i)
 	}
-	for i := range 78_000 {
-		svc := i % 1000
+	for i := range 78 * n {
+		svc := i % n
 		f := ManifestFile{Path: fmt.Sprintf("environments/e%d/flux/apps/svc-%04d/f%05d.yaml", i%4, svc, i), Kind: "flux",
 			Service: fmt.Sprintf("svc-%04d", svc), Sources: all[svc : svc+1], SHA256: hash([]byte{byte(i), byte(i >> 8)}),
 			Known: Known{Stat: tree.Stat{Size: int64(i), Mtime: 1_764_000_000_000_000_000 + int64(i), Ctime: 1_764_000_000_000_000_000 + int64(i), Ino: uint64(i), Dev: 2049}, Settled: true}}
