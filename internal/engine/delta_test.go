@@ -107,7 +107,7 @@ func TestManifestDelta(t *testing.T) {
 	delta, _ := m.AppendDelta(nil)
 	other := sampleManifest()
 	for name, apply := range map[string]func() error{
-		"cut short": func() error { _, err := read().ApplyDelta(delta[:len(delta)-10]); return err },
+		"cut short":   func() error { _, err := read().ApplyDelta(delta[:len(delta)-10]); return err },
 		"not a delta": func() error { _, err := read().ApplyDelta(data); return err },
 		"to another manifest": func() error {
 			_, err := readBack(t, other).ApplyDelta(delta)
