@@ -601,8 +601,8 @@ func TestExecutableHashIsBuildID(t *testing.T) {
 
 // TestPartialRenderMemory: a partial render lowers the soft memory limit to
 // twice what it keeps live, never under 256 MiB nor over the limit it ran
-// under, and not when GOMEMLIMIT is set; a run ends with the limit it began
-// with.
+// under, and lets it alone start the collector; not when GOMEMLIMIT, or
+// GOGC for the collector, is set; a run ends with the limit it began with.
 func TestPartialRenderMemory(t *testing.T) {
 	was := debug.SetMemoryLimit(400 << 20)
 	defer debug.SetMemoryLimit(was)
@@ -619,6 +619,21 @@ func TestPartialRenderMemory(t *testing.T) {
 			t.Errorf("%d files: restored to %d MiB", tc.files, got>>20)
 		}
 	}
+	// The limit alone starts the collector, until restored.
+	restore := partialRenderMemory(81_000)
+	if got := debug.SetGCPercent(-1); got != -1 {
+		t.Errorf("through a partial render GOGC is %d, want off", got)
+	}
+	restore()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("restored GOGC to %d", got)
+	}
+	t.Setenv("GOGC", "100")
+	restore = partialRenderMemory(81_000)
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC set, GOGC became %d", got)
+	}
+	restore()
 	t.Setenv("GOMEMLIMIT", "1GiB")
 	partialRenderMemory(81_000)
 	if got := debug.SetMemoryLimit(-1); got != 400<<20 {
