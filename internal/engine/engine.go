@@ -167,6 +167,8 @@ type Output struct {
 	kept []int     // those files, by their index in prev.Files, as known now
 	// keptHeld: every file kept held the bytes prev records when checked.
 	keptHeld bool
+	// oldLock waits for the lock, read while the indexers run.
+	oldLock func() lockRead
 	// staging: RenderToApply made StagingDir and staged files in it,
 	// which Apply puts in place or removes.
 	staging bool

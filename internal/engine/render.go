@@ -302,7 +302,12 @@ func normalise(origins []Origin) []Origin {
 	// origin per service, thousands, which a map per file made slow.
 	out := make([]Origin, len(origins))
 	copy(out, origins)
-	slices.SortFunc(out, func(a, b Origin) int { return cmp.Compare(a.Spec, b.Spec) })
+	// Most often they come in the order of the services: checked in one
+	// pass, not sorted again.
+	bySpec := func(a, b Origin) int { return cmp.Compare(a.Spec, b.Spec) }
+	if !slices.IsSortedFunc(out, bySpec) {
+		slices.SortFunc(out, bySpec)
+	}
 	merged := out[:0]
 	for i := 0; i < len(out); {
 		o := Origin{Spec: out[i].Spec}
