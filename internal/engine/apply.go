@@ -35,6 +35,8 @@ func (p *Plan) Apply(ctx context.Context) error {
 	if len(p.Unowned) > 0 {
 		return p.unstage(&UnownedError{Paths: p.Unowned})
 	}
+	// Every folder a file goes into is opened once, not once a file.
+	defer t.HoldFolders()()
 	if _, err := staged(t); err != nil {
 		return err
 	}

@@ -80,7 +80,9 @@ func RenderToApply(ctx context.Context, t *tree.Tree, m *spec.Model, gens []Gene
 	}
 	in := NewInput(m)
 	s := &stager{t: t, prod: newProductionScope(m)}
+	release := t.HoldFolders() // StagingDir, opened once for every file staged
 	out, err := render(ctx, in, gens, settler(t, s), checks...)
+	release()
 	if err == nil && ctx.Err() != nil {
 		err = ErrInterrupted
 	}

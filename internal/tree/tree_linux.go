@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -15,6 +17,110 @@ import (
 type Tree struct {
 	dir string
 	fd  int
+	// held keeps the folders opened while HoldFolders holds them.
+	held *folders
+}
+
+// folders are folders of the tree opened once for a stretch of work, by
+// path. A folder removed or renamed through the tree is retired, not
+// closed: a writer may still be in it, and its descriptor must not be
+// reused under it.
+type folders struct {
+	mu  sync.Mutex
+	fds map[string]int
+	// under counts, for every path, the folders held at it or beneath
+	// it: a name none is under is forgotten at once.
+	under   map[string]int
+	retired []int
+}
+
+// HoldFolders keeps every folder the tree opens to write, rename or remove
+// in open until release: at a thousand services an apply puts 80,000 files
+// into 5,000 folders, and opening each folder again, with no link on the
+// way, for every file was half of its system time. A folder is reached with
+// no link on the way when first opened; a folder moved or replaced after
+// that by another process than this run is not seen. Holding twice holds
+// once: the inner release does nothing.
+func (t *Tree) HoldFolders() (release func()) {
+	if t.held != nil {
+		return func() {}
+	}
+	t.held = &folders{fds: map[string]int{}, under: map[string]int{}}
+	return func() {
+		h := t.held
+		t.held = nil
+		for _, fd := range h.fds {
+			unix.Close(fd)
+		}
+		for _, fd := range h.retired {
+			unix.Close(fd)
+		}
+	}
+}
+
+// folder opens the folder dir, with no link on the way, or takes it from
+// the folders held; done lets go of it.
+func (t *Tree) folder(op, dir string) (fd int, done func(), err error) {
+	h := t.held
+	if h == nil {
+		fd, err := t.open(op, dir, unix.O_PATH|unix.O_DIRECTORY, 0)
+		if err != nil {
+			return -1, nil, err
+		}
+		return fd, func() { unix.Close(fd) }, nil
+	}
+	h.mu.Lock()
+	fd, ok := h.fds[dir]
+	h.mu.Unlock()
+	if ok {
+		return fd, func() {}, nil
+	}
+	if fd, err = t.open(op, dir, unix.O_PATH|unix.O_DIRECTORY, 0); err != nil {
+		return -1, nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if was, ok := h.fds[dir]; ok {
+		unix.Close(fd)
+		return was, func() {}, nil
+	}
+	h.fds[dir] = fd
+	for d := dir; ; d = path.Dir(d) {
+		h.under[d]++
+		if d == "." || d == "/" {
+			break
+		}
+	}
+	return fd, func() {}, nil
+}
+
+// forget retires the held folder name and every folder beneath it, once
+// it is removed or moved.
+func (t *Tree) forget(name string) {
+	h := t.held
+	if h == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.under[name] == 0 {
+		return
+	}
+	for d, fd := range h.fds {
+		if d != name && !strings.HasPrefix(d, name+"/") {
+			continue
+		}
+		h.retired = append(h.retired, fd)
+		delete(h.fds, d)
+		for u := d; ; u = path.Dir(u) {
+			if h.under[u]--; h.under[u] == 0 {
+				delete(h.under, u)
+			}
+			if u == "." || u == "/" {
+				break
+			}
+		}
+	}
 }
 
 // Open opens the repository at dir. dir itself may be reached through links:
@@ -63,11 +169,17 @@ func (t *Tree) open(op, name string, flags int, mode uint32) (int, error) {
 	if name == "" {
 		name = "."
 	}
+	return openBeneath(t.fd, op, name, name, flags, mode)
+}
+
+// openBeneath opens rel beneath the folder dirfd with no link on the way;
+// name is what errors call it.
+func openBeneath(dirfd int, op, name, rel string, flags int, mode uint32) (int, error) {
 	// RESOLVE_NO_SYMLINKS refuses a link anywhere, the last element included
 	// (no O_NOFOLLOW: with O_PATH it would return the link itself).
 	how := unix.OpenHow{Flags: uint64(flags | unix.O_CLOEXEC), Mode: uint64(mode), Resolve: resolve}
 	for range 16 {
-		fd, err := unix.Openat2(t.fd, name, &how)
+		fd, err := unix.Openat2(dirfd, rel, &how)
 		if err == nil {
 			return fd, nil
 		}
@@ -178,14 +290,14 @@ func (t *Tree) IsDir(name string) (bool, error) {
 
 // Exists reports whether anything (a file, a folder, a link) is at name.
 func (t *Tree) Exists(name string) (bool, error) {
-	parent, base, err := t.parent("stat", name)
+	parent, base, done, err := t.parent("stat", name)
 	if err != nil {
 		if isNotExist(err) {
 			return false, nil
 		}
 		return false, err
 	}
-	defer unix.Close(parent)
+	defer done()
 	var st unix.Stat_t
 	err = unix.Fstatat(parent, base, &st, unix.AT_SYMLINK_NOFOLLOW)
 	if errors.Is(err, unix.ENOENT) {
@@ -197,20 +309,21 @@ func (t *Tree) Exists(name string) (bool, error) {
 	return true, nil
 }
 
-// parent opens the folder that holds name, with no link on the way, and
-// returns it with name's last element.
-func (t *Tree) parent(op, name string) (int, string, error) {
+// parent opens the folder that holds name, with no link on the way (or
+// takes it from the folders held), and returns it with name's last
+// element; done lets go of it.
+func (t *Tree) parent(op, name string) (fd int, base string, done func(), err error) {
 	if err := checkName(op, name); err != nil || name == "" || name == "." {
 		if err == nil {
 			err = &Error{Op: op, Path: name, Err: errEscape}
 		}
-		return -1, "", err
+		return -1, "", nil, err
 	}
-	fd, err := t.open(op, path.Dir(name), unix.O_PATH|unix.O_DIRECTORY, 0)
+	fd, done, err = t.folder(op, path.Dir(name))
 	if err != nil {
-		return -1, "", err
+		return -1, "", nil, err
 	}
-	return fd, path.Base(name), nil
+	return fd, path.Base(name), done, nil
 }
 
 // MkdirAll makes the folder name and its parents. An existing component
@@ -219,9 +332,9 @@ func (t *Tree) MkdirAll(name string) error {
 	if name == "" || name == "." {
 		return nil
 	}
-	fd, err := t.open("mkdir", name, unix.O_PATH|unix.O_DIRECTORY, 0)
+	_, done, err := t.folder("mkdir", name)
 	if err == nil {
-		unix.Close(fd)
+		done()
 		return nil
 	}
 	if !isNotExist(err) {
@@ -230,27 +343,27 @@ func (t *Tree) MkdirAll(name string) error {
 	if err := t.MkdirAll(path.Dir(name)); err != nil {
 		return err
 	}
-	parent, base, err := t.parent("mkdir", name)
+	parent, base, done, err := t.parent("mkdir", name)
 	if err != nil {
 		return err
 	}
-	defer unix.Close(parent)
+	defer done()
 	if err := unix.Mkdirat(parent, base, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
 		return &Error{Op: "mkdir", Path: name, Err: cause(err)}
 	}
 	// Made now or by a racing writer: either way it must be a real folder.
-	fd, err = t.open("mkdir", name, unix.O_PATH|unix.O_DIRECTORY, 0)
+	_, made, err := t.folder("mkdir", name)
 	if err != nil {
 		return err
 	}
-	unix.Close(fd)
+	made()
 	return nil
 }
 
 // WriteNew creates name, which must not exist (not even as a link), and
 // writes data to it.
 func (t *Tree) WriteNew(name string, data []byte) error {
-	fd, err := t.open("write", name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL, 0o644)
+	fd, err := t.create(name)
 	if err != nil {
 		return err
 	}
@@ -272,22 +385,39 @@ func (t *Tree) WriteNew(name string, data []byte) error {
 	return nil
 }
 
+// create makes the plain file name, which must not exist, for writing: in
+// its folder when the folders are held, else from the root.
+func (t *Tree) create(name string) (int, error) {
+	const flags = unix.O_WRONLY | unix.O_CREAT | unix.O_EXCL
+	if t.held == nil {
+		return t.open("write", name, flags, 0o644)
+	}
+	parent, base, done, err := t.parent("write", name)
+	if err != nil {
+		return -1, err
+	}
+	defer done()
+	return openBeneath(parent, "write", name, base, flags, 0o644)
+}
+
 // Rename moves oldname to newname, replacing what newname holds; a link at
 // newname is replaced, never followed.
 func (t *Tree) Rename(oldname, newname string) error {
-	op, ob, err := t.parent("rename", oldname)
+	op, ob, odone, err := t.parent("rename", oldname)
 	if err != nil {
 		return err
 	}
-	defer unix.Close(op)
-	np, nb, err := t.parent("rename", newname)
+	defer odone()
+	np, nb, ndone, err := t.parent("rename", newname)
 	if err != nil {
 		return err
 	}
-	defer unix.Close(np)
+	defer ndone()
 	if err := unix.Renameat(op, ob, np, nb); err != nil {
 		return &Error{Op: "rename", Path: oldname + " -> " + newname, Err: cause(err)}
 	}
+	// Were it a folder held, it is elsewhere now.
+	t.forget(oldname)
 	return nil
 }
 
@@ -302,16 +432,19 @@ func (t *Tree) RemoveDir(name string) error {
 }
 
 func (t *Tree) unlink(name string, flags int) error {
-	parent, base, err := t.parent("remove", name)
+	parent, base, done, err := t.parent("remove", name)
 	if isNotExist(err) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	defer unix.Close(parent)
+	defer done()
 	if err := unix.Unlinkat(parent, base, flags); err != nil && !errors.Is(err, unix.ENOENT) {
 		return &Error{Op: "remove", Path: name, Err: cause(err)}
+	}
+	if flags&unix.AT_REMOVEDIR != 0 {
+		t.forget(name)
 	}
 	return nil
 }
@@ -382,11 +515,11 @@ func (t *Tree) Stats(names []string) []Stat {
 // last changed before now. It creates and removes name, a plain file that
 // must not exist.
 func (t *Tree) Clock(name string) (int64, error) {
-	parent, base, err := t.parent("write", name)
+	parent, base, done, err := t.parent("write", name)
 	if err != nil {
 		return 0, err
 	}
-	defer unix.Close(parent)
+	defer done()
 	fd, err := unix.Openat(parent, base, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return 0, &Error{Op: "write", Path: name, Err: cause(err)}

@@ -221,3 +221,6 @@ func (t *Tree) Stats(names []string) []Stat { return make([]Stat, len(names)) }
 
 // Clock is not known here (see Stats).
 func (t *Tree) Clock(name string) (int64, error) { return 0, errors.ErrUnsupported }
+
+// HoldFolders holds nothing here: every operation checks its path anew.
+func (t *Tree) HoldFolders() (release func()) { return func() {} }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"syscall"
 	"testing"
 )
@@ -41,10 +42,18 @@ func must(t *testing.T, err error) {
 
 func TestLinksAreNeverFollowed(t *testing.T) {
 	t.Parallel()
+	t.Run("folders opened each time", func(t *testing.T) { linksAreNeverFollowed(t, false) })
+	t.Run("folders held", func(t *testing.T) { linksAreNeverFollowed(t, true) })
+}
+
+func linksAreNeverFollowed(t *testing.T, held bool) {
 	root, outside := hostile(t)
 	tr, err := Open(root)
 	must(t, err)
 	defer tr.Close()
+	if held {
+		defer tr.HoldFolders()()
+	}
 
 	if got, err := tr.ReadFile("real/file", 1<<20); err != nil || string(got) != "mine" {
 		t.Fatalf("ReadFile(real/file) = %q, %v", got, err)
@@ -118,4 +127,65 @@ func TestLockIsExclusive(t *testing.T) {
 	}
 	a.Close()
 	must(t, b.Lock(true))
+}
+
+// TestHoldFolders: with its folders held, the tree writes, renames and
+// removes as without; a folder removed and made again is the new folder,
+// not the one held; a link planted where a folder was is refused; and
+// release closes every folder it held. (Not in parallel: it counts the
+// process's descriptors.)
+func TestHoldFolders(t *testing.T) {
+	root := t.TempDir()
+	tr, err := Open(root)
+	must(t, err)
+	defer tr.Close()
+	fds := func() int {
+		entries, err := os.ReadDir("/proc/self/fd")
+		must(t, err)
+		return len(entries)
+	}
+	before := fds()
+	release := tr.HoldFolders()
+	inner := tr.HoldFolders() // held already: does nothing
+	for _, d := range []string{"a/b", "a/c", "d"} {
+		must(t, tr.MkdirAll(d))
+		must(t, tr.WriteNew(d+"/f", []byte(d)))
+	}
+	inner()
+	must(t, tr.Rename("a/b/f", "a/c/g"))
+	must(t, tr.Rename("a/c", "e")) // a folder held, moved: its path is forgotten
+	must(t, tr.WriteNew("e/h", []byte("h")))
+	must(t, tr.MkdirAll("a/c"))
+	must(t, tr.WriteNew("a/c/f", []byte("new a/c")))
+	must(t, tr.RemoveAll("a"))
+	must(t, tr.MkdirAll("a/b"))
+	must(t, tr.WriteNew("a/b/f", []byte("again")))
+	if fds() <= before {
+		t.Error("no folder held")
+	}
+	want := map[string]string{"a/b/f": "again", "e/f": "a/c", "e/g": "a/b", "e/h": "h", "d/f": "d"}
+	got := map[string]string{}
+	must(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			data, err := os.ReadFile(p)
+			must(t, err)
+			rel, _ := filepath.Rel(root, p)
+			got[rel] = string(data)
+		}
+		return err
+	}))
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("the tree holds %v, want %v", got, want)
+	}
+	// A folder removed behind the tree's back and replaced by a link
+	// out is refused when opened anew.
+	must(t, tr.RemoveAll("d"))
+	must(t, os.Symlink(t.TempDir(), filepath.Join(root, "d")))
+	if err := tr.WriteNew("d/x", []byte("x")); !errors.Is(err, ErrLink) {
+		t.Errorf("WriteNew through a link planted at a folder forgotten: %v, want ErrLink", err)
+	}
+	release()
+	if n := fds(); n != before {
+		t.Errorf("%d descriptors open after release, %d before", n, before)
+	}
 }
