@@ -517,7 +517,7 @@ func (c *command) remember(in inputs, m *engine.Manifest) {
 		}
 		os.Remove(file + deltaSuffix)
 	}
-	if c.parsed != nil && c.parsed.Changed() {
+	if c.parsed != nil && c.parsed.Stale() {
 		writeCache(file+parsedSuffix, c.parsed.Encode(in.exe))
 	}
 }

@@ -93,6 +93,19 @@ func (c *ParseCache) Changed() bool {
 	return c.missed > 0 || len(c.used) != len(c.have)
 }
 
+// Stale reports whether the cache is worth writing again: an eighth of
+// this run's trees or more were parsed, or an eighth of the trees it was
+// read with went unused. Below that, the next run parses the few files
+// that changed (a quarter of a millisecond each) rather than this run
+// writing every tree again (2.5 MB at a thousand services, for one spec
+// edited).
+func (c *ParseCache) Stale() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	unused := len(c.have) - (len(c.used) - c.missed)
+	return c.missed*8 >= max(len(c.used), 1) || unused*8 > len(c.have)
+}
+
 // parse returns the node of the one document in data, whose SHA-256 is k,
 // from the cache when it holds data's tree, else parsed by d (see
 // parseYAML) and kept.
