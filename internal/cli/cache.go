@@ -433,6 +433,35 @@ func (c *command) lastRunSoon() func(in inputs) *record {
 	}
 }
 
+// checkedBefore gives spec.Reuse.Checked for the specs this run read: a
+// service passed its own checks when the last clean run on this root, with
+// this binary (lastRun), loaded it with the same fingerprint, beside the
+// same shared specs (inputsOf: its spec's and imports' bytes, its digests,
+// every byte that is not one service's own). Its checks read nothing else,
+// so they pass again. The fingerprints are taken once, from the model as
+// decoded; when they cannot be, nothing is vouched for.
+func (c *command) checkedBefore(lastRun func(inputs) *record) func(*spec.Model, *spec.Service) bool {
+	var once sync.Once
+	var in inputs
+	var last *record
+	return func(m *spec.Model, s *spec.Service) bool {
+		once.Do(func() {
+			if m.Platform == nil || m.Platform.Source == nil {
+				return
+			}
+			var ok bool
+			if in, ok = c.inputsOf(m); ok {
+				last = lastRun(in)
+			}
+		})
+		if last == nil || last.shared != in.shared {
+			return false
+		}
+		fp, ok := last.services[s.Name]
+		return ok && fp == in.services[s.Name]
+	}
+}
+
 // parsedSoon starts reading the YAML trees of the specs the last clean
 // run on this root loaded (spec.ParseCache), while the specs are read. The
 // function it returns waits for them: an empty cache when there are none,

@@ -175,7 +175,12 @@ func (c *command) open(writes bool) int {
 
 // load reads and validates the specs. On failure it has printed why and
 // returns the exit code.
-func (c *command) load() (*spec.Model, int) {
+func (c *command) load() (*spec.Model, int) { return c.loadSince(nil) }
+
+// loadSince is load for a run that reads the record of the last clean run
+// (lastRunSoon): the services whose specs did not change since are not
+// checked again (see checkedBefore).
+func (c *command) loadSince(lastRun func(inputs) *record) (*spec.Model, int) {
 	parsed := c.parsedSoon()
 	files, diags, err := spec.ReadFiles(c.tree)
 	if err != nil {
@@ -187,7 +192,11 @@ func (c *command) load() (*spec.Model, int) {
 	}
 	c.files = files
 	c.parsed = parsed()
-	m, err := spec.LoadFilesWith(files, c.parsed)
+	reuse := spec.Reuse{Parsed: c.parsed}
+	if lastRun != nil {
+		reuse.Checked = c.checkedBefore(lastRun)
+	}
+	m, err := spec.LoadFilesWith(files, reuse)
 	if errors.As(err, &diags) {
 		c.mistakes(diags)
 		return nil, ExitInput

@@ -26,7 +26,7 @@ func (c *command) generate(args []string) int {
 	ctx, begin, end := c.interrupts()
 	defer end()
 	lastRun := c.lastRunSoon()
-	m, code := c.load()
+	m, code := c.loadSince(lastRun)
 	if code != ExitOK {
 		return code
 	}

@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -579,6 +580,73 @@ func TestRecordDelta(t *testing.T) {
 	}
 	editAndGenerate("delta of another record", "svc-0005", false)
 	editAndGenerate("after it", "svc-0006", true)
+}
+
+// TestCheckedBefore: after a clean run, the services whose specs did not
+// change are not checked again, yet a mistake a new spec makes in one of
+// them (a service named for another's database jobs' role) is reported as
+// a run without the cache reports it; and an unchanged service is checked
+// again once a shared spec changes.
+func TestCheckedBefore(t *testing.T) {
+	t.Setenv(cacheDirEnv, t.TempDir())
+	dir := t.TempDir()
+	if err := synthetic.Write(dir, 3); err != nil {
+		t.Fatal(err)
+	}
+	generate(t, dir, false)
+	// vouched counts the services checkedBefore vouches for now.
+	vouched := func() int {
+		t.Helper()
+		c := &command{root: dir}
+		if code := c.open(false); code != ExitOK {
+			t.Fatal("open")
+		}
+		defer c.tree.Close()
+		checked := c.checkedBefore(c.lastRunSoon())
+		files, diags, err := spec.ReadFiles(c.tree)
+		if err != nil || len(diags) > 0 {
+			t.Fatal(err, diags)
+		}
+		c.files = files
+		var n atomic.Int64
+		if _, err := spec.LoadFilesWith(files, spec.Reuse{Checked: func(m *spec.Model, s *spec.Service) bool {
+			if checked(m, s) {
+				n.Add(1)
+			}
+			return false
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		return int(n.Load())
+	}
+	if n := vouched(); n != 3 {
+		t.Fatalf("after a clean run, %d of 3 services vouched for", n)
+	}
+	env := "specs/environments/dev.yaml"
+	was := read(t, dir, env)
+	write(t, dir, env, was+"# a comment is a change\n")
+	if n := vouched(); n != 0 {
+		t.Fatalf("after a shared spec changed, %d services vouched for", n)
+	}
+	write(t, dir, env, was)
+
+	mistake := func(dir string) string {
+		t.Helper()
+		code, stdout, stderr := run(t, "-C", dir, "generate")
+		if code != ExitInput {
+			t.Fatalf("generate: exit %d, want %d\n%s%s", code, ExitInput, stdout, stderr)
+		}
+		return stderr
+	}
+	write(t, dir, "specs/services/svc-0001-db.yaml", strings.ReplaceAll(read(t, dir, "specs/services/svc-0002.yaml"), "svc-0002", "svc-0001-db"))
+	got := mistake(dir)
+	if !strings.Contains(got, "svc-0001's database jobs would have the name of service svc-0001-db's role") {
+		t.Errorf("the mistake in svc-0001, whose spec did not change, is not reported:\n%s", got)
+	}
+	t.Setenv(cacheDirEnv, t.TempDir())
+	if want := mistake(dir); got != want {
+		t.Errorf("with the cache:\n%s\nwithout:\n%s", got, want)
+	}
 }
 
 // TestExecutableHashIsBuildID: the binary is named by its Go build ID, as

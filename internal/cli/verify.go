@@ -13,7 +13,7 @@ func (c *command) verify(args []string) int {
 		return ExitInput
 	}
 	lastRun := c.lastRunSoon()
-	m, code := c.load()
+	m, code := c.loadSince(lastRun)
 	if code != ExitOK {
 		return code
 	}

@@ -49,7 +49,7 @@ func FuzzLoadService(f *testing.F) {
 			}
 		} else {
 			m := &Model{Platform: base.Platform, Environments: base.Environments, Services: []*Service{v.(*Service)}}
-			diags = validate(m)
+			diags = validate(m, nil)
 		}
 		for _, d := range diags {
 			if d.File != rel || d.Msg == "" || d.Pos.Line < 0 || d.Pos.Col < 0 {

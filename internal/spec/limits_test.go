@@ -26,7 +26,7 @@ func TestHugeSecretsListRefusedQuickly(t *testing.T) {
 		api.Secrets[i] = fmt.Sprintf("secret-%d", i)
 	}
 	start := time.Now()
-	diags := validate(m)
+	diags := validate(m, nil)
 	took := time.Since(start)
 	t.Logf("validated 4,000,000 secrets in %v", took)
 	want := "specs/services/api.yaml:10:10: secrets: 4000000 entries; Groundwork takes at most 100 secrets in a service: a list this long is a mistake or a generated runaway, so none of its entries were checked [value]"

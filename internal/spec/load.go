@@ -119,12 +119,27 @@ func Load(root string) (*Model, error) {
 
 // LoadFiles decodes, defaults and validates the specs in files, reading
 // nothing else.
-func LoadFiles(files *Files) (*Model, error) { return LoadFilesWith(files, nil) }
+func LoadFiles(files *Files) (*Model, error) { return LoadFilesWith(files, Reuse{}) }
 
-// LoadFilesWith is LoadFiles taking the YAML trees of unchanged files from
-// cache, and keeping there the trees of those it parsed. A nil cache parses
-// every file.
-func LoadFilesWith(files *Files, cache *ParseCache) (*Model, error) {
+// Reuse is what a caller that keeps state from one run to the next (the
+// run cache) lends the loading of specs. The zero Reuse lends nothing.
+type Reuse struct {
+	// Parsed gives the YAML trees of unchanged files, and keeps the trees
+	// of those parsed (ParseCache). nil parses every file.
+	Parsed *ParseCache
+	// Checked, when not nil, reports whether s, as decoded into m (not yet
+	// defaulted or validated), passed its own checks in the last run that
+	// loaded these specs cleanly, and every byte that could change them
+	// (its spec and imports, the shared specs, the binary) is the same:
+	// validation is a function of those, so they pass again, and are not
+	// run. The checks across services always run. It may be called from
+	// several goroutines at once.
+	Checked func(m *Model, s *Service) bool
+}
+
+// LoadFilesWith is LoadFiles lending it what r holds.
+func LoadFilesWith(files *Files, r Reuse) (*Model, error) {
+	cache := r.Parsed
 	specs, diags := listSpecs(files)
 	decoded := make([]any, len(specs))
 	perFile := make([]Diagnostics, len(specs))
@@ -170,7 +185,11 @@ func LoadFilesWith(files *Files, cache *ParseCache) (*Model, error) {
 		// Validation needs the platform; the file's own diagnostics say why it is missing.
 		return nil, diags.Sorted()
 	}
-	diags = append(diags, validate(m)...)
+	var checked func(*Service) bool
+	if r.Checked != nil {
+		checked = func(s *Service) bool { return r.Checked(m, s) }
+	}
+	diags = append(diags, validate(m, checked)...)
 	if len(diags) > 0 {
 		return nil, diags.Sorted()
 	}

@@ -6,10 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/groundwork-dev/groundwork/internal/tree"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected diagnostics of testdata/errors")
@@ -106,6 +109,16 @@ func TestErrors(t *testing.T) {
 			if _, _, _, coldErr, warmErr := loadThroughCache(t, root); fmt.Sprint(coldErr) != fmt.Sprint(err) || fmt.Sprint(warmErr) != fmt.Sprint(err) {
 				t.Errorf("through the parse cache, the diagnostics differ:\ncold:\n%v\nwarm:\n%v", coldErr, warmErr)
 			}
+			// The same mistakes when the run cache vouches, as it does
+			// after a clean run of the base, for the services whose spec
+			// the case leaves as it is, unless it changes a shared spec.
+			vouched, vouchedErr := loadVouched(t, root, ar)
+			if fmt.Sprint(vouchedErr) != fmt.Sprint(err) {
+				t.Errorf("with the unchanged services vouched for, the diagnostics differ:\n%v", vouchedErr)
+			}
+			if strings.HasSuffix(name, "_with_unchanged") && vouched == 0 {
+				t.Errorf("no service vouched for")
+			}
 			if *update {
 				if wantIdx < 0 {
 					ar.Files = append(ar.Files, txtar.File{Name: "want"})
@@ -163,4 +176,44 @@ func writeFile(t testing.TB, name string, data []byte) {
 	if err := os.WriteFile(name, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// loadVouched loads root, the base with the files of ar written or
+// deleted, vouching (Reuse.Checked) for every service whose spec ar does
+// not touch, when ar touches no other spec: the base loads cleanly, so a
+// run cache would vouch for them. It returns how many services it vouched
+// for, and the error.
+func loadVouched(t *testing.T, root string, ar *txtar.Archive) (int64, error) {
+	t.Helper()
+	touched := map[string]bool{}
+	shared := false
+	for _, f := range ar.Files {
+		if f.Name == "want" {
+			continue
+		}
+		name := strings.TrimPrefix(f.Name, "delete ")
+		touched[name] = true
+		shared = shared || !strings.HasPrefix(name, Dir+"/services/")
+	}
+	tr, err := tree.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	files, diags, err := ReadFiles(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diags) > 0 {
+		return 0, diags.Sorted()
+	}
+	var vouched atomic.Int64
+	_, err = LoadFilesWith(files, Reuse{Checked: func(m *Model, s *Service) bool {
+		ok := !shared && !touched[s.Source.Path] && len(s.Source.Imports()) == 0
+		if ok {
+			vouched.Add(1)
+		}
+		return ok
+	}})
+	return vouched.Load(), err
 }

@@ -27,9 +27,9 @@ func loadThroughCache(t *testing.T, root string) (cold, warm *Model, c *ParseCac
 	}
 	const key = "test"
 	first := DecodeParseCache(nil, key)
-	cold, coldErr = LoadFilesWith(files, first)
+	cold, coldErr = LoadFilesWith(files, Reuse{Parsed: first})
 	c = DecodeParseCache(first.Encode(key), key)
-	warm, warmErr = LoadFilesWith(files, c)
+	warm, warmErr = LoadFilesWith(files, Reuse{Parsed: c})
 	return cold, warm, c, coldErr, warmErr
 }
 

@@ -71,7 +71,10 @@ var (
 )
 
 // validate applies defaults and checks the model, within and across specs.
-func validate(m *Model) Diagnostics {
+// checked, when not nil, names the services whose own checks
+// (checker.service) are known to pass (see Reuse.Checked): those are not
+// run again; the checks across services are.
+func validate(m *Model, checked func(*Service) bool) Diagnostics {
 	c := &checker{promql: parser.NewParser(parser.Options{}), gaps: &sync.Map{}}
 	// Sizes first (limits.go): a spec over a limit gets its limit
 	// diagnostics and no other check, so that a runaway list costs no more
@@ -114,9 +117,14 @@ func validate(m *Model) Diagnostics {
 		checkers[w] = &checker{promql: parser.NewParser(parser.Options{}), gaps: c.gaps}
 	}
 	parallel.Split(len(m.Services), func(w, i int) {
-		if s := m.Services[i]; serviceOK[s] {
+		s := m.Services[i]
+		if !serviceOK[s] {
+			return
+		}
+		if checked == nil || !checked(s) {
 			checkers[w].service(m, s)
 		}
+		checkers[w].acrossServices(m, s)
 	})
 	for _, wc := range checkers {
 		c.diags = append(c.diags, wc.diags...)

@@ -269,6 +269,11 @@ func (c *checker) awsNames(m *Model, s *Service) {
 			return
 		}
 	}
+}
+
+// acrossServices checks s against the other services: of the checks of a
+// service, those a service whose own specs did not change can fail.
+func (c *checker) acrossServices(m *Model, s *Service) {
 	if s.Database != nil {
 		// The database jobs' role is the service's role name and "-db".
 		if o := m.Service(s.Name + "-db"); o != nil {
