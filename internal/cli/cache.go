@@ -390,8 +390,10 @@ func (c *command) cacheFile() string {
 }
 
 // lastRunSoon starts reading the record of the last clean run on this
-// root, and hashing the binary, while the specs load: neither needs them,
-// and at a thousand services the record is megabytes. The function it
+// root, and hashing the binary, then checking the files the record lists
+// against the tree (engine.Manifest.CheckSoon), while the specs load: none
+// of it needs them, and at a thousand services the record is megabytes and
+// the files 80,000. The function it
 // returns waits for both and gives the record when it is this binary's
 // and this root's, else nil.
 func (c *command) lastRunSoon() func(in inputs) *record {
@@ -421,6 +423,11 @@ func (c *command) lastRunSoon() func(in inputs) *record {
 			r = decodeDelta(delta, r)
 		case !errors.Is(err, fs.ErrNotExist):
 			r = nil
+		}
+		// The record of this binary on this root: its files are
+		// checked against the tree while the specs load.
+		if root, err := filepath.Abs(c.root); r != nil && err == nil && r.exe == executableHash() && r.root == root && c.tree != nil {
+			r.manifest.CheckSoon(c.tree)
 		}
 	}()
 	return func(in inputs) *record {

@@ -31,6 +31,8 @@ type Manifest struct {
 	// read is the encoded manifest its files' lines (ManifestFile.line)
 	// were read from, nil when it was not read from one.
 	read *encoded
+	// early is the check CheckSoon started, until taken.
+	early *earlyCheck
 }
 
 // encoded is what a manifest read from its encoding keeps of it: the
@@ -146,10 +148,20 @@ func (m *Manifest) Holds(t *tree.Tree) (*Manifest, bool) {
 	if staged, err := staged(t); err != nil || staged {
 		return nil, false
 	}
-	files := append(slices.Clip(m.Files), ManifestFile{Path: LockFile, SHA256: m.LockSHA256, Known: m.Lock})
-	known, ok := verifyKnown(t, len(files), func(i int) *ManifestFile { return &files[i] })
-	if !ok {
-		return nil, false
+	lock := ManifestFile{Path: LockFile, SHA256: m.LockSHA256, Known: m.Lock}
+	var known []Known
+	if early := m.checked(t); early != nil {
+		lockKnown, ok := verifyKnown(t, 1, func(int) *ManifestFile { return &lock })
+		if !ok || slices.Contains(early.held, false) {
+			return nil, false
+		}
+		known = append(slices.Clip(early.known), lockKnown[0])
+	} else {
+		files := append(slices.Clip(m.Files), lock)
+		var ok bool
+		if known, ok = verifyKnown(t, len(files), func(i int) *ManifestFile { return &files[i] }); !ok {
+			return nil, false
+		}
 	}
 	same := m.Lock == known[len(m.Files)]
 	for i := 0; same && i < len(m.Files); i++ {
