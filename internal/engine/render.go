@@ -313,17 +313,36 @@ func normalise(origins []Origin) []Origin {
 	merged := out[:0]
 	for i := 0; i < len(out); {
 		o := Origin{Spec: out[i].Spec}
-		var fields []string
-		j := i
-		for ; j < len(out) && out[j].Spec == o.Spec; j++ {
-			fields = append(fields, out[j].Fields...)
+		j := i + 1
+		for j < len(out) && out[j].Spec == o.Spec {
+			j++
 		}
-		if len(fields) > 0 {
-			slices.Sort(fields)
-			o.Fields = slices.Compact(fields)
+		if one := out[i].Fields; j == i+1 && len(one) > 0 && isStrictlySorted(one) {
+			// The one origin of its spec, its fields in order already
+			// (most often): shared, not copied; no one writes to them.
+			o.Fields = one
+		} else {
+			var fields []string
+			for _, r := range out[i:j] {
+				fields = append(fields, r.Fields...)
+			}
+			if len(fields) > 0 {
+				slices.Sort(fields)
+				o.Fields = slices.Compact(fields)
+			}
 		}
 		merged = append(merged, o)
 		i = j
 	}
 	return merged
+}
+
+// isStrictlySorted reports whether s is sorted, with no value twice.
+func isStrictlySorted(s []string) bool {
+	for i := 1; i < len(s); i++ {
+		if s[i-1] >= s[i] {
+			return false
+		}
+	}
+	return true
 }
