@@ -44,7 +44,12 @@ import (
 //
 // Beside the record, a clean run keeps the YAML trees of the specs it
 // loaded (spec.ParseCache), by the hash of each file's bytes, so that the
-// next run parses only the specs that changed.
+// next run parses only the specs that changed. An edit's record is most
+// often a delta against the last record written whole (see record). While
+// the specs load, the files the record lists are stat'ed
+// (engine.Manifest.CheckSoon); and a service whose fingerprint and the
+// shared one are the record's is not validated again (checkedBefore):
+// validation, like the generators, is a function of those bytes.
 
 // cacheDirEnv names another folder for the cache, e.g. in tests.
 const cacheDirEnv = "GROUNDWORK_CACHE_DIR"

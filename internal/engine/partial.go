@@ -31,8 +31,9 @@ var ErrNotPartial = errors.New("the tree is not as the last run left it; render 
 // or one a service in scope no longer makes) is an orphan. The indexers see
 // every file, rendered or taken. The checks see the same scope.
 //
-// The files it takes are checked against t, for Compare, while it renders:
-// at a thousand services they are tens of thousands, each stat'ed. prev is
+// The files it takes are checked against t, for Compare, while it renders,
+// or were already by the check prev.CheckSoon started: at a thousand
+// services they are tens of thousands, each stat'ed. prev is
 // the run's to change: the files it takes are known anew in it, and
 // Compare makes it the output's manifest.
 func RenderPartial(t *tree.Tree, m *spec.Model, gens []Generator, indexers []Indexer, scope *Scope, prev *Manifest, checks ...Check) (*Output, error) {

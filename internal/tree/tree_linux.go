@@ -35,9 +35,10 @@ type folders struct {
 }
 
 // HoldFolders keeps every folder the tree opens to write, rename or remove
-// in open until release: at a thousand services an apply puts 80,000 files
-// into 5,000 folders, and opening each folder again, with no link on the
-// way, for every file was half of its system time. A folder is reached with
+// in open until release: at a thousand services a first generate puts
+// 81,000 files into 5,000 folders, and opening the folders again, with no
+// link on the way, for every file took 362,000 openat2 calls and 265,000
+// closes; held, 190,000 and 92,000. A folder is reached with
 // no link on the way when first opened; a folder moved or replaced after
 // that by another process than this run is not seen. Holding twice holds
 // once: the inner release does nothing.
