@@ -11,8 +11,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/txtar"
-
-	"github.com/groundwork-dev/groundwork/internal/tree"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected diagnostics of testdata/errors")
@@ -195,20 +193,12 @@ func loadVouched(t *testing.T, root string, ar *txtar.Archive) (int64, error) {
 		touched[name] = true
 		shared = shared || !strings.HasPrefix(name, Dir+"/services/")
 	}
-	tr, err := tree.Open(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	files, diags, err := ReadFiles(tr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	files, diags := readSpecFiles(t, root)
 	if len(diags) > 0 {
 		return 0, diags.Sorted()
 	}
 	var vouched atomic.Int64
-	_, err = LoadFilesWith(files, Reuse{Checked: func(m *Model, s *Service) bool {
+	_, err := LoadFilesWith(files, Reuse{Checked: func(m *Model, s *Service) bool {
 		ok := !shared && !touched[s.Source.Path] && len(s.Source.Imports()) == 0
 		if ok {
 			vouched.Add(1)

@@ -12,15 +12,7 @@ import (
 // cache. It returns both results and the warm cache.
 func loadThroughCache(t *testing.T, root string) (cold, warm *Model, c *ParseCache, coldErr, warmErr error) {
 	t.Helper()
-	tr, err := tree.Open(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	files, diags, err := ReadFiles(tr)
-	if err != nil {
-		t.Fatalf("reading %s: %v", root, err)
-	}
+	files, diags := readSpecFiles(t, root)
 	if len(diags) > 0 {
 		// Mistakes found before anything is parsed.
 		return nil, nil, nil, diags.Sorted(), diags.Sorted()
@@ -31,6 +23,21 @@ func loadThroughCache(t *testing.T, root string) (cold, warm *Model, c *ParseCac
 	c = DecodeParseCache(first.Encode(key), key)
 	warm, warmErr = LoadFilesWith(files, Reuse{Parsed: c})
 	return cold, warm, c, coldErr, warmErr
+}
+
+// readSpecFiles reads the specs under root, as a run does.
+func readSpecFiles(t *testing.T, root string) (*Files, Diagnostics) {
+	t.Helper()
+	tr, err := tree.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	files, diags, err := ReadFiles(tr)
+	if err != nil {
+		t.Fatalf("reading %s: %v", root, err)
+	}
+	return files, diags
 }
 
 // TestParseCacheLoadsTheSame: a model loaded from cached trees is the model
