@@ -129,6 +129,18 @@ type inputs struct {
 // inputsOf fingerprints the specs of m as this run read them; ok is false
 // when the binary or the root cannot be known.
 func (c *command) inputsOf(m *spec.Model) (inputs, bool) {
+	// Taken once a model: validation (checkedBefore) takes them from the
+	// model as decoded, and validating changes none of what they cover.
+	if m != nil && c.inputsFor == m {
+		return c.inputs, c.inputsOK
+	}
+	in, ok := c.fingerprint(m)
+	c.inputsFor, c.inputs, c.inputsOK = m, in, ok
+	return in, ok
+}
+
+// fingerprint is inputsOf, taken anew.
+func (c *command) fingerprint(m *spec.Model) (inputs, bool) {
 	exe := executableHash()
 	root, err := filepath.Abs(c.root)
 	if exe == "" || err != nil || c.files == nil || m == nil {

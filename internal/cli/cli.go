@@ -80,6 +80,10 @@ type command struct {
 	// run's record, read by this run, was read from: the record this run
 	// leaves may be a delta against it (see cache.go).
 	recorded string
+	// inputs are inputsOf(inputsFor), once taken.
+	inputsFor *spec.Model
+	inputs    inputs
+	inputsOK  bool
 }
 
 // Main runs groundwork with args (without the program name). A panic, in

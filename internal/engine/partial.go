@@ -50,12 +50,17 @@ func RenderPartial(t *tree.Tree, m *spec.Model, gens []Generator, indexers []Ind
 	var err error
 	var known []Known
 	var held bool
-	if early := prev.checked(t); early != nil {
-		// Checked while the specs loaded: only the files kept count.
+	if prev.early != nil {
+		// Checked since the specs began to load: only the files kept
+		// count.
 		out, err = render(context.Background(), in, gens, nil, checks...)
-		known, held = make([]Known, len(kept)), true
-		for i, k := range kept {
-			known[i], held = early.known[k], held && early.held[k]
+		if early := prev.checked(t); early != nil {
+			known, held = make([]Known, len(kept)), true
+			for i, k := range kept {
+				known[i], held = early.known[k], held && early.held[k]
+			}
+		} else {
+			known, held = verifyKnown(t, len(kept), func(i int) *ManifestFile { return &prev.Files[kept[i]] })
 		}
 	} else {
 		parallel.Do(func() { out, err = render(context.Background(), in, gens, nil, checks...) }, func() {

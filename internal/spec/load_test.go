@@ -179,8 +179,8 @@ func writeFile(t testing.TB, name string, data []byte) {
 // loadVouched loads root, the base with the files of ar written or
 // deleted, vouching (Reuse.Checked) for every service whose spec ar does
 // not touch, when ar touches no other spec: the base loads cleanly, so a
-// run cache would vouch for them. It returns how many services it vouched
-// for, and the error.
+// run cache would vouch for them. It returns how many times it vouched for
+// one, and the error.
 func loadVouched(t *testing.T, root string, ar *txtar.Archive) (int64, error) {
 	t.Helper()
 	touched := map[string]bool{}
