@@ -481,33 +481,45 @@ func (t *Tree) RemoveAll(name string) error {
 // be reached with no link on the way. Each folder is opened once.
 func (t *Tree) Stats(names []string) []Stat {
 	out := make([]Stat, len(names))
-	byDir := map[string][]int{}
-	var dirs []string
+	// The names, in runs of one folder: in a sorted list (a manifest's)
+	// each folder is one run, opened once; a folder whose names are apart
+	// is opened once a run.
+	type run struct {
+		dir        string
+		start, end int // its names' indices, idx[start:end]
+	}
+	var runs []run
+	idx := make([]int, 0, len(names))
 	for i, n := range names {
 		if checkName("stat", n) != nil || n == "" || n == "." {
 			continue
 		}
-		d := path.Dir(n)
-		if _, ok := byDir[d]; !ok {
-			dirs = append(dirs, d)
+		d := "." // n is clean: its folder is what comes before its last slash
+		if k := strings.LastIndexByte(n, '/'); k >= 0 {
+			d = n[:k]
 		}
-		byDir[d] = append(byDir[d], i)
+		if len(runs) == 0 || runs[len(runs)-1].dir != d {
+			runs = append(runs, run{dir: d, start: len(idx)})
+		}
+		idx = append(idx, i)
+		runs[len(runs)-1].end = len(idx)
 	}
-	statDir := func(d string) {
-		fd, err := t.open("stat", d, unix.O_PATH|unix.O_DIRECTORY, 0)
+	statRun := func(r run) {
+		fd, err := t.open("stat", r.dir, unix.O_PATH|unix.O_DIRECTORY, 0)
 		if err != nil {
 			return
 		}
 		defer unix.Close(fd)
-		for _, i := range byDir[d] {
+		for _, i := range idx[r.start:r.end] {
 			var st unix.Stat_t
-			if err := unix.Fstatat(fd, path.Base(names[i]), &st, unix.AT_SYMLINK_NOFOLLOW); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+			base := names[i][strings.LastIndexByte(names[i], '/')+1:]
+			if err := unix.Fstatat(fd, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
 				continue
 			}
 			out[i] = Stat{Size: st.Size, Mtime: st.Mtim.Nano(), Ctime: st.Ctim.Nano(), Ino: st.Ino, Dev: st.Dev}
 		}
 	}
-	parallel.For(len(dirs), func(i int) { statDir(dirs[i]) })
+	parallel.For(len(runs), func(i int) { statRun(runs[i]) })
 	return out
 }
 

@@ -189,3 +189,36 @@ func TestHoldFolders(t *testing.T) {
 		t.Errorf("%d descriptors open after release, %d before", n, before)
 	}
 }
+
+// TestStats: each plain file named has its Stat, in whatever order the
+// names come (a folder's names apart, a folder twice); a missing file, a
+// folder, a link (never followed) or a name that leaves the tree has the
+// zero Stat.
+func TestStats(t *testing.T) {
+	t.Parallel()
+	root, _ := hostile(t)
+	for _, f := range []string{"top", "real/a", "real/b", "other/c"} {
+		must(t, os.MkdirAll(filepath.Dir(filepath.Join(root, f)), 0o755))
+		must(t, os.WriteFile(filepath.Join(root, f), []byte(f), 0o644))
+	}
+	tr, err := Open(root)
+	must(t, err)
+	defer tr.Close()
+	names := []string{"real/a", "other/c", "real/b", "top", "real/file", "real/none", "real", "secret", "out/secret", "in/file", "real/alias", "real/pipe", "../outside/secret", "real/../top", "", "real/a"}
+	plain := map[string]bool{"real/a": true, "other/c": true, "real/b": true, "top": true, "real/file": true}
+	for i, st := range tr.Stats(names) {
+		n := names[i]
+		if !plain[n] {
+			if st != (Stat{}) {
+				t.Errorf("Stats(%q) = %+v, want the zero Stat", n, st)
+			}
+			continue
+		}
+		fi, err := os.Lstat(filepath.Join(root, n))
+		must(t, err)
+		sys := fi.Sys().(*syscall.Stat_t)
+		if st.Size != fi.Size() || st.Mtime != fi.ModTime().UnixNano() || st.Ino != sys.Ino {
+			t.Errorf("Stats(%q) = %+v, want size %d, mtime %d, inode %d", n, st, fi.Size(), fi.ModTime().UnixNano(), sys.Ino)
+		}
+	}
+}
