@@ -8,8 +8,10 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/groundwork-dev/groundwork/internal/parallel"
+	"github.com/groundwork-dev/groundwork/internal/tree"
 )
 
 // ErrInterrupted is returned by Apply when its context ends (SIGINT or
@@ -65,10 +67,33 @@ func (p *Plan) Apply(ctx context.Context) error {
 	// The new tree is in place: what is left is tidying up, never undone.
 	// Every file written so far changed before the clock read now (see
 	// Known), while StagingDir is there to read it in.
-	if c, err := t.Clock(StagingDir + "/clock"); err == nil {
-		p.clock = c
-	}
+	p.clock = clockAfter(t, p.LockChanged())
 	return s.discard(true)
+}
+
+// clockAfter reads the file system's clock (tree.Clock) in StagingDir, 0
+// when it cannot. When the lock was just put in place, it reads it again,
+// for a few milliseconds at most, until it has moved past the lock's
+// change: the clock moves in ticks of a few milliseconds, and a lock
+// changed within the clock's tick is not known to have settled, so the
+// next run would hash its 30 MB (at a thousand services) to prove it.
+func clockAfter(t *tree.Tree, lockChanged bool) int64 {
+	var lock int64
+	if lockChanged {
+		lock = t.Stats([]string{LockFile})[0].Ctime
+	}
+	var c int64
+	for range 20 {
+		now, err := t.Clock(StagingDir + "/clock")
+		if err != nil {
+			break
+		}
+		if c = now; c > lock {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return c
 }
 
 // prestaged reports whether RenderToApply staged files for the plan.

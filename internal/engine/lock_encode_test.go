@@ -151,10 +151,13 @@ func TestSpliceLock(t *testing.T) {
 		}
 		starts, _ := lockStarts(old, prev)
 		patched := append([]byte(nil), old...)
-		got = patchLock(patched, starts, at, rendered)
+		var changed bool
+		got, changed = patchLock(patched, starts, at, rendered)
 		switch {
 		case got != nil && !bytes.Equal(got, want):
 			t.Fatalf("round %d: patched in place:\n got %q\nwant %q", round, got, want)
+		case got != nil && changed == bytes.Equal(want, old):
+			t.Fatalf("round %d: patched in place, changed %v, yet the lock is the old one: %v", round, changed, bytes.Equal(want, old))
 		case got == nil && !bytes.Equal(patched, old):
 			t.Fatalf("round %d: a patch refused changed the old lock", round)
 		case got != nil:

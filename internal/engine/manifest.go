@@ -104,10 +104,13 @@ func (p *Plan) Manifest() *Manifest {
 			written[c.Path] = true
 		}
 	}
-	if p.lockSum == "" {
-		p.lockSum = hash(p.lock)
+	lockSum := ""
+	if p.lockSum != nil {
+		lockSum = p.lockSum()
+	} else {
+		lockSum = hash(p.lock)
 	}
-	m := &Manifest{LockSHA256: p.lockSum, Files: p.entries}
+	m := &Manifest{LockSHA256: lockSum, Files: p.entries}
 	if p.out.prev != nil {
 		// The files kept from the last run's manifest keep their lines.
 		m.read = p.out.prev.read

@@ -205,9 +205,11 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 	// Where each entry of the old lock starts, counted from prev's entries
 	// before any is replaced.
 	starts, laidOut := lockStarts(oldLock, prev.Files)
+	patched, changed := false, false
 	if aligned {
 		if laidOut {
-			p.lock = patchLock(oldLock, starts, at, rendered)
+			p.lock, changed = patchLock(oldLock, starts, at, rendered)
+			patched = p.lock != nil
 		}
 		for i, pos := range at {
 			prev.Files[pos] = rendered[i]
@@ -233,8 +235,13 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 			return e.Path, &LockEntry{Kind: e.Kind, Sources: e.Sources, SHA256: e.SHA256}
 		})
 	}
-	p.lockSum = hash(p.lock)
-	p.lockChanged = p.lockSum != prev.LockSHA256
+	if !patched {
+		changed = !bytes.Equal(p.lock, oldLock)
+	}
+	p.lockChanged = changed
+	// The manifest records the new lock's hash: 30 MB at a thousand
+	// services, hashed on the other core while the plan is applied.
+	p.hashLockSoon()
 
 	// Orphans: what the manifest lists that is not in the output; none
 	// when aligned. Both lists are in the order of paths: one walk, not a
@@ -331,21 +338,23 @@ func oldEntry(old []byte, starts []int, k int, path string) []byte {
 // whose files are the same paths at the same places, in place: rendered[i]
 // is the entry at place at[i], the others are as they were. At a thousand
 // services an edit changes a few entries of 80,000, most often only their
-// hashes. nil, old untouched, when an entry's text changes its length.
-func patchLock(old []byte, starts, at []int, rendered []ManifestFile) []byte {
+// hashes. changed reports whether any entry's text changed. nil, old
+// untouched, when an entry's text changes its length.
+func patchLock(old []byte, starts, at []int, rendered []ManifestFile) (lock []byte, changed bool) {
 	texts := make([][]byte, len(rendered))
 	for i, pos := range at {
 		was := oldEntry(old, starts, pos, rendered[i].Path)
 		e := &rendered[i]
 		texts[i] = appendLockEntry(nil, e.Path, &LockEntry{Kind: e.Kind, Sources: e.Sources, SHA256: e.SHA256}, true)
 		if was == nil || len(texts[i]) != len(was) {
-			return nil
+			return nil, true
 		}
+		changed = changed || !bytes.Equal(texts[i], was)
 	}
 	for i, pos := range at {
 		copy(old[starts[pos]:], texts[i])
 	}
-	return old
+	return old, changed
 }
 
 // spliceLock writes the lock of entries from old, the lock of the last run

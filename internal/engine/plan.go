@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/groundwork-dev/groundwork/internal/parallel"
@@ -54,11 +55,11 @@ type Plan struct {
 	// Staged reports files left in StagingDir by a run that was killed.
 	Staged bool
 
-	lock        []byte   // the lock the output needs
-	lockSum     string   // its SHA-256
-	lockChanged bool     // the lock on disk is not lock
-	hadLock     bool     // there is a lock on disk
-	gone        []string // orphans the lock lists that are no longer on disk
+	lock        []byte        // the lock the output needs
+	lockSum     func() string // its SHA-256, when hashLockSoon began hashing it
+	lockChanged bool          // the lock on disk is not lock
+	hadLock     bool          // there is a lock on disk
+	gone        []string      // orphans the lock lists that are no longer on disk
 
 	out   *Output
 	known []Known // each file of out as it was before Compare read it
@@ -92,6 +93,14 @@ func (p *Plan) compare(f *Rendered, old []byte, recorded string) {
 		return
 	}
 	p.Changes = append(p.Changes, c)
+}
+
+// hashLockSoon starts hashing the plan's lock, which must not change
+// after, for Manifest to take.
+func (p *Plan) hashLockSoon() {
+	sum := make(chan string, 1)
+	go func(lock []byte) { sum <- hash(lock) }(p.lock)
+	p.lockSum = sync.OnceValue(func() string { return <-sum })
 }
 
 // LockChanged reports whether the lock file on disk is not the output's.
