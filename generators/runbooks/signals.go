@@ -30,7 +30,7 @@ func signals(d *markdown.Doc, m *spec.Model, am *alerting.Model, a *alerting.Ale
 	type row struct{ metrics, by, stops string }
 	var rows []*row
 	own := false
-	for _, metric := range a.Reads(m.Environments) {
+	for _, metric := range am.Reads(a, m.Environments) {
 		p := am.Producer(s, metric)
 		if p == nil {
 			continue // the render refuses a rule with such a metric

@@ -52,6 +52,10 @@ type Service struct {
 	// specPatterns the selectors among them that choose metrics by
 	// pattern: the producer of both is the spec (see Producer).
 	specMetrics, specPatterns map[string]bool
+	// checked is the producer check's memory of the service's queries,
+	// made on first use (see producers).
+	checkedOnce sync.Once
+	checked     *checkedQueries
 }
 
 // SLO is an SLO with the numbers its rules, panels and runbooks print.

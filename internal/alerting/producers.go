@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -526,11 +527,29 @@ type producerCheck struct {
 	sm      *spec.Model
 	s       *spec.Service
 	svc     *Service
-	checked map[string]*unproducedQuery
+	checked *checkedQueries
+}
+
+// checkedQueries remembers what is wrong with each query of one service
+// checked against one spec model: the same whatever environment's rules
+// hold it, so the PrometheusRule of every environment and the runbooks,
+// which ask about the same queries, have each worked out once.
+type checkedQueries struct {
+	sm *spec.Model
+	mu sync.Mutex
+	by map[string]*unproducedQuery
 }
 
 func (m *Model) producers(sm *spec.Model, s *spec.Service) *producerCheck {
-	return &producerCheck{m: m, sm: sm, s: s, svc: m.service(s), checked: map[string]*unproducedQuery{}}
+	c := &producerCheck{m: m, sm: sm, s: s, svc: m.service(s)}
+	if c.svc != nil {
+		c.svc.checkedOnce.Do(func() { c.svc.checked = &checkedQueries{sm: sm, by: map[string]*unproducedQuery{}} })
+		c.checked = c.svc.checked
+	}
+	if c.checked == nil || c.checked.sm != sm {
+		c.checked = &checkedQueries{sm: sm, by: map[string]*unproducedQuery{}}
+	}
+	return c
 }
 
 // unproducedQuery is what is wrong with a query, wherever it is.
@@ -547,13 +566,30 @@ type unproducedMetric struct {
 	producer *Producer
 }
 
+// clean is what is wrong with a query when nothing is: shared.
+var clean = &unproducedQuery{}
+
 // check is what is wrong with query expr, worked out once.
 func (c *producerCheck) check(expr string) *unproducedQuery {
-	if u, ok := c.checked[expr]; ok {
+	c.checked.mu.Lock()
+	u, ok := c.checked.by[expr]
+	c.checked.mu.Unlock()
+	if ok {
 		return u
 	}
+	u = c.work(expr)
+	if !u.fails() {
+		u = clean
+	}
+	c.checked.mu.Lock()
+	c.checked.by[expr] = u
+	c.checked.mu.Unlock()
+	return u
+}
+
+// work works out what is wrong with query expr.
+func (c *producerCheck) work(expr string) *unproducedQuery {
 	u := &unproducedQuery{}
-	c.checked[expr] = u
 	var names, patterns []string
 	names, patterns, u.err = c.m.metricNames(c.s, expr)
 	for _, pat := range patterns {
@@ -660,8 +696,9 @@ func (q ruleQuery) where() string {
 
 // Reads lists the metrics that alert a reads in environments envs, sorted:
 // those its rules name and, for a burn-rate alert, those its SLO's
-// recording rules read.
-func (a *Alert) Reads(envs []*spec.Environment) []string {
+// recording rules read. The names of a query are read as metricNames
+// remembers them by shape: every service's alerts read alike.
+func (m *Model) Reads(a *Alert, envs []*spec.Environment) []string {
 	var exprs []string
 	for _, e := range envs {
 		for _, r := range a.RulesIn(e) {
@@ -677,7 +714,7 @@ func (a *Alert) Reads(envs []*spec.Environment) []string {
 	slices.Sort(exprs)
 	var out []string
 	for _, x := range slices.Compact(exprs) {
-		names, _, err := MetricNames(x)
+		names, _, err := m.metricNames(a.Service, x)
 		if err == nil {
 			out = append(out, names...)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/groundwork-dev/groundwork/internal/alerting"
 	"github.com/groundwork-dev/groundwork/internal/bins"
 	"github.com/groundwork-dev/groundwork/internal/spec"
+	"github.com/groundwork-dev/groundwork/internal/synthetic"
 )
 
 func loadSample(t *testing.T) *spec.Model {
@@ -112,7 +113,7 @@ func TestAbsentRules(t *testing.T) {
 		alerts := am.Alerts(s)
 		for _, a := range alerts {
 			external := false
-			for _, metric := range a.Reads(m.Environments) {
+			for _, metric := range am.Reads(a, m.Environments) {
 				if p := am.Producer(s, metric); p != nil && p.External() {
 					external = true
 				}
@@ -193,4 +194,47 @@ j`,
 			t.Errorf("%q: names %v, patterns %v, err %v; the parser names %v", x, got, patterns, err, want)
 		}
 	}
+}
+
+// Reads takes the names of a query by its shape, from whichever service
+// first had it: each alert of the sample and of forty synthetic services
+// must read exactly the names its queries lex to, one by one.
+func TestReadsByShape(t *testing.T) {
+	t.Parallel()
+	for _, m := range []*spec.Model{loadSample(t), synthetic.Load(t, 40)} {
+		am := alerting.New(m)
+		for _, s := range m.Services {
+			for _, a := range am.Alerts(s) {
+				var want []string
+				for _, x := range readExprs(a, m.Environments) {
+					names, _, err := alerting.MetricNames(x)
+					if err != nil {
+						t.Fatalf("%s: %q: %v", a.Name, x, err)
+					}
+					want = append(want, names...)
+				}
+				slices.Sort(want)
+				want = slices.Compact(want)
+				if got := am.Reads(a, m.Environments); !slices.Equal(got, want) || len(got) == 0 {
+					t.Errorf("%s of %s reads %v, want %v", a.Name, s.Name, got, want)
+				}
+			}
+		}
+	}
+}
+
+// readExprs are the queries alert a reads: its rules' in every
+// environment, and its SLO's own.
+func readExprs(a *alerting.Alert, envs []*spec.Environment) []string {
+	var exprs []string
+	for _, e := range envs {
+		for _, r := range a.RulesIn(e) {
+			exprs = append(exprs, r.Expr)
+		}
+	}
+	if a.SLO != nil {
+		sli := alerting.SLIOf(a.Service, a.SLO)
+		exprs = append(exprs, sli.Bad("5m"), sli.Total("5m"))
+	}
+	return exprs
 }
