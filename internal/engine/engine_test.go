@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -485,5 +486,34 @@ func TestRenderToApplyStagesNewFiles(t *testing.T) {
 	tr.generate()
 	if err := tr.planToApply().Apply(context.Background()); err != nil || tr.exists(StagingDir) {
 		t.Fatalf("Apply of nothing = %v; staging folder left %t", err, tr.exists(StagingDir))
+	}
+}
+
+// A file's pieces (headerOn) join to withHeader's bytes, compare equal to
+// those bytes alone and hash as they do, for every way a header goes on.
+func TestHeadedPieces(t *testing.T) {
+	t.Parallel()
+	specs := []string{"specs/services/a.yaml"}
+	for _, tc := range []struct{ path, data string }{
+		{"alerts/a.yaml", "k: v\n"},
+		{"alerts/a.yaml", "# yaml-language-server: $schema=x\nk: v\n"},
+		{"alerts/a.sh", "#!/bin/sh\necho\n"},
+		{"alerts/a.sh", "#!/bin/sh"},
+		{"dashboards/a.json", "{}\n"},
+		{"runbooks/a.md", ""},
+	} {
+		h := headerOn(tc.path, specs, []byte(tc.data))
+		want := withHeader(tc.path, specs, []byte(tc.data))
+		if got := h.bytes(); !bytes.Equal(got, want) || h.len() != len(want) {
+			t.Errorf("%s %q: pieces join to %q (len %d), want %q", tc.path, tc.data, got, h.len(), want)
+		}
+		if !h.equal(want) || h.sum() != hash(want) {
+			t.Errorf("%s %q: not equal to its own bytes, or hashed apart from them", tc.path, tc.data)
+		}
+		for _, other := range [][]byte{append(bytes.Clone(want), 'x'), want[:len(want)-1], bytes.ToUpper(want)} {
+			if !bytes.Equal(other, want) && h.equal(other) {
+				t.Errorf("%s %q: equal to %q", tc.path, tc.data, other)
+			}
+		}
 	}
 }

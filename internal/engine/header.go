@@ -2,6 +2,8 @@ package engine
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"path"
 	"strings"
 )
@@ -42,21 +44,65 @@ func headerLine(specs []string) string {
 // withHeader puts the header on data, after a line that must stay first
 // (a shebang, or a YAML language-server directive).
 func withHeader(name string, specs []string, data []byte) []byte {
+	return headerOn(name, specs, data).bytes()
+}
+
+// headed is a generated file as withHeader makes it, in its pieces: a
+// line that stays first, the header, the rest. Held apart, a file the
+// tree already holds is compared with them and hashed without being
+// copied whole: at a thousand services, 400 MB a full render need not
+// allocate.
+type headed struct {
+	first  []byte
+	header string // "" when the format carries none (JSON)
+	rest   []byte
+}
+
+// headerOn splits data, made for a file of that name from specs, as
+// withHeader puts the header on it.
+func headerOn(name string, specs []string, data []byte) headed {
 	open, close, ok := comment(name)
 	if !ok {
-		return data
+		return headed{rest: data}
 	}
-	h := open + headerLine(specs) + close + "\n"
-	var first []byte
+	h := headed{header: open + headerLine(specs) + close + "\n", rest: data}
 	if bytes.HasPrefix(data, []byte("#!")) || bytes.HasPrefix(data, []byte("# yaml-language-server:")) {
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			first, data = data[:i+1], data[i+1:]
+			h.first, h.rest = data[:i+1], data[i+1:]
 		}
 	}
-	out := make([]byte, 0, len(first)+len(h)+len(data))
-	out = append(out, first...)
-	out = append(out, h...)
-	return append(out, data...)
+	return h
+}
+
+func (h headed) len() int { return len(h.first) + len(h.header) + len(h.rest) }
+
+// bytes joins the pieces; a file without a header is its data itself.
+func (h headed) bytes() []byte {
+	if h.header == "" && h.first == nil {
+		return h.rest
+	}
+	out := make([]byte, 0, h.len())
+	out = append(out, h.first...)
+	out = append(out, h.header...)
+	return append(out, h.rest...)
+}
+
+// equal reports whether data is the file's bytes.
+func (h headed) equal(data []byte) bool {
+	if len(data) != h.len() {
+		return false
+	}
+	n, m := len(h.first), len(h.first)+len(h.header)
+	return bytes.Equal(data[:n], h.first) && string(data[n:m]) == h.header && bytes.Equal(data[m:], h.rest)
+}
+
+// sum is hash of the file's bytes.
+func (h headed) sum() string {
+	d := sha256.New()
+	d.Write(h.first)
+	d.Write([]byte(h.header))
+	d.Write(h.rest)
+	return hex.EncodeToString(d.Sum(nil))
 }
 
 // hasHeader reports whether data carries a groundwork header in its first

@@ -247,45 +247,62 @@ func readOutput(t *tree.Tree, out *Output, known func(i int, st tree.Stat) (Know
 }
 
 // settleFunc prepares for a generator's files (before their headers are
-// on) and returns what to do with each once it is rendered.
-type settleFunc func(files []File) func(i int, r *Rendered)
+// on) and returns what to do with each once it is rendered: r, whose bytes
+// are h joined. It sets r.Data to them unless it lets go of them.
+type settleFunc func(files []File) func(i int, r *Rendered, h headed)
 
 // settler marks each file that t holds with the file's very bytes as
-// held, with its hash and how it was known when read (see readOutput), and
-// lets go of its bytes. With a stager, a file where t holds no plain file
-// is staged (see RenderToApply). Any other file, a path in the way or
+// held, with its hash and how it was known when read (see readOutput),
+// without joining its bytes. With a stager, a file where t holds no plain
+// file is staged (see RenderToApply). Any other file, a path in the way or
 // unreadable included, is left for Compare, which says what is wrong with
 // it.
 func settler(t *tree.Tree, s *stager) settleFunc {
-	return func(files []File) func(int, *Rendered) {
+	return func(files []File) func(int, *Rendered, headed) {
 		settled := time.Now().Add(-time.Second).UnixNano()
 		names := make([]string, len(files))
 		for i, f := range files {
 			names[i] = f.Path
 		}
 		stats := t.Stats(names)
-		return func(i int, f *Rendered) {
+		return func(i int, f *Rendered, h headed) {
 			st := stats[i]
 			if st.Ino == 0 && s != nil {
 				// Nothing there, or something in the way, which Compare
 				// refuses, and the staged file goes with StagingDir.
+				f.Data = h.bytes()
 				s.stage(f)
 				return
 			}
-			if st.Ino == 0 || st.Size != int64(len(f.Data)) {
+			if st.Ino == 0 || st.Size != int64(h.len()) || !holds(t, f.Path, h) {
+				f.Data = h.bytes()
 				return
 			}
-			data, err := t.ReadFile(f.Path, maxFileSize)
-			if err != nil || !bytes.Equal(data, f.Data) {
-				return
-			}
-			f.sha256()
+			f.sum = h.sum()
 			f.known = Known{Stat: st, Settled: st.Ctime < settled}
 			f.held = true
-			f.Data = nil
 		}
 	}
 }
+
+// holds reports whether t holds h's bytes at name, read into a buffer
+// kept for the next file.
+func holds(t *tree.Tree, name string, h headed) bool {
+	buf := readBuffers.Get().(*[]byte)
+	data, err := t.ReadFileInto(name, maxFileSize, *buf)
+	same := err == nil && h.equal(data)
+	if cap(data) <= maxKeptBuffer {
+		*buf = data[:0]
+	}
+	readBuffers.Put(buf)
+	return same
+}
+
+// readBuffers are what holds reads into; one over maxKeptBuffer is not
+// kept.
+var readBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxKeptBuffer = 4 << 20
 
 // readIfExists returns a file's bytes, or nil when there is no file. A
 // link, a folder or a special file where a file should be is a TreeError.

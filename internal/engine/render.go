@@ -281,16 +281,18 @@ func withHeaders(kind string, files []File, settle settleFunc) ([]*Rendered, err
 		}
 	}
 	out := make([]*Rendered, len(files))
-	var done func(i int, r *Rendered)
+	var done func(i int, r *Rendered, h headed)
 	if settle != nil {
 		done = settle(files)
 	}
 	parallel.For(len(files), func(i int) {
 		f := files[i]
 		r := &Rendered{Path: f.Path, Kind: kind, Service: f.Service, PlatformOwned: f.PlatformOwned, Origins: normalise(f.Origins)}
-		r.Data = withHeader(f.Path, r.Specs(), f.Data)
+		h := headerOn(f.Path, r.Specs(), f.Data)
 		if done != nil {
-			done(i, r)
+			done(i, r, h)
+		} else {
+			r.Data = h.bytes()
 		}
 		out[i] = r
 	})

@@ -104,6 +104,11 @@ func (t *Tree) ReadFile(name string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
+// ReadFileInto is ReadFile; buf is not used here.
+func (t *Tree) ReadFileInto(name string, limit int64, buf []byte) ([]byte, error) {
+	return t.ReadFile(name, limit)
+}
+
 // ReadDir lists the folder name.
 func (t *Tree) ReadDir(name string) ([]Entry, error) {
 	if err := t.noLinks("list", name); err != nil {

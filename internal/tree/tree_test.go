@@ -222,3 +222,34 @@ func TestStats(t *testing.T) {
 		}
 	}
 }
+
+// ReadFileInto reads into the buffer it is given when the file fits, into
+// a new one when it does not, and refuses what ReadFile refuses.
+func TestReadFileInto(t *testing.T) {
+	t.Parallel()
+	root, _ := hostile(t)
+	must(t, os.WriteFile(root+"/real/big", []byte("0123456789"), 0o644))
+	tr, err := Open(root)
+	must(t, err)
+	defer tr.Close()
+	buf := make([]byte, 0, 64)
+	got, err := tr.ReadFileInto("real/file", 1<<20, buf)
+	if err != nil || string(got) != "mine" || &got[:1][0] != &buf[:1][0] {
+		t.Fatalf("ReadFileInto(real/file) = %q, %v; want mine, in the buffer given", got, err)
+	}
+	small := make([]byte, 0, 4)
+	if got, err := tr.ReadFileInto("real/big", 1<<20, small); err != nil || string(got) != "0123456789" {
+		t.Errorf("ReadFileInto(real/big) into 4 bytes = %q, %v", got, err)
+	}
+	if _, err := tr.ReadFileInto("real/big", 5, buf); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("ReadFileInto(real/big) past its limit: %v, want ErrTooLarge", err)
+	}
+	for _, name := range []string{"secret", "real/alias"} {
+		if _, err := tr.ReadFileInto(name, 1<<20, buf); !errors.Is(err, ErrLink) {
+			t.Errorf("ReadFileInto(%s): %v, want ErrLink", name, err)
+		}
+	}
+	if _, err := tr.ReadFileInto("real/pipe", 1<<20, buf); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("ReadFileInto(pipe): %v, want ErrNotRegular", err)
+	}
+}
