@@ -1,8 +1,16 @@
 package dashboards
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+
+	"github.com/groundwork-dev/groundwork/internal/alerting"
+	"github.com/groundwork-dev/groundwork/internal/bins"
+	"github.com/groundwork-dev/groundwork/internal/spec"
+	"github.com/groundwork-dev/groundwork/internal/synthetic"
 )
 
 // unescapeHTML undoes exactly the escapes of <, > and &, and leaves a
@@ -28,6 +36,49 @@ func TestUnescapeHTML(t *testing.T) {
 		}
 		if before != after {
 			t.Errorf("unescapeHTML(%s) changed the string from %q to %q", c.in, before, after)
+		}
+	}
+}
+
+// marshal gives encoding/json's own indented bytes, the escapes of <, >
+// and & undone, for every dashboard of the sample and of a synthetic
+// organisation, the overview included, and for one without panels; the
+// panels, marshalled apart, go back where the SDK puts them.
+func TestMarshalIsEncodingJSON(t *testing.T) {
+	t.Parallel()
+	sample, err := spec.Load(bins.Root())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var boards []dashboard.Dashboard
+	for _, m := range []*spec.Model{sample, synthetic.Load(t, 5)} {
+		am := alerting.New(m)
+		for _, s := range m.Services {
+			d, err := serviceDashboard(m, am.Service(s))
+			if err != nil {
+				t.Fatal(err)
+			}
+			boards = append(boards, d)
+		}
+		d, err := overviewDashboard(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		boards = append(boards, d)
+	}
+	boards = append(boards, *dashboard.NewDashboard())
+	for _, d := range boards {
+		want, err := json.MarshalIndent(d, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = unescapeHTML(append(want, '\n'))
+		got, err := marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("dashboard %v: marshal differs from json.MarshalIndent:\n%s", d.Title, got)
 		}
 	}
 }

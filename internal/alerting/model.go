@@ -11,8 +11,11 @@
 // another.
 //
 // A Model is immutable once New returns (a service NewPartial leaves for
-// later is derived once, on first use, to the same value): callers must not
-// change what it returns, and it keeps nothing across renders.
+// later is derived once, on first use, to the same value; what it
+// remembers for a render, a service's recording rules and what the
+// producer check found of its queries, is what it would derive again):
+// callers must not change what it returns, and it keeps nothing across
+// renders.
 package alerting
 
 import (
@@ -56,6 +59,11 @@ type Service struct {
 	// made on first use (see producers).
 	checkedOnce sync.Once
 	checked     *checkedQueries
+	// recorded are the SLOs' recording rules while environments are yet
+	// to take them (see recordingsOf).
+	recordedMu   sync.Mutex
+	recorded     *recordedRules
+	recordedLeft int
 }
 
 // SLO is an SLO with the numbers its rules, panels and runbooks print.
