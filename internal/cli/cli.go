@@ -268,14 +268,13 @@ func (c *command) rendered(err error) int {
 // default.
 const fullRenderGCPercent = 200
 
-// fullRenderGC sets the collector for a full render and returns what
-// restores it.
-func fullRenderGC() func() {
-	if os.Getenv("GOGC") != "" {
-		return func() {}
+// fullRenderGC sets the collector for a full render and the rest of the
+// run (comparing, applying and recording it: the heap is the render's
+// till the end), which Main restores.
+func fullRenderGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(fullRenderGCPercent)
 	}
-	was := debug.SetGCPercent(fullRenderGCPercent)
-	return func() { debug.SetGCPercent(was) }
 }
 
 // partialRenderMemory sets the soft memory limit for a partial render of
@@ -360,7 +359,7 @@ func partly(m *spec.Model, sc *engine.Scope) string {
 // planModel renders m in full for the tree and compares, staging the new
 // files for a run that applies the plan (see planSince).
 func (c *command) planModel(ctx context.Context, m *spec.Model, apply bool) (*engine.Plan, int) {
-	defer fullRenderGC()()
+	fullRenderGC()
 	var out *engine.Output
 	var err error
 	if apply {

@@ -52,15 +52,6 @@ func hash(data []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// lockOf is the lock that describes an output.
-func lockOf(out *Output) *Lock {
-	l := &Lock{Version: lockVersion, Files: make(map[string]*LockEntry, len(out.Files))}
-	for _, f := range out.Files {
-		l.Files[f.Path] = &LockEntry{Kind: f.Kind, Sources: f.Specs(), SHA256: f.sha256()}
-	}
-	return l
-}
-
 // encode gives the lock's bytes: indented, keys sorted, as encoding/json
 // writes them, so that a review diff of the lock shows one line per
 // changed file. It writes them itself: a lock of tens of thousands of
@@ -352,10 +343,11 @@ func jsonProblem(err error) string {
 	return msg
 }
 
-// readLock reads the lock of the tree; a tree never generated has an empty
-// one (and nil bytes). A lock whose bytes are wantData is want.
-func readLock(t *tree.Tree, want *Lock, wantData []byte) (*Lock, []byte, error) {
-	data, err := t.ReadFile(LockFile, maxLockSize)
+// readLock takes the lock of the tree as read (r); a tree never generated
+// has an empty one (and nil bytes). A lock whose bytes are wantData, the
+// lock the output needs, is not parsed: lock is nil then.
+func readLock(t *tree.Tree, r lockRead, wantData []byte) (lock *Lock, data []byte, err error) {
+	data, err = r.data, r.err
 	if isNotExist(err) {
 		return &Lock{Version: lockVersion, Files: map[string]*LockEntry{}}, nil, nil
 	}
@@ -368,11 +360,10 @@ func readLock(t *tree.Tree, want *Lock, wantData []byte) (*Lock, []byte, error) 
 	// The lock this run writes, byte for byte: at a thousand services it
 	// is tens of megabytes, which need not be parsed again.
 	if bytes.Equal(data, wantData) {
-		return want, data, nil
+		return nil, data, nil
 	}
-	l, err := ParseLock(data)
-	if err != nil {
+	if lock, err = ParseLock(data); err != nil {
 		return nil, nil, err
 	}
-	return l, data, nil
+	return lock, data, nil
 }

@@ -90,11 +90,7 @@ func RenderPartial(t *tree.Tree, m *spec.Model, gens []Generator, indexers []Ind
 		}
 		out.kept = append(out.kept, k)
 	}
-	// The lock, which Compare reads next, is read while the indexers
-	// run: they take one core, and at a thousand services it is 30 MB.
-	read := make(chan lockRead, 1)
-	go func() { read <- readLockAsIs(t) }()
-	out.oldLock = sync.OnceValue(func() lockRead { return <-read })
+	out.readLockSoon(t)
 	if len(indexers) > 0 {
 		if err := index(in, out, out.Listing(), indexers); err != nil {
 			return nil, err
@@ -108,6 +104,23 @@ type lockRead struct {
 	data          []byte
 	before, after tree.Stat
 	err           error
+}
+
+// readLockSoon starts reading t's lock, which Compare reads next, for
+// lockRead to take: it is read while the indexers run, which take one
+// core, and at a thousand services it is 30 MB.
+func (o *Output) readLockSoon(t *tree.Tree) {
+	read := make(chan lockRead, 1)
+	go func() { read <- readLockAsIs(t) }()
+	o.oldLock = sync.OnceValue(func() lockRead { return <-read })
+}
+
+// lockRead is t's lock as readLockSoon read it, or as read now.
+func (o *Output) lockRead(t *tree.Tree) lockRead {
+	if o.oldLock != nil {
+		return o.oldLock()
+	}
+	return readLockAsIs(t)
 }
 
 // readLockAsIs reads the lock between two Stats: when they are the same, the
@@ -132,7 +145,7 @@ func comparePartial(t *tree.Tree, out *Output) (*Plan, error) {
 	// old lock, whose entries the manifest holds. They are read, for the
 	// new lock to be written from (spliceLock); a lock whose Stat did not
 	// move while it was read holds the bytes it held then.
-	lock := out.oldLock()
+	lock := out.lockRead(t)
 	oldLock := lock.data
 	if lock.err != nil {
 		return nil, ErrNotPartial

@@ -136,16 +136,21 @@ func Compare(t *tree.Tree, out *Output) (p *Plan, err error) {
 			}
 		}()
 	}
-	// The lock the output needs: every file's hash, taken on every core.
+	// The lock the output needs: every file's hash, taken on every core,
+	// written in the order of the output's paths.
 	parallel.For(len(out.Files), func(i int) { out.Files[i].sha256() })
-	want := lockOf(out)
-	p = &Plan{tree: t, out: out, lock: want.encode()}
-	lock, oldLockData, err := readLock(t, want, p.lock)
+	p = &Plan{tree: t, out: out, lock: encodeLock(lockVersion, len(out.Files), func(i int) (string, *LockEntry) {
+		f := out.Files[i]
+		return f.Path, &LockEntry{Kind: f.Kind, Sources: f.Specs(), SHA256: f.sha256()}
+	})}
+	p.hashLockSoon()
+	// lock is nil when the tree's lock is the one the output needs.
+	lock, oldLockData, err := readLock(t, out.lockRead(t), p.lock)
 	if err != nil {
 		return nil, err
 	}
 	p.hadLock = oldLockData != nil
-	p.lockChanged = !bytes.Equal(p.lock, oldLockData)
+	p.lockChanged = lock != nil
 	// StagingDir is RenderToApply's own when it staged files: any a killed
 	// run left, it removed.
 	if p.Staged, err = staged(t); err != nil {
@@ -163,14 +168,23 @@ func Compare(t *tree.Tree, out *Output) (p *Plan, err error) {
 			p.Unchanged++
 			continue
 		}
-		sum := ""
-		if entry := lock.Files[f.Path]; entry != nil {
-			sum = entry.SHA256
+		sum := f.sha256()
+		if lock != nil {
+			sum = ""
+			if entry := lock.Files[f.Path]; entry != nil {
+				sum = entry.SHA256
+			}
 		}
 		p.compare(f, disk[i], sum)
 	}
 
-	for _, name := range slices.Sorted(maps.Keys(lock.Files)) {
+	// Orphans: what the tree's lock lists that the output does not; none
+	// when it is the output's.
+	var listed []string
+	if lock != nil {
+		listed = slices.Sorted(maps.Keys(lock.Files))
+	}
+	for _, name := range listed {
 		if out.File(name) != nil {
 			continue
 		}

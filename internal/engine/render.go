@@ -49,6 +49,7 @@ func RenderFor(t *tree.Tree, m *spec.Model, gens []Generator, indexers []Indexer
 		return nil, err
 	}
 	out.on = t
+	out.readLockSoon(t)
 	return out, index(in, out, out.Listing(), indexers)
 }
 
@@ -88,6 +89,7 @@ func RenderToApply(ctx context.Context, t *tree.Tree, m *spec.Model, gens []Gene
 	}
 	if err == nil {
 		out.on, out.staging = t, true
+		out.readLockSoon(t)
 		err = index(in, out, out.Listing(), indexers)
 	}
 	if err != nil {
