@@ -284,8 +284,7 @@ func settler(t *tree.Tree, s *stager) settleFunc {
 			if st.Ino == 0 && s != nil {
 				// Nothing there, or something in the way, which Compare
 				// refuses, and the staged file goes with StagingDir.
-				f.Data = h.bytes()
-				s.stage(f)
+				s.stage(f, h)
 				return
 			}
 			if st.Ino == 0 || st.Size != int64(h.len()) || !holds(t, f.Path, h) {

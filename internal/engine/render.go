@@ -112,21 +112,24 @@ type stager struct {
 	n    atomic.Int64
 }
 
-// stage writes r into StagingDir and lets go of its bytes. A file made
-// from a production environment's specs among others' keeps them: whether
-// its change alters production is read from its bytes (Compare). A file
-// that cannot be staged keeps them too, and Apply writes it.
-func (s *stager) stage(r *Rendered) {
+// stage writes r, whose bytes are h's pieces, into StagingDir, the pieces
+// not joined. A file made from a production environment's specs among
+// others' keeps its bytes, joined: whether its change alters production is
+// read from them (Compare). A file that cannot be staged keeps them too,
+// and Apply writes it.
+func (s *stager) stage(r *Rendered, h headed) {
 	probe := &Rendered{Path: r.Path, Origins: r.Origins}
 	if s.prod.classify(probe); probe.sharesProduction {
+		r.Data = h.bytes()
 		return
 	}
 	name := StagingDir + "/pre-" + strconv.FormatInt(s.n.Add(1), 10)
-	if err := s.t.WriteNew(name, r.Data); err != nil {
+	if err := s.t.WriteNew(name, h.first, []byte(h.header), h.rest); err != nil {
+		r.Data = h.bytes()
 		return
 	}
-	r.sha256()
-	r.staged, r.Data = name, nil
+	r.sum = h.sum()
+	r.staged = name
 }
 
 // index runs the indexers on files, the whole output listed, and adds

@@ -372,14 +372,21 @@ func (t *Tree) MkdirAll(name string) error {
 }
 
 // WriteNew creates name, which must not exist (not even as a link), and
-// writes data to it.
-func (t *Tree) WriteNew(name string, data []byte) error {
+// writes data to it: the pieces given one after the other, in one call
+// where it can (a generated file and its header need not be joined).
+func (t *Tree) WriteNew(name string, data ...[]byte) error {
 	fd, err := t.create(name)
 	if err != nil {
 		return err
 	}
-	for len(data) > 0 {
-		n, werr := unix.Write(fd, data)
+	pieces := make([][]byte, 0, len(data))
+	for _, d := range data {
+		if len(d) > 0 {
+			pieces = append(pieces, d)
+		}
+	}
+	for len(pieces) > 0 {
+		n, werr := unix.Writev(fd, pieces)
 		if errors.Is(werr, unix.EINTR) {
 			continue
 		}
@@ -387,7 +394,14 @@ func (t *Tree) WriteNew(name string, data []byte) error {
 			err = werr
 			break
 		}
-		data = data[n:]
+		for n > 0 {
+			if n < len(pieces[0]) {
+				pieces[0] = pieces[0][n:]
+				break
+			}
+			n -= len(pieces[0])
+			pieces = pieces[1:]
+		}
 	}
 	if err := errors.Join(err, unix.Close(fd)); err != nil {
 		t.Remove(name)

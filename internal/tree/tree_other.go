@@ -3,6 +3,7 @@
 package tree
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"io/fs"
@@ -173,7 +174,8 @@ func (t *Tree) MkdirAll(name string) error {
 }
 
 // WriteNew creates name, which must not exist, and writes data to it.
-func (t *Tree) WriteNew(name string, data []byte) error {
+func (t *Tree) WriteNew(name string, pieces ...[]byte) error {
+	data := bytes.Join(pieces, nil)
 	if err := t.noLinks("write", path.Dir(name)); err != nil {
 		return err
 	}

@@ -253,3 +253,30 @@ func TestReadFileInto(t *testing.T) {
 		t.Errorf("ReadFileInto(pipe): %v, want ErrNotRegular", err)
 	}
 }
+
+// WriteNew writes its pieces one after the other, empty ones included,
+// and refuses a name that exists.
+func TestWriteNewPieces(t *testing.T) {
+	t.Parallel()
+	root, _ := hostile(t)
+	tr, err := Open(root)
+	must(t, err)
+	defer tr.Close()
+	big := make([]byte, 1<<20)
+	for i := range big {
+		big[i] = byte('a' + i%26)
+	}
+	must(t, tr.WriteNew("real/pieces", []byte("# head\n"), nil, big, []byte{}, []byte("end\n")))
+	got, err := os.ReadFile(root + "/real/pieces")
+	must(t, err)
+	if want := "# head\n" + string(big) + "end\n"; string(got) != want {
+		t.Errorf("WriteNew of pieces wrote %d bytes, want %d", len(got), len(want))
+	}
+	must(t, tr.WriteNew("real/empty"))
+	if info, err := os.Stat(root + "/real/empty"); err != nil || info.Size() != 0 {
+		t.Errorf("WriteNew of no pieces: %v, %v", info, err)
+	}
+	if err := tr.WriteNew("real/file", []byte("x")); err == nil {
+		t.Error("WriteNew over an existing file succeeded")
+	}
+}
