@@ -120,6 +120,15 @@ func TestManifestRefusesDamage(t *testing.T) {
 	if m.Encode() != nil {
 		t.Error("a source with a space was written")
 	}
+	// A manifest of many files is written in two halves: a file that
+	// cannot be written refuses it from either.
+	for _, at := range []int{0, 40_000, 77_999} {
+		m := manifestOf(1000)
+		m.Files[at].Kind = "two words"
+		if m.Encode() != nil {
+			t.Errorf("a kind with a space in file %d of %d was written", at, len(m.Files))
+		}
+	}
 }
 
 // bigManifest is a manifest the size of a thousand services × 4
