@@ -189,7 +189,7 @@ func marshalCompact(d dashboard.Dashboard) ([]byte, error) {
 		return nil, err
 	}
 	i := bytes.Index(data, panelsStandInJSON)
-	if i < 0 || bytes.Index(data[i+1:], panelsStandInJSON) >= 0 {
+	if i < 0 || bytes.Contains(data[i+1:], panelsStandInJSON) {
 		return nil, errors.New("the panels' stand-in is not once in the dashboard's JSON")
 	}
 	out := make([]byte, 0, len(data)-len(panelsStandInJSON)+len(panels))
