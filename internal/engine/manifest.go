@@ -105,7 +105,7 @@ func (p *Plan) Manifest() *Manifest {
 			written[c.Path] = true
 		}
 	}
-	lockSum := ""
+	var lockSum string
 	if p.lockSum != nil {
 		lockSum = p.lockSum()
 	} else {
