@@ -204,3 +204,26 @@ func TestSpliceLock(t *testing.T) {
 		}
 	}
 }
+
+// validSHA256 takes 64 lowercase hex digits and nothing else.
+func TestValidSHA256(t *testing.T) {
+	t.Parallel()
+	good := hash([]byte("x"))
+	if !validSHA256(good) {
+		t.Fatalf("%s refused", good)
+	}
+	for _, bad := range []string{"", good[:63], good + "0", strings.ToUpper(good)} {
+		if validSHA256(bad) {
+			t.Errorf("%q taken", bad)
+		}
+	}
+	for i := range good {
+		for _, c := range []byte{'g', 'A', 'F', ' ', '/', ':', '`', 0, 0xff} {
+			bad := []byte(good)
+			bad[i] = c
+			if validSHA256(string(bad)) {
+				t.Errorf("%q taken", bad)
+			}
+		}
+	}
+}

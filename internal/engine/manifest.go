@@ -118,7 +118,7 @@ func (p *Plan) Manifest() *Manifest {
 	}
 	if m.Files == nil {
 		m.Files = make([]ManifestFile, len(p.out.Files))
-		parallel.For(len(p.out.Files), func(i int) {
+		parallel.Split(len(p.out.Files), func(_, i int) {
 			r := p.out.Files[i]
 			m.Files[i] = ManifestFile{Path: r.Path, Kind: r.Kind, Service: r.Service, PlatformOwned: r.PlatformOwned, Sources: r.Specs(), SHA256: r.sha256(), Known: p.known[i]}
 		})

@@ -138,7 +138,7 @@ func Compare(t *tree.Tree, out *Output) (p *Plan, err error) {
 	}
 	// The lock the output needs: every file's hash, taken on every core,
 	// written in the order of the output's paths.
-	parallel.For(len(out.Files), func(i int) { out.Files[i].sha256() })
+	parallel.Split(len(out.Files), func(_, i int) { out.Files[i].sha256() })
 	p = &Plan{tree: t, out: out, lock: encodeLock(lockVersion, len(out.Files), func(i int) (string, *LockEntry) {
 		f := out.Files[i]
 		return f.Path, &LockEntry{Kind: f.Kind, Sources: f.Specs(), SHA256: f.sha256()}
