@@ -121,6 +121,7 @@ func Main(args []string, stdout, stderr io.Writer) (code int) {
 	gcPercent := debug.SetGCPercent(100)
 	debug.SetGCPercent(gcPercent)
 	defer debug.SetGCPercent(gcPercent)
+	runGC()
 	c := &command{root: filepath.Clean(*dir), stdout: stdout, stderr: stderr}
 	rest := fs.Args()
 	if len(rest) == 0 {
@@ -259,40 +260,40 @@ func (c *command) rendered(err error) int {
 	return ExitOK
 }
 
-// fullRenderGCPercent is the collector's GOGC through a full render, unless
-// GOGC says otherwise. At a thousand services a full render allocates two
-// gigabytes through a live heap of 70 to 180 MB: at the default of 100
-// the collector took an eighth of its time. At 400 the soft memory limit
-// main sets (400 MiB) starts most of its cycles, and bounds the heap, so
-// the peak stays where it was (430 to 440 MB of RSS, at 200 as at 400;
-// 4% less CPU than at 200); partial renders and the no-op, whose heaps
-// are smaller, keep the default.
-const fullRenderGCPercent = 400
+// runGCPercent is the collector's GOGC through a run, unless GOGC says
+// otherwise. At a thousand services a full render allocates two gigabytes
+// through a live heap of 70 to 180 MB, and loading the specs a hundred
+// megabytes: at the default of 100 the collector took an eighth of a full
+// render's time, and ran four times while an edit loaded its specs. At 400
+// the soft memory limit main sets (400 MiB) starts most of a full render's
+// cycles, and bounds the heap, so the peak stays where it was (430 to
+// 440 MB of RSS, at 200 as at 400; 4% less CPU than at 200); a partial
+// render turns it off under a limit of its own (partialRenderMemory).
+const runGCPercent = 400
 
-// fullRenderGC sets the collector for a full render and the rest of the
-// run (comparing, applying and recording it: the heap is the render's
-// till the end), which Main restores.
-func fullRenderGC() {
+// runGC sets the collector for the run, which Main restores.
+func runGC() {
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(fullRenderGCPercent)
+		debug.SetGCPercent(runGCPercent)
 	}
 }
 
 // partialRenderMemory sets the soft memory limit for a partial render of
 // a tree of that many files and lets that limit alone start the collector,
-// unless GOMEMLIMIT or GOGC says otherwise; it returns what restores both. A partial render keeps about 1.5 KiB per
-// file of the tree live (the last run's manifest and record, the lock, the
-// specs). The limit is twice that, never under 256 MiB: at a thousand
-// services the collector runs once or twice in an edit instead of seven
-// times at the default GOGC (0.2 s of the edit's 1.8 s of CPU, measured),
-// and the peak stays under 300 MB; a larger tree still has the room it
-// needs.
+// unless GOMEMLIMIT or GOGC says otherwise; it returns what restores both.
+// A partial render keeps about 1.5 KiB per file of the tree live (the last
+// run's manifest and record, the lock, the specs). The limit is twice
+// that, never under 192 MiB: at a thousand services (243 MB) the collector
+// runs once or twice in an edit instead of seven times at the default GOGC
+// (0.2 s of the edit's 1.8 s of CPU, measured), and the peak stays near
+// 265 MB, with the specs loaded at runGCPercent before it; a larger tree
+// still has the room it needs.
 func partialRenderMemory(files int) func() {
 	limit, percent := debug.SetMemoryLimit(-1), -1
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return func() {}
 	}
-	debug.SetMemoryLimit(min(limit, max(256<<20, int64(files)*3<<10)))
+	debug.SetMemoryLimit(min(limit, max(192<<20, int64(files)*3<<10)))
 	if os.Getenv("GOGC") == "" {
 		percent = debug.SetGCPercent(-1)
 	}
@@ -360,7 +361,6 @@ func partly(m *spec.Model, sc *engine.Scope) string {
 // planModel renders m in full for the tree and compares, staging the new
 // files for a run that applies the plan (see planSince).
 func (c *command) planModel(ctx context.Context, m *spec.Model, apply bool) (*engine.Plan, int) {
-	fullRenderGC()
 	var out *engine.Output
 	var err error
 	if apply {

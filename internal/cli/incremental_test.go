@@ -677,7 +677,7 @@ func TestExecutableHashIsBuildID(t *testing.T) {
 }
 
 // TestPartialRenderMemory: a partial render lowers the soft memory limit to
-// twice what it keeps live, never under 256 MiB nor over the limit it ran
+// twice what it keeps live, never under 192 MiB nor over the limit it ran
 // under, and lets it alone start the collector; not when GOMEMLIMIT, or
 // GOGC for the collector, is set; a run ends with the limit it began with.
 func TestPartialRenderMemory(t *testing.T) {
@@ -686,7 +686,7 @@ func TestPartialRenderMemory(t *testing.T) {
 	for _, tc := range []struct {
 		files int
 		want  int64
-	}{{100, 256 << 20}, {81_000, 256 << 20}, {120_000, 120_000 * 3 << 10}, {1_000_000, 400 << 20}} {
+	}{{100, 192 << 20}, {50_000, 192 << 20}, {81_000, 81_000 * 3 << 10}, {120_000, 120_000 * 3 << 10}, {1_000_000, 400 << 20}} {
 		restore := partialRenderMemory(tc.files)
 		if got := debug.SetMemoryLimit(-1); got != tc.want {
 			t.Errorf("%d files: limit %d MiB, want %d MiB", tc.files, got>>20, tc.want>>20)
@@ -715,5 +715,31 @@ func TestPartialRenderMemory(t *testing.T) {
 	partialRenderMemory(81_000)
 	if got := debug.SetMemoryLimit(-1); got != 400<<20 {
 		t.Errorf("with GOMEMLIMIT set, the limit became %d MiB", got>>20)
+	}
+}
+
+// Main runs at runGCPercent unless GOGC is set, and leaves the collector
+// and the memory limit as it found them.
+func TestMainRestoresCollector(t *testing.T) {
+	was := debug.SetGCPercent(123)
+	defer debug.SetGCPercent(was)
+	limit := debug.SetMemoryLimit(300 << 20)
+	defer debug.SetMemoryLimit(limit)
+	var out, errs bytes.Buffer
+	Main([]string{"-C", t.TempDir(), "verify"}, &out, &errs)
+	if got := debug.SetGCPercent(123); got != 123 {
+		t.Errorf("after a run GOGC is %d, want 123", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != 300<<20 {
+		t.Errorf("after a run the memory limit is %d MiB, want 300", got>>20)
+	}
+	runGC()
+	if got := debug.SetGCPercent(123); got != runGCPercent {
+		t.Errorf("runGC set GOGC %d, want %d", got, runGCPercent)
+	}
+	t.Setenv("GOGC", "50")
+	runGC()
+	if got := debug.SetGCPercent(123); got != 123 {
+		t.Errorf("with GOGC set, runGC set GOGC %d", got)
 	}
 }
