@@ -41,14 +41,8 @@ func headerLine(specs []string) string {
 	return headerPrefix + " from " + from + ". DO NOT EDIT."
 }
 
-// withHeader puts the header on data, after a line that must stay first
-// (a shebang, or a YAML language-server directive).
-func withHeader(name string, specs []string, data []byte) []byte {
-	return headerOn(name, specs, data).bytes()
-}
-
-// headed is a generated file as withHeader makes it, in its pieces: a
-// line that stays first, the header, the rest. Held apart, a file the
+// headed is a generated file with its ownership header on, in its pieces:
+// a line that stays first, the header, the rest. Held apart, a file the
 // tree already holds is compared with them and hashed without being
 // copied whole: at a thousand services, 400 MB a full render need not
 // allocate.
@@ -58,8 +52,9 @@ type headed struct {
 	rest   []byte
 }
 
-// headerOn splits data, made for a file of that name from specs, as
-// withHeader puts the header on it.
+// headerOn puts the header on data, made for a file of that name from
+// specs, after a line that must stay first (a shebang, or a YAML
+// language-server directive).
 func headerOn(name string, specs []string, data []byte) headed {
 	open, close, ok := comment(name)
 	if !ok {

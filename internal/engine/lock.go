@@ -69,7 +69,7 @@ func encodeLock(version, n int, entry func(i int) (string, *LockEntry)) []byte {
 	// written in two halves, each on a core of its own: an entry's text
 	// depends on it alone, and on whether it is the last.
 	half := n
-	if n >= splitLockEntries {
+	if n >= splitEntries {
 		half = n / 2
 	}
 	// Room for each half, reckoned on its core too.
@@ -119,9 +119,10 @@ func encodeLock(version, n int, entry func(i int) (string, *LockEntry)) []byte {
 	return append(b, "\n}\n"...)
 }
 
-// splitLockEntries is how many entries a lock has before encodeLock writes
-// it in two halves.
-const splitLockEntries = 4096
+// splitEntries is how many entries a list has (a lock's, a manifest's
+// lines, a render's files) before it is worked on in two halves, each on a
+// core.
+const splitEntries = 4096
 
 // appendLockEntry writes one entry of the files mapping; a nil entry is
 // null, as encoding/json writes it.

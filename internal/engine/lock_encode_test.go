@@ -22,11 +22,11 @@ func TestLockEncoding(t *testing.T) {
 		n := r.IntN(5)
 		if i%60 == 0 {
 			// Enough entries that encode writes them in two halves.
-			n = splitLockEntries + r.IntN(100)
+			n = splitEntries + r.IntN(100)
 		}
 		for j := range n {
 			p := pick() + pick()
-			if n >= splitLockEntries {
+			if n >= splitEntries {
 				p += strconv.Itoa(j)
 			}
 			if r.IntN(10) == 0 {

@@ -272,7 +272,7 @@ func (m *Manifest) AppendUnsummed(b []byte) []byte {
 	// The lines of many files (80,000 at a thousand services, written
 	// after every full render) are written in two halves, each on a core:
 	// a file's line depends on it and the table alone.
-	if len(m.Files) < splitLockEntries {
+	if len(m.Files) < splitEntries {
 		return appendFileLines(b, m.Files, ids, reuse)
 	}
 	half := len(m.Files) / 2

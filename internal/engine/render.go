@@ -282,7 +282,7 @@ func render(ctx context.Context, in Input, gens []Generator, settle settleFunc, 
 // in two halves, each on a core, then merged.
 func sortedByPath(files []*Rendered) []*Rendered {
 	byPath := func(a, b *Rendered) int { return strings.Compare(a.Path, b.Path) }
-	if len(files) < splitLockEntries {
+	if len(files) < splitEntries {
 		slices.SortFunc(files, byPath)
 		return files
 	}
